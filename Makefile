@@ -1,0 +1,44 @@
+# The documented entry points: `make run` and `make test` (README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8080
+DB ?= var/balcao.sqlite3
+KB ?= knowledge
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test lint typecheck venv chromium seed clean bench-nlu
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Debian's chromium for the browser tests; never a browser downloaded by a test tool.
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
+
+seed: venv
+	$(PY) -m bot seed-demo --db $(DB)
+
+run: venv seed
+	$(PY) -m bot serve --db $(DB) --kb $(KB) --host $(HOST) --port $(PORT)
+
+test: venv chromium
+	BALCAO_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* .pytest_cache

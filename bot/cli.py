@@ -1,0 +1,69 @@
+"""The `balcao` command line. Each command module registers its subcommands.
+
+Bad input prints one line, `balcao: <what is wrong>`, and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.config import Settings
+from bot.errors import BalcaoError
+
+logger = logging.getLogger(__name__)
+
+# Modules with `register(subparsers)`; each subparser sets `handler(args) -> int`.
+COMMAND_MODULES: list[str] = [
+    "bot.commands",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="balcao", description="Balcão: a conversational self-service assistant."
+    )
+    parser.add_argument("--version", action="version", version=f"balcao {__version__}")
+    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = args.log_level or os.environ.get("BALCAO_LOG_LEVEL", "INFO")
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(handler(args))
+    except BalcaoError as exc:
+        print(f"balcao: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, overridden by whichever flags were given."""
+    overrides = {
+        name: getattr(args, name, None)
+        for name in ("host", "port", "db", "kb", "action_server_url")
+    }
+    for name in ("db", "kb"):
+        if overrides[name] is not None:
+            overrides[name] = Path(overrides[name])
+    return Settings.from_env(os.environ, **overrides)

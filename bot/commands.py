@@ -1,0 +1,58 @@
+"""Server commands: `balcao serve` and `balcao seed-demo`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from bot.app import create_app
+
+logger = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    serve = subparsers.add_parser("serve", help="Serve the widget, REST channel and pages.")
+    serve.add_argument("--host", help="Address to listen on (BALCAO_HOST; default 127.0.0.1).")
+    serve.add_argument("--port", type=int, help="Port to listen on (BALCAO_PORT; default 8080).")
+    serve.add_argument("--db", help="SQLite file (BALCAO_DB; default var/balcao.sqlite3).")
+    serve.add_argument("--kb", help="Knowledge folder (BALCAO_KB; default knowledge).")
+    serve.add_argument(
+        "--action-server-url",
+        help="A remote Rasa action server's webhook URL (BALCAO_ACTION_SERVER_URL).",
+    )
+    serve.set_defaults(handler=serve_command)
+
+    seed = subparsers.add_parser("seed-demo", help="Create the demo shop's database.")
+    seed.add_argument("--db", help="SQLite file (BALCAO_DB; default var/balcao.sqlite3).")
+    seed.set_defaults(handler=seed_command)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    from bot.cli import settings_from
+
+    settings = settings_from(args)
+    app = create_app(settings)
+    print(f"Balcão is serving on http://{settings.host}:{settings.port}/", flush=True)
+    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+def seed_command(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.app import MIGRATIONS
+    from bot.cli import settings_from
+    from bot.storage.sqlite import SqliteDatabase
+
+    settings = settings_from(args)
+
+    async def seed() -> None:
+        database = await SqliteDatabase(settings.db, MIGRATIONS).open()
+        await database.close()
+
+    asyncio.run(seed())
+    print(f"demo store ready at {settings.db}")
+    return 0

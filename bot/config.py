@@ -1,0 +1,120 @@
+"""Settings: one frozen value built from the environment and command-line flags.
+
+Nothing here reads the environment at import time. Every setting has a default
+and a help line; README.md documents each (a test checks it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.errors import ConfigError
+
+
+class Secret:
+    """A string that does not show itself in `repr` or logs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and secrets.compare_digest(self._value, other._value)
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def _setting(default: Any, env: str, help: str) -> Any:
+    return field(default=default, metadata={"env": env, "help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = _setting("127.0.0.1", "BALCAO_HOST", "Address the server listens on.")
+    port: int = _setting(8080, "BALCAO_PORT", "Port the server listens on.")
+    db: Path = _setting(
+        Path("var/balcao.sqlite3"), "BALCAO_DB", "SQLite file for conversations and customers."
+    )
+    kb: Path = _setting(Path("knowledge"), "BALCAO_KB", "Folder of knowledge-base files.")
+    default_language: str = _setting(
+        "en", "BALCAO_DEFAULT_LANGUAGE", "Language used until the customer's is known."
+    )
+    max_message_chars: int = _setting(
+        2000, "BALCAO_MAX_MESSAGE_CHARS", "Longest customer message accepted, in characters."
+    )
+    max_body_bytes: int = _setting(
+        64 * 1024, "BALCAO_MAX_BODY_BYTES", "Largest HTTP request body or WebSocket frame."
+    )
+    kb_poll_seconds: float = _setting(
+        1.0, "BALCAO_KB_POLL_SECONDS", "How often the knowledge folder is checked for edits."
+    )
+    secret: Secret = _setting(
+        Secret(""),
+        "BALCAO_SECRET",
+        "Server secret for identity hashes (HMAC of customer_id); empty disables them.",
+    )
+    action_server_url: str = _setting(
+        "",
+        "BALCAO_ACTION_SERVER_URL",
+        "URL of a remote Rasa action server's webhook; empty runs actions in process.",
+    )
+    history_limit: int = _setting(
+        200, "BALCAO_HISTORY_LIMIT", "Most messages replayed to a reconnecting widget."
+    )
+    log_level: str = _setting("INFO", "BALCAO_LOG_LEVEL", "Logging level.")
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str], **overrides: Any
+    ) -> Settings:
+        """Build settings from environment variables, then explicit overrides (CLI flags)."""
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(f.metadata["env"])
+            if raw is not None and raw != "":
+                values[f.name] = _convert(f, raw)
+        for name, value in overrides.items():
+            if value is not None:
+                values[name] = value
+        return cls(**values)
+
+    @classmethod
+    def documented(cls) -> list[tuple[str, str, Any, str]]:
+        """(name, env var, default, help) for every setting."""
+        return [
+            (f.name, f.metadata["env"], f.default, f.metadata["help"])
+            for f in dataclasses.fields(cls)
+        ]
+
+
+def _convert(f: dataclasses.Field[Any], raw: str) -> Any:
+    kind = type(f.default)
+    try:
+        if kind is bool:
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if kind is int:
+            return int(raw)
+        if kind is float:
+            return float(raw)
+        if issubclass(kind, Path):
+            return Path(raw)
+        if kind is Secret:
+            return Secret(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{f.metadata['env']}={raw!r} is not a valid {kind.__name__}") from exc
+    return raw

@@ -1,0 +1,127 @@
+"""Conversation values: the incoming message, the replies, and the state rebuilt from events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bot import events as ev
+from bot.events import Event
+from bot.knowledge import Button
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """What a channel hands the core, already parsed and checked."""
+
+    text: str
+    message_id: str | None = None  # the client's id, for de-duplication
+    payload: str | None = None  # a button's payload, e.g. "/returns"
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    language: str | None = None  # the language the client asks for, if any
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str = ""
+    buttons: tuple[Button, ...] = ()
+    custom: Mapping[str, Any] | None = None  # cards and other structured content
+    entry: str | None = None  # the knowledge entry it came from, for feedback
+
+    def to_event_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"text": self.text}
+        if self.buttons:
+            data["buttons"] = [{"title": b.title, "payload": b.payload} for b in self.buttons]
+        if self.custom is not None:
+            data["custom"] = dict(self.custom)
+        if self.entry is not None:
+            data["entry"] = self.entry
+        return data
+
+    @classmethod
+    def from_event(cls, event: Event) -> Reply:
+        data = event.data
+        return cls(
+            text=data.get("text", ""),
+            buttons=tuple(Button(b["title"], b["payload"]) for b in data.get("buttons", ())),
+            custom=data.get("custom"),
+            entry=data.get("entry"),
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the core decided: replies to send and events to append."""
+
+    replies: tuple[Reply, ...]
+    events: tuple[Event, ...]
+    duplicate: bool = False  # the message was seen before; nothing new was appended
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    """Everything the dialogue needs to know, folded from the event log."""
+
+    conversation_id: str
+    language: str | None = None
+    slots: Mapping[str, Any] = field(default_factory=dict)
+    seen_message_ids: Mapping[str, int] = field(default_factory=dict)  # client id -> seq
+    misses: int = 0  # consecutive messages the matcher did not know
+    loop: str | None = None  # an action taking the next messages (a form)
+    handoff: str | None = None  # latest handoff status
+    last_entry: str | None = None  # entry of the latest answer
+    last_seq: int = 0
+    events: tuple[Event, ...] = ()
+
+    @classmethod
+    def from_events(cls, conversation_id: str, events: Iterable[Event]) -> ConversationState:
+        state = cls(conversation_id)
+        for event in events:
+            state = state.apply(event)
+        return state
+
+    def apply(self, event: Event) -> ConversationState:
+        """The state after `event`. Pure: returns a new value."""
+        changes: dict[str, Any] = {"events": (*self.events, event)}
+        if event.seq:
+            changes["last_seq"] = event.seq
+        data = event.data
+        if event.kind == ev.USER:
+            message_id = data.get("message_id")
+            if message_id:
+                changes["seen_message_ids"] = {**self.seen_message_ids, message_id: event.seq}
+            if data.get("decision") == "unknown":
+                changes["misses"] = self.misses + 1
+            elif data.get("decision") in ("answer", "choose") or data.get("payload"):
+                changes["misses"] = 0
+        elif event.kind == ev.BOT and data.get("entry"):
+            changes["last_entry"] = data["entry"]
+        elif event.kind == ev.SLOT:
+            if data["name"] == "*":  # every slot reset
+                changes["slots"] = {}
+            else:
+                changes["slots"] = {**self.slots, data["name"]: data["value"]}
+        elif event.kind == ev.LANGUAGE:
+            changes["language"] = data["language"]
+        elif event.kind == ev.LOOP:
+            changes["loop"] = data.get("name")
+        elif event.kind == ev.HANDOFF:
+            changes["handoff"] = data.get("status")
+        return replace(self, **changes)
+
+    def replies_after(self, seq: int) -> tuple[Reply, ...]:
+        """The bot replies that followed the event numbered `seq`, up to the next user message."""
+        replies = []
+        for event in self.events:
+            if event.seq <= seq:
+                continue
+            if event.kind == ev.USER:
+                break
+            if event.kind == ev.BOT:
+                replies.append(Reply.from_event(event))
+        return tuple(replies)
+
+    @property
+    def messages(self) -> tuple[Event, ...]:
+        return tuple(e for e in self.events if e.is_message)

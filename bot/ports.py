@@ -1,0 +1,69 @@
+"""Ports: the small protocols the core needs from the outside world.
+
+Adapters live in `bot.storage` (SQLite), `bot.broker` (in process) and
+`bot.action_runner` (rasa-sdk in process, or a remote action server).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.events import Event
+
+
+@dataclass(frozen=True)
+class ConversationInfo:
+    conversation_id: str
+    sender: str
+    channel: str
+    created_at: float
+    updated_at: float
+    language: str | None = None
+
+
+class ConversationStore(Protocol):
+    async def append(
+        self, conversation_id: str, events: Sequence[Event], *, sender: str, channel: str
+    ) -> list[Event]:
+        """Append `events` atomically; returns them with their `seq` numbers."""
+        ...
+
+    async def load(self, conversation_id: str) -> list[Event]:
+        """Every event of the conversation in order; empty if it does not exist."""
+        ...
+
+    async def info(self, conversation_id: str) -> ConversationInfo | None: ...
+
+    async def list_conversations(
+        self, *, limit: int = 50, offset: int = 0
+    ) -> list[ConversationInfo]: ...
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What an action returned, in Rasa's wire shapes."""
+
+    events: tuple[dict[str, Any], ...] = ()
+    responses: tuple[dict[str, Any], ...] = ()
+
+
+class ActionRunner(Protocol):
+    async def run(
+        self, action_name: str, tracker: dict[str, Any], domain: dict[str, Any]
+    ) -> ActionResult:
+        """Run `action_name` on a Rasa-shaped tracker. Raises ActionError on failure."""
+        ...
+
+    def names(self) -> frozenset[str]:
+        """Actions this runner knows, if it can tell (empty for a remote server)."""
+        ...
+
+
+class Broker(Protocol):
+    """Fan-out of things that happen in a conversation to whoever listens."""
+
+    async def publish(self, topic: str, message: dict[str, Any]) -> None: ...
+
+    def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]: ...

@@ -1,0 +1,1 @@
+"""The edges: website widget, Rasa-compatible REST channel, health and pages."""

@@ -1,0 +1,26 @@
+"""GET /health: is the server up, and is its knowledge base loaded."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot import __version__
+from channels.keys import RELOADER
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/health")
+async def health(request: web.Request) -> web.Response:
+    reloader = request.app[RELOADER]
+    kb = reloader.kb
+    body = {
+        "status": "ok",
+        "version": __version__,
+        "knowledge": {
+            "entries": len(kb),
+            "languages": list(kb.languages),
+            "last_error": str(reloader.last_error) if reloader.last_error else None,
+        },
+    }
+    return web.json_response(body)

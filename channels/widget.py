@@ -1,0 +1,220 @@
+"""The website widget's WebSocket: GET /ws.
+
+Client -> server frames (JSON text):
+    {"type": "hello", "session_id"?: str, "language"?: str, "metadata"?: {}}
+    {"type": "message", "id": str, "text": str, "payload"?: str}
+    {"type": "ping"}
+Server -> client frames:
+    {"type": "welcome", "session_id", "language", "greeting", "history": [message...]}
+    {"type": "message", "seq", "role": "user"|"bot"|"agent", "text", "buttons"?, "custom"?, "id"?}
+    {"type": "ack", "id", "seq"?, "duplicate": bool}
+    {"type": "typing", "on": bool}
+    {"type": "error", "code", "message", "id"?}
+    {"type": "pong"}
+
+Session ids are issued by the server (unguessable) and kept by the widget in
+localStorage; a reconnecting widget says hello with it and gets its history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import secrets
+import weakref
+from dataclasses import replace
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from bot.errors import InputError
+from bot.events import BOT, USER, Event
+from bot.knowledge import LANGUAGES
+from bot.service import conversation_topic
+from bot.texts import say
+from channels.keys import BROKER, SERVICE, SETTINGS
+from channels.parsing import parse_message
+
+logger = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+CHANNEL = "web"
+SESSION_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
+SOCKETS = web.AppKey("widget_sockets", weakref.WeakSet[web.WebSocketResponse])
+
+
+def conversation_id(session_id: str) -> str:
+    return f"web:{session_id}"
+
+
+def message_frame(event: Event) -> dict[str, Any] | None:
+    """The widget frame for a stored event, or None if the widget does not show it."""
+    if event.kind not in (USER, BOT):
+        return None
+    data = event.data
+    frame: dict[str, Any] = {
+        "type": "message",
+        "seq": event.seq,
+        "role": data.get("role", "user" if event.kind == USER else "bot"),
+        "text": data.get("text", ""),
+        "timestamp": event.timestamp,
+    }
+    for key in ("buttons", "custom"):
+        if data.get(key):
+            frame[key] = data[key]
+    if event.kind == USER and data.get("message_id"):
+        frame["id"] = data["message_id"]
+    return frame
+
+
+def error_frame(code: str, message: str, message_id: str | None = None) -> dict[str, Any]:
+    frame = {"type": "error", "code": code, "message": message}
+    if message_id:
+        frame["id"] = message_id
+    return frame
+
+
+@routes.get("/ws")
+async def widget_socket(request: web.Request) -> web.WebSocketResponse:
+    settings = request.app[SETTINGS]
+    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=settings.max_body_bytes)
+    await ws.prepare(request)
+    request.app[SOCKETS].add(ws)
+    session = _Session(request, ws)
+    try:
+        await session.serve()
+    finally:
+        await session.stop()
+    return ws
+
+
+class _Session:
+    def __init__(self, request: web.Request, ws: web.WebSocketResponse) -> None:
+        self.app = request.app
+        self.ws = ws
+        self.session_id: str | None = None
+        self.language: str | None = None
+        self.page_language: str | None = None
+        self.listener: asyncio.Task[None] | None = None
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        if not self.ws.closed:
+            with contextlib.suppress(ConnectionResetError):
+                await self.ws.send_str(json.dumps(frame, ensure_ascii=False))
+
+    async def serve(self) -> None:
+        async for msg in self.ws:
+            if msg.type == WSMsgType.TEXT:
+                await self.on_text(msg.data)
+            elif msg.type == WSMsgType.BINARY:
+                await self.send(error_frame("binary_not_supported", "send JSON text frames"))
+            elif msg.type == WSMsgType.ERROR:
+                logger.info("widget socket closed with %s", self.ws.exception())
+
+    async def on_text(self, raw: str) -> None:
+        try:
+            frame = json.loads(raw)
+        except ValueError:
+            await self.send(error_frame("invalid_json", "the frame is not valid JSON"))
+            return
+        if not isinstance(frame, dict):
+            await self.send(error_frame("invalid_json", "the frame must be a JSON object"))
+            return
+        kind = frame.get("type")
+        if kind == "hello":
+            await self.on_hello(frame)
+        elif kind == "message":
+            await self.on_message(frame)
+        elif kind == "ping":
+            await self.send({"type": "pong"})
+        else:
+            await self.send(error_frame("unknown_type", f"unknown frame type {kind!r}"))
+
+    async def on_hello(self, frame: dict[str, Any]) -> None:
+        if self.session_id is not None:
+            await self.send(error_frame("already_started", "hello was already sent"))
+            return
+        service = self.app[SERVICE]
+        settings = self.app[SETTINGS]
+        asked = frame.get("session_id")
+        session_id = None
+        if isinstance(asked, str) and SESSION_PATTERN.match(asked):
+            if await service.store.info(conversation_id(asked)) is not None:
+                session_id = asked
+        self.session_id = session_id or secrets.token_urlsafe(24)
+        state = await service.state(conversation_id(self.session_id))
+        language = frame.get("language")
+        if state.language is None and language in LANGUAGES:
+            self.page_language = language
+        self.language = state.language or self.page_language or settings.default_language
+        history = await service.history(conversation_id(self.session_id), settings.history_limit)
+        await self.send(
+            {
+                "type": "welcome",
+                "session_id": self.session_id,
+                "resumed": session_id is not None,
+                "language": self.language,
+                "greeting": say("welcome", self.language),
+                "history": [f for f in map(message_frame, history) if f is not None],
+            }
+        )
+        self.listener = asyncio.create_task(self.listen(conversation_id(self.session_id)))
+
+    async def listen(self, conversation: str) -> None:
+        async for update in self.app[BROKER].subscribe(conversation_topic(conversation)):
+            for item in update.get("events", ()):
+                event = Event(item["kind"], item["data"], item["timestamp"], item["seq"])
+                frame = message_frame(event)
+                if frame is not None:
+                    await self.send(frame)
+
+    async def on_message(self, frame: dict[str, Any]) -> None:
+        message_id = frame.get("id") if isinstance(frame.get("id"), str) else None
+        if self.session_id is None:
+            await self.send(error_frame("hello_required", "send hello first", message_id))
+            return
+        settings = self.app[SETTINGS]
+        try:
+            message = parse_message(frame, limit=settings.max_message_chars, text_key="text")
+        except InputError as exc:
+            await self.send(error_frame(exc.code, exc.message, message_id))
+            return
+        if message.language is None and self.page_language:
+            # the page's language until the conversation has one of its own
+            message = replace(message, language=self.page_language)
+            self.page_language = None
+        await self.send({"type": "typing", "on": True})
+        try:
+            handled = await self.app[SERVICE].handle(
+                conversation_id(self.session_id), message, sender=self.session_id, channel=CHANNEL
+            )
+        except Exception:
+            logger.exception("message handling failed")
+            await self.send(error_frame("internal", say("error", self.language), message_id))
+            await self.send({"type": "typing", "on": False})
+            return
+        self.language = handled.state.language or self.language
+        user_seq = next((e.seq for e in handled.events if e.kind == USER), None)
+        await self.send(
+            {
+                "type": "ack",
+                "id": message.message_id,
+                "seq": user_seq,
+                "duplicate": handled.outcome.duplicate,
+            }
+        )
+        await self.send({"type": "typing", "on": False})
+
+    async def stop(self) -> None:
+        if self.listener is not None:
+            self.listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.listener
+
+
+async def close_sockets(app: web.Application) -> None:
+    for ws in tuple(app[SOCKETS]):
+        await ws.close(code=1001, message=b"server shutdown")
