@@ -73,7 +73,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         session = aiohttp.ClientSession()
         runner = RemoteActionRunner(settings.action_server_url, session)
     else:
-        runner = InProcessActionRunner("actions")
+        runner = InProcessActionRunner(settings.actions_package)
     dialogue = Dialogue(runner, default_language=settings.default_language)
     app[SERVICE] = ChatService(app[STORE], dialogue, app[RELOADER].current, app[BROKER])
     yield

@@ -73,6 +73,9 @@ class Settings:
         "BALCAO_ACTION_SERVER_URL",
         "URL of a remote Rasa action server's webhook; empty runs actions in process.",
     )
+    actions_package: str = _setting(
+        "actions", "BALCAO_ACTIONS_PACKAGE", "Python package of rasa-sdk actions run in process."
+    )
     history_limit: int = _setting(
         200, "BALCAO_HISTORY_LIMIT", "Most messages replayed to a reconnecting widget."
     )

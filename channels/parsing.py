@@ -41,7 +41,9 @@ def parse_message(
         raise MessageTooLongError(len(text), limit)
     if payload is not None and len(payload) > 256:
         raise InputError("'payload' is longer than 256 characters", code="invalid_payload")
-    metadata = body.get("metadata") or {}
+    metadata = body.get("metadata")
+    if metadata is None:
+        metadata = {}
     if not isinstance(metadata, dict):
         raise InputError("'metadata' must be an object", code="invalid_metadata")
     message_id = body.get("id")

@@ -1,0 +1,290 @@
+/*
+ * Balcão chat widget. Embed with one tag, no framework or build step:
+ *
+ *   <script src="https://your-server/static/widget.js"
+ *           data-server="https://your-server" data-language="en"
+ *           data-title="Help" data-open="false" defer></script>
+ *
+ * Talks to the server over a WebSocket (/ws). Keeps the session id in
+ * localStorage, replays history on reconnect, queues messages typed while
+ * offline (sent once: the server de-duplicates by client message id).
+ * Every text is rendered with textContent: nothing from the network is HTML.
+ */
+(function () {
+  "use strict";
+  if (window.BalcaoWidget) return;
+
+  var script = document.currentScript || document.querySelector("script[src*='widget.js']");
+  var data = (script && script.dataset) || {};
+  var serverUrl = (data.server || (script ? new URL(script.src, location.href).origin : location.origin)).replace(/\/$/, "");
+  var storageKey = "balcao:" + serverUrl;
+  var language = data.language || (document.documentElement.lang || "en").slice(0, 2);
+  var LABELS = {
+    en: { title: "Help", placeholder: "Type your question…", send: "Send", open: "Chat with us", close: "Close chat", offline: "Reconnecting…", typing: "Assistant is typing", you: "You", bot: "Assistant", agent: "Agent" },
+    pt: { title: "Ajuda", placeholder: "Escreva a sua pergunta…", send: "Enviar", open: "Fale connosco", close: "Fechar conversa", offline: "A ligar novamente…", typing: "O assistente está a escrever", you: "Você", bot: "Assistente", agent: "Agente" },
+    es: { title: "Ayuda", placeholder: "Escribe tu pregunta…", send: "Enviar", open: "Chatea con nosotros", close: "Cerrar chat", offline: "Reconectando…", typing: "El asistente está escribiendo", you: "Tú", bot: "Asistente", agent: "Agente" }
+  };
+  var L = LABELS[language] || LABELS.en;
+
+  // ---- persistent state -------------------------------------------------
+  function load() {
+    try { return JSON.parse(localStorage.getItem(storageKey)) || {}; } catch (e) { return {}; }
+  }
+  function save() {
+    try {
+      localStorage.setItem(storageKey, JSON.stringify({ sessionId: state.sessionId, outbox: state.outbox, open: state.open }));
+    } catch (e) { /* storage full or disabled: the widget still works for this page */ }
+  }
+  var saved = load();
+  var state = {
+    sessionId: saved.sessionId || null,
+    outbox: saved.outbox || [],      // [{id, text, payload}] not yet acknowledged
+    open: saved.open != null ? saved.open : data.open === "true",
+    seen: {},                        // seq -> true, messages already shown
+    ws: null, ready: false, retry: 0
+  };
+
+  // ---- DOM --------------------------------------------------------------
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+  var css = el("link");
+  css.rel = "stylesheet";
+  css.href = serverUrl + "/static/widget.css";
+  document.head.appendChild(css);
+
+  var root = el("div", "balcao-widget");
+  root.setAttribute("data-state", "closed");
+  var launcher = el("button", "balcao-launcher", L.open);
+  launcher.type = "button";
+  launcher.setAttribute("aria-expanded", "false");
+  launcher.setAttribute("aria-controls", "balcao-panel");
+  var panel = el("section", "balcao-panel");
+  panel.id = "balcao-panel";
+  panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-label", data.title || L.title);
+  panel.hidden = true;
+  var header = el("header", "balcao-header");
+  header.appendChild(el("h2", "balcao-title", data.title || L.title));
+  var status = el("span", "balcao-status", "");
+  status.setAttribute("role", "status");
+  header.appendChild(status);
+  var closeBtn = el("button", "balcao-close", "×");
+  closeBtn.type = "button";
+  closeBtn.setAttribute("aria-label", L.close);
+  header.appendChild(closeBtn);
+  var log = el("ol", "balcao-log");
+  log.setAttribute("aria-live", "polite");
+  log.setAttribute("aria-relevant", "additions");
+  log.setAttribute("tabindex", "0");
+  var typing = el("div", "balcao-typing");
+  typing.setAttribute("aria-label", L.typing);
+  typing.hidden = true;
+  for (var i = 0; i < 3; i++) typing.appendChild(el("span", "balcao-dot"));
+  var form = el("form", "balcao-form");
+  var input = el("textarea", "balcao-input");
+  input.rows = 1;
+  input.placeholder = L.placeholder;
+  input.setAttribute("aria-label", L.placeholder);
+  input.maxLength = 2000;
+  var send = el("button", "balcao-send", L.send);
+  send.type = "submit";
+  form.appendChild(input);
+  form.appendChild(send);
+  panel.appendChild(header);
+  panel.appendChild(log);
+  panel.appendChild(typing);
+  panel.appendChild(form);
+  root.appendChild(panel);
+  root.appendChild(launcher);
+
+  function setOpen(open) {
+    state.open = open;
+    panel.hidden = !open;
+    root.setAttribute("data-state", open ? "open" : "closed");
+    launcher.setAttribute("aria-expanded", String(open));
+    save();
+    if (open) { input.focus(); scroll(); }
+  }
+  launcher.addEventListener("click", function () { setOpen(!state.open); });
+  closeBtn.addEventListener("click", function () { setOpen(false); launcher.focus(); });
+  panel.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { setOpen(false); launcher.focus(); }
+  });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : submit(); }
+  });
+  form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });
+
+  function scroll() { log.scrollTop = log.scrollHeight; }
+
+  // ---- rendering (text only) ---------------------------------------------
+  function renderMessage(msg) {
+    var key = msg.seq ? "s" + msg.seq : (msg.id ? "c" + msg.id : null);
+    if (msg.seq && state.seen["s" + msg.seq]) return;
+    // our own message shown while pending: attach its seq instead of a copy
+    if (msg.id && state.seen["c" + msg.id]) {
+      var pending = state.seen["c" + msg.id];
+      if (pending.nodeType) {
+        pending.classList.remove("balcao-pending");
+        if (msg.seq) { state.seen["s" + msg.seq] = true; pending.dataset.seq = msg.seq; }
+      }
+      return;
+    }
+    var role = msg.role || "bot";
+    var item = el("li", "balcao-msg balcao-" + role);
+    if (msg.seq) item.dataset.seq = msg.seq;
+    var who = el("span", "balcao-who", (role === "user" ? L.you : role === "agent" ? L.agent : L.bot) + ": ");
+    item.appendChild(who);
+    if (msg.text) item.appendChild(el("p", "balcao-text", msg.text));
+    if (msg.custom && msg.custom.type === "card") item.appendChild(renderCard(msg.custom));
+    if (msg.buttons && msg.buttons.length) item.appendChild(renderButtons(msg.buttons));
+    log.appendChild(item);
+    if (key) state.seen[key] = msg.seq ? true : item;
+    if (msg.pending) item.classList.add("balcao-pending");
+    scroll();
+    return item;
+  }
+  function renderCard(card) {
+    var box = el("div", "balcao-card");
+    if (card.title) box.appendChild(el("strong", "balcao-card-title", card.title));
+    if (card.subtitle) box.appendChild(el("span", "balcao-card-subtitle", card.subtitle));
+    (card.fields || []).forEach(function (f) {
+      var row = el("div", "balcao-card-field");
+      row.appendChild(el("span", "balcao-card-label", f.label));
+      row.appendChild(el("span", "balcao-card-value", f.value));
+      box.appendChild(row);
+    });
+    if (card.url && /^https?:\/\//.test(card.url)) {
+      var a = el("a", "balcao-card-link", card.link_text || card.url);
+      a.href = card.url; a.target = "_blank"; a.rel = "noopener noreferrer";
+      box.appendChild(a);
+    }
+    return box;
+  }
+  function renderButtons(buttons) {
+    var group = el("div", "balcao-buttons");
+    group.setAttribute("role", "group");
+    buttons.forEach(function (b) {
+      var btn = el("button", "balcao-button", b.title);
+      btn.type = "button";
+      btn.addEventListener("click", function () {
+        group.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
+        post(b.title, b.payload);
+      });
+      group.appendChild(btn);
+    });
+    return group;
+  }
+
+  // ---- sending ----------------------------------------------------------
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "m" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+  }
+  function submit() {
+    var text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    post(text, null);
+  }
+  function post(text, payload) {
+    var msg = { id: newId(), text: text };
+    if (payload) msg.payload = payload;
+    state.outbox.push(msg);
+    save();
+    renderMessage({ role: "user", text: text, id: msg.id, pending: true });
+    flush();
+  }
+  function flush() {
+    if (!state.ready) return;
+    state.outbox.forEach(function (m) {
+      var frame = { type: "message", id: m.id, text: m.text };
+      if (m.payload) frame.payload = m.payload;
+      state.ws.send(JSON.stringify(frame));
+    });
+  }
+  function acknowledge(id) {
+    state.outbox = state.outbox.filter(function (m) { return m.id !== id; });
+    save();
+  }
+
+  // ---- connection -------------------------------------------------------
+  function connect() {
+    var url = serverUrl.replace(/^http/, "ws") + "/ws";
+    var ws = new WebSocket(url);
+    state.ws = ws;
+    ws.onopen = function () {
+      state.retry = 0;
+      ws.send(JSON.stringify({ type: "hello", session_id: state.sessionId, language: language }));
+    };
+    ws.onmessage = function (event) {
+      var frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      handle(frame);
+    };
+    ws.onclose = function () {
+      state.ready = false;
+      root.setAttribute("data-connection", "offline");
+      status.textContent = L.offline;
+      typing.hidden = true;
+      var delay = Math.min(10000, 500 * Math.pow(2, state.retry++)) + Math.random() * 300;
+      setTimeout(connect, delay);
+    };
+  }
+  function handle(frame) {
+    switch (frame.type) {
+      case "welcome":
+        if (state.sessionId && frame.session_id !== state.sessionId) {
+          // the server did not know our session: start over cleanly
+          log.textContent = "";
+          state.seen = {};
+        }
+        state.sessionId = frame.session_id;
+        save();
+        if (!log.querySelector(".balcao-greeting")) {
+          var greet = renderMessage({ role: "bot", text: frame.greeting });
+          greet.classList.add("balcao-greeting");
+        }
+        (frame.history || []).forEach(renderMessage);
+        state.outbox.forEach(function (m) {
+          if (!state.seen["c" + m.id]) renderMessage({ role: "user", text: m.text, id: m.id, pending: true });
+        });
+        state.ready = true;
+        root.setAttribute("data-connection", "online");
+        status.textContent = "";
+        flush();
+        break;
+      case "message":
+        renderMessage(frame);
+        break;
+      case "ack":
+        acknowledge(frame.id);
+        var node = state.seen["c" + frame.id];
+        if (node && node.nodeType) {
+          node.classList.remove("balcao-pending");
+          if (frame.seq) { node.dataset.seq = frame.seq; state.seen["s" + frame.seq] = true; }
+        }
+        break;
+      case "typing":
+        typing.hidden = !frame.on;
+        if (frame.on) scroll();
+        break;
+      case "error":
+        if (frame.id) acknowledge(frame.id);
+        renderMessage({ role: "error", text: frame.message });
+        break;
+    }
+  }
+
+  function start() {
+    document.body.appendChild(root);
+    setOpen(state.open);
+    connect();
+  }
+  window.BalcaoWidget = { open: function () { setOpen(true); }, close: function () { setOpen(false); } };
+  if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
+})();

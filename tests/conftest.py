@@ -1,0 +1,50 @@
+"""Fixtures that build real things: settings from a dict, a real SQLite file, a real app."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot.app import create_app
+from bot.config import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TEST_ACTIONS = "tests.support.echo_actions"
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    """A private copy of the small test knowledge base, safe to edit."""
+    target = tmp_path / "kb"
+    shutil.copytree(FIXTURES / "kb", target)
+    return target
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, kb_dir: Path) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "db": tmp_path / "balcao.sqlite3",
+            "kb": kb_dir,
+            "actions_package": TEST_ACTIONS,
+            "kb_poll_seconds": 0.1,
+        }
+        values.update(overrides)
+        return Settings.from_env({}, **values)
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, settings: Settings) -> TestClient:
+    return await aiohttp_client(create_app(settings))

@@ -1,0 +1,201 @@
+"""The dialogue core without a server: (state, message) -> (replies, events)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import events as ev
+from bot.action_runner import InProcessActionRunner
+from bot.conversation import ConversationState, IncomingMessage, Outcome
+from bot.dialogue import Brain, Dialogue
+from bot.errors import ActionError
+from bot.knowledge import load_knowledge
+from bot.matching import Candidate, FuzzyMatcher, Match
+from bot.ports import ActionResult
+from tests.conftest import FIXTURES, TEST_ACTIONS
+
+
+@pytest.fixture(scope="module")
+def brain() -> Brain:
+    kb = load_knowledge(FIXTURES / "kb")
+    return Brain(kb, FuzzyMatcher(kb))
+
+
+def make_message(**overrides: Any) -> IncomingMessage:
+    values: dict[str, Any] = {"text": "hello"}
+    values.update(overrides)
+    return IncomingMessage(**values)
+
+
+class Conversation:
+    """Drives a Dialogue turn by turn, folding events into the state like the store would."""
+
+    def __init__(self, brain: Brain, dialogue: Dialogue | None = None) -> None:
+        self.brain = brain
+        self.dialogue = dialogue or Dialogue(InProcessActionRunner(TEST_ACTIONS))
+        self.state = ConversationState("test")
+        self.seq = 0
+
+    async def say(self, text: str = "", **overrides: Any) -> Outcome:
+        message = make_message(text=text, **overrides)
+        outcome = await self.dialogue.respond(
+            self.brain, self.state, message, sender="tester", now=1000.0 + self.seq
+        )
+        for event in outcome.events:
+            self.seq += 1
+            self.state = self.state.apply(event.with_seq(self.seq))
+        return outcome
+
+
+async def test_a_known_question_is_answered_from_its_entry(brain: Brain) -> None:
+    outcome = await Conversation(brain).say("how long does delivery take")
+    assert [r.text for r in outcome.replies] == [
+        "Orders arrive in 2-4 working days in Portugal and 3-6 in Spain."
+    ]
+    assert outcome.replies[0].entry == "delivery-times"
+    kinds = [e.kind for e in outcome.events]
+    assert kinds == [ev.LANGUAGE, ev.USER, ev.BOT]
+    assert outcome.events[1].data["entry"] == "delivery-times"
+    assert outcome.events[1].data["decision"] == "answer"
+
+
+async def test_the_answer_comes_in_the_conversations_language(brain: Brain) -> None:
+    chat = Conversation(brain)
+    await chat.say("quando chega a minha encomenda")
+    assert chat.state.language == "pt"
+    outcome = await chat.say("/returns", payload="/returns")
+    assert outcome.replies[0].text == "Pode devolver qualquer artigo até 30 dias após a entrega."
+
+
+async def test_language_asked_by_the_client_is_kept(brain: Brain) -> None:
+    chat = Conversation(brain)
+    await chat.say("hi", language="pt")
+    assert chat.state.language == "pt"
+
+
+async def test_an_entry_missing_in_the_language_falls_back_to_english(brain: Brain) -> None:
+    chat = Conversation(brain)
+    outcome = await chat.say("hello", language="pt")
+    assert outcome.replies[0].text == "Hello! How can I help you today?"
+
+
+async def test_unknown_offers_the_closest_entries_then_a_person(brain: Brain) -> None:
+    chat = Conversation(brain)
+    first = await chat.say("what is the airspeed velocity of an unladen swallow")
+    assert first.replies[0].text.startswith("I'm not sure")
+    assert first.replies[0].buttons[-1].payload == "/handoff"
+    assert len(first.replies[0].buttons) >= 2
+    second = await chat.say("do you sell tickets to the moon")
+    assert second.replies[0].text == (
+        "I still can't find an answer. Would you like a person to help you?"
+    )
+    assert [b.payload for b in second.replies[0].buttons] == ["/handoff"]
+
+
+async def test_a_good_answer_resets_the_miss_count(brain: Brain) -> None:
+    chat = Conversation(brain)
+    await chat.say("what is the airspeed velocity of an unladen swallow")
+    await chat.say("return policy")
+    assert chat.state.misses == 0
+
+
+async def test_asking_for_a_person_records_a_handoff(brain: Brain) -> None:
+    chat = Conversation(brain)
+    outcome = await chat.say("I want to speak to a human")
+    handoffs = [e for e in outcome.events if e.kind == ev.HANDOFF]
+    assert [h.data for h in handoffs] == [{"status": "requested", "reason": "asked_for_person"}]
+    assert outcome.replies[-1].text.startswith("I'm passing you to a person")
+    assert chat.state.handoff == "requested"
+
+
+async def test_the_handoff_button_hands_over(brain: Brain) -> None:
+    chat = Conversation(brain)
+    outcome = await chat.say("Talk to a person", payload="/handoff")
+    assert chat.state.handoff == "requested"
+    assert outcome.replies[-1].text.startswith("I'm passing you to a person")
+
+
+async def test_close_scores_ask_the_customer_to_choose(brain: Brain) -> None:
+    class Unsure:
+        def match(self, text: str, language: str | None = None) -> Match:
+            return Match("choose", (Candidate("returns", 0.6), Candidate("delivery-times", 0.58)))
+
+    chat = Conversation(Brain(brain.kb, Unsure()))
+    outcome = await chat.say("something vague")
+    reply = outcome.replies[0]
+    assert reply.text == "I'm not completely sure what you mean. Is it one of these?"
+    assert [b.payload for b in reply.buttons] == ["/returns", "/delivery-times"]
+    assert [b.title for b in reply.buttons] == ["How do I return an item?", "How long does delivery take?"]
+
+
+async def test_a_resent_message_id_produces_no_new_events(brain: Brain) -> None:
+    chat = Conversation(brain)
+    first = await chat.say("return policy", message_id="abc")
+    again = await chat.say("return policy", message_id="abc")
+    assert again.duplicate is True
+    assert again.events == ()
+    assert again.replies == first.replies
+
+
+async def test_an_action_entry_runs_the_registered_rasa_sdk_action(brain: Brain) -> None:
+    chat = Conversation(brain)
+    outcome = await chat.say("are you open now")
+    assert outcome.replies[0].text == "echo intent=open-now language=en runs=1"
+    assert chat.state.slots["runs"] == 1
+    assert any(e.kind == ev.ACTION and e.data == {"name": "action_echo_slots"} for e in outcome.events)
+
+
+async def test_an_action_can_hold_the_conversation_like_a_form(brain: Brain) -> None:
+    chat = Conversation(brain)
+    asked = await chat.say("do you want to know my name")
+    assert asked.replies[0].text == "What is your name?"
+    assert chat.state.loop == "action_ask_name"
+    answered = await chat.say("Maria")
+    assert answered.replies[0].text == "Nice to meet you, Maria."
+    assert chat.state.slots["name"] == "Maria"
+    assert chat.state.loop is None
+
+
+async def test_asking_for_a_person_breaks_out_of_a_form(brain: Brain) -> None:
+    chat = Conversation(brain)
+    await chat.say("do you want to know my name")
+    await chat.say("I want to talk to a person")
+    assert chat.state.handoff == "requested"
+
+
+async def test_a_crashing_action_gets_a_polite_reply(brain: Brain) -> None:
+    outcome = await Conversation(brain).say("Break the shop please")
+    assert outcome.replies[0].text.startswith("Sorry, I couldn't do that just now.")
+
+
+async def test_an_unreachable_action_runner_gets_a_polite_reply(brain: Brain) -> None:
+    class Down:
+        async def run(self, action_name: str, tracker: dict[str, Any], domain: dict[str, Any]) -> ActionResult:
+            raise ActionError(action_name, "connection refused")
+
+        def names(self) -> frozenset[str]:
+            return frozenset()
+
+    outcome = await Conversation(brain, Dialogue(Down())).say("are you open now")
+    assert outcome.replies[0].text.startswith("Sorry, I couldn't do that just now.")
+
+
+def test_state_is_rebuilt_from_events_alone(tmp_path: Path) -> None:
+    log = [
+        ev.Event(ev.LANGUAGE, {"language": "es"}, 1.0, 1),
+        ev.Event(ev.USER, {"text": "hola", "message_id": "m1", "decision": "unknown"}, 1.0, 2),
+        ev.Event(ev.SLOT, {"name": "customer_id", "value": "C1"}, 1.0, 3),
+        ev.Event(ev.LOOP, {"name": "action_x"}, 1.0, 4),
+        ev.Event(ev.HANDOFF, {"status": "requested", "reason": "r"}, 1.0, 5),
+    ]
+    state = ConversationState.from_events("c", log)
+    assert state.language == "es"
+    assert state.seen_message_ids == {"m1": 2}
+    assert state.misses == 1
+    assert state.slots == {"customer_id": "C1"}
+    assert state.loop == "action_x"
+    assert state.handoff == "requested"
+    assert state.last_seq == 5
