@@ -40,5 +40,8 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
+bench-nlu: venv
+	$(PY) benchmarks/bench_nlu.py
+
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache

@@ -30,7 +30,6 @@ def build_parser() -> argparse.ArgumentParser:
         prog="balcao", description="Balcão: a conversational self-service assistant."
     )
     parser.add_argument("--version", action="version", version=f"balcao {__version__}")
-    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR.")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
@@ -40,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = args.log_level or os.environ.get("BALCAO_LOG_LEVEL", "INFO")
+    level = getattr(args, "log_level", None) or os.environ.get("BALCAO_LOG_LEVEL") or "INFO"
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -57,13 +56,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+FLAGLESS = {"secret"}  # secrets come from the environment only, never from `ps`
+
+
+def add_setting_flags(parser: argparse.ArgumentParser, names: Sequence[str] | None = None) -> None:
+    """One `--flag` per setting (or per named setting), with its env var and default in the help."""
+    for name, env, default, help_text in Settings.documented():
+        if name in FLAGLESS or (names is not None and name not in names):
+            continue
+        kind = type(default)
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            type=Path if issubclass(kind, Path) else kind,
+            default=None,
+            help=f"{help_text} ({env}; default {default})",
+        )
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     """Settings from the environment, overridden by whichever flags were given."""
     overrides = {
-        name: getattr(args, name, None)
-        for name in ("host", "port", "db", "kb", "action_server_url")
+        name: getattr(args, name) for name, *_ in Settings.documented() if hasattr(args, name)
     }
-    for name in ("db", "kb"):
-        if overrides[name] is not None:
-            overrides[name] = Path(overrides[name])
     return Settings.from_env(os.environ, **overrides)

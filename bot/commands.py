@@ -14,15 +14,10 @@ logger = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:
+    from bot.cli import add_setting_flags
+
     serve = subparsers.add_parser("serve", help="Serve the widget, REST channel and pages.")
-    serve.add_argument("--host", help="Address to listen on (BALCAO_HOST; default 127.0.0.1).")
-    serve.add_argument("--port", type=int, help="Port to listen on (BALCAO_PORT; default 8080).")
-    serve.add_argument("--db", help="SQLite file (BALCAO_DB; default var/balcao.sqlite3).")
-    serve.add_argument("--kb", help="Knowledge folder (BALCAO_KB; default knowledge).")
-    serve.add_argument(
-        "--action-server-url",
-        help="A remote Rasa action server's webhook URL (BALCAO_ACTION_SERVER_URL).",
-    )
+    add_setting_flags(serve)
     serve.set_defaults(handler=serve_command)
 
     seed = subparsers.add_parser("seed-demo", help="Create the demo shop's database.")

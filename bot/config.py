@@ -91,9 +91,15 @@ class Settings:
             raw = environ.get(f.metadata["env"])
             if raw is not None and raw != "":
                 values[f.name] = _convert(f, raw)
+        fields = {f.name: f for f in dataclasses.fields(cls)}
         for name, value in overrides.items():
-            if value is not None:
-                values[name] = value
+            if value is None:
+                continue
+            if name not in fields:
+                raise ConfigError(f"unknown setting {name!r}")
+            if isinstance(value, str) and not isinstance(fields[name].default, str):
+                value = _convert(fields[name], value)
+            values[name] = value
         return cls(**values)
 
     @classmethod

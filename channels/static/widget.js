@@ -139,7 +139,7 @@
     if (msg.seq) item.dataset.seq = msg.seq;
     var who = el("span", "balcao-who", (role === "user" ? L.you : role === "agent" ? L.agent : L.bot) + ": ");
     item.appendChild(who);
-    if (msg.text) item.appendChild(el("p", "balcao-text", msg.text));
+    if (msg.text) item.appendChild(role === "bot" ? renderMarkdown(msg.text) : el("p", "balcao-text", msg.text));
     if (msg.custom && msg.custom.type === "card") item.appendChild(renderCard(msg.custom));
     if (msg.buttons && msg.buttons.length) item.appendChild(renderButtons(msg.buttons));
     log.appendChild(item);
@@ -148,6 +148,45 @@
     scroll();
     return item;
   }
+  // A small Markdown subset (paragraphs, "- " lists, **bold**, *italic*, [text](https://...)),
+  // built node by node: text always goes through textContent, never innerHTML.
+  function renderMarkdown(text) {
+    var box = el("div", "balcao-text");
+    var list = null;
+    text.split(/\n/).forEach(function (line) {
+      var item = /^\s*(?:[-*]|\d+[.)])\s+(.*)$/.exec(line);
+      if (item) {
+        if (!list) { list = el("ul", "balcao-list"); box.appendChild(list); }
+        var li = el("li");
+        inline(li, item[1]);
+        list.appendChild(li);
+        return;
+      }
+      list = null;
+      if (!line.trim()) return;
+      var p = el("p");
+      inline(p, line.replace(/^#+\s*/, ""));
+      box.appendChild(p);
+    });
+    return box;
+  }
+  function inline(parent, text) {
+    var pattern = /\*\*([^*]+)\*\*|\*([^*]+)\*|\[([^\]]+)\]\((https?:\/\/[^\s)]+|mailto:[^\s)]+)\)/g;
+    var last = 0, m;
+    while ((m = pattern.exec(text))) {
+      if (m.index > last) parent.appendChild(document.createTextNode(text.slice(last, m.index)));
+      if (m[1]) parent.appendChild(el("strong", null, m[1]));
+      else if (m[2]) parent.appendChild(el("em", null, m[2]));
+      else {
+        var a = el("a", null, m[3]);
+        a.href = m[4]; a.target = "_blank"; a.rel = "noopener noreferrer";
+        parent.appendChild(a);
+      }
+      last = pattern.lastIndex;
+    }
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
   function renderCard(card) {
     var box = el("div", "balcao-card");
     if (card.title) box.appendChild(el("strong", "balcao-card-title", card.title));

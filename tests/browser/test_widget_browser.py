@@ -113,3 +113,32 @@ async def test_the_demo_page_picks_the_widget_language(browser: Browser, server:
     await ask(page, "quanto tempo demora a entrega")
     await expect(page.locator(".balcao-msg.balcao-bot").last).to_contain_text("As encomendas chegam")
     await page.close()
+
+
+async def test_bot_markdown_is_built_as_elements_not_parsed_as_html(
+    browser: Browser, server: TestServer, kb_dir: object
+) -> None:
+    from pathlib import Path
+
+    entry = Path(str(kb_dir)) / "en" / "md.md"
+    entry.write_text(
+        "---\nid: md\nquestion: show me formatting\n---\n"
+        "Returns take **30 days**.\n\n- one <script>alert(1)</script>\n"
+        "- [our site](https://example.com) and [bad](javascript:alert(1))\n"
+    )
+    page = await browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: dialogs.append(d.message))
+    await page.goto(url(server))
+    await expect(page.locator(".balcao-greeting")).to_be_visible()
+    await page.wait_for_timeout(300)  # the server's knowledge poll picks up the new file
+    await ask(page, "show me formatting")
+    answer = page.locator(".balcao-bot").last
+    await expect(answer.locator("strong")).to_have_text("30 days")
+    await expect(answer.locator("li")).to_have_count(2)
+    await expect(answer.locator("li").first).to_have_text("one <script>alert(1)</script>")
+    await expect(answer.locator("a")).to_have_count(1)
+    await expect(answer.locator("a")).to_have_attribute("href", "https://example.com")
+    assert await page.locator(".balcao-log script").count() == 0
+    assert dialogs == []
+    await page.close()

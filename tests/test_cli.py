@@ -1,0 +1,45 @@
+"""The command line: one clear line and exit 2 on bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_serve_with_a_broken_knowledge_file_exits_2_naming_file_and_line(
+    tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = kb_dir / "en" / "returns.md"
+    broken.write_text("---\nid: returns\nquestion: q\nexamples: nope\n---\nA.\n")
+    code = main(["serve", "--kb", str(kb_dir), "--db", str(tmp_path / "x.sqlite3"), "--port", "0"])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"balcao: {broken}:4: 'examples' must be a list (one '- item' per line)"
+
+
+def test_a_bad_environment_value_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BALCAO_PORT", "eighty")
+    assert main(["serve"]) == 2
+    assert capsys.readouterr().err.strip() == "balcao: BALCAO_PORT='eighty' is not a valid int"
+
+
+def test_python_dash_m_bot_is_the_balcao_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert "serve" in result.stdout
+
+
+def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "usage: balcao" in capsys.readouterr().out
