@@ -83,7 +83,9 @@ class RemoteActionRunner:
                 body = await resp.json(content_type=None)
                 if resp.status != 200:
                     reason = body.get("error") if isinstance(body, dict) else None
-                    raise ActionError(action_name, f"action server answered {resp.status}: {reason}")
+                    raise ActionError(
+                        action_name, f"action server answered {resp.status}: {reason}"
+                    )
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise ActionError(action_name, f"action server unreachable: {exc!r}") from exc
         if not isinstance(body, dict):

@@ -39,10 +39,10 @@ def default_matcher_factory() -> MatcherFactory:
     return FuzzyMatcher
 
 
-def create_app(settings: Settings, matcher_factory: MatcherFactory | None = None) -> web.Application:
-    app = web.Application(
-        client_max_size=settings.max_body_bytes, middlewares=[error_middleware]
-    )
+def create_app(
+    settings: Settings, matcher_factory: MatcherFactory | None = None
+) -> web.Application:
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
     app[SETTINGS] = settings
     app[BROKER] = InProcessBroker()
     app[RELOADER] = KnowledgeReloader(settings.kb, matcher_factory or default_matcher_factory())

@@ -82,9 +82,7 @@ class Settings:
     log_level: str = _setting("INFO", "BALCAO_LOG_LEVEL", "Logging level.")
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str], **overrides: Any
-    ) -> Settings:
+    def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
         """Build settings from environment variables, then explicit overrides (CLI flags)."""
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
@@ -112,7 +110,7 @@ class Settings:
 
 
 def _convert(f: dataclasses.Field[Any], raw: str) -> Any:
-    kind = type(f.default)
+    kind: type[Any] = type(f.default)
     try:
         if kind is bool:
             return raw.strip().lower() in {"1", "true", "yes", "on"}

@@ -96,7 +96,9 @@ class Dialogue:
                 await self._use_entry(turn, brain, entry, sender, message, match)
                 return turn.outcome()
         if match.decision in ("answer", "choose") and match.candidates:
-            turn.reply(Reply(say("choose", language), _choice_buttons(brain, match.candidates, language)))
+            turn.reply(
+                Reply(say("choose", language), _choice_buttons(brain, match.candidates, language))
+            )
             return turn.outcome()
         self._admit_unknown(turn, brain, match, language)
         return turn.outcome()
@@ -118,7 +120,9 @@ class Dialogue:
         if entry.action:
             if entry.answer:
                 turn.reply(Reply(entry.answer, entry=entry.id))
-            await self._run_action(turn, brain, entry.action, sender, message, match, intent=entry.id)
+            await self._run_action(
+                turn, brain, entry.action, sender, message, match, intent=entry.id
+            )
             return
         turn.reply(Reply(entry.answer, entry.buttons, entry=entry.id))
 
@@ -166,7 +170,10 @@ class Dialogue:
             turn.add(event)
         for response in result.responses:
             turn.reply(from_rasa_response(response))
-        if any(e.get("event") == "followup" and e.get("name") == "action_handoff" for e in result.events):
+        if any(
+            e.get("event") == "followup" and e.get("name") == "action_handoff"
+            for e in result.events
+        ):
             self.hand_over(turn, reason=f"{action}_needs_person")
 
 

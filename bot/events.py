@@ -47,7 +47,9 @@ class Event:
 
 
 def user_said(text: str, timestamp: float, **data: Any) -> Event:
-    return Event(USER, {"text": text, **{k: v for k, v in data.items() if v is not None}}, timestamp)
+    return Event(
+        USER, {"text": text, **{k: v for k, v in data.items() if v is not None}}, timestamp
+    )
 
 
 def bot_said(text: str, timestamp: float, **data: Any) -> Event:

@@ -73,9 +73,7 @@ class KnowledgeBase:
 
     entries: tuple[Entry, ...] = ()
     version: str = ""
-    _index: Mapping[tuple[str, str], Entry] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    _index: Mapping[tuple[str, str], Entry] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, entries: Iterable[Entry], version: str = "") -> KnowledgeBase:
@@ -175,10 +173,14 @@ def parse_entry(text: str, source: str, language: str) -> Entry:
 
     unknown = sorted(set(map(str, data)) - KNOWN_KEYS)
     if unknown:
-        raise fail(unknown[0], f"unknown key '{unknown[0]}'; known keys: {', '.join(sorted(KNOWN_KEYS))}")
+        raise fail(
+            unknown[0], f"unknown key '{unknown[0]}'; known keys: {', '.join(sorted(KNOWN_KEYS))}"
+        )
     entry_id = data.get("id")
     if not isinstance(entry_id, str) or not ID_PATTERN.match(entry_id):
-        raise fail("id", "'id' is required: lowercase letters, digits, '-' or '_' (e.g. id: returns)")
+        raise fail(
+            "id", "'id' is required: lowercase letters, digits, '-' or '_' (e.g. id: returns)"
+        )
     question = data.get("question")
     if not isinstance(question, str) or not question.strip():
         raise fail("question", "'question' is required and must be text")
@@ -187,7 +189,9 @@ def parse_entry(text: str, source: str, language: str) -> Entry:
     buttons = _buttons(data.get("buttons", []), fail)
     action = data.get("action")
     if action is not None and (not isinstance(action, str) or not action.startswith("action_")):
-        raise fail("action", "'action' must name a rasa-sdk action, e.g. action: action_order_status")
+        raise fail(
+            "action", "'action' must name a rasa-sdk action, e.g. action: action_order_status"
+        )
     handoff = data.get("handoff", False)
     if not isinstance(handoff, bool):
         raise fail("handoff", "'handoff' must be true or false")

@@ -70,9 +70,7 @@ def normalise(text: str) -> str:
 class FuzzyMatcher:
     """Nearest phrasing by rapidfuzz token-set ratio. A baseline, not the engine."""
 
-    def __init__(
-        self, kb: KnowledgeBase, answer_at: float = 0.80, choose_at: float = 0.60
-    ) -> None:
+    def __init__(self, kb: KnowledgeBase, answer_at: float = 0.80, choose_at: float = 0.60) -> None:
         self.answer_at = answer_at
         self.choose_at = choose_at
         self._phrases: list[str] = []

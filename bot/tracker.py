@@ -52,7 +52,12 @@ def to_rasa_event(event: Event) -> dict[str, Any]:
     if event.kind == ev.BOT:
         return {"event": "bot", "timestamp": event.timestamp, "text": data.get("text", "")}
     if event.kind == ev.SLOT:
-        return {"event": "slot", "timestamp": event.timestamp, "name": data["name"], "value": data["value"]}
+        return {
+            "event": "slot",
+            "timestamp": event.timestamp,
+            "name": data["name"],
+            "value": data["value"],
+        }
     return {"event": "action", "timestamp": event.timestamp, "name": data.get("name")}
 
 

@@ -43,7 +43,7 @@ routes = web.RouteTableDef()
 
 CHANNEL = "web"
 SESSION_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
-SOCKETS = web.AppKey("widget_sockets", weakref.WeakSet[web.WebSocketResponse])
+SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("widget_sockets")
 
 
 def conversation_id(session_id: str) -> str:
@@ -141,9 +141,12 @@ class _Session:
         settings = self.app[SETTINGS]
         asked = frame.get("session_id")
         session_id = None
-        if isinstance(asked, str) and SESSION_PATTERN.match(asked):
-            if await service.store.info(conversation_id(asked)) is not None:
-                session_id = asked
+        if (
+            isinstance(asked, str)
+            and SESSION_PATTERN.match(asked)
+            and await service.store.info(conversation_id(asked)) is not None
+        ):
+            session_id = asked
         self.session_id = session_id or secrets.token_urlsafe(24)
         state = await service.state(conversation_id(self.session_id))
         language = frame.get("language")
@@ -216,5 +219,6 @@ class _Session:
 
 
 async def close_sockets(app: web.Application) -> None:
-    for ws in tuple(app[SOCKETS]):
+    sockets: weakref.WeakSet[web.WebSocketResponse] = app[SOCKETS]
+    for ws in list(sockets):
         await ws.close(code=1001, message=b"server shutdown")

@@ -34,7 +34,11 @@ def test_a_bad_environment_value_is_one_line_and_exit_2(
 
 def test_python_dash_m_bot_is_the_balcao_command() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "--help"], cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "bot", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0
     assert "serve" in result.stdout

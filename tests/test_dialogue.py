@@ -128,7 +128,10 @@ async def test_close_scores_ask_the_customer_to_choose(brain: Brain) -> None:
     reply = outcome.replies[0]
     assert reply.text == "I'm not completely sure what you mean. Is it one of these?"
     assert [b.payload for b in reply.buttons] == ["/returns", "/delivery-times"]
-    assert [b.title for b in reply.buttons] == ["How do I return an item?", "How long does delivery take?"]
+    assert [b.title for b in reply.buttons] == [
+        "How do I return an item?",
+        "How long does delivery take?",
+    ]
 
 
 async def test_a_resent_message_id_produces_no_new_events(brain: Brain) -> None:
@@ -145,7 +148,9 @@ async def test_an_action_entry_runs_the_registered_rasa_sdk_action(brain: Brain)
     outcome = await chat.say("are you open now")
     assert outcome.replies[0].text == "echo intent=open-now language=en runs=1"
     assert chat.state.slots["runs"] == 1
-    assert any(e.kind == ev.ACTION and e.data == {"name": "action_echo_slots"} for e in outcome.events)
+    assert any(
+        e.kind == ev.ACTION and e.data == {"name": "action_echo_slots"} for e in outcome.events
+    )
 
 
 async def test_an_action_can_hold_the_conversation_like_a_form(brain: Brain) -> None:
@@ -173,7 +178,9 @@ async def test_a_crashing_action_gets_a_polite_reply(brain: Brain) -> None:
 
 async def test_an_unreachable_action_runner_gets_a_polite_reply(brain: Brain) -> None:
     class Down:
-        async def run(self, action_name: str, tracker: dict[str, Any], domain: dict[str, Any]) -> ActionResult:
+        async def run(
+            self, action_name: str, tracker: dict[str, Any], domain: dict[str, Any]
+        ) -> ActionResult:
             raise ActionError(action_name, "connection refused")
 
         def names(self) -> frozenset[str]:

@@ -42,7 +42,8 @@ def test_a_good_file_becomes_an_entry() -> None:
     ("text", "message"),
     [
         pytest.param(
-            "id: x\n", "knowledge/pt/devolucoes.md:1: a knowledge file starts with '---' and YAML front matter",
+            "id: x\n",
+            "knowledge/pt/devolucoes.md:1: a knowledge file starts with '---' and YAML front matter",
             id="no-front-matter",
         ),
         pytest.param(

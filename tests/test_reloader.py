@@ -46,7 +46,9 @@ async def test_a_broken_edit_keeps_the_last_good_version(kb_dir: Path) -> None:
     touch_later(path)
     assert await reloader.check() is False
     assert reloader.current() is good
-    assert str(reloader.last_error) == f"{path}:3: 'examples' must be a list (one '- item' per line)"
+    assert (
+        str(reloader.last_error) == f"{path}:3: 'examples' must be a list (one '- item' per line)"
+    )
 
 
 async def test_the_running_server_answers_a_new_entry_within_two_seconds(
@@ -57,7 +59,9 @@ async def test_the_running_server_answers_a_new_entry_within_two_seconds(
     deadline = asyncio.get_running_loop().time() + 2.0
     text = ""
     while asyncio.get_running_loop().time() < deadline:
-        resp = await client.post("/webhooks/rest/webhook", json={"sender": "g", "message": "gift voucher"})
+        resp = await client.post(
+            "/webhooks/rest/webhook", json={"sender": "g", "message": "gift voucher"}
+        )
         text = (await resp.json())[0]["text"]
         if text.startswith("Yes: gift cards"):
             break
@@ -78,5 +82,7 @@ async def test_a_broken_edit_is_reported_by_health_and_answers_continue(
             break
         await asyncio.sleep(0.1)
     assert health["knowledge"]["last_error"].endswith("'question' is required and must be text")
-    resp = await client.post("/webhooks/rest/webhook", json={"sender": "r", "message": "return policy"})
+    resp = await client.post(
+        "/webhooks/rest/webhook", json={"sender": "r", "message": "return policy"}
+    )
     assert (await resp.json())[0]["text"] == "You can return any item within 30 days of delivery."

@@ -75,7 +75,13 @@ class SqliteConversationStore:
                     "INSERT INTO events (conversation_id, seq, kind, data, timestamp)"
                     " VALUES (?, ?, ?, ?, ?)",
                     [
-                        (conversation_id, e.seq, e.kind, json.dumps(e.data, ensure_ascii=False), e.timestamp)
+                        (
+                            conversation_id,
+                            e.seq,
+                            e.kind,
+                            json.dumps(e.data, ensure_ascii=False),
+                            e.timestamp,
+                        )
                         for e in stored
                     ],
                 )
@@ -119,7 +125,6 @@ class SqliteConversationStore:
             return [_info(r) for r in rows]
 
         return await self.database.run(read)
-
 
 
 _INFO_SQL = "SELECT id, sender, channel, created_at, updated_at, language FROM conversations"

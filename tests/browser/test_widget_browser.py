@@ -35,8 +35,12 @@ async def test_widget_answers_and_keeps_history_across_a_reload(
     await expect(answer.locator(".balcao-button")).to_have_text(["Returns"])
 
     await page.reload()
-    await expect(page.locator(".balcao-user .balcao-text")).to_have_text(["how long does delivery take"])
-    await expect(page.locator(".balcao-msg.balcao-bot").last).to_contain_text("Orders arrive in 2-4")
+    await expect(page.locator(".balcao-user .balcao-text")).to_have_text(
+        ["how long does delivery take"]
+    )
+    await expect(page.locator(".balcao-msg.balcao-bot").last).to_contain_text(
+        "Orders arrive in 2-4"
+    )
 
     # quick replies work after the reload too
     await page.locator(".balcao-button", has_text="Returns").click()
@@ -94,7 +98,9 @@ async def test_messages_typed_offline_are_sent_once_on_reconnect(
     await second.start_server()
     try:
         await expect(widget).to_have_attribute("data-connection", "online", timeout=15_000)
-        await expect(page.locator(".balcao-bot .balcao-text").last).to_contain_text("within 30 days")
+        await expect(page.locator(".balcao-bot .balcao-text").last).to_contain_text(
+            "within 30 days"
+        )
         await expect(page.locator(".balcao-user")).to_have_count(1)
         await expect(page.locator(".balcao-pending")).to_have_count(0)
         # and the server stored the message exactly once
@@ -105,13 +111,19 @@ async def test_messages_typed_offline_are_sent_once_on_reconnect(
         await second.close()
 
 
-async def test_the_demo_page_picks_the_widget_language(browser: Browser, server: TestServer) -> None:
+async def test_the_demo_page_picks_the_widget_language(
+    browser: Browser, server: TestServer
+) -> None:
     page = await browser.new_page()
     await page.goto(url(server, "/?lang=pt"))
     await expect(page.locator(".balcao-greeting")).to_contain_text("Olá!")
-    await expect(page.locator(".balcao-input")).to_have_attribute("placeholder", "Escreva a sua pergunta…")
+    await expect(page.locator(".balcao-input")).to_have_attribute(
+        "placeholder", "Escreva a sua pergunta…"
+    )
     await ask(page, "quanto tempo demora a entrega")
-    await expect(page.locator(".balcao-msg.balcao-bot").last).to_contain_text("As encomendas chegam")
+    await expect(page.locator(".balcao-msg.balcao-bot").last).to_contain_text(
+        "As encomendas chegam"
+    )
     await page.close()
 
 

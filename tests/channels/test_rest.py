@@ -77,9 +77,7 @@ async def test_conversations_are_separate_per_sender(client: TestClient) -> None
     assert replies[0]["text"].endswith("runs=1")
 
 
-async def test_nothing_is_lost_across_a_restart(
-    aiohttp_client: Any, settings: Settings
-) -> None:
+async def test_nothing_is_lost_across_a_restart(aiohttp_client: Any, settings: Settings) -> None:
     first = await aiohttp_client(create_app(settings))
     await say(first, "are you open now")
     await first.close()
@@ -95,12 +93,19 @@ async def test_nothing_is_lost_across_a_restart(
         pytest.param(b"[1, 2]", 400, "invalid_json", id="not-an-object"),
         pytest.param(b'{"message": "hi"}', 400, "invalid_sender", id="no-sender"),
         pytest.param(b'{"sender": "", "message": "hi"}', 400, "invalid_sender", id="empty-sender"),
-        pytest.param(b'{"sender": "a b<", "message": "hi"}', 400, "invalid_sender", id="odd-sender"),
+        pytest.param(
+            b'{"sender": "a b<", "message": "hi"}', 400, "invalid_sender", id="odd-sender"
+        ),
         pytest.param(b'{"sender": "a"}', 400, "missing_message", id="no-message"),
         pytest.param(b'{"sender": "a", "message": 5}', 400, "missing_message", id="number-message"),
-        pytest.param(b'{"sender": "a", "message": "   "}', 400, "empty_message", id="blank-message"),
         pytest.param(
-            b'{"sender": "a", "message": "hi", "metadata": []}', 400, "invalid_metadata", id="bad-metadata"
+            b'{"sender": "a", "message": "   "}', 400, "empty_message", id="blank-message"
+        ),
+        pytest.param(
+            b'{"sender": "a", "message": "hi", "metadata": []}',
+            400,
+            "invalid_metadata",
+            id="bad-metadata",
         ),
     ],
 )

@@ -14,17 +14,19 @@ from bot.app import create_app
 from bot.config import Settings
 
 
-async def receive(ws: ClientWebSocketResponse, kind: str, timeout: float = 3.0) -> dict[str, Any]:
+async def receive(ws: ClientWebSocketResponse, kind: str, wait: float = 3.0) -> dict[str, Any]:
     """The next frame of type `kind`, skipping others."""
     while True:
-        msg = await asyncio.wait_for(ws.receive(), timeout)
+        msg = await asyncio.wait_for(ws.receive(), wait)
         assert msg.type == WSMsgType.TEXT, msg
         frame: dict[str, Any] = json.loads(msg.data)
         if frame["type"] == kind:
             return frame
 
 
-async def collect_until_ack(ws: ClientWebSocketResponse) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+async def collect_until_ack(
+    ws: ClientWebSocketResponse,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(the ack, every message frame seen before it and shortly after)."""
     messages: list[dict[str, Any]] = []
     ack: dict[str, Any] | None = None
@@ -70,8 +72,14 @@ async def test_message_is_acknowledged_and_answered(client: TestClient) -> None:
     assert bot[0]["text"] == "You can return any item within 30 days of delivery."
     user = [m for m in messages if m["role"] == "user"]
     assert user == [
-        {"type": "message", "seq": ack["seq"], "role": "user", "text": "return policy",
-         "id": "m-1", "timestamp": user[0]["timestamp"]}
+        {
+            "type": "message",
+            "seq": ack["seq"],
+            "role": "user",
+            "text": "return policy",
+            "id": "m-1",
+            "timestamp": user[0]["timestamp"],
+        }
     ]
     await ws.close()
 
@@ -191,7 +199,9 @@ async def test_bad_frames_get_error_frames_and_the_socket_stays_usable(client: T
     assert (await receive(ws, "error"))["code"] == "invalid_id"
     await ws.send_json({"type": "message", "id": "ok-1", "text": "hello"})
     ack, messages = await collect_until_ack(ws)
-    assert [m["text"] for m in messages if m["role"] == "bot"] == ["Hello! How can I help you today?"]
+    assert [m["text"] for m in messages if m["role"] == "bot"] == [
+        "Hello! How can I help you today?"
+    ]
     await ws.close()
 
 

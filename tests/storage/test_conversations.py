@@ -40,16 +40,23 @@ async def test_appended_events_get_consecutive_seq_numbers(store: SqliteConversa
     assert [(e.seq, e.data["text"]) for e in loaded] == [(1, "a"), (2, "b"), (3, "c")]
 
 
-async def test_event_data_round_trips_unicode_and_structures(store: SqliteConversationStore) -> None:
+async def test_event_data_round_trips_unicode_and_structures(
+    store: SqliteConversationStore,
+) -> None:
     event = ev.bot_said("Olá, ¿qué tal? 😀", 5.5, buttons=[{"title": "Sí", "payload": "/yes"}])
     await store.append("c1", [event], sender="s", channel="web")
     [loaded] = await store.load("c1")
     assert loaded == event.with_seq(1)
 
 
-async def test_conversation_info_tracks_sender_channel_language(store: SqliteConversationStore) -> None:
+async def test_conversation_info_tracks_sender_channel_language(
+    store: SqliteConversationStore,
+) -> None:
     await store.append(
-        "c1", [said("a", 10.0), Event(ev.LANGUAGE, {"language": "pt"}, 11.0)], sender="s", channel="rest"
+        "c1",
+        [said("a", 10.0), Event(ev.LANGUAGE, {"language": "pt"}, 11.0)],
+        sender="s",
+        channel="rest",
     )
     info = await store.info("c1")
     assert info is not None
@@ -66,7 +73,10 @@ async def test_list_conversations_newest_first(store: SqliteConversationStore) -
 
 async def test_concurrent_appends_never_share_a_seq(store: SqliteConversationStore) -> None:
     await asyncio.gather(
-        *(store.append("c1", [said(str(i)), said(str(i))], sender="s", channel="web") for i in range(20))
+        *(
+            store.append("c1", [said(str(i)), said(str(i))], sender="s", channel="web")
+            for i in range(20)
+        )
     )
     seqs = [e.seq for e in await store.load("c1")]
     assert seqs == list(range(1, 41))
@@ -82,7 +92,9 @@ async def test_events_survive_reopening_the_file(tmp_path: Path) -> None:
     await db.close()
 
 
-async def test_a_failed_append_writes_nothing(store: SqliteConversationStore, database: SqliteDatabase) -> None:
+async def test_a_failed_append_writes_nothing(
+    store: SqliteConversationStore, database: SqliteDatabase
+) -> None:
     await store.append("c1", [said("a")], sender="s", channel="web")
 
     def break_next_insert(db: object) -> None:
@@ -106,7 +118,9 @@ async def test_migrations_are_recorded_once(tmp_path: Path) -> None:
     for _ in range(2):
         db = await SqliteDatabase(path, [migrations]).open()
         await db.close()
-    rows = sqlite3.connect(path).execute(
-        "SELECT name FROM _sqlite_migrations WHERE migration_set = 'conversations'"
-    ).fetchall()
+    rows = (
+        sqlite3.connect(path)
+        .execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'conversations'")
+        .fetchall()
+    )
     assert rows == [("m001_conversations_and_events",)]
