@@ -1,0 +1,61 @@
+"""The engine built from a knowledge base, behind the `Matcher` protocol.
+
+Each entry gives labelled texts: its question and examples (weight 1) and its
+answer text (weight ANSWER_WEIGHT, a light hint of its vocabulary), in the
+entry's language, labelled with the entry id, so that one entry translated
+into several languages is one label.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import date
+
+from bot.knowledge import KnowledgeBase
+from bot.matching import Candidate, Match
+from bot.understanding.engine import Engine, Sample
+from bot.understanding.entities import extract_entities
+from bot.understanding.language import resolve_language
+
+logger = logging.getLogger(__name__)
+
+ANSWER_WEIGHT = 0.3
+ANSWER_CHARS = 600  # the start of a long answer says enough
+_MARKUP = re.compile(r"[*_`#>\[\]()]|https?://\S+")
+
+
+def samples_from_kb(kb: KnowledgeBase) -> list[Sample]:
+    samples: list[Sample] = []
+    for entry in kb:
+        for phrase in entry.phrasings:
+            samples.append(Sample(phrase, entry.id, entry.language))
+        answer = _MARKUP.sub(" ", entry.answer[:ANSWER_CHARS]).strip()
+        if answer:
+            samples.append(Sample(answer, entry.id, entry.language, ANSWER_WEIGHT))
+    return samples
+
+
+class EngineMatcher:
+    """A `Matcher` over a trained engine. Immutable; `match` is safe from any thread."""
+
+    def __init__(self, engine: Engine, today: Callable[[], date] = date.today) -> None:
+        self.engine = engine
+        self._today = today
+
+    def match(self, text: str, language: str | None = None) -> Match:
+        detected = resolve_language(text, language)
+        entities = extract_entities(text, self._today())
+        prediction = self.engine.predict(text, detected or language or None)
+        candidates = tuple(Candidate(label, score) for label, score in prediction.ranked)
+        return Match(prediction.decision, candidates, detected, entities)
+
+
+def build_matcher(kb: KnowledgeBase) -> EngineMatcher:
+    """A `MatcherFactory`: train the engine on `kb` (fast; call from any thread)."""
+    engine = Engine.train(samples_from_kb(kb))
+    logger.info(
+        "understanding engine ready: %d entries, %.2fs", len(engine.labels), engine.training_seconds
+    )
+    return EngineMatcher(engine)

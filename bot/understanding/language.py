@@ -1,0 +1,136 @@
+"""Language detection for short customer messages: English, Portuguese, Spanish.
+
+Nothing is downloaded: a message is scored against small built-in profiles of
+each language's most frequent words and tell-tale letters (ã, õ, ç for
+Portuguese; ñ, ¿, ¡ for Spanish). Chat messages are short, so a detection
+comes with a confidence, and `resolve_language` keeps the conversation's
+language unless the customer clearly switched.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from bot.understanding.normalise import strip_accents, words
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED = ("en", "pt", "es")
+
+# Frequent words, marker words weighted 2 where they are (nearly) exclusive to one language.
+_PROFILES: dict[str, dict[str, float]] = {
+    "en": {
+        **dict.fromkeys(
+            "the a an and or to of in on for is are was were be been it this that my your "
+            "i you he she we they me us what where when why how which who can could would "
+            "should will do does did have has had not no yes with from at by about please "
+            "thanks thank hello hi hey want need get order account card money help there "
+            "here if but so just still yet some any".split(),
+            1.0,
+        ),
+        **dict.fromkeys(
+            "the and is are what where when why how which who would should does did have "
+            "has with from please thanks thank hello hi hey want need my i you it this "
+            "that yesterday today tomorrow can't don't i'm isn't".split(),
+            2.0,
+        ),
+    },
+    "pt": {
+        **dict.fromkeys(
+            "o a os as um uma de do da dos das em no na nos nas para por com que e é se "
+            "não nao sim meu minha meus minhas seu sua eu você voce vocês ele ela nós "
+            "como onde quando porque qual quais quem mais muito obrigado obrigada olá "
+            "ola bom boa dia tarde noite quero queria preciso posso pode encomenda "
+            "pedido conta cartão cartao dinheiro ajuda está esta estou tenho tem já ja "
+            "ainda foi ser fazer hoje ontem amanhã amanha".split(),
+            1.0,
+        ),
+        **dict.fromkeys(
+            "não nao você voce vocês obrigado obrigada olá ola quero queria preciso "
+            "encomenda cartão cartao estou tenho já ontem amanhã amanha do da das foi ao à "
+            "no na nos nas meu minha onde uma é isso também tambem então entao fiz "
+            "recebi chegou devolução devolucao morada vezes até sem quanto aqui "
+            "fatura encomendei há dois duas".split(),
+            2.0,
+        ),
+    },
+    "es": {
+        **dict.fromkeys(
+            "el la los las un una de del en para por con que y es se no sí si mi mis tu "
+            "su yo usted ustedes él ella nosotros como cómo donde dónde cuando cuándo "
+            "porque por qué cual cuál quien quién más muy gracias hola buenos buenas "
+            "días tardes noches quiero quería necesito puedo puede pedido cuenta "
+            "tarjeta dinero ayuda está estoy tengo tiene ya todavía fue ser hacer hoy "
+            "ayer mañana".split(),
+            1.0,
+        ),
+        **dict.fromkeys(
+            "el los las del y mi mis usted ustedes gracias hola buenos buenas quiero "
+            "quería necesito tengo estoy todavía ayer hoy mañana dónde cómo cuándo "
+            "también entonces hice recibí llegó devolución dirección "
+            "muchas pero fue hay eso esto lo le al yo veces hace sin cuánto cuanto "
+            "puedo factura".split(),
+            2.0,
+        ),
+    },
+}
+_LETTERS = {"pt": re.compile(r"[ãõç]|ções|ção"), "es": re.compile(r"[ñ¿¡]|ción")}
+_ACCENT_FREE = {lang: {strip_accents(w): s for w, s in p.items()} for lang, p in _PROFILES.items()}
+
+
+@dataclass(frozen=True)
+class Detection:
+    language: str | None  # None when no language stands out
+    confidence: float  # 0..1: how far the best stands above the runner-up
+    scores: tuple[tuple[str, float], ...] = ()
+
+
+def detect(text: str) -> Detection:
+    """The most likely language of `text`, with a confidence in 0..1."""
+    tokens = words(text)
+    if not tokens:
+        return Detection(None, 0.0)
+    lowered = text.lower()
+    scores: dict[str, float] = {}
+    for lang in SUPPORTED:
+        profile, folded = _PROFILES[lang], _ACCENT_FREE[lang]
+        score = 0.0
+        for token in tokens:
+            weight = profile.get(token)
+            if weight is None:
+                # typed without accents: half the evidence
+                weight = folded.get(strip_accents(token), 0.0) * 0.5
+            score += weight
+        pattern = _LETTERS.get(lang)
+        if pattern is not None:
+            score += 2.5 * len(pattern.findall(lowered))
+        scores[lang] = score
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    (best, top), (_, second) = ranked[0], ranked[1]
+    if top <= 0.0:
+        return Detection(None, 0.0, tuple(ranked))
+    # margin relative to the evidence, damped for very little evidence
+    margin = (top - second) / top
+    evidence = min(1.0, top / 4.0)
+    confidence = round(margin * evidence, 4)
+    return Detection(best if top > second else None, confidence, tuple(ranked))
+
+
+CONFIDENT = 0.35  # a detection at or above this is taken as the message's language
+SWITCH = 0.6  # leaving the conversation's language needs stronger evidence
+
+
+def resolve_language(text: str, hint: str | None = None) -> str | None:
+    """The language to report for `text` in a conversation held in `hint`.
+
+    The detected language when it is reasonably sure; the hint when the
+    message agrees with it; None when the message does not tell.
+    """
+    found = detect(text)
+    if found.language is None:
+        return None
+    if hint is None or found.language == hint:
+        return found.language if found.confidence >= CONFIDENT else None
+    return found.language if found.confidence >= SWITCH else None
