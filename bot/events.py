@@ -2,14 +2,25 @@
 
 Kinds (the `kind` field) and their `data`:
 
-- ``user``      {"text", "message_id"?, "payload"?, "entry"?, "confidence"?, "decision"?, "metadata"?}
+- ``user``      {"text", "message_id"?, "payload"?, "entry"?, "confidence"?,
+                 "decision"?: "answer"|"choose"|"unknown", "metadata"?}
 - ``bot``       {"text", "buttons"?: [{"title","payload"}], "custom"?, "entry"?}
-- ``slot``      {"name", "value"}
+- ``agent``     {"text", "agent": agent id, "name": shown name}   a person wrote to the customer
+- ``note``      {"text", "agent"}             internal note between agents, never shown to the customer
+- ``slot``      {"name", "value"}             name "*" resets every slot
 - ``language``  {"language"}
 - ``action``    {"name"}                      an action ran
 - ``loop``      {"name": str | None}          an action keeps (or stops) taking the next messages
-- ``handoff``   {"status": "requested"|..., "reason"}
-- ``feedback``  {"rating", "comment"?, "entry"?}
+- ``handoff``   {"status", ...}               the way to a person:
+      requested   {"reason"}                  reason: asked_for_person | fallback | unhelpful |
+                                              complaint | <action>_needs_person
+      queued      {"handoff_id", "priority", "offline": bool}
+      claimed     {"handoff_id", "agent"}
+      transferred {"handoff_id", "agent", "from_agent"}
+      resolved    {"handoff_id", "agent"}     the bot has the conversation back
+- ``feedback``  {"rating": 1..5, "comment"?}  the customer rated the conversation (CSAT)
+                {"helpful": bool, "entry"}    the customer rated one answer
+- ``suggestion`` {"entry"?, "text"}           the customer proposed a better answer
 
 Timestamps are UNIX seconds (float). `seq` is assigned by the store, from 1.
 """
@@ -27,8 +38,13 @@ ACTION = "action"
 LOOP = "loop"
 HANDOFF = "handoff"
 FEEDBACK = "feedback"
+AGENT = "agent"
+NOTE = "note"
+SUGGESTION = "suggestion"
 
-KINDS = frozenset({USER, BOT, SLOT, LANGUAGE, ACTION, LOOP, HANDOFF, FEEDBACK})
+KINDS = frozenset(
+    {USER, BOT, AGENT, NOTE, SLOT, LANGUAGE, ACTION, LOOP, HANDOFF, FEEDBACK, SUGGESTION}
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +59,8 @@ class Event:
 
     @property
     def is_message(self) -> bool:
-        return self.kind in (USER, BOT)
+        """Shown in the customer's transcript (notes are not)."""
+        return self.kind in (USER, BOT, AGENT)
 
 
 def user_said(text: str, timestamp: float, **data: Any) -> Event:
