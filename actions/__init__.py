@@ -1,1 +1,10 @@
-"""rasa-sdk Actions of Balcão. Run in process by the bot, or by `python -m rasa_sdk --actions actions`."""
+"""rasa-sdk Actions of Balcão. Run in process by the bot, or by `python -m rasa_sdk --actions actions`.
+
+Actions: action_verify_identity, action_order_status, action_recent_orders,
+action_payment_status, action_return_request, action_recommendations. They read
+the customer store configured by `actions.configure(db_path)` (or BALCAO_DB).
+"""
+
+from actions.store import configure
+
+__all__ = ["configure"]

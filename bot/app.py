@@ -24,6 +24,7 @@ from bot.reloader import KnowledgeReloader
 from bot.service import ChatService
 from bot.storage.conversations import SqliteConversationStore
 from bot.storage.conversations import migrations as conversation_migrations
+from bot.storage.customers import migrations as customer_migrations
 from bot.storage.sqlite import SqliteDatabase
 from channels import health, pages, rest, widget
 from channels.errors import error_middleware
@@ -32,7 +33,7 @@ from channels.keys import BROKER, RELOADER, SERVICE, SETTINGS, STORE
 logger = logging.getLogger(__name__)
 
 DATABASE = web.AppKey("database", SqliteDatabase)
-MIGRATIONS = (conversation_migrations,)
+MIGRATIONS = (conversation_migrations, customer_migrations)
 
 
 def default_matcher_factory() -> MatcherFactory:
@@ -73,6 +74,9 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         session = aiohttp.ClientSession()
         runner = RemoteActionRunner(settings.action_server_url, session)
     else:
+        import actions
+
+        actions.configure(settings.db)
         runner = InProcessActionRunner(settings.actions_package)
     dialogue = Dialogue(runner, default_language=settings.default_language)
     app[SERVICE] = ChatService(app[STORE], dialogue, app[RELOADER].current, app[BROKER])

@@ -36,18 +36,12 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def seed_command(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from bot.app import MIGRATIONS
+    """Import the demo shop's CSVs (data/demo) into the store; idempotent (upsert)."""
     from bot.cli import settings_from
-    from bot.storage.sqlite import SqliteDatabase
+    from bot.shop_commands import seed_demo
 
     settings = settings_from(args)
-
-    async def seed() -> None:
-        database = await SqliteDatabase(settings.db, MIGRATIONS).open()
-        await database.close()
-
-    asyncio.run(seed())
-    print(f"demo store ready at {settings.db}")
+    result = seed_demo(settings.db)
+    counts = ", ".join(f"{n} {k}" for k, n in result.totals.items())
+    print(f"demo store ready at {settings.db}: {counts} ({result.seconds:.2f} s)")
     return 0

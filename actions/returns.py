@@ -1,0 +1,108 @@
+"""A return or cancellation request within policy, recorded for the team; else the offer of a person."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import EventList, Turn, person_button, read_turn, serve_verified, service
+from actions.orders import own_order
+from actions.texts import day, money, order_status, t
+from bot.customers import RequestKind, ServiceRequest
+from bot.returns import ReturnPolicy, decide, delivered_on
+
+RETURN_REQUEST = "action_return_request"
+POLICY = ReturnPolicy()
+CANCEL_WORDS = re.compile(r"\b(cancel\w*|anul\w*)\b", re.IGNORECASE)
+RETURN_WORDS = re.compile(r"\b(return\w*|send \w+ back|devol\w*|reembols\w*|refund\w*)\b",
+                          re.IGNORECASE)
+
+
+def wanted(text: str) -> RequestKind | None:
+    if CANCEL_WORDS.search(text):
+        return "cancellation"
+    if RETURN_WORDS.search(text):
+        return "return"
+    return None
+
+
+async def _ask_for_order(dispatcher: CollectingDispatcher, turn: Turn) -> EventList:
+    assert turn.customer_id is not None
+    language = turn.language
+    orders = await turn.store.orders_of(turn.customer_id, limit=3)
+    if not orders:
+        dispatcher.utter_message(text=t("no_orders", language))
+        return []
+    lines = [t("return_ask_order", language)] + [
+        t("recent_line", language, order=o.order_id, date=day(o.created_at, language),
+          total=money(o.total, o.currency, language), status=order_status(o.status, language)[0])
+        for o in orders
+    ]
+    dispatcher.utter_message(text="\n".join(lines))
+    return [ActiveLoop(RETURN_REQUEST)]
+
+
+@service(RETURN_REQUEST)
+async def return_request_service(dispatcher: CollectingDispatcher, turn: Turn) -> EventList:
+    if turn.order_id is None:
+        return await _ask_for_order(dispatcher, turn)
+    order = await own_order(dispatcher, turn)
+    if order is None:
+        return []
+    assert turn.customer_id is not None
+    language = turn.language
+    decision = decide(order, turn.now, wanted(turn.text), POLICY)
+    events: EventList = [SlotSet("order_id", order.order_id)]
+    if not decision.allowed:
+        if decision.reason == "in_transit":
+            text = t("outside_in_transit", language, order=order.order_id, days=POLICY.return_days)
+        elif decision.reason == "too_late":
+            text = t("outside_too_late", language, order=order.order_id,
+                     date=day(delivered_on(order), language), days=POLICY.return_days)
+        else:
+            text = t("outside_closed", language, order=order.order_id,
+                     status=order_status(order.status, language)[0])
+        dispatcher.utter_message(text=text, buttons=person_button(language))
+        return events
+    proposed = f"R-{uuid.uuid4().hex[:8].upper()}"
+    recorded = await turn.store.record_request(
+        ServiceRequest(proposed, decision.kind, order.order_id, turn.customer_id, turn.now,
+                       conversation=turn.conversation)
+    )
+    if recorded.request_id != proposed:
+        dispatcher.utter_message(
+            text=t("already_requested", language, ref=recorded.request_id, order=order.order_id)
+        )
+    elif decision.kind == "cancellation":
+        dispatcher.utter_message(text=t("cancel_recorded", language, ref=proposed, order=order.order_id))
+    else:
+        assert decision.deadline is not None
+        dispatcher.utter_message(text=t(
+            "return_recorded", language, ref=proposed, order=order.order_id,
+            deadline=day(decision.deadline, language),
+        ))
+    return events
+
+
+class ActionReturnRequest(Action):
+    """Record a return or cancellation when the policy allows it; otherwise offer a person."""
+
+    def name(self) -> str:
+        return RETURN_REQUEST
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> EventList:
+        if (tracker.active_loop or {}).get("name") == RETURN_REQUEST:
+            # the answer to "which order?"
+            turn = read_turn(tracker)
+            if turn.customer_id is None or turn.mentioned.order_id is None:
+                dispatcher.utter_message(text=t("verify_gave_up", turn.language))
+                return [ActiveLoop(None)]
+            return [ActiveLoop(None), *await return_request_service(dispatcher, turn)]
+        return await serve_verified(RETURN_REQUEST, dispatcher, tracker)
