@@ -10,7 +10,7 @@ confidence, and the answer / choose / unknown decision.
     commands.py     `balcao nlu eval`, `balcao kb import`, `balcao kb eval`
 """
 
-from bot.understanding.kb_adapter import EngineMatcher, build_matcher
 from bot.understanding.engine import Engine, Prediction, Sample
+from bot.understanding.kb_adapter import EngineMatcher, build_matcher
 
 __all__ = ["Engine", "EngineMatcher", "Prediction", "Sample", "build_matcher"]

@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 
 logger = logging.getLogger(__name__)
 
-RETENTION = 0.96
+RETENTION = 0.98
 ANSWER_PRECISION = 0.90
 OOS_SHARE = 0.2  # the share of out-of-scope messages assumed when weighting the stand-ins
 TEMPERATURES = np.exp(np.linspace(np.log(0.02), np.log(5.0), 40))
@@ -48,7 +48,7 @@ def fit_temperature(scores: NDArray[np.float64], truth: NDArray[np.int64]) -> fl
     rows = np.arange(len(truth))
     for t in TEMPERATURES:
         p = softmax(scores, float(t))[rows, truth]
-        loss = -np.mean(np.log(np.clip(p, 1e-12, None)))
+        loss = float(-np.mean(np.log(np.clip(p, 1e-12, None))))
         if loss < best_loss:
             best, best_loss = float(t), loss
     return best

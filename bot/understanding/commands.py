@@ -45,19 +45,28 @@ def register(subparsers: Any) -> None:
         "eval", help="train on labelled texts, predict a test set, print a summary"
     )
     nlu_eval.add_argument("--train", type=Path, required=True, help="CSV text,category")
-    nlu_eval.add_argument("--test", type=Path, required=True, help="CSV text,category ('oos' = out of scope)")
+    nlu_eval.add_argument(
+        "--test", type=Path, required=True, help="CSV text,category ('oos' = out of scope)"
+    )
     nlu_eval.add_argument("--predictions", type=Path, required=True, help="JSON lines written here")
     nlu_eval.set_defaults(handler=nlu_eval_command)
 
     kb = kb_subparsers(subparsers)
     kb_import = kb.add_parser("import", help="turn a FAQ CSV into knowledge files")
-    kb_import.add_argument("faq", type=Path, metavar="FAQ.csv", help="CSV id,language,question,answer[,examples][,tags]")
+    kb_import.add_argument(
+        "faq",
+        type=Path,
+        metavar="FAQ.csv",
+        help="CSV id,language,question,answer[,examples][,tags]",
+    )
     kb_import.add_argument("--into", type=Path, required=True, help="knowledge folder to write")
     kb_import.set_defaults(handler=kb_import_command)
 
     kb_eval = kb.add_parser("eval", help="check the knowledge base against test messages")
     kb_eval.add_argument("--kb", type=Path, required=True, help="knowledge folder")
-    kb_eval.add_argument("--cases", type=Path, required=True, help="CSV text,category (entry id or 'oos')")
+    kb_eval.add_argument(
+        "--cases", type=Path, required=True, help="CSV text,category (entry id or 'oos')"
+    )
     kb_eval.add_argument("--predictions", type=Path, required=True, help="JSON lines written here")
     kb_eval.set_defaults(handler=kb_eval_command)
 

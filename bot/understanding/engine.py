@@ -34,6 +34,7 @@ from bot.understanding.calibration import (
 )
 from bot.understanding.features import Featuriser
 from bot.understanding.language import detect
+from bot.understanding.normalise import fold
 
 logger = logging.getLogger(__name__)
 
@@ -65,12 +66,12 @@ class _Model:
         self.featuriser = Featuriser(texts, self.languages)
         matrix = self.featuriser.transform(texts, self.languages)
         labels = np.array([s.label for s in samples])
-        self.labels: tuple[str, ...] = tuple(sorted(set(labels)))
+        self.labels: tuple[str, ...] = tuple(sorted({str(label) for label in labels}))
         index = {label: i for i, label in enumerate(self.labels)}
         y = np.array([index[label] for label in labels])
         weights = np.array([s.weight for s in samples])
         if len(self.labels) > 1:
-            svm = LinearSVC(C=1.0)
+            svm = LinearSVC(C=1.0, random_state=0)
             svm.fit(matrix, y, sample_weight=weights)
             coef = np.asarray(svm.coef_, dtype=np.float32)
             bias = np.asarray(svm.intercept_, dtype=np.float32)
@@ -163,10 +164,10 @@ class Engine:
 
     def predict(self, text: str, language: str | None = None, top: int = 3) -> Prediction:
         """Rank the labels for `text`; `language` is the language to stem it in, if known."""
+        if not fold(text):  # nothing but punctuation, symbols or emoji
+            return Prediction("unknown", (), 0.0)
         lang = language or self.language_for(text, None)
         decision, neighbour, coverage = self._model.scores([text], [lang])
-        if coverage[0] == 0.0 and not text.strip():
-            return Prediction("unknown", (), 0.0)
         features, probabilities = _features(
             decision, neighbour, coverage, self.calibration.temperature
         )
@@ -212,13 +213,19 @@ def _cross_validate(
             fold_of[i] = (rank + offset) % folds
     all_features, all_correct, all_in_scope = [], [], []
     raw: list[tuple[NDArray[np.float64], NDArray[np.int64]]] = []
-    held: list[tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]]] = []  # noqa: E501
+    held: list[
+        tuple[
+            NDArray[np.float64],
+            NDArray[np.float64],
+            NDArray[np.float64],
+            NDArray[np.bool_],
+            NDArray[np.bool_],
+        ]
+    ] = []  # noqa: E501
     for k in range(folds):
         hidden = {label for label, g in group.items() if g == k}
         train = [s for i, s in enumerate(samples) if fold_of[i] != k and s.label not in hidden]
-        test = [
-            i for i, s in enumerate(samples) if fold_of[i] == k and samples[i].weight >= 1.0
-        ]
+        test = [i for i, s in enumerate(samples) if fold_of[i] == k and samples[i].weight >= 1.0]
         if not test or len({s.label for s in train}) < 2:
             continue
         model = _Model(train, default_language)

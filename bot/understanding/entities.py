@@ -2,7 +2,7 @@
 postcodes (UK, US, PT NNNN-NNN, ES 5 digits), amounts with a currency, and
 dates, relative ones ("yesterday", "ontem", "ayer") resolved against `today`.
 
-Spans never overlap: kinds are tried in priority order (email, date, amount,
+Spans never overlap: kinds are tried in priority order (email, amount, date,
 order number, postcode) and a later kind cannot claim characters already
 taken. Values are normalised: an amount reads "15.50 EUR", a date "2024-05-01",
 a postcode is upper-cased with its usual space or dash.
@@ -31,7 +31,7 @@ ORDER = re.compile(
     r"(?P<id>[A-Za-z]{0,4}-?\d[\dA-Za-z-]{2,15})\b",
     re.IGNORECASE,
 )
-ORDER_CODE = re.compile(r"\b(?P<id>(?:ORD|ORDER|PED|ENC)-?\d{3,12})\b", re.IGNORECASE)
+ORDER_CODE = re.compile(r"\b(?P<id>(?:ORD|ORDER|PED|ENC)-?\d{3,12}(?:-\d{1,8})*)\b", re.IGNORECASE)
 
 POSTCODE_PT = re.compile(r"\b\d{4}-\d{3}\b")
 POSTCODE_UK = re.compile(
@@ -78,14 +78,11 @@ ISO_DATE = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")
 DMY_DATE = re.compile(r"\b(?P<d>\d{1,2})[/.](?P<m>\d{1,2})(?:[/.](?P<y>\d{2,4}))?\b")
 _MONTHS = {
     **{m: i + 1 for i, m in enumerate(
-        "january february march april may june july august september october november "
-        "december".split())},
+        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"])},
     **{m: i + 1 for i, m in enumerate(
-        "janeiro fevereiro marco abril maio junho julho agosto setembro outubro novembro "
-        "dezembro".split())},
+        ["janeiro", "fevereiro", "marco", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"])},
     **{m: i + 1 for i, m in enumerate(
-        "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
-        "diciembre".split())},
+        ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"])},
 }  # fmt: skip
 _MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
 DAY_MONTH = re.compile(
@@ -126,7 +123,9 @@ def _dates(text: str, folded: str, today: date) -> Iterator[Found]:
         day = today + timedelta(days=_RELATIVE_DAYS[m.group()])
         yield m.start(), m.end(), "date", day.isoformat()
     for m in AGO.finditer(folded):
-        count, unit = (m.group("n1"), m.group("u1")) if m.group("n1") else (m.group("n2"), m.group("u2"))
+        count, unit = (
+            (m.group("n1"), m.group("u1")) if m.group("n1") else (m.group("n2"), m.group("u2"))
+        )
         n = int(count) if count.isdigit() else _SMALL[count]
         day = today - timedelta(days=n * _UNITS[unit])
         yield m.start(), m.end(), "date", day.isoformat()
@@ -198,8 +197,8 @@ def _postcodes(text: str, folded: str, today: date) -> Iterator[Found]:
 
 _FINDERS: tuple[Callable[[str, str, date], Iterator[Found]], ...] = (
     _emails,
-    _dates,
     _amounts,
+    _dates,
     _orders,
     _postcodes,
 )

@@ -74,13 +74,14 @@ def read_labelled(path: Path, header: Sequence[str] = HEADER) -> list[Row]:
         if [h.strip().lstrip("\ufeff") for h in first] != list(header):
             raise InputError(f"{path}:1: the header must be {','.join(header)}")
         rows = []
+        line = reader.line_num + 1
         for record in reader:
-            line = reader.line_num
+            line, start = reader.line_num + 1, line  # a quoted field may span lines
             if not any(cell.strip() for cell in record):
                 continue
             if len(record) != 2 or not record[0].strip() or not record[1].strip():
-                raise InputError(f"{path}:{line}: expected 2 non-empty fields: text,category")
-            rows.append(Row(line, record[0].strip(), record[1].strip()))
+                raise InputError(f"{path}:{start}: expected 2 non-empty fields: text,category")
+            rows.append(Row(start, record[0].strip(), record[1].strip()))
     if not rows:
         raise InputError(f"{path}: no rows after the header")
     return rows
@@ -91,19 +92,26 @@ def evaluate(
     rows: Sequence[Row],
     out: TextIO,
     training_seconds: float,
-    progress: TextIO | None = sys.stderr,
+    progress: TextIO | None = None,
 ) -> Summary:
-    """Predict each row alone, write one JSON line per row, and summarise."""
+    """Predict each row alone, write one JSON line per row, and summarise.
+
+    The progress bar goes to `progress`, by default the current sys.stderr."""
     predicted: list[str] = []
     timings: list[float] = []
-    bar = _Progress(len(rows), progress)
+    bar = _Progress(len(rows), progress or sys.stderr)
     for row in rows:
         started = time.perf_counter()
         label, confidence = predict(row.text)
         ms = (time.perf_counter() - started) * 1000
         predicted.append(label)
         timings.append(ms)
-        record = {"text": row.text, "predicted": label, "confidence": confidence, "ms": round(ms, 3)}
+        record = {
+            "text": row.text,
+            "predicted": label,
+            "confidence": confidence,
+            "ms": round(ms, 3),
+        }
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         bar.step()
     bar.close()

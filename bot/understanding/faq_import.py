@@ -56,30 +56,35 @@ def read_faq(path: Path) -> list[Entry]:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None:
-            raise InputError(f"{path}: the file is empty; expected the header id,language,question,answer")
+            raise InputError(
+                f"{path}: the file is empty; expected the header id,language,question,answer"
+            )
         names = [h.strip().lstrip("\ufeff") for h in header]
-        if tuple(names[:4]) != REQUIRED or any(n not in OPTIONAL for n in names[4:]) or len(
-            set(names)
-        ) != len(names):
+        if (
+            tuple(names[:4]) != REQUIRED
+            or any(n not in OPTIONAL for n in names[4:])
+            or len(set(names)) != len(names)
+        ):
             raise InputError(
                 f"{path}:1: the header must be id,language,question,answer[,examples][,tags]"
             )
         entries: list[Entry] = []
         seen: dict[tuple[str, str], int] = {}
+        line = reader.line_num + 1
         for record in reader:
-            line = reader.line_num
+            line, start = reader.line_num + 1, line  # a quoted answer may span lines
             if not any(cell.strip() for cell in record):
                 continue
             if len(record) != len(names):
-                raise InputError(f"{path}:{line}: expected {len(names)} fields, got {len(record)}")
+                raise InputError(f"{path}:{start}: expected {len(names)} fields, got {len(record)}")
             row = dict(zip(names, (cell.strip() for cell in record), strict=True))
-            entries.append(_entry(row, f"{path}:{line}"))
+            entries.append(_entry(row, f"{path}:{start}"))
             key = (row["language"], row["id"])
             if key in seen:
                 raise InputError(
-                    f"{path}:{line}: id '{row['id']}' in '{row['language']}' repeats line {seen[key]}"
+                    f"{path}:{start}: id '{row['id']}' in '{row['language']}' repeats line {seen[key]}"
                 )
-            seen[key] = line
+            seen[key] = start
     if not entries:
         raise InputError(f"{path}: no rows after the header")
     return entries
@@ -89,7 +94,9 @@ def _entry(row: dict[str, str], where: str) -> Entry:
     if not ID_PATTERN.match(row["id"]):
         raise InputError(f"{where}: id '{row['id']}' must be lowercase letters, digits, '-' or '_'")
     if row["language"] not in LANGUAGES:
-        raise InputError(f"{where}: language '{row['language']}' must be one of {', '.join(LANGUAGES)}")
+        raise InputError(
+            f"{where}: language '{row['language']}' must be one of {', '.join(LANGUAGES)}"
+        )
     if not row["question"]:
         raise InputError(f"{where}: the question is empty")
     if not row["answer"]:

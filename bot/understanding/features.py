@@ -37,9 +37,7 @@ class Featuriser:
     def __init__(self, texts: Sequence[str], languages: Sequence[str | None]) -> None:
         folded = [fold(t) for t in texts]
         self.typos = TypoCorrector(w for f in folded for w in f.split())
-        self._words = TfidfVectorizer(
-            analyzer=_identity, sublinear_tf=True, dtype=np.float32
-        )
+        self._words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
         min_df = 2 if len(texts) >= 2000 else 1
         self._chars = TfidfVectorizer(
             analyzer="char_wb",
@@ -50,9 +48,7 @@ class Featuriser:
         )
         self._words.fit([word_terms(f, lang) for f, lang in zip(folded, languages, strict=True)])
         self._chars.fit(folded)
-        self.vocabulary = frozenset(
-            term for term in self._words.vocabulary_ if " " not in term
-        )
+        self.vocabulary = frozenset(term for term in self._words.vocabulary_ if " " not in term)
 
     def prepare(self, text: str) -> str:
         """The folded text with typos corrected."""

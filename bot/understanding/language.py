@@ -19,62 +19,51 @@ logger = logging.getLogger(__name__)
 
 SUPPORTED = ("en", "pt", "es")
 
-# Frequent words, marker words weighted 2 where they are (nearly) exclusive to one language.
+
+def _profile(common: str, markers: str) -> dict[str, float]:
+    """Frequent words weigh 1; marker words, (nearly) exclusive to the language, weigh 2."""
+    weights = dict.fromkeys(common.split(), 1.0)
+    weights.update(dict.fromkeys(markers.split(), 2.0))
+    return weights
+
+
 _PROFILES: dict[str, dict[str, float]] = {
-    "en": {
-        **dict.fromkeys(
-            "the a an and or to of in on for is are was were be been it this that my your "
-            "i you he she we they me us what where when why how which who can could would "
-            "should will do does did have has had not no yes with from at by about please "
-            "thanks thank hello hi hey want need get order account card money help there "
-            "here if but so just still yet some any".split(),
-            1.0,
-        ),
-        **dict.fromkeys(
-            "the and is are what where when why how which who would should does did have "
-            "has with from please thanks thank hello hi hey want need my i you it this "
-            "that yesterday today tomorrow can't don't i'm isn't".split(),
-            2.0,
-        ),
-    },
-    "pt": {
-        **dict.fromkeys(
-            "o a os as um uma de do da dos das em no na nos nas para por com que e é se "
-            "não nao sim meu minha meus minhas seu sua eu você voce vocês ele ela nós "
-            "como onde quando porque qual quais quem mais muito obrigado obrigada olá "
-            "ola bom boa dia tarde noite quero queria preciso posso pode encomenda "
-            "pedido conta cartão cartao dinheiro ajuda está esta estou tenho tem já ja "
-            "ainda foi ser fazer hoje ontem amanhã amanha".split(),
-            1.0,
-        ),
-        **dict.fromkeys(
-            "não nao você voce vocês obrigado obrigada olá ola quero queria preciso "
-            "encomenda cartão cartao estou tenho já ontem amanhã amanha do da das foi ao à "
-            "no na nos nas meu minha onde uma é isso também tambem então entao fiz "
-            "recebi chegou devolução devolucao morada vezes até sem quanto aqui "
-            "fatura encomendei há dois duas".split(),
-            2.0,
-        ),
-    },
-    "es": {
-        **dict.fromkeys(
-            "el la los las un una de del en para por con que y es se no sí si mi mis tu "
-            "su yo usted ustedes él ella nosotros como cómo donde dónde cuando cuándo "
-            "porque por qué cual cuál quien quién más muy gracias hola buenos buenas "
-            "días tardes noches quiero quería necesito puedo puede pedido cuenta "
-            "tarjeta dinero ayuda está estoy tengo tiene ya todavía fue ser hacer hoy "
-            "ayer mañana".split(),
-            1.0,
-        ),
-        **dict.fromkeys(
-            "el los las del y mi mis usted ustedes gracias hola buenos buenas quiero "
-            "quería necesito tengo estoy todavía ayer hoy mañana dónde cómo cuándo "
-            "también entonces hice recibí llegó devolución dirección "
-            "muchas pero fue hay eso esto lo le al yo veces hace sin cuánto cuanto "
-            "puedo factura".split(),
-            2.0,
-        ),
-    },
+    "en": _profile(
+        "the a an and or to of in on for is are was were be been it this that my your "
+        "i you he she we they me us what where when why how which who can could would "
+        "should will do does did have has had not no yes with from at by about please "
+        "thanks thank hello hi hey want need get order account card money help there "
+        "here if but so just still yet some any",
+        "the and is are what where when why how which who would should does did have "
+        "has with from please thanks thank hello hi hey want need my i you it this "
+        "that yesterday today tomorrow can't don't i'm isn't",
+    ),
+    "pt": _profile(
+        "o a os as um uma de do da dos das em no na nos nas para por com que e é se "
+        "não nao sim meu minha meus minhas seu sua eu você voce vocês ele ela nós "
+        "como onde quando porque qual quais quem mais muito obrigado obrigada olá "
+        "ola bom boa dia tarde noite quero queria preciso posso pode encomenda "
+        "pedido conta cartão cartao dinheiro ajuda está esta estou tenho tem já ja "
+        "ainda foi ser fazer hoje ontem amanhã amanha",
+        "não nao você voce vocês obrigado obrigada olá ola quero queria preciso "
+        "encomenda cartão cartao estou tenho já ontem amanhã amanha do da das foi ao à "
+        "no na nos nas meu minha onde uma é isso também tambem então entao fiz "
+        "recebi chegou devolução devolucao morada vezes até sem quanto aqui "
+        "fatura encomendei há dois duas",
+    ),
+    "es": _profile(
+        "el la los las un una de del en para por con que y es se no sí si mi mis tu "
+        "su yo usted ustedes él ella nosotros como cómo donde dónde cuando cuándo "
+        "porque por qué cual cuál quien quién más muy gracias hola buenos buenas "
+        "días tardes noches quiero quería necesito puedo puede pedido cuenta "
+        "tarjeta dinero ayuda está estoy tengo tiene ya todavía fue ser hacer hoy "
+        "ayer mañana",
+        "el los las del y mi mis usted ustedes gracias hola buenos buenas quiero "
+        "quería necesito tengo estoy todavía ayer hoy mañana dónde cómo cuándo "
+        "también entonces hice recibí llegó devolución dirección "
+        "muchas pero fue hay eso esto lo le al yo veces hace sin cuánto cuanto "
+        "puedo factura",
+    ),
 }
 _LETTERS = {"pt": re.compile(r"[ãõç]|ções|ção"), "es": re.compile(r"[ñ¿¡]|ción")}
 _ACCENT_FREE = {lang: {strip_accents(w): s for w, s in p.items()} for lang, p in _PROFILES.items()}

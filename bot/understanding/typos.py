@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 logger = logging.getLogger(__name__)
 
 MIN_LENGTH = 4
-CUTOFF = 80.0
+CUTOFF = 86.0
 
 
 class TypoCorrector:

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from bot.errors import InputError
+from bot.understanding.engine import Engine, Sample
+
+from .conftest import samples
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("where's my parcel?", "order_status"),
+        ("I'd like a refund please", "refund"),
+        ("can I pay using paypal", "payment_methods"),
+        ("onde está a encomenda", "order_status"),
+        ("quero mudar a morada", "change_address"),
+        ("¿a qué hora abren?", "opening_hours"),
+        ("quiero hablar con un agente", "talk_to_person"),
+    ],
+)
+def test_in_scope_messages_rank_their_intent_first(engine: Engine, text: str, label: str) -> None:
+    prediction = engine.predict(text)
+    assert prediction.ranked[0][0] == label
+    assert prediction.decision in ("answer", "choose")
+
+
+def test_typos_are_tolerated(engine: Engine) -> None:
+    assert engine.predict("chnage my adress").ranked[0][0] == "change_address"
+
+
+def test_off_topic_message_is_unknown(engine: Engine) -> None:
+    prediction = engine.predict("what is the boiling point of mercury in kelvin")
+    assert prediction.decision == "unknown"
+
+
+@pytest.mark.parametrize("text", ["", "?", "!!!", "😀"])
+def test_messages_without_words_are_unknown_without_candidates(engine: Engine, text: str) -> None:
+    prediction = engine.predict(text)
+    assert prediction.decision == "unknown"
+    assert prediction.ranked == ()
+
+
+def test_ranked_scores_are_probabilities_best_first(engine: Engine) -> None:
+    prediction = engine.predict("refund")
+    scores = [score for _, score in prediction.ranked]
+    assert len(scores) == 3
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores[0] == prediction.confidence
+
+
+def test_thresholds_are_ordered(engine: Engine) -> None:
+    calibration = engine.calibration
+    assert 0.0 <= calibration.unknown_below <= calibration.answer_at <= 1.0
+
+
+def test_training_is_fast_and_predicting_is_quick(engine: Engine) -> None:
+    assert engine.training_seconds < 2.0
+    started = time.perf_counter()
+    for _ in range(50):
+        engine.predict("where is my order")
+    assert (time.perf_counter() - started) / 50 < 0.02
+
+
+def test_tiny_training_sets_still_work() -> None:
+    engine = Engine.train([Sample("hello there", "greet"), Sample("bye now", "bye")])
+    assert engine.predict("hello").ranked[0][0] == "greet"
+    single = Engine.train([Sample("hello", "greet")])
+    assert single.predict("hello").ranked[0][0] == "greet"
+
+
+def test_nothing_to_train_on_is_an_input_error() -> None:
+    with pytest.raises(InputError):
+        Engine.train([Sample("  ", "x")])
+
+
+def test_predict_is_safe_from_many_threads(engine: Engine) -> None:
+    expected = engine.predict("track my package")
+    results: list[object] = []
+
+    def work() -> None:
+        for _ in range(20):
+            results.append(engine.predict("track my package"))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r == expected for r in results)
+
+
+def test_training_is_deterministic() -> None:
+    a, b = Engine.train(samples()), Engine.train(samples())
+    assert a.calibration == b.calibration

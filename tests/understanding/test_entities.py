@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.understanding.entities import extract_entities
+
+TODAY = date(2024, 5, 10)
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(e.kind, e.value) for e in extract_entities(text, TODAY)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("where is order #12345?", [("order_id", "12345")]),
+        ("encomenda ORD-2024-77 atrasada", [("order_id", "ORD-2024-77")]),
+        ("pedido nº 98765", [("order_id", "98765")]),
+        ("mail me at Ana.Silva@example.com", [("email", "ana.silva@example.com")]),
+        ("postcode SW1A 1AA", [("postcode", "SW1A 1AA")]),
+        ("zip 90210-1234", [("postcode", "90210-1234")]),
+        ("código postal 1000-205 Lisboa", [("postcode", "1000-205")]),
+        ("cp 28013 Madrid", [("postcode", "28013")]),
+        ("charged €15.50", [("amount", "15.50 EUR")]),
+        ("paguei 20 euros", [("amount", "20.00 EUR")]),
+        ("pagué 1.234,56 €", [("amount", "1234.56 EUR")]),
+        ("it cost $20", [("amount", "20.00 USD")]),
+        ("£7.5 fee", [("amount", "7.50 GBP")]),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_extracts_entities_with_normalised_values(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("it arrived yesterday", "2024-05-09"),
+        ("chegou ontem", "2024-05-09"),
+        ("llegó ayer", "2024-05-09"),
+        ("today", "2024-05-10"),
+        ("amanhã", "2024-05-11"),
+        ("2 days ago", "2024-05-08"),
+        ("há duas semanas", "2024-04-26"),
+        ("hace 3 días", "2024-05-07"),
+        ("on 2024-04-01", "2024-04-01"),
+        ("on 12/04/2024", "2024-04-12"),
+        ("5 de março", "2024-03-05"),
+        ("March 3rd", "2024-03-03"),
+    ],
+)
+def test_dates_relative_ones_resolved_against_today(text: str, day: str) -> None:
+    assert found(text) == [("date", day)]
+
+
+def test_spans_point_at_the_text_and_never_overlap() -> None:
+    text = "Order 55501: paid €30 on 2024-04-01, email bob@shop.pt"
+    entities = extract_entities(text, TODAY)
+    assert [text[e.start : e.end] for e in entities] == [
+        "55501",
+        "€30",
+        "2024-04-01",
+        "bob@shop.pt",
+    ]
+
+
+def test_plain_text_has_no_entities() -> None:
+    assert found("how do I return a sweater?") == []
