@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 # Modules with `register(subparsers)`; each subparser sets `handler(args) -> int`.
 COMMAND_MODULES: list[str] = [
     "bot.commands",
+    "bot.understanding.commands",
     "bot.shop_commands",
 ]
 
