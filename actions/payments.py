@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import EventList, Turn, serve_verified, service
 from actions.orders import own_order
-from actions.texts import day, kind_name, money, money_state, t
+from actions.texts import day, kind_name, method_name, money, money_state, t
 from bot.customers import Transaction
 
 PAYMENT_STATUS = "action_payment_status"
@@ -23,7 +23,7 @@ def describe(transaction: Transaction, language: str) -> str:
         "transaction_line", language,
         kind=kind_name(transaction.kind, language),
         amount=money(transaction.amount, transaction.currency, language),
-        method=transaction.method or "—",
+        method=method_name(transaction.method, language),
         date=day(transaction.created_at, language),
         status=name,
         meaning=meaning,

@@ -274,6 +274,16 @@ MONEY_STATE: dict[tuple[str, str], dict[str, tuple[str, str]]] = {  # (kind, sta
     },
 }
 
+METHOD: dict[str, dict[str, str]] = {
+    "card": {"en": "card", "pt": "cartão", "es": "tarjeta"},
+    "paypal": {"en": "PayPal", "pt": "PayPal", "es": "PayPal"},
+    "mbway": {"en": "MB WAY", "pt": "MB WAY", "es": "MB WAY"},
+    "multibanco": {"en": "Multibanco", "pt": "Multibanco", "es": "Multibanco"},
+    "bizum": {"en": "Bizum", "pt": "Bizum", "es": "Bizum"},
+    "store_credit": {"en": "store credit", "pt": "crédito na loja", "es": "crédito en tienda"},
+    "bank_transfer": {"en": "bank transfer", "pt": "transferência", "es": "transferencia"},
+}
+
 MONTHS = {
     "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
     "pt": "jan fev mar abr mai jun jul ago set out nov dez".split(),
@@ -321,3 +331,7 @@ def money_state(kind: str, status: str, language: str) -> tuple[str, str]:
 
 def kind_name(kind: str, language: str) -> str:
     return KIND.get(kind, {}).get(language) or kind
+
+
+def method_name(method: str, language: str) -> str:
+    return METHOD.get(method, {}).get(language) or method or "—"

@@ -135,7 +135,8 @@ def lifetime_value(
     if summary.orders == 0 or summary.first_order is None:
         return Decimal("0.00")
     average_order = float(summary.monetary) / summary.orders
-    tenure_years = max((now - summary.first_order).total_seconds() / DAY / 365.0, 0.25)
+    # a short history is no evidence of a high rate: count at least a year
+    tenure_years = max((now - summary.first_order).total_seconds() / DAY / 365.0, 1.0)
     orders_a_year = summary.orders / tenure_years
     value = average_order * orders_a_year * horizon_years * chance_active(summary, now)
     return Decimal(str(round(value, 2))).quantize(Decimal("0.01"))
@@ -146,7 +147,8 @@ def stage(summary: PurchaseSummary, now: datetime) -> Stage:
     if summary.orders == 0 or days is None:
         return "exploration"
     gap = mean_gap_days(summary)
-    quiet_after = max(QUIET_DAYS, 3 * gap) if gap else QUIET_DAYS * 1.5
+    # silent for twice their usual gap (at least 180 days, at most a year), or 270 days after one order
+    quiet_after = min(max(QUIET_DAYS, 2 * gap), 365.0) if gap else QUIET_DAYS * 1.5
     if days > quiet_after:
         return "dissolution"
     if summary.orders == 1:
@@ -159,7 +161,9 @@ def stage(summary: PurchaseSummary, now: datetime) -> Stage:
 def tier(score: Rfm, value: Decimal, lifecycle: Stage, population: Population) -> Tier:
     values = population.lifetime_values
     top_cut = values[int(len(values) * (1 - TOP_SHARE))] if values else Decimal("Infinity")
-    if score.total >= 13 or (value >= top_cut and value > 0 and score.recency >= 3):
+    if score.total >= 13 or (
+        value >= top_cut and value > 0 and score.recency >= 3 and score.frequency >= 2
+    ):
         return "top"
     if lifecycle in ("exploration", "growth") and score.recency >= 4:
         return "high-potential"

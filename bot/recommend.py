@@ -83,7 +83,7 @@ def recommend(
 
     def offer(product: Product, kind: Kind, because: Product | None, score: float) -> None:
         if spend is not None and tier == "low-value" and product.price > spend * 2:
-            score *= 0.6
+            score *= max(0.3, float(spend * 2 / product.price) ** 0.5)
         current = found.get(product.sku)
         if current is None or score > current.score:
             found[product.sku] = Recommendation(product, kind, because, round(score, 4))

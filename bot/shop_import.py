@@ -205,6 +205,13 @@ def parse_count(raw: str) -> int:
     return value
 
 
+def parse_quantity(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError(raw)
+    return value
+
+
 def _rows(path: Path, errors: list[RowError]) -> Iterator[_Row]:
     name = path.name
     with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -355,9 +362,7 @@ class _Reader:
                 row.fail(f"order {order_id!r} is not in orders.csv nor in the store")
             if sku and sku not in skus:
                 row.fail(f"product {sku!r} is not in products.csv nor in the store")
-            quantity = row.parsed("quantity", parse_count, "a whole number >= 1", 0)
-            if row.ok and quantity < 1:
-                row.fail("'quantity' must be at least 1")
+            quantity = row.parsed("quantity", parse_quantity, "a whole number >= 1", 0)
             item = OrderItem(
                 order_id,
                 sku,
