@@ -73,6 +73,7 @@ SERVICES: dict[str, Service] = {}
 
 def service(action_name: str) -> Callable[[Service], Service]:
     """Register what `action_name` does for a verified customer."""
+
     def register(fn: Service) -> Service:
         SERVICES[action_name] = fn
         return fn
@@ -97,13 +98,20 @@ async def serve_verified(
 
 
 async def run_service(
-    action_name: str, dispatcher: CollectingDispatcher, turn: Turn, customer_id: str,
+    action_name: str,
+    dispatcher: CollectingDispatcher,
+    turn: Turn,
+    customer_id: str,
     order_id: str | None,
 ) -> EventList:
     """Serve `action_name` right after verification, for the order just used to verify."""
     fn = SERVICES.get(action_name)
     if fn is None:
         return []
-    served = replace(turn, customer_id=customer_id, focus_order=order_id,
-                     mentioned=replace(turn.mentioned, order_id=None))
+    served = replace(
+        turn,
+        customer_id=customer_id,
+        focus_order=order_id,
+        mentioned=replace(turn.mentioned, order_id=None),
+    )
     return await fn(dispatcher, served)

@@ -40,11 +40,20 @@ async def describe_order(turn: Turn, order: Order) -> str:
     language = turn.language
     name, meaning = order_status(order.status, language)
     lines = [
-        t("order_status", language, order=order.order_id, date=day(order.created_at, language),
-          total=money(order.total, order.currency, language), status=name, meaning=meaning)
+        t(
+            "order_status",
+            language,
+            order=order.order_id,
+            date=day(order.created_at, language),
+            total=money(order.total, order.currency, language),
+            status=name,
+            meaning=meaning,
+        )
     ]
     if order.tracking_code and order.status in ("shipped", "delivered", "returned"):
-        lines.append(t("tracking", language, carrier=order.carrier or "—", code=order.tracking_code))
+        lines.append(
+            t("tracking", language, carrier=order.carrier or "—", code=order.tracking_code)
+        )
     if order.estimated_delivery is not None:
         if order.status == "delivered":
             lines.append(t("delivered_on", language, date=day(order.estimated_delivery, language)))
@@ -79,15 +88,21 @@ async def recent_orders_service(dispatcher: CollectingDispatcher, turn: Turn) ->
         return []
     language = turn.language
     lines = [t("recent_header", language)] + [
-        t("recent_line", language, order=o.order_id, date=day(o.created_at, language),
-          total=money(o.total, o.currency, language), status=order_status(o.status, language)[0])
+        t(
+            "recent_line",
+            language,
+            order=o.order_id,
+            date=day(o.created_at, language),
+            total=money(o.total, o.currency, language),
+            status=order_status(o.status, language)[0],
+        )
         for o in orders
     ]
     dispatcher.utter_message(text="\n".join(lines))
     return []
 
 
-class ActionOrderStatus(Action):
+class ActionOrderStatus(Action):  # type: ignore[misc]  # rasa_sdk ships no type information
     """Status, carrier, tracking code, expected delivery and items of one order."""
 
     def name(self) -> str:
@@ -99,7 +114,7 @@ class ActionOrderStatus(Action):
         return await serve_verified(ORDER_STATUS, dispatcher, tracker)
 
 
-class ActionRecentOrders(Action):
+class ActionRecentOrders(Action):  # type: ignore[misc]  # rasa_sdk ships no type information
     """The customer's latest orders, one line each."""
 
     def name(self) -> str:

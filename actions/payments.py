@@ -20,7 +20,8 @@ ACCOUNT_LIMIT = 6
 def describe(transaction: Transaction, language: str) -> str:
     name, meaning = money_state(transaction.kind, transaction.status, language)
     return t(
-        "transaction_line", language,
+        "transaction_line",
+        language,
         kind=kind_name(transaction.kind, language),
         amount=money(transaction.amount, transaction.currency, language),
         method=method_name(transaction.method, language),
@@ -53,7 +54,7 @@ async def payment_status_service(dispatcher: CollectingDispatcher, turn: Turn) -
     return events
 
 
-class ActionPaymentStatus(Action):
+class ActionPaymentStatus(Action):  # type: ignore[misc]  # rasa_sdk ships no type information
     """Payments, refunds, chargebacks and credits, explained."""
 
     def name(self) -> str:

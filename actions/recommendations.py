@@ -50,21 +50,33 @@ async def recommendations_service(dispatcher: CollectingDispatcher, turn: Turn) 
         dispatcher.utter_message(text=t("no_recommendations", language))
         return []
     lines = [t("reco_header", language)] + [
-        t("reco_line", language, name=r.product.name_in(language),
-          price=money(r.product.price, r.product.currency, language), reason=reason(r, language))
+        t(
+            "reco_line",
+            language,
+            name=r.product.name_in(language),
+            price=money(r.product.price, r.product.currency, language),
+            reason=reason(r, language),
+        )
         for r in picks
     ]
     cards = [
-        {"sku": r.product.sku, "name": r.product.name_in(language), "kind": r.kind,
-         "price": str(r.product.price), "currency": r.product.currency,
-         "reason": reason(r, language)}
+        {
+            "sku": r.product.sku,
+            "name": r.product.name_in(language),
+            "kind": r.kind,
+            "price": str(r.product.price),
+            "currency": r.product.currency,
+            "reason": reason(r, language),
+        }
         for r in picks
     ]
-    dispatcher.utter_message(text="\n".join(lines), json_message={"type": "products", "items": cards})
+    dispatcher.utter_message(
+        text="\n".join(lines), json_message={"type": "products", "items": cards}
+    )
     return []
 
 
-class ActionRecommendations(Action):
+class ActionRecommendations(Action):  # type: ignore[misc]  # rasa_sdk ships no type information
     """Cross-sell and up-sell picks, ranked by the customer's value and history."""
 
     def name(self) -> str:

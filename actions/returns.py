@@ -19,8 +19,9 @@ from bot.returns import ReturnPolicy, decide, delivered_on
 RETURN_REQUEST = "action_return_request"
 POLICY = ReturnPolicy()
 CANCEL_WORDS = re.compile(r"\b(cancel\w*|anul\w*)\b", re.IGNORECASE)
-RETURN_WORDS = re.compile(r"\b(return\w*|send \w+ back|devol\w*|reembols\w*|refund\w*)\b",
-                          re.IGNORECASE)
+RETURN_WORDS = re.compile(
+    r"\b(return\w*|send \w+ back|devol\w*|reembols\w*|refund\w*)\b", re.IGNORECASE
+)
 
 
 def wanted(text: str) -> RequestKind | None:
@@ -39,8 +40,14 @@ async def _ask_for_order(dispatcher: CollectingDispatcher, turn: Turn) -> EventL
         dispatcher.utter_message(text=t("no_orders", language))
         return []
     lines = [t("return_ask_order", language)] + [
-        t("recent_line", language, order=o.order_id, date=day(o.created_at, language),
-          total=money(o.total, o.currency, language), status=order_status(o.status, language)[0])
+        t(
+            "recent_line",
+            language,
+            order=o.order_id,
+            date=day(o.created_at, language),
+            total=money(o.total, o.currency, language),
+            status=order_status(o.status, language)[0],
+        )
         for o in orders
     ]
     dispatcher.utter_message(text="\n".join(lines))
@@ -62,34 +69,56 @@ async def return_request_service(dispatcher: CollectingDispatcher, turn: Turn) -
         if decision.reason == "in_transit":
             text = t("outside_in_transit", language, order=order.order_id, days=POLICY.return_days)
         elif decision.reason == "too_late":
-            text = t("outside_too_late", language, order=order.order_id,
-                     date=day(delivered_on(order), language), days=POLICY.return_days)
+            text = t(
+                "outside_too_late",
+                language,
+                order=order.order_id,
+                date=day(delivered_on(order), language),
+                days=POLICY.return_days,
+            )
         else:
-            text = t("outside_closed", language, order=order.order_id,
-                     status=order_status(order.status, language)[0])
+            text = t(
+                "outside_closed",
+                language,
+                order=order.order_id,
+                status=order_status(order.status, language)[0],
+            )
         dispatcher.utter_message(text=text, buttons=person_button(language))
         return events
     proposed = f"R-{uuid.uuid4().hex[:8].upper()}"
     recorded = await turn.store.record_request(
-        ServiceRequest(proposed, decision.kind, order.order_id, turn.customer_id, turn.now,
-                       conversation=turn.conversation)
+        ServiceRequest(
+            proposed,
+            decision.kind,
+            order.order_id,
+            turn.customer_id,
+            turn.now,
+            conversation=turn.conversation,
+        )
     )
     if recorded.request_id != proposed:
         dispatcher.utter_message(
             text=t("already_requested", language, ref=recorded.request_id, order=order.order_id)
         )
     elif decision.kind == "cancellation":
-        dispatcher.utter_message(text=t("cancel_recorded", language, ref=proposed, order=order.order_id))
+        dispatcher.utter_message(
+            text=t("cancel_recorded", language, ref=proposed, order=order.order_id)
+        )
     else:
         assert decision.deadline is not None
-        dispatcher.utter_message(text=t(
-            "return_recorded", language, ref=proposed, order=order.order_id,
-            deadline=day(decision.deadline, language),
-        ))
+        dispatcher.utter_message(
+            text=t(
+                "return_recorded",
+                language,
+                ref=proposed,
+                order=order.order_id,
+                deadline=day(decision.deadline, language),
+            )
+        )
     return events
 
 
-class ActionReturnRequest(Action):
+class ActionReturnRequest(Action):  # type: ignore[misc]  # rasa_sdk ships no type information
     """Record a return or cancellation when the policy allows it; otherwise offer a person."""
 
     def name(self) -> str:

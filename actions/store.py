@@ -62,7 +62,7 @@ class LazySqlite:
 class _Config:
     database: LazySqlite | None = None
     store: CustomerStore | None = None
-    clock: Clock = staticmethod(lambda: datetime.now(UTC))  # type: ignore[assignment]
+    clock: Clock = staticmethod(lambda: datetime.now(UTC))
 
 
 def configure(db_path: Path | str | None = None, *, clock: Clock | None = None) -> None:

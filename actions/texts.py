@@ -231,7 +231,9 @@ KIND: dict[str, dict[str, str]] = {
     "credit": {"en": "Store credit", "pt": "Crédito na loja", "es": "Crédito en tienda"},
 }
 
-MONEY_STATE: dict[tuple[str, str], dict[str, tuple[str, str]]] = {  # (kind, status) -> (name, meaning)
+MONEY_STATE: dict[
+    tuple[str, str], dict[str, tuple[str, str]]
+] = {  # (kind, status) -> (name, meaning)
     ("payment", "pending"): {
         "en": ("pending", "authorised, but not yet taken from your account"),
         "pt": ("pendente", "autorizado, mas ainda não debitado"),
@@ -254,8 +256,14 @@ MONEY_STATE: dict[tuple[str, str], dict[str, tuple[str, str]]] = {  # (kind, sta
     },
     ("refund", "pending"): {
         "en": ("pending", "we've sent it; banks usually take 3 to 5 working days to show it"),
-        "pt": ("pendente", "já o enviámos; os bancos costumam demorar 3 a 5 dias úteis a mostrá-lo"),
-        "es": ("pendiente", "ya lo hemos enviado; los bancos suelen tardar de 3 a 5 días laborables en mostrarlo"),
+        "pt": (
+            "pendente",
+            "já o enviámos; os bancos costumam demorar 3 a 5 dias úteis a mostrá-lo",
+        ),
+        "es": (
+            "pendiente",
+            "ya lo hemos enviado; los bancos suelen tardar de 3 a 5 días laborables en mostrarlo",
+        ),
     },
     ("refund", "settled"): {
         "en": ("settled", "the money is back with you"),
@@ -285,9 +293,9 @@ METHOD: dict[str, dict[str, str]] = {
 }
 
 MONTHS = {
-    "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
-    "pt": "jan fev mar abr mai jun jul ago set out nov dez".split(),
-    "es": "ene feb mar abr may jun jul ago sep oct nov dic".split(),
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+    "pt": ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"],
+    "es": ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"],
 }
 SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
 

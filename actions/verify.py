@@ -72,13 +72,19 @@ async def step(
     loop: EventList = [ActiveLoop(VERIFY_ACTION)]
     if order_id is None:
         nothing = not (email or postcode)
-        if not first and nothing and (prompts + 1 >= PROMPTS_BEFORE_GIVING_UP or STOP.search(turn.text)):
+        if (
+            not first
+            and nothing
+            and (prompts + 1 >= PROMPTS_BEFORE_GIVING_UP or STOP.search(turn.text))
+        ):
             return _end(dispatcher, turn, "verify_gave_up", person=False)
         dispatcher.utter_message(text=t("ask_order", turn.language))
         return [SlotSet("verify_prompts", prompts + (0 if first else 1)), *loop]
     if not (email or postcode):
-        if not first and mentioned.order_id is None and (
-            prompts + 1 >= PROMPTS_BEFORE_GIVING_UP or STOP.search(turn.text)
+        if (
+            not first
+            and mentioned.order_id is None
+            and (prompts + 1 >= PROMPTS_BEFORE_GIVING_UP or STOP.search(turn.text))
         ):
             return _end(dispatcher, turn, "verify_gave_up", person=False)
         dispatcher.utter_message(text=t("ask_contact", turn.language, order=order_id))
@@ -107,15 +113,24 @@ async def attempt(
     ok = details_match(order, customer, email=email, postcode=postcode)
     await turn.store.record_attempt(turn.conversation, order_id, ok, turn.now)
     if not ok or customer is None:
-        logger.info("identity check failed in a conversation (%s)", "email" if email else "postcode")
+        logger.info(
+            "identity check failed in a conversation (%s)", "email" if email else "postcode"
+        )
         after = type(counts)(counts.conversation_failures + 1, counts.order_failures + 1)
         left = attempts_left(after)
         if left == 0:
-            key = "locked_conversation" if may_attempt(after) == "conversation_locked" else "locked_order"
+            key = (
+                "locked_conversation"
+                if may_attempt(after) == "conversation_locked"
+                else "locked_order"
+            )
             return _end(dispatcher, turn, key, person=True)
         dispatcher.utter_message(text=t("mismatch", turn.language, left=left))
-        return [SlotSet("verify_order", None), SlotSet("verify_prompts", 0),
-                ActiveLoop(VERIFY_ACTION)]
+        return [
+            SlotSet("verify_order", None),
+            SlotSet("verify_prompts", 0),
+            ActiveLoop(VERIFY_ACTION),
+        ]
     logger.info("identity verified in chat")
     dispatcher.utter_message(text=t("verified", turn.language))
     events: EventList = [
@@ -131,7 +146,7 @@ async def attempt(
     return events
 
 
-class ActionVerifyIdentity(Action):
+class ActionVerifyIdentity(Action):  # type: ignore[misc]  # rasa_sdk ships no type information
     """Ask for an order number and its email or postcode; verify; then do what was asked."""
 
     def name(self) -> str:
@@ -158,4 +173,3 @@ class ActionVerifyIdentity(Action):
             known if isinstance(known, str) else None,
             prompts if isinstance(prompts, int) else 0,
         )
-

@@ -24,6 +24,7 @@ COMMAND_MODULES: list[str] = [
     "bot.commands",
     "bot.understanding.commands",
     "bot.shop_commands",
+    "bot.admin_commands",
 ]
 
 

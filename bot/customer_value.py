@@ -97,7 +97,7 @@ def _quintile(
     at_or_below = bisect.bisect_right(sorted_values, value)  # type: ignore[call-overload]
     below = bisect.bisect_left(sorted_values, value)  # type: ignore[call-overload]
     share = (at_or_below if higher_is_better else n - below) / n
-    return max(1, min(5, math.ceil(share * 5)))
+    return int(max(1, min(5, math.ceil(share * 5))))
 
 
 def rfm(summary: PurchaseSummary, population: Population, now: datetime) -> Rfm:

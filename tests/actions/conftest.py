@@ -62,8 +62,12 @@ def tracker(
 def run_action(executor: ActionExecutor, shop_db: Path) -> RunAction:
     async def run(name: str, text: str = "", **kwargs: Any) -> dict[str, Any]:
         result = await executor.run(
-            {"next_action": name, "sender_id": kwargs.get("sender", "conv-1"),
-             "tracker": tracker(text, **kwargs), "domain": {}}
+            {
+                "next_action": name,
+                "sender_id": kwargs.get("sender", "conv-1"),
+                "tracker": tracker(text, **kwargs),
+                "domain": {},
+            }
         )
         assert result is not None
         return {"events": result.events, "responses": result.responses}

@@ -21,8 +21,9 @@ def cards(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def test_up_sell_and_cross_sell_never_owned_or_out_of_stock(run_action: RunAction) -> None:
-    result = await run_action("action_recommendations", "recommend me something",
-                              slots=VERIFIED_ALICE)
+    result = await run_action(
+        "action_recommendations", "recommend me something", slots=VERIFIED_ALICE
+    )
 
     picks = {c["sku"]: c for c in cards(result)}
     assert picks["TEA-PRE"]["kind"] == "upsell"
@@ -39,7 +40,10 @@ async def test_reasons_in_spanish(run_action: RunAction) -> None:
 
     said = texts(result)
     assert "Algunas sugerencias" in said
-    assert "Tetera de Hierro Fundido" in said and "una versión superior de tu Tetera de Cerámica" in said
+    assert (
+        "Tetera de Hierro Fundido" in said
+        and "una versión superior de tu Tetera de Cerámica" in said
+    )
 
 
 async def test_owner_of_the_premium_version_is_not_offered_the_basic_one(

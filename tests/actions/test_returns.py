@@ -51,11 +51,15 @@ async def test_late_return_is_refused_with_the_offer_of_a_person(
     result = await run_action("action_return_request", "return 100003", slots=VERIFIED_ALICE)
 
     assert "outside our return window" in texts(result)
-    assert result["responses"][-1]["buttons"] == [{"title": "Talk to a person", "payload": "/handoff"}]
+    assert result["responses"][-1]["buttons"] == [
+        {"title": "Talk to a person", "payload": "/handoff"}
+    ]
     assert requests(shop_db) == []
 
 
-async def test_order_in_transit_cannot_be_cancelled_here(run_action: RunAction, shop_db: Path) -> None:
+async def test_order_in_transit_cannot_be_cancelled_here(
+    run_action: RunAction, shop_db: Path
+) -> None:
     result = await run_action("action_return_request", "cancel 100001", slots=VERIFIED_ALICE)
 
     assert "already on its way" in texts(result)
@@ -65,10 +69,12 @@ async def test_order_in_transit_cannot_be_cancelled_here(run_action: RunAction, 
 async def test_without_an_order_number_it_asks_which_then_takes_the_answer(
     run_action: RunAction, shop_db: Path
 ) -> None:
-    asked = await run_action("action_return_request", "I want to return something",
-                             slots=VERIFIED_ALICE)
-    answered = await run_action("action_return_request", "100002", slots=VERIFIED_ALICE,
-                                loop="action_return_request")
+    asked = await run_action(
+        "action_return_request", "I want to return something", slots=VERIFIED_ALICE
+    )
+    answered = await run_action(
+        "action_return_request", "100002", slots=VERIFIED_ALICE, loop="action_return_request"
+    )
 
     assert "Which order" in texts(asked) and "100002" in texts(asked)
     assert loop_of(asked) == "action_return_request"

@@ -29,7 +29,9 @@ async def test_unverified_status_question_asks_for_details_and_reveals_nothing(
 
 async def test_right_email_verifies_and_answers_the_pending_question(run_action: RunAction) -> None:
     result = await run_action(
-        "action_verify_identity", "it's Alice@Example.com", slots=VERIFYING,
+        "action_verify_identity",
+        "it's Alice@Example.com",
+        slots=VERIFYING,
         loop="action_verify_identity",
     )
 
@@ -52,7 +54,8 @@ async def test_spanish_postcode_alone_is_read_as_a_postcode_not_an_order(
     run_action: RunAction,
 ) -> None:
     result = await run_action(
-        "action_verify_identity", "28001",
+        "action_verify_identity",
+        "28001",
         slots={"verify_order": "100005", "pending_action": None, "language": "es"},
         loop="action_verify_identity",
     )
@@ -62,7 +65,9 @@ async def test_spanish_postcode_alone_is_read_as_a_postcode_not_an_order(
 
 async def test_wrong_email_gets_no_data_and_counts_down(run_action: RunAction) -> None:
     result = await run_action(
-        "action_verify_identity", "mallory@example.com", slots=VERIFYING,
+        "action_verify_identity",
+        "mallory@example.com",
+        slots=VERIFYING,
         loop="action_verify_identity",
     )
 
@@ -75,12 +80,18 @@ async def test_wrong_email_gets_no_data_and_counts_down(run_action: RunAction) -
 
 async def test_unknown_order_answers_exactly_like_a_wrong_email(run_action: RunAction) -> None:
     unknown = await run_action(
-        "action_verify_identity", "alice@example.com",
-        slots={"verify_order": "999999"}, loop="action_verify_identity", sender="a",
+        "action_verify_identity",
+        "alice@example.com",
+        slots={"verify_order": "999999"},
+        loop="action_verify_identity",
+        sender="a",
     )
     wrong = await run_action(
-        "action_verify_identity", "bob@example.com", slots=VERIFYING,
-        loop="action_verify_identity", sender="b",
+        "action_verify_identity",
+        "bob@example.com",
+        slots=VERIFYING,
+        loop="action_verify_identity",
+        sender="b",
     )
 
     assert texts(unknown) == texts(wrong)
@@ -90,12 +101,21 @@ async def test_third_failure_in_a_conversation_locks_it_and_offers_a_person(
     run_action: RunAction,
 ) -> None:
     for _ in range(2):
-        await run_action("action_verify_identity", "x@example.com", slots=VERIFYING,
-                         loop="action_verify_identity")
-    third = await run_action("action_verify_identity", "y@example.com", slots=VERIFYING,
-                             loop="action_verify_identity")
-    after = await run_action("action_verify_identity", "alice@example.com", slots=VERIFYING,
-                             loop="action_verify_identity")
+        await run_action(
+            "action_verify_identity",
+            "x@example.com",
+            slots=VERIFYING,
+            loop="action_verify_identity",
+        )
+    third = await run_action(
+        "action_verify_identity", "y@example.com", slots=VERIFYING, loop="action_verify_identity"
+    )
+    after = await run_action(
+        "action_verify_identity",
+        "alice@example.com",
+        slots=VERIFYING,
+        loop="action_verify_identity",
+    )
 
     assert "can't try any more checks" in texts(third)
     assert third["responses"][-1]["buttons"][0]["payload"] == "/handoff"
@@ -109,10 +129,20 @@ async def test_five_failures_on_one_order_lock_it_across_conversations(
     run_action: RunAction,
 ) -> None:
     for n in range(5):
-        await run_action("action_verify_identity", f"guess{n}@example.com", slots=VERIFYING,
-                         loop="action_verify_identity", sender=f"attacker-{n}")
-    result = await run_action("action_verify_identity", "alice@example.com", slots=VERIFYING,
-                              loop="action_verify_identity", sender="fresh")
+        await run_action(
+            "action_verify_identity",
+            f"guess{n}@example.com",
+            slots=VERIFYING,
+            loop="action_verify_identity",
+            sender=f"attacker-{n}",
+        )
+    result = await run_action(
+        "action_verify_identity",
+        "alice@example.com",
+        slots=VERIFYING,
+        loop="action_verify_identity",
+        sender="fresh",
+    )
 
     assert "too many failed checks" in texts(result)
     assert "verified" not in slots(result)
@@ -120,8 +150,10 @@ async def test_five_failures_on_one_order_lock_it_across_conversations(
 
 async def test_one_message_with_many_guesses_counts_as_one_guess(run_action: RunAction) -> None:
     result = await run_action(
-        "action_verify_identity", "a@example.com b@example.com alice@example.com",
-        slots=VERIFYING, loop="action_verify_identity",
+        "action_verify_identity",
+        "a@example.com b@example.com alice@example.com",
+        slots=VERIFYING,
+        loop="action_verify_identity",
     )
 
     assert "verified" not in slots(result)
@@ -129,7 +161,8 @@ async def test_one_message_with_many_guesses_counts_as_one_guess(run_action: Run
 
 async def test_order_and_email_in_one_message_verify_at_once(run_action: RunAction) -> None:
     result = await run_action(
-        "action_payment_status", "payments for order 100004 please, joao@example.com",
+        "action_payment_status",
+        "payments for order 100004 please, joao@example.com",
         slots={"language": "pt"},
     )
 
@@ -139,7 +172,8 @@ async def test_order_and_email_in_one_message_verify_at_once(run_action: RunActi
 
 async def test_customer_who_gives_nothing_twice_leaves_the_loop(run_action: RunAction) -> None:
     result = await run_action(
-        "action_verify_identity", "hmm I don't know",
+        "action_verify_identity",
+        "hmm I don't know",
         slots={"verify_prompts": 1, "pending_action": "action_order_status"},
         loop="action_verify_identity",
     )

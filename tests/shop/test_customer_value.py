@@ -21,7 +21,9 @@ NOW = datetime(2026, 6, 15, tzinfo=UTC)
 
 def summary(cid: str, orders: int, spent: str, first_days: int, last_days: int) -> PurchaseSummary:
     return PurchaseSummary(
-        cid, orders, Decimal(spent),
+        cid,
+        orders,
+        Decimal(spent),
         NOW - timedelta(days=first_days) if orders else None,
         NOW - timedelta(days=last_days) if orders else None,
     )

@@ -29,7 +29,11 @@ def test_import_loads_every_file(shop_dir: Path, tmp_path: Path) -> None:
     result = import_shop(shop_dir, tmp_path / "s.sqlite3")
 
     assert result.imported == {
-        "customers": 4, "products": 8, "orders": 8, "order_items": 12, "transactions": 11
+        "customers": 4,
+        "products": 8,
+        "orders": 8,
+        "order_items": 12,
+        "transactions": 11,
     }
     assert result.totals == result.imported
 
@@ -37,8 +41,11 @@ def test_import_loads_every_file(shop_dir: Path, tmp_path: Path) -> None:
 def test_import_twice_upserts_instead_of_duplicating(shop_dir: Path, tmp_path: Path) -> None:
     db = tmp_path / "s.sqlite3"
     import_shop(shop_dir, db)
-    replace_line(shop_dir / "orders.csv", 2,
-                 "100001,C1,2026-06-10T10:00:00Z,delivered,46.90,EUR,Royal Mail,RM123456789GB,2026-06-17")
+    replace_line(
+        shop_dir / "orders.csv",
+        2,
+        "100001,C1,2026-06-10T10:00:00Z,delivered,46.90,EUR,Royal Mail,RM123456789GB,2026-06-17",
+    )
     import_shop(shop_dir, db)
 
     assert count(db, "orders") == 8 and count(db, "order_items") == 12
@@ -50,9 +57,13 @@ def test_import_twice_upserts_instead_of_duplicating(shop_dir: Path, tmp_path: P
 def test_extra_columns_are_kept(shop_db: Path) -> None:
     with sqlite3.connect(shop_db) as conn:
         product = conn.execute("SELECT extra FROM products WHERE sku = 'TEA-PRE'").fetchone()[0]
-        customer = conn.execute("SELECT extra FROM customers WHERE customer_id = 'C2'").fetchone()[0]
+        customer = conn.execute("SELECT extra FROM customers WHERE customer_id = 'C2'").fetchone()[
+            0
+        ]
     assert json.loads(product) == {
-        "line": "teapot", "tier": "premium", "name_pt": "Bule de Ferro Fundido",
+        "line": "teapot",
+        "tier": "premium",
+        "name_pt": "Bule de Ferro Fundido",
         "name_es": "Tetera de Hierro Fundido",
     }
     assert json.loads(customer) == {"country": "PT"}
@@ -62,10 +73,10 @@ def test_bad_rows_are_reported_by_file_and_line_and_nothing_is_written(
     shop_dir: Path, tmp_path: Path
 ) -> None:
     db = tmp_path / "s.sqlite3"
-    replace_line(shop_dir / "customers.csv", 3,
-                 "C2,João Silva,not-an-email,,pt,1000-001,2025-02-01,,PT")
-    replace_line(shop_dir / "orders.csv", 4,
-                 "100003,C9,yesterday,lost,abc,EUR,,,")
+    replace_line(
+        shop_dir / "customers.csv", 3, "C2,João Silva,not-an-email,,pt,1000-001,2025-02-01,,PT"
+    )
+    replace_line(shop_dir / "orders.csv", 4, "100003,C9,yesterday,lost,abc,EUR,,,")
 
     with pytest.raises(ShopDataError) as caught:
         import_shop(shop_dir, db)
@@ -80,8 +91,11 @@ def test_bad_rows_are_reported_by_file_and_line_and_nothing_is_written(
 
 
 def test_missing_required_column_is_named(shop_dir: Path, tmp_path: Path) -> None:
-    replace_line(shop_dir / "products.csv", 1,
-                 "sku,name,category,cost,currency,description,stock,line,tier,name_pt,name_es")
+    replace_line(
+        shop_dir / "products.csv",
+        1,
+        "sku,name,category,cost,currency,description,stock,line,tier,name_pt,name_es",
+    )
 
     with pytest.raises(ShopDataError, match=r"products.csv:1: missing column\(s\): price"):
         import_shop(shop_dir, tmp_path / "s.sqlite3")
@@ -91,7 +105,9 @@ def test_duplicate_ids_in_a_file_are_refused(shop_dir: Path, tmp_path: Path) -> 
     with (shop_dir / "products.csv").open("a", encoding="utf-8") as handle:
         handle.write("TEA-BAS,Another Teapot,kitchen,1.00,EUR,,1,,,,\n")
 
-    with pytest.raises(ShopDataError, match=r"products.csv:10: duplicate id 'TEA-BAS' \(first at line 2\)"):
+    with pytest.raises(
+        ShopDataError, match=r"products.csv:10: duplicate id 'TEA-BAS' \(first at line 2\)"
+    ):
         import_shop(shop_dir, tmp_path / "s.sqlite3")
 
 
@@ -100,16 +116,21 @@ def test_a_later_partial_import_may_refer_to_stored_rows(shop_db: Path, tmp_path
     later.mkdir()
     (later / "orders.csv").write_text(
         "order_id,customer_id,created_at,status,total,currency,carrier,tracking_code,estimated_delivery\n"
-        "100009,C4,2026-06-15,pending,9.90,EUR,,,\n", encoding="utf-8")
+        "100009,C4,2026-06-15,pending,9.90,EUR,,,\n",
+        encoding="utf-8",
+    )
     (later / "order_items.csv").write_text(
-        "order_id,sku,quantity,unit_price\n100009,TRV-CRK,1,9.90\n", encoding="utf-8")
+        "order_id,sku,quantity,unit_price\n100009,TRV-CRK,1,9.90\n", encoding="utf-8"
+    )
 
     result = import_shop(later, shop_db)
 
     assert result.totals["orders"] == 9 and result.totals["order_items"] == 13
 
 
-def test_cli_import_prints_counts(shop_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_import_prints_counts(
+    shop_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["data", "import", str(shop_dir), "--db", str(tmp_path / "s.sqlite3")])
 
     assert code == 0
@@ -130,7 +151,9 @@ def test_cli_import_of_bad_data_exits_2_with_file_and_line(
     assert "order_items.csv:2: 'quantity' is not a whole number >= 1: '0'" in err
 
 
-def test_cli_import_of_a_missing_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_import_of_a_missing_folder_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["data", "import", str(tmp_path / "nowhere"), "--db", str(tmp_path / "s.sqlite3")])
 
     assert code == 2

@@ -10,8 +10,9 @@ from bot.customers import Product
 from bot.recommend import recommend
 
 
-def product(sku: str, category: str, price: str, stock: int = 10, line: str = "",
-            tier: str = "") -> Product:
+def product(
+    sku: str, category: str, price: str, stock: int = 10, line: str = "", tier: str = ""
+) -> Product:
     extra = {"line": line, "tier": tier} if line else {}
     return Product(sku, sku.title(), category, Decimal(price), stock=stock, extra=extra)
 

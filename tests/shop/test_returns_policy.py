@@ -15,8 +15,9 @@ NOW = datetime(2026, 6, 15, tzinfo=UTC)
 
 def order(status: str, delivered_days_ago: int | None = None) -> Order:
     delivered = NOW - timedelta(days=delivered_days_ago) if delivered_days_ago is not None else None
-    return Order("1", "C1", NOW - timedelta(days=40), status, Decimal("10.00"),
-                 estimated_delivery=delivered)
+    return Order(
+        "1", "C1", NOW - timedelta(days=40), status, Decimal("10.00"), estimated_delivery=delivered
+    )
 
 
 @pytest.mark.parametrize(
