@@ -42,6 +42,12 @@ def details(
     email = _entity(found, "email")
     postcode = _entity(found, "postcode")
     order_id = _entity(found, "order_id")
+    if order_id and postcode and order_id.replace(" ", "") == postcode.replace(" ", ""):
+        # one number read both ways: the context decides
+        if expecting_contact:
+            order_id = None
+        else:
+            postcode = None
     rest = text
     if email is None:
         match = EMAIL.search(rest)
@@ -65,7 +71,8 @@ def details(
         match = ORDER.search(rest)
         if match:
             order_id = match.group(1).lstrip("#")
-            rest = rest.replace(match.group(0), " ")
+    if order_id:
+        rest = rest.replace(order_id, " ")
     if postcode is None and email is None:
         match = ES_POSTCODE.search(rest)
         if match and (order_id is not None or expecting_contact):
