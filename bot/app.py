@@ -16,28 +16,49 @@ from aiohttp import web
 
 from bot.action_runner import InProcessActionRunner, RemoteActionRunner
 from bot.broker import InProcessBroker
+from bot.business_hours import BusinessHours
+from bot.canned import load_canned
 from bot.config import Settings
+from bot.desk import Desk
 from bot.dialogue import Dialogue
-from bot.matching import FuzzyMatcher, MatcherFactory
+from bot.insights import CustomerInsights
+from bot.matching import MatcherFactory
 from bot.ports import ActionRunner
 from bot.reloader import KnowledgeReloader
 from bot.service import ChatService
+from bot.storage.agents import SqliteAgentStore
+from bot.storage.agents import migrations as agent_migrations
 from bot.storage.conversations import SqliteConversationStore
 from bot.storage.conversations import migrations as conversation_migrations
+from bot.storage.customers import SqliteCustomerStore
 from bot.storage.customers import migrations as customer_migrations
+from bot.storage.handoffs import SqliteHandoffStore
+from bot.storage.handoffs import migrations as handoff_migrations
 from bot.storage.sqlite import SqliteDatabase
-from channels import health, pages, rest, widget
+from channels import api, auth, console, health, pages, rest, widget
 from channels.errors import error_middleware
-from channels.keys import BROKER, RELOADER, SERVICE, SETTINGS, STORE
+from channels.keys import (
+    AGENTS,
+    BROKER,
+    CANNED,
+    DATABASE,
+    DESK,
+    INSIGHTS,
+    RELOADER,
+    SERVICE,
+    SETTINGS,
+    STORE,
+)
 
 logger = logging.getLogger(__name__)
 
-DATABASE = web.AppKey("database", SqliteDatabase)
-MIGRATIONS = (conversation_migrations, customer_migrations)
+MIGRATIONS = (conversation_migrations, customer_migrations, agent_migrations, handoff_migrations)
 
 
 def default_matcher_factory() -> MatcherFactory:
-    return FuzzyMatcher
+    from bot.understanding import build_matcher
+
+    return build_matcher
 
 
 def create_app(
@@ -47,13 +68,16 @@ def create_app(
     app[SETTINGS] = settings
     app[BROKER] = InProcessBroker()
     app[RELOADER] = KnowledgeReloader(settings.kb, matcher_factory or default_matcher_factory())
+    app[CANNED] = load_canned(settings.kb / "canned.yml")
     app[widget.SOCKETS] = weakref.WeakSet()
+    app[console.SOCKETS] = weakref.WeakSet()
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_knowledge_watch)
     app.on_shutdown.append(widget.close_sockets)
-    for routes in (health.routes, rest.routes, widget.routes, pages.routes):
-        app.add_routes(routes)
+    app.on_shutdown.append(console.close_sockets)
+    for module in (health, rest, widget, auth, api, console, pages):
+        app.add_routes(module.routes)
     pages.add_static(app)
     return app
 
@@ -62,6 +86,8 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     database = await SqliteDatabase(app[SETTINGS].db, MIGRATIONS).open()
     app[DATABASE] = database
     app[STORE] = SqliteConversationStore(database)
+    app[AGENTS] = SqliteAgentStore(database)
+    app[INSIGHTS] = CustomerInsights(SqliteCustomerStore(database))
     yield
     await database.close()
 
@@ -78,8 +104,27 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
 
         actions.configure(settings.db)
         runner = InProcessActionRunner(settings.actions_package)
-    dialogue = Dialogue(runner, default_language=settings.default_language)
-    app[SERVICE] = ChatService(app[STORE], dialogue, app[RELOADER].current, app[BROKER])
+    dialogue = Dialogue(
+        runner,
+        default_language=settings.default_language,
+        escalate_on_fallback=settings.escalate_on_fallback,
+    )
+    chat = ChatService(app[STORE], dialogue, app[RELOADER].current, app[BROKER])
+    desk = Desk(
+        SqliteHandoffStore(app[DATABASE]),
+        app[AGENTS],
+        chat,
+        app[BROKER],
+        BusinessHours.parse(settings.business_hours, settings.timezone, settings.holidays),
+        profiles=app[INSIGHTS].profile,
+        auto_assign=settings.auto_assign,
+        handle_seconds=settings.handle_minutes * 60,
+    )
+    chat.open_handoff = lambda cid, state, reason, sender, channel: desk.open(
+        cid, state, reason, sender=sender, channel=channel
+    )
+    app[SERVICE] = chat
+    app[DESK] = desk
     yield
     if session is not None:
         await session.close()

@@ -71,10 +71,19 @@ def add_setting_flags(parser: argparse.ArgumentParser, names: Sequence[str] | No
         parser.add_argument(
             "--" + name.replace("_", "-"),
             dest=name,
-            type=Path if issubclass(kind, Path) else kind,
+            type=_yes_no if kind is bool else Path if issubclass(kind, Path) else kind,
             default=None,
             help=f"{help_text} ({env}; default {default})",
         )
+
+
+def _yes_no(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise argparse.ArgumentTypeError(f"expected yes or no, got {value!r}")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -80,6 +80,34 @@ class Settings:
         200, "BALCAO_HISTORY_LIMIT", "Most messages replayed to a reconnecting widget."
     )
     log_level: str = _setting("INFO", "BALCAO_LOG_LEVEL", "Logging level.")
+    business_hours: str = _setting(
+        "mon-fri 09:00-18:00; sat 10:00-14:00",
+        "BALCAO_BUSINESS_HOURS",
+        "When agents work, e.g. 'mon-fri 09:00-18:00; sat 10:00-14:00', or 'always'.",
+    )
+    timezone: str = _setting("Europe/Lisbon", "BALCAO_TIMEZONE", "Time zone of the business hours.")
+    holidays: str = _setting(
+        "", "BALCAO_HOLIDAYS", "Closed days, comma-separated ISO dates (2026-12-25,2027-01-01)."
+    )
+    auto_assign: bool = _setting(
+        True, "BALCAO_AUTO_ASSIGN", "Give waiting conversations to the least busy agent who fits."
+    )
+    escalate_on_fallback: bool = _setting(
+        True,
+        "BALCAO_ESCALATE_ON_FALLBACK",
+        "Hand over to a person when the bot does not know twice in a row (else only offer).",
+    )
+    session_hours: float = _setting(
+        12.0, "BALCAO_SESSION_HOURS", "How long an agent's login lasts, in hours."
+    )
+    handle_minutes: float = _setting(
+        5.0, "BALCAO_HANDLE_MINUTES", "Typical minutes an agent spends per conversation (wait estimates)."
+    )
+    goodwill_limits: str = _setting(
+        "top=100,high-potential=50,low-value=20,other=20",
+        "BALCAO_GOODWILL_LIMITS",
+        "Largest refund or credit an agent may grant per customer tier (admins: no limit).",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:

@@ -68,8 +68,11 @@ class ConversationState:
     slots: Mapping[str, Any] = field(default_factory=dict)
     seen_message_ids: Mapping[str, int] = field(default_factory=dict)  # client id -> seq
     misses: int = 0  # consecutive messages the matcher did not know
+    unhelpful: int = 0  # answers the customer rated unhelpful
     loop: str | None = None  # an action taking the next messages (a form)
     handoff: str | None = None  # latest handoff status
+    handoff_id: int | None = None
+    handoff_offline: bool = False  # queued while nobody is there: the bot takes an email
     last_entry: str | None = None  # entry of the latest answer
     last_seq: int = 0
     events: tuple[Event, ...] = ()
@@ -102,12 +105,20 @@ class ConversationState:
                 changes["slots"] = {}
             else:
                 changes["slots"] = {**self.slots, data["name"]: data["value"]}
+        elif event.kind == ev.FEEDBACK and data.get("helpful") is False:
+            changes["unhelpful"] = self.unhelpful + 1
         elif event.kind == ev.LANGUAGE:
             changes["language"] = data["language"]
         elif event.kind == ev.LOOP:
             changes["loop"] = data.get("name")
         elif event.kind == ev.HANDOFF:
             changes["handoff"] = data.get("status")
+            if data.get("handoff_id") is not None:
+                changes["handoff_id"] = data["handoff_id"]
+            if data.get("status") == "queued":
+                changes["handoff_offline"] = bool(data.get("offline"))
+            elif data.get("status") == "resolved":
+                changes["handoff_offline"] = False
         return replace(self, **changes)
 
     def replies_after(self, seq: int) -> tuple[Reply, ...]:
@@ -121,6 +132,15 @@ class ConversationState:
             if event.kind == ev.BOT:
                 replies.append(Reply.from_event(event))
         return tuple(replies)
+
+    @property
+    def with_person(self) -> bool:
+        """A person has (or is about to take) the conversation: the bot stays quiet."""
+        return self.handoff in ev.OPEN_HANDOFF_STATUSES
+
+    @property
+    def last_user_seq(self) -> int:
+        return next((e.seq for e in reversed(self.events) if e.kind == ev.USER), 0)
 
     @property
     def messages(self) -> tuple[Event, ...]:

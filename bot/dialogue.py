@@ -8,7 +8,9 @@ person, or hand over to one.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from dataclasses import dataclass
 
 from bot import events as ev
@@ -24,7 +26,12 @@ from bot.tracker import from_rasa_events, from_rasa_response, rasa_tracker
 logger = logging.getLogger(__name__)
 
 HANDOFF_PAYLOAD = "/handoff"
-MISSES_BEFORE_OFFER = 2
+RATE_PAYLOAD = "/rate"
+MISSES_BEFORE_ESCALATION = 2
+UNHELPFUL_BEFORE_ESCALATION = 2
+AT_RISK_TAGS = frozenset({"complaint", "at-risk", "churn"})
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+COMMENT_SLOT = "feedback_comment_pending"
 
 
 @dataclass(frozen=True)
@@ -41,10 +48,12 @@ class Dialogue:
         action_runner: ActionRunner | None = None,
         default_language: str = "en",
         domain: dict[str, object] | None = None,
+        escalate_on_fallback: bool = True,
     ) -> None:
         self.action_runner = action_runner
         self.default_language = default_language
         self.domain = domain or {}
+        self.escalate_on_fallback = escalate_on_fallback
 
     async def respond(
         self,
@@ -62,6 +71,19 @@ class Dialogue:
         turn = _Turn(state, now)
         if message.language and message.language != state.language:
             turn.set_language(message.language)
+
+        if state.with_person:
+            self._while_with_person(turn, message)
+            return turn.outcome()
+        if message.payload and message.payload.startswith(RATE_PAYLOAD):
+            self._rate_conversation(turn, message)
+            return turn.outcome()
+        if state.slots.get(COMMENT_SLOT):
+            turn.add(_user_event(message, None, now))
+            turn.add(Event(ev.FEEDBACK, {"comment": message.text}, now))
+            turn.add(ev.slot_set(COMMENT_SLOT, None, now))
+            turn.reply(Reply(say("comment_thanks", turn.language)))
+            return turn.outcome()
 
         if message.payload:
             match = _payload_match(message.payload, brain.kb)
@@ -115,7 +137,8 @@ class Dialogue:
         if entry.handoff:
             if entry.answer:
                 turn.reply(Reply(entry.answer, entry.buttons, entry=entry.id))
-            self.hand_over(turn, reason="asked_for_person")
+            at_risk = AT_RISK_TAGS.intersection(entry.tags) or entry.id in AT_RISK_TAGS
+            self.hand_over(turn, reason="complaint" if at_risk else "asked_for_person")
             return
         if entry.action:
             if entry.answer:
@@ -131,10 +154,59 @@ class Dialogue:
         turn.reply(Reply(say("handoff", language)))
         turn.add(Event(ev.HANDOFF, {"status": "requested", "reason": reason}, turn.now))
 
+    def rate_answer(
+        self,
+        state: ConversationState,
+        entry: str,
+        helpful: bool,
+        *,
+        now: float,
+        suggestion: str | None = None,
+    ) -> Outcome:
+        """The customer rated one answer; the second unhelpful one goes to a person."""
+        turn = _Turn(state, now)
+        turn.add(Event(ev.FEEDBACK, {"helpful": helpful, "entry": entry}, now))
+        if suggestion:
+            turn.add(Event(ev.SUGGESTION, {"entry": entry, "text": suggestion}, now))
+        if helpful:
+            turn.reply(Reply(say("helpful_thanks", turn.language)))
+        elif state.with_person:
+            pass
+        elif state.unhelpful + 1 >= UNHELPFUL_BEFORE_ESCALATION:
+            self.hand_over(turn, reason="unhelpful")
+        else:
+            language = turn.language or self.default_language
+            person = Button(say("offer_person", language), HANDOFF_PAYLOAD)
+            turn.reply(Reply(say("unhelpful", language), (person,)))
+        return turn.outcome()
+
+    def _while_with_person(self, turn: _Turn, message: IncomingMessage) -> None:
+        """A person has the conversation: keep the message for them; take an email if offline."""
+        turn.add(_user_event(message, None, turn.now))
+        state = turn.state
+        if state.handoff_offline and not state.slots.get("contact_email"):
+            found = EMAIL.search(message.text)
+            if found:
+                turn.add(ev.slot_set("contact_email", found.group(0), turn.now))
+                turn.reply(Reply(say("contact_saved", turn.language, email=found.group(0))))
+
+    def _rate_conversation(self, turn: _Turn, message: IncomingMessage) -> None:
+        turn.add(_user_event(message, None, turn.now))
+        rating = _payload_value(message.payload or "", "rating")
+        if not isinstance(rating, int) or not 1 <= rating <= 5:
+            turn.reply(Reply(say("error", turn.language)))
+            return
+        turn.add(Event(ev.FEEDBACK, {"rating": rating}, turn.now))
+        turn.add(ev.slot_set(COMMENT_SLOT, True, turn.now))
+        turn.reply(Reply(say("rated", turn.language)))
+
     def _admit_unknown(self, turn: _Turn, brain: Brain, match: Match, language: str) -> None:
         person = Button(say("offer_person", language), HANDOFF_PAYLOAD)
-        if turn.state.misses + 1 >= MISSES_BEFORE_OFFER:
-            turn.reply(Reply(say("still_unknown", language), (person,)))
+        if turn.state.misses + 1 >= MISSES_BEFORE_ESCALATION:
+            if self.escalate_on_fallback:
+                self.hand_over(turn, reason="fallback")
+            else:
+                turn.reply(Reply(say("still_unknown", language), (person,)))
             return
         buttons = _choice_buttons(brain, match.candidates, language)
         key = "unknown" if buttons else "unknown_empty"
@@ -230,6 +302,20 @@ def _payload_match(payload: str, kb: KnowledgeBase) -> Match:
     if name in kb.ids:
         return Match("answer", (Candidate(name, 1.0),))
     return Match("unknown")
+
+
+def _payload_value(payload: str, key: str) -> object:
+    """A value from a Rasa-style payload: `/rate{"rating": 4}`."""
+    _, _, tail = payload.partition("{")
+    try:
+        data = json.loads("{" + tail) if tail else {}
+    except ValueError:
+        return None
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def rating_buttons() -> tuple[Button, ...]:
+    return tuple(Button("★" * n, f'{RATE_PAYLOAD}{{"rating": {n}}}') for n in range(1, 6))
 
 
 def _is_handoff(brain: Brain, match: Match) -> bool:

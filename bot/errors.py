@@ -6,7 +6,11 @@
     ├── InputError           a client sent something we cannot take
     │   └── MessageTooLongError
     ├── StorageError         a store could not do what was asked
-    └── ActionError          an action could not run
+    ├── ActionError          an action could not run
+    └── DeskError            the agent desk refused an operation
+        ├── NotFoundError
+        ├── ConflictError    someone else holds it / it changed meanwhile
+        └── PermissionDeniedError
 
 Each edge translates these once: the HTTP middleware into JSON with a status,
 the WebSocket handler into an error frame, the CLI into one line and exit 2.
@@ -75,3 +79,23 @@ class ActionError(BalcaoError):
         self.action = action
         self.reason = reason
         super().__init__(f"action '{action}' failed: {reason}")
+
+
+class DeskError(BalcaoError):
+    default_message = "the operation was refused"
+    code = "refused"
+
+
+class NotFoundError(DeskError):
+    default_message = "not found"
+    code = "not_found"
+
+
+class ConflictError(DeskError):
+    default_message = "someone else changed it first"
+    code = "conflict"
+
+
+class PermissionDeniedError(DeskError):
+    default_message = "you may not do that"
+    code = "forbidden"

@@ -42,6 +42,8 @@ AGENT = "agent"
 NOTE = "note"
 SUGGESTION = "suggestion"
 
+OPEN_HANDOFF_STATUSES = frozenset({"requested", "queued", "claimed", "transferred"})
+
 KINDS = frozenset(
     {USER, BOT, AGENT, NOTE, SLOT, LANGUAGE, ACTION, LOOP, HANDOFF, FEEDBACK, SUGGESTION}
 )

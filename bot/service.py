@@ -1,25 +1,36 @@
 """ChatService: takes a parsed message through the core and into the store.
 
-Load state (cached), let the dialogue decide, append the events, publish the
-replies to the conversation's topic. One message at a time per conversation.
-Knows the ports, not their technology.
+Load state (cached), let the dialogue decide, append the events, publish them
+to the conversation's topic. One message at a time per conversation. Knows the
+ports, not their technology. When the dialogue asks for a person, the desk
+(set by the composition root) queues the conversation.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from bot import events as ev
 from bot.conversation import ConversationState, IncomingMessage, Outcome, Reply
 from bot.dialogue import Brain, Dialogue
 from bot.events import Event
 from bot.ports import Broker, ConversationStore
 
 logger = logging.getLogger(__name__)
+
+# (conversation id, state, reason, sender, channel) -> events the desk appended
+HandoffOpener = Callable[[str, ConversationState, str, str, str], Awaitable[list[Event]]]
+
+
+# Set while a customer's message is being handled: what is appended then is part of the answer.
+_IN_TURN: contextvars.ContextVar[bool] = contextvars.ContextVar("in_turn", default=False)
+PUSHED = "pushed"  # data flag of messages that reached the customer outside an answer
 
 
 def conversation_topic(conversation_id: str) -> str:
@@ -29,8 +40,16 @@ def conversation_topic(conversation_id: str) -> str:
 @dataclass(frozen=True)
 class Handled:
     outcome: Outcome
-    events: tuple[Event, ...]  # as stored, with seq numbers
+    events: tuple[Event, ...]  # as stored, with seq numbers, the desk's included
     state: ConversationState
+    pending: tuple[Reply, ...] = ()  # pushed to the customer since they last wrote
+
+    @property
+    def replies(self) -> tuple[Reply, ...]:
+        """What the customer is told in answer: the dialogue's replies, then the desk's."""
+        if self.outcome.duplicate:
+            return self.outcome.replies
+        return tuple(Reply.from_event(e) for e in self.events if e.kind == ev.BOT)
 
 
 class ChatService:
@@ -48,6 +67,7 @@ class ChatService:
         self.brain = brain
         self.broker = broker
         self.clock = clock
+        self.open_handoff: HandoffOpener | None = None
         self._states: OrderedDict[str, ConversationState] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
         self._cache_size = cache_size
@@ -67,43 +87,127 @@ class ChatService:
         self._states.move_to_end(state.conversation_id)
         while len(self._states) > self._cache_size:
             evicted, _ = self._states.popitem(last=False)
-            self._locks.pop(evicted, None)
+            lock = self._locks.get(evicted)
+            if lock is not None and not lock.locked():
+                del self._locks[evicted]
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(conversation_id, asyncio.Lock())
+
+    async def _store(
+        self, conversation_id: str, events: Sequence[Event], sender: str, channel: str
+    ) -> tuple[list[Event], ConversationState]:
+        """Append under the conversation's lock (held by the caller) and fold into the state."""
+        state = await self.state(conversation_id)
+        try:
+            stored = await self.store.append(conversation_id, events, sender=sender, channel=channel)
+        except BaseException:
+            self._states.pop(conversation_id, None)  # reload from the log next time
+            raise
+        for event in stored:
+            state = state.apply(event)
+        self._remember(state)
+        return stored, state
+
+    async def _publish(self, conversation_id: str, stored: Sequence[Event]) -> None:
+        if stored:
+            await self.broker.publish(
+                conversation_topic(conversation_id),
+                {"type": "events", "events": [event_frame(e) for e in stored]},
+            )
+
+    async def append(
+        self, conversation_id: str, events: list[Event], *, sender: str, channel: str
+    ) -> list[Event]:
+        """Append events from outside the dialogue (the desk, an agent) and publish them.
+
+        Messages appended outside a customer's turn are flagged `pushed`: a REST
+        customer receives them with the answer to their next message.
+        """
+        if not _IN_TURN.get():
+            events = [
+                Event(e.kind, {**e.data, PUSHED: True}, e.timestamp) if e.kind in (ev.BOT, ev.AGENT) else e
+                for e in events
+            ]
+        async with self._lock(conversation_id):
+            stored, _ = await self._store(conversation_id, events, sender, channel)
+        await self._publish(conversation_id, stored)
+        return stored
 
     async def handle(
         self, conversation_id: str, message: IncomingMessage, *, sender: str, channel: str
     ) -> Handled:
-        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
-        async with lock:
+        async with self._lock(conversation_id):
             state = await self.state(conversation_id)
             outcome = await self.dialogue.respond(
                 self.brain(), state, message, sender=sender, now=self.clock()
             )
             if outcome.duplicate:
                 return Handled(outcome, (), state)
-            try:
-                stored = await self.store.append(
-                    conversation_id, outcome.events, sender=sender, channel=channel
-                )
-            except BaseException:
-                self._states.pop(conversation_id, None)  # reload from the log next time
-                raise
-            for event in stored:
-                state = state.apply(event)
-            self._remember(state)
-        await self.broker.publish(
-            conversation_topic(conversation_id),
-            {"type": "events", "events": [_event_frame(e) for e in stored]},
+            pending = self.undelivered(state)
+            stored, state = await self._store(conversation_id, outcome.events, sender, channel)
+        await self._publish(conversation_id, stored)
+        handled = await self._after(conversation_id, outcome, stored, state, sender, channel)
+        return Handled(handled.outcome, handled.events, handled.state, pending)
+
+    async def rate_answer(
+        self,
+        conversation_id: str,
+        entry: str,
+        helpful: bool,
+        *,
+        suggestion: str | None = None,
+        sender: str,
+        channel: str,
+    ) -> Handled:
+        async with self._lock(conversation_id):
+            state = await self.state(conversation_id)
+            outcome = self.dialogue.rate_answer(
+                state, entry, helpful, now=self.clock(), suggestion=suggestion
+            )
+            stored, state = await self._store(conversation_id, outcome.events, sender, channel)
+        await self._publish(conversation_id, stored)
+        return await self._after(conversation_id, outcome, stored, state, sender, channel)
+
+    async def _after(
+        self,
+        conversation_id: str,
+        outcome: Outcome,
+        stored: list[Event],
+        state: ConversationState,
+        sender: str,
+        channel: str,
+    ) -> Handled:
+        requested = next(
+            (e for e in stored if e.kind == ev.HANDOFF and e.data.get("status") == "requested"),
+            None,
         )
+        if requested is not None and self.open_handoff is not None:
+            token = _IN_TURN.set(True)
+            try:
+                more = await self.open_handoff(
+                    conversation_id, state, requested.data.get("reason", ""), sender, channel
+                )
+            finally:
+                _IN_TURN.reset(token)
+            stored = stored + more
+            state = await self.state(conversation_id)
         return Handled(outcome, tuple(stored), state)
+
+    @staticmethod
+    def undelivered(state: ConversationState) -> tuple[Reply, ...]:
+        """Messages pushed since the customer last wrote (for channels that cannot push)."""
+        last = state.last_user_seq
+        return tuple(
+            Reply.from_event(e)
+            for e in state.events
+            if e.seq > last and e.data.get(PUSHED) and e.kind in (ev.BOT, ev.AGENT)
+        )
 
     async def history(self, conversation_id: str, limit: int) -> tuple[Event, ...]:
         state = await self.state(conversation_id)
         return state.messages[-limit:] if limit else ()
 
 
-def _event_frame(event: Event) -> dict[str, object]:
+def event_frame(event: Event) -> dict[str, object]:
     return {"seq": event.seq, "kind": event.kind, "data": event.data, "timestamp": event.timestamp}
-
-
-def reply_frames(replies: tuple[Reply, ...]) -> list[dict[str, object]]:
-    return [r.to_event_data() for r in replies]

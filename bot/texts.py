@@ -51,7 +51,74 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def say(key: str, language: str | None) -> str:
-    """The text `key` in `language`, falling back to English."""
+TEXTS.update(
+    {
+        "queued": {
+            "en": "You are number {position} in the queue. Expected wait: about {minutes} min. You can keep writing: the person who takes over will read it.",
+            "pt": "Está em {position}.º lugar na fila. Espera prevista: cerca de {minutes} min. Pode continuar a escrever: quem o atender vai ler tudo.",
+            "es": "Eres el número {position} en la cola. Espera prevista: unos {minutes} min. Puedes seguir escribiendo: quien te atienda lo leerá.",
+        },
+        "queued_no_estimate": {
+            "en": "You are number {position} in the queue. You can keep writing: the person who takes over will read it.",
+            "pt": "Está em {position}.º lugar na fila. Pode continuar a escrever: quem o atender vai ler tudo.",
+            "es": "Eres el número {position} en la cola. Puedes seguir escribiendo: quien te atienda lo leerá.",
+        },
+        "offline": {
+            "en": "Our team is not available right now; we are back {when}. Leave your email here and we will reply to you there.",
+            "pt": "A nossa equipa não está disponível agora; voltamos {when}. Deixe aqui o seu email e respondemos por lá.",
+            "es": "Nuestro equipo no está disponible ahora; volvemos {when}. Déjanos tu email aquí y te responderemos allí.",
+        },
+        "offline_unknown": {
+            "en": "Nobody from our team is available right now. Leave your email here and we will reply to you there.",
+            "pt": "Ninguém da nossa equipa está disponível agora. Deixe aqui o seu email e respondemos por lá.",
+            "es": "No hay nadie de nuestro equipo disponible ahora. Déjanos tu email aquí y te responderemos allí.",
+        },
+        "contact_saved": {
+            "en": "Thank you: we will reply to {email} as soon as we are back.",
+            "pt": "Obrigado: responderemos para {email} assim que voltarmos.",
+            "es": "Gracias: responderemos a {email} en cuanto volvamos.",
+        },
+        "agent_joined": {
+            "en": "{name} from our team has joined the conversation.",
+            "pt": "{name}, da nossa equipa, entrou na conversa.",
+            "es": "{name}, de nuestro equipo, se ha unido a la conversación.",
+        },
+        "agent_transferred": {
+            "en": "{name} from our team is taking over the conversation.",
+            "pt": "{name}, da nossa equipa, vai continuar a conversa.",
+            "es": "{name}, de nuestro equipo, continúa la conversación.",
+        },
+        "resolved": {
+            "en": "I'm back to help if you need anything else. How would you rate this conversation?",
+            "pt": "Estou de volta para ajudar no que precisar. Como avalia esta conversa?",
+            "es": "Vuelvo a estar aquí para lo que necesites. ¿Cómo valorarías esta conversación?",
+        },
+        "rated": {
+            "en": "Thank you for your rating! If you like, tell me in a sentence what we could do better.",
+            "pt": "Obrigado pela avaliação! Se quiser, diga-me numa frase o que podíamos fazer melhor.",
+            "es": "¡Gracias por tu valoración! Si quieres, dime en una frase qué podríamos mejorar.",
+        },
+        "comment_thanks": {
+            "en": "Thank you, that helps us improve.",
+            "pt": "Obrigado, isso ajuda-nos a melhorar.",
+            "es": "Gracias, eso nos ayuda a mejorar.",
+        },
+        "unhelpful": {
+            "en": "Sorry that didn't help. Could you say it in other words? Or I can get you a person.",
+            "pt": "Lamento que não tenha ajudado. Pode dizer de outra forma? Ou posso chamar uma pessoa.",
+            "es": "Siento que no haya servido. ¿Puedes decirlo de otra forma? O puedo pasarte con una persona.",
+        },
+        "helpful_thanks": {
+            "en": "Glad it helped!",
+            "pt": "Ainda bem que ajudou!",
+            "es": "¡Me alegro de que te haya servido!",
+        },
+    }
+)
+
+
+def say(key: str, language: str | None, **values: object) -> str:
+    """The text `key` in `language` (falling back to English), with `{values}` filled in."""
     options = TEXTS[key]
-    return options.get(language or "en") or options["en"]
+    text = options.get(language or "en") or options["en"]
+    return text.format(**values) if values else text

@@ -8,7 +8,14 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.errors import InputError, StorageError
+from bot.errors import (
+    ConflictError,
+    DeskError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+    StorageError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +31,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except InputError as exc:
+        return json_error(400, exc.code, exc.message)
+    except NotFoundError as exc:
+        return json_error(404, exc.code, exc.message)
+    except ConflictError as exc:
+        return json_error(409, exc.code, exc.message)
+    except PermissionDeniedError as exc:
+        return json_error(403, exc.code, exc.message)
+    except DeskError as exc:
         return json_error(400, exc.code, exc.message)
     except StorageError:
         logger.exception("storage failure on %s", request.path)

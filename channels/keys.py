@@ -5,6 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.config import Settings
+from bot.desk import Desk
+from bot.insights import CustomerInsights
+from bot.storage.agents import SqliteAgentStore
+from bot.storage.sqlite import SqliteDatabase
 from bot.ports import Broker, ConversationStore
 from bot.reloader import KnowledgeReloader
 from bot.service import ChatService
@@ -14,3 +18,8 @@ STORE = web.AppKey("conversation_store", ConversationStore)
 BROKER = web.AppKey("broker", Broker)
 RELOADER = web.AppKey("knowledge_reloader", KnowledgeReloader)
 SERVICE = web.AppKey("chat_service", ChatService)
+AGENTS = web.AppKey("agent_store", SqliteAgentStore)
+DESK = web.AppKey("desk", Desk)
+INSIGHTS = web.AppKey("customer_insights", CustomerInsights)
+DATABASE = web.AppKey("database", SqliteDatabase)
+CANNED: web.AppKey[list[dict[str, str]]] = web.AppKey("canned_responses")

@@ -50,4 +50,6 @@ async def webhook(request: web.Request) -> web.Response:
     handled = await request.app[SERVICE].handle(
         conversation_id(sender), message, sender=sender, channel=CHANNEL
     )
-    return web.json_response([rasa_reply(sender, r) for r in handled.outcome.replies])
+    # what an agent wrote since the customer's last message comes first, in order
+    replies = (*handled.pending, *handled.replies)
+    return web.json_response([rasa_reply(sender, r) for r in replies])

@@ -3,12 +3,16 @@
 Client -> server frames (JSON text):
     {"type": "hello", "session_id"?: str, "language"?: str, "metadata"?: {}}
     {"type": "message", "id": str, "text": str, "payload"?: str}
+    {"type": "typing", "on": bool}                     shown to the agent
+    {"type": "feedback", "entry": str, "helpful": bool, "suggestion"?: str}
     {"type": "ping"}
 Server -> client frames:
     {"type": "welcome", "session_id", "language", "greeting", "history": [message...]}
-    {"type": "message", "seq", "role": "user"|"bot"|"agent", "text", "buttons"?, "custom"?, "id"?}
+    {"type": "message", "seq", "role": "user"|"bot"|"agent", "text", "buttons"?, "custom"?,
+     "id"?, "entry"? (an answer that can be rated), "name"? (the agent's)}
     {"type": "ack", "id", "seq"?, "duplicate": bool}
-    {"type": "typing", "on": bool}
+    {"type": "typing", "on": bool, "who"?: "agent"}
+    {"type": "queue", "position", "wait_s"}            while waiting for a person
     {"type": "error", "code", "message", "id"?}
     {"type": "pong"}
 
@@ -31,7 +35,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.errors import InputError
-from bot.events import BOT, USER, Event
+from bot.events import AGENT, BOT, USER, Event
 from bot.knowledge import LANGUAGES
 from bot.service import conversation_topic
 from bot.texts import say
@@ -52,19 +56,23 @@ def conversation_id(session_id: str) -> str:
 
 def message_frame(event: Event) -> dict[str, Any] | None:
     """The widget frame for a stored event, or None if the widget does not show it."""
-    if event.kind not in (USER, BOT):
+    if event.kind not in (USER, BOT, AGENT):
         return None
     data = event.data
     frame: dict[str, Any] = {
         "type": "message",
         "seq": event.seq,
-        "role": data.get("role", "user" if event.kind == USER else "bot"),
+        "role": event.kind,
         "text": data.get("text", ""),
         "timestamp": event.timestamp,
     }
     for key in ("buttons", "custom"):
         if data.get(key):
             frame[key] = data[key]
+    if event.kind == BOT and data.get("entry"):
+        frame["entry"] = data["entry"]  # an answer the customer can rate
+    if event.kind == AGENT:
+        frame["name"] = data.get("name", "")
     if event.kind == USER and data.get("message_id"):
         frame["id"] = data["message_id"]
     return frame
@@ -128,6 +136,14 @@ class _Session:
             await self.on_hello(frame)
         elif kind == "message":
             await self.on_message(frame)
+        elif kind == "typing":
+            if self.session_id is not None:
+                await self.app[BROKER].publish(
+                    conversation_topic(conversation_id(self.session_id)),
+                    {"type": "typing", "who": "customer", "on": bool(frame.get("on"))},
+                )
+        elif kind == "feedback":
+            await self.on_feedback(frame)
         elif kind == "ping":
             await self.send({"type": "pong"})
         else:
@@ -168,11 +184,42 @@ class _Session:
 
     async def listen(self, conversation: str) -> None:
         async for update in self.app[BROKER].subscribe(conversation_topic(conversation)):
+            kind = update.get("type")
+            if kind == "queue":
+                await self.send(
+                    {"type": "queue", "position": update["position"], "wait_s": update["wait_s"]}
+                )
+            elif kind == "typing" and update.get("who") == "agent":
+                await self.send({"type": "typing", "on": update.get("on", False), "who": "agent"})
             for item in update.get("events", ()):
                 event = Event(item["kind"], item["data"], item["timestamp"], item["seq"])
                 frame = message_frame(event)
                 if frame is not None:
                     await self.send(frame)
+
+    async def on_feedback(self, frame: dict[str, Any]) -> None:
+        entry, helpful = frame.get("entry"), frame.get("helpful")
+        suggestion = frame.get("suggestion")
+        if self.session_id is None:
+            await self.send(error_frame("hello_required", "send hello first"))
+            return
+        if not isinstance(entry, str) or not isinstance(helpful, bool) or len(entry) > 128:
+            await self.send(error_frame("invalid_feedback", "send entry (text) and helpful (true/false)"))
+            return
+        if suggestion is not None and (
+            not isinstance(suggestion, str)
+            or len(suggestion) > self.app[SETTINGS].max_message_chars
+        ):
+            await self.send(error_frame("invalid_feedback", "the suggestion must be short text"))
+            return
+        await self.app[SERVICE].rate_answer(
+            conversation_id(self.session_id),
+            entry,
+            helpful,
+            suggestion=(suggestion or "").strip() or None,
+            sender=self.session_id,
+            channel=CHANNEL,
+        )
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         message_id = frame.get("id") if isinstance(frame.get("id"), str) else None

@@ -89,10 +89,24 @@ async def test_unknown_offers_the_closest_entries_then_a_person(brain: Brain) ->
     assert first.replies[0].buttons[-1].payload == "/handoff"
     assert len(first.replies[0].buttons) >= 2
     second = await chat.say("do you sell tickets to the moon")
+    assert second.replies[0].text.startswith("I'm passing you to a person")
+    assert [e.data for e in second.events if e.kind == ev.HANDOFF] == [
+        {"status": "requested", "reason": "fallback"}
+    ]
+
+
+async def test_without_fallback_escalation_the_second_miss_only_offers_a_person(
+    brain: Brain,
+) -> None:
+    dialogue = Dialogue(InProcessActionRunner(TEST_ACTIONS), escalate_on_fallback=False)
+    chat = Conversation(brain, dialogue)
+    await chat.say("what is the airspeed velocity of an unladen swallow")
+    second = await chat.say("do you sell tickets to the moon")
     assert second.replies[0].text == (
         "I still can't find an answer. Would you like a person to help you?"
     )
     assert [b.payload for b in second.replies[0].buttons] == ["/handoff"]
+    assert chat.state.handoff is None
 
 
 async def test_a_good_answer_resets_the_miss_count(brain: Brain) -> None:
@@ -206,3 +220,73 @@ def test_state_is_rebuilt_from_events_alone(tmp_path: Path) -> None:
     assert state.loop == "action_x"
     assert state.handoff == "requested"
     assert state.last_seq == 5
+
+
+async def test_while_a_person_has_the_conversation_the_bot_stays_quiet(brain: Brain) -> None:
+    chat = Conversation(brain)
+    await chat.say("I want to speak to a human")
+    outcome = await chat.say("hello? my order is late")
+    assert outcome.replies == ()
+    assert [e.kind for e in outcome.events] == [ev.USER]
+
+
+async def test_offline_queue_takes_the_customers_email(brain: Brain) -> None:
+    chat = Conversation(brain)
+    await chat.say("I want to speak to a human")
+    chat.state = chat.state.apply(
+        ev.Event(ev.HANDOFF, {"status": "queued", "handoff_id": 1, "offline": True}, 1.0, 99)
+    )
+    outcome = await chat.say("you can write to ana.silva@example.pt please")
+    assert outcome.replies[0].text == (
+        "Thank you: we will reply to ana.silva@example.pt as soon as we are back."
+    )
+    assert chat.state.slots["contact_email"] == "ana.silva@example.pt"
+
+
+async def test_a_complaint_goes_to_a_person_as_a_relationship_at_risk(tmp_path: Path) -> None:
+    from bot.knowledge import parse_entry
+
+    entry = parse_entry(
+        "---\nid: complaint\nquestion: I want to complain\ntags: [complaint]\nhandoff: true\n---\nSorry.\n",
+        "x.md",
+        "en",
+    )
+    from bot.knowledge import KnowledgeBase
+
+    kb = KnowledgeBase.of([entry])
+    chat = Conversation(Brain(kb, FuzzyMatcher(kb)))
+    outcome = await chat.say("I want to complain")
+    assert [e.data["reason"] for e in outcome.events if e.kind == ev.HANDOFF] == ["complaint"]
+
+
+async def test_rating_the_conversation_records_it_and_asks_for_a_comment(brain: Brain) -> None:
+    chat = Conversation(brain)
+    outcome = await chat.say("★★★★", payload='/rate{"rating": 4}')
+    assert [e.data for e in outcome.events if e.kind == ev.FEEDBACK] == [{"rating": 4}]
+    assert outcome.replies[0].text.startswith("Thank you for your rating!")
+    comment = await chat.say("the agent was quick")
+    assert [e.data for e in comment.events if e.kind == ev.FEEDBACK] == [
+        {"comment": "the agent was quick"}
+    ]
+    after = await chat.say("return policy")
+    assert after.replies[0].text == "You can return any item within 30 days of delivery."
+
+
+async def test_a_bad_rating_payload_is_not_recorded(brain: Brain) -> None:
+    outcome = await Conversation(brain).say("x", payload='/rate{"rating": 9}')
+    assert not [e for e in outcome.events if e.kind == ev.FEEDBACK]
+
+
+async def test_two_unhelpful_answers_go_to_a_person(brain: Brain) -> None:
+    chat = Conversation(brain)
+    await chat.say("return policy")
+    dialogue = chat.dialogue
+    first = dialogue.rate_answer(chat.state, "returns", helpful=False, now=5.0)
+    for event in first.events:
+        chat.seq += 1
+        chat.state = chat.state.apply(event.with_seq(chat.seq))
+    assert first.replies[0].text.startswith("Sorry that didn't help.")
+    second = dialogue.rate_answer(chat.state, "returns", helpful=False, now=6.0)
+    assert [e.data for e in second.events if e.kind == ev.HANDOFF] == [
+        {"status": "requested", "reason": "unhelpful"}
+    ]

@@ -58,9 +58,11 @@ async def test_the_running_server_answers_a_new_entry_within_two_seconds(
     (kb_dir / "en" / "gift.md").write_text(NEW_ENTRY)
     deadline = asyncio.get_running_loop().time() + 2.0
     text = ""
+    attempt = 0
     while asyncio.get_running_loop().time() < deadline:
+        attempt += 1  # a new customer each time: two misses in a row would call a person
         resp = await client.post(
-            "/webhooks/rest/webhook", json={"sender": "g", "message": "gift voucher"}
+            "/webhooks/rest/webhook", json={"sender": f"g{attempt}", "message": "gift voucher"}
         )
         text = (await resp.json())[0]["text"]
         if text.startswith("Yes: gift cards"):

@@ -1,0 +1,195 @@
+"""The agents' JSON API (what the console uses too), described at /api/openapi.json."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from aiohttp import web
+
+from bot import events as ev
+from bot.agents import STATUSES
+from bot.customers import Transaction
+from bot.errors import InputError, NotFoundError
+from bot.insights import check_goodwill, parse_limits
+from bot.storage.goodwill import record_transaction
+from channels.auth import require_role
+from channels.errors import read_json_object
+from channels.keys import AGENTS, DESK, INSIGHTS, SERVICE, SETTINGS, DATABASE, CANNED
+
+routes = web.RouteTableDef()
+
+
+def _handoff_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["id"])
+    except ValueError:
+        raise NotFoundError("no such handoff") from None
+
+
+async def _text(request: web.Request) -> str:
+    body = await read_json_object(request)
+    text = body.get("text")
+    if not isinstance(text, str):
+        raise InputError("'text' is required and must be a string", code="missing_text")
+    return text
+
+
+@routes.get("/api/handoffs")
+async def list_handoffs(request: web.Request) -> web.Response:
+    await require_role(request, "agent")
+    status = request.query.get("status")
+    if status not in (None, "waiting", "assigned", "resolved"):
+        raise InputError("status must be waiting, assigned or resolved", code="invalid_status")
+    now = time.time()
+    handoffs = await request.app[DESK].queue(status)
+    return web.json_response([h.summary(now) for h in handoffs])
+
+
+@routes.get("/api/handoffs/{id}")
+async def get_handoff(request: web.Request) -> web.Response:
+    await require_role(request, "agent")
+    handoff = await request.app[DESK].get(_handoff_id(request))
+    state = await request.app[SERVICE].state(handoff.conversation_id)
+    transcript = [
+        {"seq": e.seq, "kind": e.kind, "timestamp": e.timestamp, **_visible(e.data)}
+        for e in state.events
+        if e.kind in (ev.USER, ev.BOT, ev.AGENT, ev.NOTE)
+    ]
+    customer = None
+    customer_id = state.slots.get("customer_id")
+    if customer_id and state.slots.get("verified"):
+        customer = await request.app[INSIGHTS].panel(str(customer_id))
+    return web.json_response(
+        {
+            "handoff": handoff.summary(time.time()),
+            "transcript": transcript,
+            "customer": customer,
+            "verified": bool(state.slots.get("verified")),
+            "contact_email": state.slots.get("contact_email"),
+        }
+    )
+
+
+def _visible(data: dict[str, Any]) -> dict[str, Any]:
+    keep = ("text", "buttons", "entry", "decision", "agent", "name")
+    return {k: data[k] for k in keep if k in data}
+
+
+@routes.post("/api/handoffs/{id}/claim")
+async def claim(request: web.Request) -> web.Response:
+    agent = await require_role(request, "agent")
+    handoff = await request.app[DESK].claim(_handoff_id(request), agent)
+    return web.json_response(handoff.summary(time.time()))
+
+
+@routes.post("/api/handoffs/{id}/messages")
+async def send_message(request: web.Request) -> web.Response:
+    agent = await require_role(request, "agent")
+    event = await request.app[DESK].send(_handoff_id(request), agent, await _text(request))
+    return web.json_response({"seq": event.seq, "text": event.data["text"]}, status=201)
+
+
+@routes.post("/api/handoffs/{id}/notes")
+async def add_note(request: web.Request) -> web.Response:
+    agent = await require_role(request, "agent")
+    event = await request.app[DESK].note(_handoff_id(request), agent, await _text(request))
+    return web.json_response({"seq": event.seq, "text": event.data["text"]}, status=201)
+
+
+@routes.post("/api/handoffs/{id}/transfer")
+async def transfer(request: web.Request) -> web.Response:
+    agent = await require_role(request, "agent")
+    body = await read_json_object(request)
+    target = body.get("agent")
+    if not isinstance(target, str):
+        raise InputError("'agent' (an email) is required", code="missing_agent")
+    handoff = await request.app[DESK].transfer(_handoff_id(request), agent, target.lower())
+    return web.json_response(handoff.summary(time.time()))
+
+
+@routes.post("/api/handoffs/{id}/resolve")
+async def resolve(request: web.Request) -> web.Response:
+    agent = await require_role(request, "agent")
+    handoff = await request.app[DESK].resolve(_handoff_id(request), agent)
+    return web.json_response(handoff.summary(time.time()))
+
+
+@routes.post("/api/handoffs/{id}/goodwill")
+async def goodwill(request: web.Request) -> web.Response:
+    """Grant a refund or credit within the agent's limit for the customer's tier."""
+    agent = await require_role(request, "agent")
+    desk = request.app[DESK]
+    handoff = await desk.get(_handoff_id(request))
+    if not agent.is_admin and (handoff.agent != agent.email or handoff.status != "assigned"):
+        from bot.errors import PermissionDeniedError
+
+        raise PermissionDeniedError("this conversation is held by another agent")
+    body = await read_json_object(request)
+    kind = body.get("kind")
+    if kind not in ("refund", "credit"):
+        raise InputError("'kind' must be refund or credit", code="invalid_kind")
+    try:
+        amount = Decimal(str(body.get("amount"))).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise InputError("'amount' must be a number", code="invalid_amount") from None
+    state = await request.app[SERVICE].state(handoff.conversation_id)
+    customer_id = state.slots.get("customer_id")
+    if not (customer_id and state.slots.get("verified")):
+        raise InputError("the customer is not verified", code="not_verified")
+    insights = request.app[INSIGHTS]
+    value = await insights.value(str(customer_id))
+    tier = value.tier if value else None
+    limits = parse_limits(request.app[SETTINGS].goodwill_limits)
+    check_goodwill(amount, tier, limits, agent.is_admin)
+    order_id = body.get("order_id") if isinstance(body.get("order_id"), str) else ""
+    transaction = Transaction(
+        transaction_id=f"GW-{secrets.token_hex(6).upper()}",
+        customer_id=str(customer_id),
+        order_id=order_id or "",
+        created_at=datetime.now(UTC),
+        kind=kind,
+        amount=amount,
+        currency=str(body.get("currency") or "EUR"),
+        status="pending" if kind == "refund" else "settled",
+        method=f"goodwill:{agent.email}",
+    )
+    await record_transaction(request.app[DATABASE], transaction)
+    await desk.note(
+        handoff.id, agent, f"Goodwill {kind} of {amount} {transaction.currency} granted ({transaction.transaction_id})"
+    )
+    return web.json_response(
+        {"transaction_id": transaction.transaction_id, "kind": kind, "amount": str(amount),
+         "currency": transaction.currency, "status": transaction.status, "tier": tier},
+        status=201,
+    )
+
+
+@routes.get("/api/agents")
+async def list_agents(request: web.Request) -> web.Response:
+    await require_role(request, "agent")
+    loads = await request.app[DESK].handoffs.loads()
+    agents = await request.app[AGENTS].all()
+    return web.json_response([{**a.public(), "load": loads.get(a.email, 0)} for a in agents])
+
+
+@routes.post("/api/agents/me/status")
+async def set_status(request: web.Request) -> web.Response:
+    agent = await require_role(request, "agent")
+    body = await read_json_object(request)
+    status = body.get("status")
+    if status not in STATUSES:
+        raise InputError(f"'status' must be one of {', '.join(STATUSES)}", code="invalid_status")
+    updated = await request.app[DESK].set_status(agent, status)
+    return web.json_response(updated.public())
+
+
+@routes.get("/api/canned")
+async def canned(request: web.Request) -> web.Response:
+    await require_role(request, "agent")
+    language = request.query.get("language")
+    items = [c for c in request.app[CANNED] if language in (None, c["language"])]
+    return web.json_response(items)

@@ -1,0 +1,116 @@
+"""Agent login and the checks every console and API handler makes.
+
+Bearer tokens (never cookies), so the API is not open to cross-site request
+forgery; tokens are stored hashed and expire. Login attempts are throttled per
+email and per address.
+"""
+
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+
+from bot.agents import Agent, new_token, verify_password
+from bot.errors import InputError
+from channels.errors import json_error, read_json_object
+from channels.keys import AGENTS, SETTINGS
+
+routes = web.RouteTableDef()
+
+FAILURE_WINDOW = 15 * 60.0
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_ADDRESS = 20
+# verify against this when the email is unknown, so timing does not reveal which emails exist
+_DUMMY_HASH = "scrypt$16384$8$1$00000000000000000000000000000000$" + "0" * 64
+
+
+class Unauthorized(web.HTTPUnauthorized):
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            text=f'{{"error": {{"code": "unauthorized", "message": "{message}"}}}}',
+            content_type="application/json",
+            headers={"WWW-Authenticate": 'Bearer realm="balcao"'},
+        )
+
+
+class Forbidden(web.HTTPForbidden):
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            text=f'{{"error": {{"code": "forbidden", "message": "{message}"}}}}',
+            content_type="application/json",
+        )
+
+
+def bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def agent_for_token(app: web.Application, token: str | None) -> Agent | None:
+    if not token or len(token) > 200:
+        return None
+    return await app[AGENTS].session_agent(token, time.time())
+
+
+async def current_agent(request: web.Request) -> Agent:
+    """The logged-in agent, or 401 (missing, unknown, expired or forged token)."""
+    agent = await agent_for_token(request.app, bearer_token(request))
+    if agent is None:
+        raise Unauthorized("log in first: send Authorization: Bearer <token>")
+    return agent
+
+
+async def require_role(request: web.Request, role: str) -> Agent:
+    """The logged-in agent if they have `role` ("agent" lets admins in too), else 401/403."""
+    agent = await current_agent(request)
+    if role == "admin" and not agent.is_admin:
+        raise Forbidden("this needs the admin role")
+    return agent
+
+
+@routes.post("/api/auth/login")
+async def login(request: web.Request) -> web.Response:
+    body = await read_json_object(request)
+    email, password = body.get("email"), body.get("password")
+    if not isinstance(email, str) or not isinstance(password, str):
+        raise InputError("'email' and 'password' are required", code="missing_credentials")
+    store = request.app[AGENTS]
+    now = time.time()
+    email = email.strip().lower()
+    address = f"ip:{request.remote}"
+    since = now - FAILURE_WINDOW
+    if (
+        await store.login_failures_since(f"email:{email}", since) >= MAX_FAILURES_PER_EMAIL
+        or await store.login_failures_since(address, since) >= MAX_FAILURES_PER_ADDRESS
+    ):
+        return json_error(429, "too_many_attempts", "too many failed logins; try again later")
+    stored = await store.password_hash(email)
+    valid = verify_password(password, stored or _DUMMY_HASH) and stored is not None
+    agent = await store.get(email) if valid else None
+    if agent is None:
+        await store.record_login_failure(f"email:{email}", now)
+        await store.record_login_failure(address, now)
+        return json_error(401, "invalid_credentials", "wrong email or password")
+    token = new_token()
+    ttl = request.app[SETTINGS].session_hours * 3600
+    await store.create_session(token, agent.email, now, ttl)
+    return web.json_response({"token": token, "expires_at": now + ttl, "agent": agent.public()})
+
+
+@routes.post("/api/auth/logout")
+async def logout(request: web.Request) -> web.Response:
+    await current_agent(request)
+    token = bearer_token(request)
+    if token:
+        await request.app[AGENTS].end_session(token)
+    return web.json_response({"status": "logged_out"})
+
+
+@routes.get("/api/me")
+async def me(request: web.Request) -> web.Response:
+    agent = await current_agent(request)
+    return web.json_response(agent.public())

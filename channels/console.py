@@ -1,0 +1,159 @@
+"""The agent console: its page (/console) and its live WebSocket (/api/agent/ws).
+
+Client -> server frames:
+    {"type": "auth", "token"}                  first, always
+    {"type": "watch", "handoff_id"}            follow one conversation live
+    {"type": "unwatch", "handoff_id"}
+    {"type": "typing", "handoff_id", "on"}     shown to the customer
+Server -> client frames:
+    {"type": "ready", "agent"}
+    {"type": "queue", "handoffs": [...]}       whenever the queue changes
+    {"type": "event", "handoff_id", "seq", "kind", "data", "timestamp"}
+    {"type": "typing", "handoff_id", "who": "customer", "on"}
+    {"type": "error", "code", "message"}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import weakref
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from bot import events as ev
+from bot.agents import Agent
+from bot.desk import QUEUE_TOPIC
+from bot.errors import BalcaoError
+from bot.service import conversation_topic
+from channels.auth import agent_for_token
+from channels.keys import BROKER, DESK, SETTINGS
+
+logger = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+STATIC = Path(__file__).parent / "static"
+SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("console_sockets")
+SHOWN_KINDS = (ev.USER, ev.BOT, ev.AGENT, ev.NOTE, ev.HANDOFF)
+
+
+@routes.get("/console")
+async def console_page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "console.html")
+
+
+@routes.get("/api/agent/ws")
+async def agent_socket(request: web.Request) -> web.WebSocketResponse:
+    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=request.app[SETTINGS].max_body_bytes)
+    await ws.prepare(request)
+    request.app[SOCKETS].add(ws)
+    session = _AgentSession(request.app, ws)
+    try:
+        await session.serve()
+    finally:
+        await session.stop()
+    return ws
+
+
+class _AgentSession:
+    def __init__(self, app: web.Application, ws: web.WebSocketResponse) -> None:
+        self.app = app
+        self.ws = ws
+        self.agent: Agent | None = None
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        if not self.ws.closed:
+            with contextlib.suppress(ConnectionResetError):
+                await self.ws.send_str(json.dumps(frame, ensure_ascii=False))
+
+    async def error(self, code: str, message: str) -> None:
+        await self.send({"type": "error", "code": code, "message": message})
+
+    async def serve(self) -> None:
+        async for msg in self.ws:
+            if msg.type != WSMsgType.TEXT:
+                await self.error("binary_not_supported", "send JSON text frames")
+                continue
+            try:
+                frame = json.loads(msg.data)
+                if not isinstance(frame, dict):
+                    raise ValueError
+            except ValueError:
+                await self.error("invalid_json", "the frame must be a JSON object")
+                continue
+            try:
+                await self.on_frame(frame)
+            except BalcaoError as exc:
+                await self.error(getattr(exc, "code", "refused"), exc.message)
+
+    async def on_frame(self, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        if kind == "auth":
+            agent = await agent_for_token(self.app, str(frame.get("token") or ""))
+            if agent is None:
+                await self.error("unauthorized", "invalid or expired token")
+                await self.ws.close(code=4401, message=b"unauthorized")
+                return
+            self.agent = agent
+            await self.send({"type": "ready", "agent": agent.public()})
+            self.follow("queue", QUEUE_TOPIC, None)
+            await self.app[DESK].publish_queue()
+            return
+        if self.agent is None:
+            await self.error("unauthorized", "send auth first")
+            return
+        handoff_id = frame.get("handoff_id")
+        if not isinstance(handoff_id, int):
+            await self.error("invalid_handoff", "'handoff_id' must be a number")
+            return
+        if kind == "watch":
+            handoff = await self.app[DESK].get(handoff_id)
+            self.follow(f"h{handoff_id}", conversation_topic(handoff.conversation_id), handoff_id)
+        elif kind == "unwatch":
+            task = self.tasks.pop(f"h{handoff_id}", None)
+            if task is not None:
+                task.cancel()
+        elif kind == "typing":
+            handoff = await self.app[DESK].get(handoff_id)
+            if handoff.agent == self.agent.email:
+                await self.app[BROKER].publish(
+                    conversation_topic(handoff.conversation_id),
+                    {"type": "typing", "who": "agent", "on": bool(frame.get("on"))},
+                )
+        else:
+            await self.error("unknown_type", f"unknown frame type {kind!r}")
+
+    def follow(self, key: str, topic: str, handoff_id: int | None) -> None:
+        if key not in self.tasks:
+            self.tasks[key] = asyncio.create_task(self.relay(topic, handoff_id))
+
+    async def relay(self, topic: str, handoff_id: int | None) -> None:
+        async for update in self.app[BROKER].subscribe(topic):
+            kind = update.get("type")
+            if kind == "queue" and handoff_id is None:
+                await self.send(update)
+            elif kind == "events" and handoff_id is not None:
+                for item in update["events"]:
+                    if item["kind"] in SHOWN_KINDS:
+                        await self.send({"type": "event", "handoff_id": handoff_id, **item})
+            elif kind == "typing" and update.get("who") == "customer" and handoff_id is not None:
+                await self.send({"type": "typing", "handoff_id": handoff_id, "who": "customer",
+                                 "on": update.get("on", False), "at": time.time()})
+
+    async def stop(self) -> None:
+        for task in self.tasks.values():
+            task.cancel()
+        for task in self.tasks.values():
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def close_sockets(app: web.Application) -> None:
+    sockets: weakref.WeakSet[web.WebSocketResponse] = app[SOCKETS]
+    for ws in list(sockets):
+        await ws.close(code=1001, message=b"server shutdown")
