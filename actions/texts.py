@@ -166,18 +166,18 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "reason_upsell": {
         "en": "an upgrade of your {owned}",
-        "pt": "uma versão superior do seu {owned}",
-        "es": "una versión superior de tu {owned}",
+        "pt": "uma versão melhor de {owned}, que já tem",
+        "es": "una versión mejor de {owned}, que ya tienes",
     },
     "reason_bought_together": {
         "en": "because you bought the {owned}",
-        "pt": "porque comprou o {owned}",
+        "pt": "por ter comprado {owned}",
         "es": "porque compraste {owned}",
     },
     "reason_same_category": {
         "en": "goes well with your {owned}",
-        "pt": "combina com o seu {owned}",
-        "es": "combina con tu {owned}",
+        "pt": "combina com {owned}, que já tem",
+        "es": "combina con {owned}, que ya tienes",
     },
     "reason_popular": {
         "en": "one of our best sellers",

@@ -128,3 +128,46 @@ async def test_a_stranger_can_leave_the_verification_and_ask_for_a_person(
     answer = await chat.say("I want to talk to a person")
 
     assert "passing you to a person" in answer
+
+
+@pytest.fixture
+def shipped_settings(tmp_path: Path) -> Iterator[Settings]:
+    db = make_shop_db(tmp_path / "shop.sqlite3")
+    yield Settings.from_env({}, db=db, kb=REPO_KNOWLEDGE, actions_package="actions")
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "ask", "order", "contact", "expected"),
+    [
+        pytest.param(
+            "en", "where is my order?", "100001", "alice@example.com", "RM123456789GB", id="en"
+        ),
+        pytest.param(
+            "pt",
+            "onde está a minha encomenda?",
+            "100004",
+            "joao@example.com",
+            "em preparação",
+            id="pt",
+        ),
+        pytest.param("es", "¿dónde está mi pedido?", "100005", "28001", "SE987654321ES", id="es"),
+    ],
+)
+async def test_shipped_knowledge_and_default_engine_route_to_the_actions(
+    aiohttp_client: Any,
+    shipped_settings: Settings,
+    language: str,
+    ask: str,
+    order: str,
+    contact: str,
+    expected: str,
+) -> None:
+    client = await aiohttp_client(create_app(shipped_settings))
+    chat = Chat(client, f"shipped-{language}", language=language)
+
+    await chat.say(ask)
+    await chat.say(order)
+    answer = await chat.say(contact)
+
+    assert expected in answer

@@ -42,7 +42,7 @@ async def test_reasons_in_spanish(run_action: RunAction) -> None:
     assert "Algunas sugerencias" in said
     assert (
         "Tetera de Hierro Fundido" in said
-        and "una versión superior de tu Tetera de Cerámica" in said
+        and "una versión mejor de Tetera de Cerámica, que ya tienes" in said
     )
 
 
