@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -15,6 +16,21 @@ from bot.recommend import Recommendation, recommend
 
 RECOMMENDATIONS = "action_recommendations"
 HISTORY_ORDERS = 50
+
+
+POPULATION_TTL = timedelta(minutes=10)
+_population: dict[int, tuple[datetime, Population]] = {}  # per store, with when it was computed
+
+
+async def population(turn: Turn) -> Population:
+    """The whole base's RFM cut points; they move slowly, so computed every ten minutes."""
+    cached = _population.get(id(turn.store))
+    if cached is not None and timedelta(0) <= turn.now - cached[0] < POPULATION_TTL:
+        return cached[1]
+    fresh = Population.of(await turn.store.purchase_summaries(), turn.now)
+    _population.clear()
+    _population[id(turn.store)] = (turn.now, fresh)
+    return fresh
 
 
 def reason(rec: Recommendation, language: str) -> str:
@@ -38,9 +54,8 @@ async def owned_products(turn: Turn) -> list[Product]:
 async def recommendations_service(dispatcher: CollectingDispatcher, turn: Turn) -> EventList:
     assert turn.customer_id is not None
     language = turn.language
-    summaries = await turn.store.purchase_summaries()
-    mine = next((s for s in summaries if s.customer_id == turn.customer_id), None)
-    value = assess(mine, Population.of(summaries, turn.now), turn.now) if mine else None
+    mine = await turn.store.purchase_summary(turn.customer_id)
+    value = assess(mine, await population(turn), turn.now) if mine else None
     owned = await owned_products(turn)
     catalogue = await turn.store.products()
     together = await turn.store.bought_together([p.sku for p in owned])

@@ -142,6 +142,10 @@ class CustomerStore(Protocol):
         """The customer's money movements (of one order if given), newest first."""
         ...
 
+    async def purchase_summary(self, customer_id: str) -> PurchaseSummary | None:
+        """One customer's summary; None if there is no such customer."""
+        ...
+
     async def purchase_summaries(self) -> list[PurchaseSummary]:
         """Every customer's summary (for RFM quintiles over the whole base)."""
         ...

@@ -304,6 +304,18 @@ def _transaction(r: Any) -> Transaction:
     return Transaction(r[0], r[1], r[2] or "", created, r[4], _money(r[5]), r[6], r[7], r[8] or "")
 
 
+_SUMMARY = (
+    "SELECT c.customer_id, count(o.order_id), coalesce(sum(o.total), 0),"
+    " min(o.created_at), max(o.created_at)"
+    " FROM customers c LEFT JOIN orders o ON o.customer_id = c.customer_id"
+    " AND o.status <> 'cancelled'"
+)
+
+
+def _summary(r: Any) -> PurchaseSummary:
+    return PurchaseSummary(r[0], int(r[1]), _money(r[2]), _instant(r[3]), _instant(r[4]))
+
+
 def _marks(values: Sequence[object]) -> str:
     return ", ".join("?" for _ in values)
 
@@ -383,19 +395,19 @@ class SqliteCustomerStore:
 
         return await self.database.run(read)
 
+    async def purchase_summary(self, customer_id: str) -> PurchaseSummary | None:
+        def read(db: sqlite_utils.Database) -> PurchaseSummary | None:
+            row = db.execute(
+                _SUMMARY + " WHERE c.customer_id = ? GROUP BY c.customer_id", [customer_id]
+            ).fetchone()
+            return _summary(row) if row else None
+
+        return await self.database.run(read)
+
     async def purchase_summaries(self) -> list[PurchaseSummary]:
         def read(db: sqlite_utils.Database) -> list[PurchaseSummary]:
-            rows = db.execute(
-                "SELECT c.customer_id, count(o.order_id), coalesce(sum(o.total), 0),"
-                " min(o.created_at), max(o.created_at)"
-                " FROM customers c LEFT JOIN orders o ON o.customer_id = c.customer_id"
-                " AND o.status NOT IN ('cancelled')"
-                " GROUP BY c.customer_id"
-            ).fetchall()
-            return [
-                PurchaseSummary(r[0], int(r[1]), _money(r[2]), _instant(r[3]), _instant(r[4]))
-                for r in rows
-            ]
+            rows = db.execute(_SUMMARY + " GROUP BY c.customer_id").fetchall()
+            return [_summary(r) for r in rows]
 
         return await self.database.run(read)
 
