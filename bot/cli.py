@@ -25,6 +25,7 @@ COMMAND_MODULES: list[str] = [
     "bot.understanding.commands",
     "bot.shop_commands",
     "bot.admin_commands",
+    "bot.agent_commands",
 ]
 
 
