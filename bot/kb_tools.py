@@ -239,7 +239,8 @@ def _confusion_problems(
     sources = {(e.id, e.language): e for e in entries}
     by_pair: dict[tuple[str, str], list[Confusion]] = defaultdict(list)
     for confusion in confusions:
-        by_pair[tuple(sorted((confusion.entry, confusion.other)))].append(confusion)  # type: ignore[arg-type]
+        first, second = sorted((confusion.entry, confusion.other))
+        by_pair[(first, second)].append(confusion)
     for (a, b), items in sorted(by_pair.items()):
         worst = max(items, key=lambda c: c.score)
         entry = next(

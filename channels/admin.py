@@ -1,0 +1,280 @@
+"""The admin dashboard and its JSON API (admin role), and customers' feedback on answers.
+
+GET  /admin                                         the dashboard page (static HTML + JS)
+GET  /api/analytics/summary?from=&to=               figures: total, by_day, by_language
+GET  /api/analytics/unanswered?from=&to=&limit=     questions not answered, grouped
+POST /api/analytics/unanswered/{cluster}/draft      write knowledge/<lang>/draft-<slug>.md
+GET  /api/analytics/suggestions                     customers' proposed answers
+POST /api/analytics/suggestions/{id}/accept         {"mode": "example" | "answer"}
+POST /api/analytics/suggestions/{id}/dismiss
+POST /api/feedback                                   public: {conversation, channel?, entry,
+                                                     helpful, suggestion?} or {conversation, rating}
+
+`from`/`to` are UTC dates (YYYY-MM-DD, `to` included) or UNIX seconds; the default
+is the last 30 days. Every /api/analytics route calls `require_role(request, "admin")`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot import events as ev
+from bot.analytics import summarise, unanswered
+from bot.errors import InputError, KnowledgeError
+from bot.events import Event
+from bot.kb_tools import add_example, replace_answer, write_draft
+from bot.storage.analytics import SqliteAnalyticsStore
+from bot.storage.audit import SqliteAuditLog
+from bot.unanswered import cluster_questions
+from channels import rest, widget
+from channels.auth import require_role
+from channels.errors import json_error, read_json_object
+from channels.keys import DATABASE, RELOADER, SETTINGS, STORE
+from channels.parsing import parse_sender
+
+logger = logging.getLogger(__name__)
+
+routes = web.RouteTableDef()
+
+STATIC = Path(__file__).parent / "static"
+DEFAULT_DAYS = 30
+MAX_CLUSTERS = 50
+ACCEPT_MODES = ("example", "answer")
+
+
+def _analytics(request: web.Request) -> SqliteAnalyticsStore:
+    return SqliteAnalyticsStore(request.app[DATABASE])
+
+
+async def _audit(request: web.Request) -> SqliteAuditLog:
+    await _analytics(request).ensure_schema()
+    return SqliteAuditLog(request.app[DATABASE])
+
+
+def _instant(value: str, name: str, end: bool) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InputError(
+            f"'{name}' must be a date (YYYY-MM-DD) or UNIX seconds", code="invalid_range"
+        ) from None
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return (start + timedelta(days=1) if end else start).timestamp()
+
+
+def time_range(request: web.Request, now: float | None = None) -> tuple[float, float]:
+    """[start, end) from ?from=&to= (UTC dates, `to` included), by default the last 30 days."""
+    today = datetime.fromtimestamp(now if now is not None else time.time(), UTC).date()
+    asked_to = request.query.get("to", "")
+    asked_from = request.query.get("from", "")
+    end = _instant(asked_to, "to", True) if asked_to else _instant(today.isoformat(), "to", True)
+    start = _instant(asked_from, "from", False) if asked_from else end - DEFAULT_DAYS * 86_400.0
+    if start >= end:
+        raise InputError("'from' must be before 'to'", code="invalid_range")
+    return start, end
+
+
+@routes.get("/admin")
+async def dashboard(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "admin.html")
+
+
+@routes.get("/api/analytics/summary")
+async def summary(request: web.Request) -> web.Response:
+    await require_role(request, "admin")
+    start, end = time_range(request)
+    logs = await _analytics(request).logs(start, end)
+    figures = summarise(logs, request.app[SETTINGS].default_language)
+    return web.json_response({"from": start, "to": end, **figures.as_dict()})
+
+
+async def _clusters(request: web.Request) -> list[Any]:
+    start, end = time_range(request)
+    logs = await _analytics(request).logs(start, end)
+    return cluster_questions(unanswered(logs, request.app[SETTINGS].default_language))
+
+
+@routes.get("/api/analytics/unanswered")
+async def list_unanswered(request: web.Request) -> web.Response:
+    await require_role(request, "admin")
+    try:
+        limit = min(int(request.query.get("limit", "20")), MAX_CLUSTERS)
+    except ValueError:
+        raise InputError("'limit' must be a number", code="invalid_limit") from None
+    clusters = await _clusters(request)
+    return web.json_response(
+        {"clusters": [c.as_dict() for c in clusters[: max(limit, 0)]], "total": len(clusters)}
+    )
+
+
+@routes.post("/api/analytics/unanswered/{cluster}/draft")
+async def draft(request: web.Request) -> web.Response:
+    agent = await require_role(request, "admin")
+    wanted = request.match_info["cluster"]
+    cluster = next((c for c in await _clusters(request) if c.id == wanted), None)
+    if cluster is None:
+        return json_error(404, "unknown_cluster", "no such group of questions in this time range")
+    kb_dir = request.app[SETTINGS].kb
+    path = await asyncio.to_thread(write_draft, kb_dir, cluster.language, list(cluster.examples))
+    await (await _audit(request)).record(
+        at=time.time(), actor=agent.email, action="draft.written", subject=f"cluster:{cluster.id}",
+        details={"file": str(path.relative_to(kb_dir))},
+    )  # fmt: skip
+    await request.app[RELOADER].check()
+    logger.info("draft %s written by an admin", path.name)
+    return web.json_response(
+        {"path": str(path.relative_to(kb_dir)), "entry": path.stem, "language": cluster.language},
+        status=201,
+    )
+
+
+@routes.get("/api/analytics/suggestions")
+async def suggestions(request: web.Request) -> web.Response:
+    await require_role(request, "admin")
+    found = await _analytics(request).suggestions()
+    kb = request.app[RELOADER].kb
+    listed = []
+    for suggestion in found:
+        item = suggestion.as_dict()
+        entry = kb.get(suggestion.entry, suggestion.language or "en") if suggestion.entry else None
+        item["question"] = entry.question if entry else None
+        item["current_answer"] = entry.answer if entry else None
+        listed.append(item)
+    return web.json_response({"suggestions": listed})
+
+
+def _event_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["id"])
+    except ValueError:
+        raise InputError("the suggestion id is a number", code="invalid_suggestion") from None
+
+
+@routes.post("/api/analytics/suggestions/{id}/accept")
+async def accept(request: web.Request) -> web.Response:
+    agent = await require_role(request, "admin")
+    event_id = _event_id(request)
+    body = await read_json_object(request)
+    mode = body.get("mode")
+    if mode not in ACCEPT_MODES:
+        raise InputError("'mode' must be 'example' or 'answer'", code="invalid_mode")
+    suggestion = await _analytics(request).suggestion(event_id)
+    if suggestion is None:
+        return json_error(404, "unknown_suggestion", "no such suggestion waiting")
+    settings = request.app[SETTINGS]
+    entry = (
+        request.app[RELOADER].kb.get(
+            suggestion.entry, suggestion.language or settings.default_language
+        )
+        if suggestion.entry
+        else None
+    )
+    if entry is None or not entry.source:
+        return json_error(
+            409, "unknown_entry", "the suggestion names no entry of the knowledge base"
+        )
+    path = Path(entry.source)
+    edit = add_example if mode == "example" else replace_answer
+
+    def apply() -> None:
+        if not path.resolve().is_relative_to(settings.kb.resolve()):
+            raise InputError(
+                "the entry's file is outside the knowledge folder", code="unknown_entry"
+            )
+        edit(path, suggestion.text)
+
+    try:
+        await asyncio.to_thread(apply)
+    except KnowledgeError as exc:
+        return json_error(422, "invalid_entry", exc.problem)
+    await (await _audit(request)).record(
+        at=time.time(), actor=agent.email, action="suggestion.accepted", subject=f"event:{event_id}",
+        details={"mode": mode, "entry": entry.id, "language": entry.language},
+    )  # fmt: skip
+    await request.app[RELOADER].check()
+    return web.json_response(
+        {
+            "entry": entry.id,
+            "language": entry.language,
+            "mode": mode,
+            "path": str(path.relative_to(settings.kb)),
+        }
+    )
+
+
+@routes.post("/api/analytics/suggestions/{id}/dismiss")
+async def dismiss(request: web.Request) -> web.Response:
+    agent = await require_role(request, "admin")
+    event_id = _event_id(request)
+    if await _analytics(request).suggestion(event_id) is None:
+        return json_error(404, "unknown_suggestion", "no such suggestion waiting")
+    await (await _audit(request)).record(
+        at=time.time(),
+        actor=agent.email,
+        action="suggestion.dismissed",
+        subject=f"event:{event_id}",
+    )
+    return web.json_response({"dismissed": event_id})
+
+
+# --- customers' feedback (public, like the widget) ------------------------------------
+
+
+@routes.post("/api/feedback")
+async def feedback(request: web.Request) -> web.Response:
+    """A customer rates an answer (and may suggest a better one), or rates the conversation."""
+    body = await read_json_object(request)
+    channel = body.get("channel", widget.CHANNEL)
+    sender = parse_sender(body.get("conversation"))
+    if channel == widget.CHANNEL:
+        conversation_id = widget.conversation_id(sender)
+    elif channel == rest.CHANNEL:
+        conversation_id = rest.conversation_id(sender)
+    else:
+        raise InputError("'channel' must be 'web' or 'rest'", code="invalid_channel")
+    store = request.app[STORE]
+    info = await store.info(conversation_id)
+    if info is None:
+        return json_error(404, "unknown_conversation", "no such conversation")
+    now = time.time()
+    events = _feedback_events(body, request, now)
+    stored = await store.append(conversation_id, events, sender=info.sender, channel=info.channel)
+    return web.json_response({"recorded": [e.kind for e in stored]}, status=201)
+
+
+def _feedback_events(body: dict[str, object], request: web.Request, now: float) -> list[Event]:
+    rating = body.get("rating")
+    if rating is not None:
+        if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
+            raise InputError("'rating' must be a whole number from 1 to 5", code="invalid_rating")
+        return [Event(ev.FEEDBACK, {"rating": rating}, now)]
+    entry, helpful = body.get("entry"), body.get("helpful")
+    if not isinstance(entry, str) or entry not in request.app[RELOADER].kb.ids:
+        raise InputError("'entry' must name an entry of the knowledge base", code="invalid_entry")
+    if not isinstance(helpful, bool):
+        raise InputError("'helpful' must be true or false", code="invalid_helpful")
+    events = [Event(ev.FEEDBACK, {"helpful": helpful, "entry": entry}, now)]
+    suggestion = body.get("suggestion")
+    if suggestion is not None:
+        if not isinstance(suggestion, str):
+            raise InputError("'suggestion' must be text", code="invalid_suggestion")
+        text = suggestion.strip()
+        limit = request.app[SETTINGS].max_message_chars
+        if len(text) > limit:
+            raise InputError(
+                f"the suggestion is longer than {limit} characters", code="suggestion_too_long"
+            )
+        if text:
+            events.append(Event(ev.SUGGESTION, {"entry": entry, "text": text}, now))
+    return events

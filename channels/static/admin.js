@@ -1,0 +1,229 @@
+/* Balcão admin dashboard. Every text goes in with textContent; charts are hand-written SVG. */
+(function () {
+  "use strict";
+  var SVG = "http://www.w3.org/2000/svg";
+  var TOKEN_KEY = "balcao-admin-token";
+  var $ = function (id) { return document.getElementById(id); };
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function svg(tag, attrs, text) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  function pct(x) { return x === null || x === undefined ? "–" : (x * 100).toFixed(1) + "%"; }
+  function num(x, digits) { return x === null || x === undefined ? "–" : Number(x).toFixed(digits || 0); }
+  function seconds(x) {
+    if (x === null || x === undefined) return "–";
+    return x < 90 ? Math.round(x) + " s" : (x / 60).toFixed(1) + " min";
+  }
+
+  function token() { return sessionStorage.getItem(TOKEN_KEY); }
+
+  function api(method, path, body) {
+    var headers = { "Authorization": "Bearer " + token() };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    return fetch(path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          if (response.status === 401 || response.status === 403) { showLogin((data.error || {}).message); throw new Error("auth"); }
+          if (!response.ok) throw new Error((data.error || {}).message || response.statusText);
+          return data;
+        });
+      });
+  }
+
+  function query() {
+    var parts = [];
+    if ($("from").value) parts.push("from=" + encodeURIComponent($("from").value));
+    if ($("to").value) parts.push("to=" + encodeURIComponent($("to").value));
+    return parts.length ? "?" + parts.join("&") : "";
+  }
+
+  function showLogin(message) {
+    $("dashboard").hidden = true; $("logout").hidden = true; $("login").hidden = false;
+    $("who").textContent = "";
+    $("login-error").textContent = message || "";
+  }
+
+  function showDashboard() {
+    $("login").hidden = true; $("dashboard").hidden = false; $("logout").hidden = false;
+    load();
+  }
+
+  function load() {
+    $("status").textContent = "Loading…";
+    var q = query();
+    Promise.all([
+      api("GET", "/api/analytics/summary" + q).then(renderSummary),
+      api("GET", "/api/analytics/unanswered" + q).then(renderUnanswered),
+      api("GET", "/api/analytics/suggestions").then(renderSuggestions)
+    ]).then(function () { $("status").textContent = "Updated " + new Date().toLocaleTimeString(); })
+      .catch(function (err) { if (err.message !== "auth") $("status").textContent = "Error: " + err.message; });
+  }
+
+  function kpi(label, value, name) {
+    var box = el("div", { "class": "kpi", "data-kpi": name });
+    box.appendChild(el("div", { "class": "label" }, label));
+    box.appendChild(el("div", { "class": "value" }, value));
+    return box;
+  }
+
+  function renderSummary(data) {
+    var t = data.total, box = $("kpis");
+    clear(box);
+    box.appendChild(kpi("Conversations", t.conversations, "conversations"));
+    box.appendChild(kpi("Automated resolution", pct(t.automated_resolution_rate), "automated_resolution"));
+    box.appendChild(kpi("Escalation rate", pct(t.escalation_rate), "escalation"));
+    box.appendChild(kpi("Fallback rate", pct(t.fallback_rate), "fallback"));
+    box.appendChild(kpi("Average wait for an agent", seconds(t.average_wait_seconds), "wait"));
+    box.appendChild(kpi("CSAT (4–5)", pct(t.csat) + (t.average_rating ? " · " + num(t.average_rating, 2) + "/5" : ""), "csat"));
+    var days = Object.keys(data.by_day);
+    trend($("trend"), days.map(function (d) {
+      return { label: d.slice(5), bar: data.by_day[d].conversations, line: data.by_day[d].automated_resolution_rate };
+    }));
+    bars($("reasons"), Object.keys(t.escalation_reasons).map(function (k) { return { label: k, value: t.escalation_reasons[k] }; }));
+    bars($("languages"), Object.keys(data.by_language).map(function (k) {
+      var f = data.by_language[k];
+      return { label: k + " · " + pct(f.automated_resolution_rate) + " automated", value: f.conversations };
+    }));
+  }
+
+  /* Bars for conversations per day, a line for the automated-resolution rate (0-100%). */
+  function trend(box, points) {
+    clear(box);
+    if (!points.length) { box.appendChild(el("p", { "class": "muted" }, "No conversations in this period.")); return; }
+    var W = 720, H = 220, L = 36, R = 40, T = 10, B = 28;
+    var max = Math.max.apply(null, points.map(function (p) { return p.bar; }).concat([1]));
+    var step = (W - L - R) / points.length;
+    var chart = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "Conversations and automated resolution per day" });
+    chart.appendChild(svg("line", { x1: L, y1: H - B, x2: W - R, y2: H - B, "class": "axis" }));
+    chart.appendChild(svg("text", { x: 2, y: T + 8 }, max));
+    chart.appendChild(svg("text", { x: W - R + 4, y: T + 8 }, "100%"));
+    var path = [];
+    points.forEach(function (p, i) {
+      var x = L + i * step, h = (H - T - B) * p.bar / max;
+      var rect = svg("rect", { x: x + step * 0.15, y: H - B - h, width: step * 0.7, height: h, "class": "bar" });
+      rect.appendChild(svg("title", {}, p.label + ": " + p.bar + " conversations, " + pct(p.line) + " automated"));
+      chart.appendChild(rect);
+      if (points.length <= 16 || i % Math.ceil(points.length / 16) === 0) {
+        chart.appendChild(svg("text", { x: x + step / 2, y: H - 10, "text-anchor": "middle" }, p.label));
+      }
+      if (p.line !== null && p.line !== undefined) {
+        var y = H - B - (H - T - B) * p.line;
+        path.push((path.length ? "L" : "M") + (x + step / 2).toFixed(1) + " " + y.toFixed(1));
+        chart.appendChild(svg("circle", { cx: x + step / 2, cy: y, r: 3, "class": "dot" }));
+      }
+    });
+    if (path.length) chart.appendChild(svg("path", { d: path.join(" "), "class": "line" }));
+    box.appendChild(chart);
+  }
+
+  function bars(box, items) {
+    clear(box);
+    if (!items.length) { box.appendChild(el("p", { "class": "muted" }, "Nothing in this period.")); return; }
+    var W = 360, row = 26, H = items.length * row + 4, LABEL = 170;
+    var max = Math.max.apply(null, items.map(function (i) { return i.value; }).concat([1]));
+    var chart = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img" });
+    items.forEach(function (item, i) {
+      var y = i * row + 4, w = (W - LABEL - 40) * item.value / max;
+      chart.appendChild(svg("text", { x: 0, y: y + 14 }, item.label));
+      chart.appendChild(svg("rect", { x: LABEL, y: y + 3, width: Math.max(w, 1), height: row - 10, "class": "bar" }));
+      chart.appendChild(svg("text", { x: LABEL + w + 6, y: y + 14 }, item.value));
+    });
+    box.appendChild(chart);
+  }
+
+  function renderUnanswered(data) {
+    var body = $("unanswered").querySelector("tbody");
+    clear(body);
+    $("unanswered-empty").hidden = data.clusters.length > 0;
+    data.clusters.forEach(function (c) {
+      var tr = el("tr", { "data-cluster": c.id });
+      tr.appendChild(el("td", { "class": "count" }, c.count));
+      tr.appendChild(el("td", {}, c.language));
+      var cell = el("td", {});
+      cell.appendChild(el("div", { "class": "label" }, c.label));
+      var list = el("ul", { "class": "examples" });
+      c.examples.slice(1).forEach(function (x) { list.appendChild(el("li", {}, x)); });
+      if (list.firstChild) cell.appendChild(list);
+      tr.appendChild(cell);
+      var action = el("td", {});
+      var button = el("button", { type: "button" }, "Draft an entry");
+      button.addEventListener("click", function () {
+        button.disabled = true;
+        api("POST", "/api/analytics/unanswered/" + encodeURIComponent(c.id) + "/draft" + query())
+          .then(function (r) { action.replaceChildren(el("span", { "class": "muted" }, "Draft written: " + r.path)); })
+          .catch(function (err) { button.disabled = false; action.appendChild(el("div", { "class": "error" }, err.message)); });
+      });
+      action.appendChild(button);
+      tr.appendChild(action);
+      body.appendChild(tr);
+    });
+  }
+
+  function renderSuggestions(data) {
+    var list = $("suggestions");
+    clear(list);
+    $("suggestions-empty").hidden = data.suggestions.length > 0;
+    data.suggestions.forEach(function (s) {
+      var li = el("li", { "data-suggestion": s.id });
+      li.appendChild(el("div", { "class": "muted" }, (s.entry || "no entry") + " · " + (s.language || "") + (s.question ? " · " + s.question : "")));
+      li.appendChild(el("div", { "class": "text" }, s.text));
+      var actions = el("div", { "class": "actions" });
+      [["example", "Add as example"], ["answer", "Use as answer"]].forEach(function (pair) {
+        var b = el("button", { type: "button" }, pair[1]);
+        b.addEventListener("click", function () { decide(li, "/accept", { mode: pair[0] }, "Accepted (" + pair[1].toLowerCase() + ")"); });
+        actions.appendChild(b);
+      });
+      var dismiss = el("button", { type: "button", "class": "secondary" }, "Dismiss");
+      dismiss.addEventListener("click", function () { decide(li, "/dismiss", undefined, "Dismissed"); });
+      actions.appendChild(dismiss);
+      li.appendChild(actions);
+      list.appendChild(li);
+    });
+  }
+
+  function decide(li, path, body, done) {
+    var id = li.getAttribute("data-suggestion");
+    li.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+    api("POST", "/api/analytics/suggestions/" + encodeURIComponent(id) + path, body)
+      .then(function () { li.querySelector(".actions").replaceChildren(el("span", { "class": "muted" }, done)); })
+      .catch(function (err) {
+        li.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+        li.appendChild(el("div", { "class": "error" }, err.message));
+      });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    $("login").addEventListener("submit", function (event) {
+      event.preventDefault();
+      $("login-error").textContent = "";
+      fetch("/api/auth/login", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ email: $("email").value, password: $("password").value })
+      }).then(function (r) { return r.json().then(function (d) { return { ok: r.ok, data: d }; }); })
+        .then(function (r) {
+          if (!r.ok) { $("login-error").textContent = (r.data.error || {}).message || "Login failed"; return; }
+          if (r.data.agent && r.data.agent.role !== "admin") { $("login-error").textContent = "This page needs the admin role."; return; }
+          sessionStorage.setItem(TOKEN_KEY, r.data.token);
+          $("who").textContent = r.data.agent ? r.data.agent.name : "";
+          showDashboard();
+        }).catch(function () { $("login-error").textContent = "The server did not answer."; });
+    });
+    $("logout").addEventListener("click", function () {
+      fetch("/api/auth/logout", { method: "POST", headers: { "Authorization": "Bearer " + token() } });
+      sessionStorage.removeItem(TOKEN_KEY);
+      showLogin();
+    });
+    $("range").addEventListener("submit", function (event) { event.preventDefault(); load(); });
+    if (token()) showDashboard(); else showLogin();
+  });
+})();

@@ -1,0 +1,42 @@
+"""Admin fixtures: a real app with a real admin (and a plain agent) logged in."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot.agents import hash_password, new_agent
+from bot.app import create_app
+from bot.config import Settings
+from channels.keys import AGENTS
+
+PASSWORD = "correct horse battery"
+
+
+async def add_agent(client: TestClient, email: str, role: str) -> dict[str, str]:
+    store = client.app[AGENTS]
+    await store.save(
+        new_agent(email, email.split("@")[0].title(), role), hash_password(PASSWORD), time.time()
+    )
+    response = await client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert response.status == 200, await response.text()
+    token = (await response.json())["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def admin_client(aiohttp_client: Any, settings: Settings) -> TestClient:
+    return await aiohttp_client(create_app(settings))
+
+
+@pytest.fixture
+async def admin_headers(admin_client: TestClient) -> dict[str, str]:
+    return await add_agent(admin_client, "ana@example.com", "admin")
+
+
+@pytest.fixture
+async def agent_headers(admin_client: TestClient) -> dict[str, str]:
+    return await add_agent(admin_client, "rui@example.com", "agent")
