@@ -20,9 +20,12 @@
   var storageKey = "balcao:" + serverUrl;
   var language = data.language || (document.documentElement.lang || "en").slice(0, 2);
   var LABELS = {
-    en: { title: "Help", placeholder: "Type your question…", send: "Send", open: "Chat with us", close: "Close chat", offline: "Reconnecting…", typing: "Assistant is typing", you: "You", bot: "Assistant", agent: "Agent" },
-    pt: { title: "Ajuda", placeholder: "Escreva a sua pergunta…", send: "Enviar", open: "Fale connosco", close: "Fechar conversa", offline: "A ligar novamente…", typing: "O assistente está a escrever", you: "Você", bot: "Assistente", agent: "Agente" },
-    es: { title: "Ayuda", placeholder: "Escribe tu pregunta…", send: "Enviar", open: "Chatea con nosotros", close: "Cerrar chat", offline: "Reconectando…", typing: "El asistente está escribiendo", you: "Tú", bot: "Asistente", agent: "Agente" }
+    en: { title: "Help", placeholder: "Type your question…", send: "Send", open: "Chat with us", close: "Close chat", offline: "Reconnecting…", typing: "Assistant is typing", you: "You", bot: "Assistant", agent: "Agent",
+          queue: "You are number {n} in the queue", wait: " (about {m} min)", helpful: "Helpful", unhelpful: "Not helpful", suggest: "How should we have answered? (optional)", thanks: "Thanks for the feedback" },
+    pt: { title: "Ajuda", placeholder: "Escreva a sua pergunta…", send: "Enviar", open: "Fale connosco", close: "Fechar conversa", offline: "A ligar novamente…", typing: "O assistente está a escrever", you: "Você", bot: "Assistente", agent: "Agente",
+          queue: "Está em {n}.º lugar na fila", wait: " (cerca de {m} min)", helpful: "Útil", unhelpful: "Não foi útil", suggest: "Como devíamos ter respondido? (opcional)", thanks: "Obrigado pela opinião" },
+    es: { title: "Ayuda", placeholder: "Escribe tu pregunta…", send: "Enviar", open: "Chatea con nosotros", close: "Cerrar chat", offline: "Reconectando…", typing: "El asistente está escribiendo", you: "Tú", bot: "Asistente", agent: "Agente",
+          queue: "Eres el número {n} en la cola", wait: " (unos {m} min)", helpful: "Útil", unhelpful: "No me ha servido", suggest: "¿Cómo deberíamos haber respondido? (opcional)", thanks: "Gracias por tu opinión" }
   };
   var L = LABELS[language] || LABELS.en;
 
@@ -114,8 +117,14 @@
   panel.addEventListener("keydown", function (e) {
     if (e.key === "Escape") { setOpen(false); launcher.focus(); }
   });
+  var typingSent = 0;
   input.addEventListener("keydown", function (e) {
-    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : submit(); }
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : submit(); return; }
+    var now = Date.now();
+    if (state.ready && now - typingSent > 2000) {  // tell the agent, at most every 2 s
+      typingSent = now;
+      state.ws.send(JSON.stringify({ type: "typing", on: true }));
+    }
   });
   form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });
 
@@ -137,11 +146,13 @@
     var role = msg.role || "bot";
     var item = el("li", "balcao-msg balcao-" + role);
     if (msg.seq) item.dataset.seq = msg.seq;
-    var who = el("span", "balcao-who", (role === "user" ? L.you : role === "agent" ? L.agent : L.bot) + ": ");
+    var who = el("span", "balcao-who", (role === "user" ? L.you : role === "agent" ? (msg.name || L.agent) : L.bot) + ": ");
+    if (role === "agent" && msg.name) item.appendChild(el("span", "balcao-agent-name", msg.name));
     item.appendChild(who);
     if (msg.text) item.appendChild(role === "bot" ? renderMarkdown(msg.text) : el("p", "balcao-text", msg.text));
     if (msg.custom && msg.custom.type === "card") item.appendChild(renderCard(msg.custom));
     if (msg.buttons && msg.buttons.length) item.appendChild(renderButtons(msg.buttons));
+    if (role === "bot" && msg.entry && msg.seq) item.appendChild(renderRating(msg.entry));
     log.appendChild(item);
     if (key) state.seen[key] = msg.seq ? true : item;
     if (msg.pending) item.classList.add("balcao-pending");
@@ -185,6 +196,45 @@
       last = pattern.lastIndex;
     }
     if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function renderRating(entry) {
+    var box = el("div", "balcao-rating");
+    var up = el("button", "balcao-thumb", "👍");
+    var down = el("button", "balcao-thumb", "👎");
+    up.type = down.type = "button";
+    up.setAttribute("aria-label", L.helpful);
+    down.setAttribute("aria-label", L.unhelpful);
+    function done() { box.textContent = ""; box.appendChild(el("span", "balcao-rated", L.thanks)); }
+    up.addEventListener("click", function () { sendFeedback(entry, true, null); done(); });
+    down.addEventListener("click", function () {
+      box.textContent = "";
+      var form = el("form", "balcao-suggest");
+      var field = el("input", "balcao-suggest-input");
+      field.placeholder = L.suggest;
+      field.setAttribute("aria-label", L.suggest);
+      field.maxLength = 2000;
+      var ok = el("button", "balcao-button", L.send);
+      ok.type = "submit";
+      form.appendChild(field);
+      form.appendChild(ok);
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        sendFeedback(entry, false, field.value.trim() || null);
+        done();
+      });
+      box.appendChild(form);
+      field.focus();
+    });
+    box.appendChild(up);
+    box.appendChild(down);
+    return box;
+  }
+  function sendFeedback(entry, helpful, suggestion) {
+    if (!state.ready) return;
+    var frame = { type: "feedback", entry: entry, helpful: helpful };
+    if (suggestion) frame.suggestion = suggestion;
+    state.ws.send(JSON.stringify(frame));
   }
 
   function renderCard(card) {
@@ -298,6 +348,7 @@
         flush();
         break;
       case "message":
+        if (frame.role === "agent") { typing.hidden = true; status.textContent = ""; }
         renderMessage(frame);
         break;
       case "ack":
@@ -310,7 +361,13 @@
         break;
       case "typing":
         typing.hidden = !frame.on;
+        typing.setAttribute("aria-label", frame.who === "agent" ? L.agent : L.typing);
         if (frame.on) scroll();
+        break;
+      case "queue":
+        var line = L.queue.replace("{n}", frame.position);
+        if (frame.wait_s != null) line += L.wait.replace("{m}", Math.max(1, Math.round(frame.wait_s / 60)));
+        status.textContent = line;
         break;
       case "error":
         if (frame.id) acknowledge(frame.id);
