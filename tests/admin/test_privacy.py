@@ -11,7 +11,8 @@ import pytest
 from bot.cli import main
 from bot.events import Event
 from bot.storage.analytics import SqliteAnalyticsStore
-from bot.storage.audit import audit_records, migrations as audit_migrations
+from bot.storage.audit import audit_records
+from bot.storage.audit import migrations as audit_migrations
 from bot.storage.conversations import SqliteConversationStore
 from bot.storage.conversations import migrations as conversation_migrations
 from bot.storage.customers import migrations as customer_migrations
