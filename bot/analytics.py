@@ -2,8 +2,9 @@
 
 Per conversation (counted on the UTC day it started, in its latest language):
 
-- automated resolution: the customer wrote, no person was asked for, and no answer
-  or conversation was rated unhelpful (`feedback {helpful: false}` or a rating of 1-2);
+- automated resolution: the customer wrote, their last message was answered (decision
+  not "unknown"/"choose"), no person was asked for, and no answer or conversation was
+  rated unhelpful (`feedback {helpful: false}` or a rating of 1-2);
 - escalation: a `handoff {status: requested}`; reasons counted per request;
 - fallback rate: user messages with decision "unknown" over user messages;
 - wait for an agent: `handoff queued` -> first `claimed` of the same handoff_id;
@@ -95,6 +96,7 @@ class ConversationFacts:
     day: str
     language: str
     customer_wrote: bool
+    left_unanswered: bool  # the customer's last message got no answer
     escalated: bool
     reasons: tuple[str, ...]
     user_messages: int
@@ -107,7 +109,13 @@ class ConversationFacts:
     @property
     def resolved_automatically(self) -> bool:
         low_rating = any(r <= 2 for r in self.ratings)
-        return self.customer_wrote and not self.escalated and not self.unhelpful and not low_rating
+        return (
+            self.customer_wrote
+            and not self.left_unanswered
+            and not self.escalated
+            and not self.unhelpful
+            and not low_rating
+        )
 
 
 def day_of(timestamp: float) -> str:
@@ -124,12 +132,14 @@ def facts(log: ConversationLog, default_language: str = "en") -> ConversationFac
     queued: dict[str, float] = {}
     waits: list[float] = []
     ratings: list[int] = []
+    last_decision: str | None = None
     for event in log.events:
         data = event.data
         if event.kind == ev.LANGUAGE:
             language = data.get("language") or language
         elif event.kind == ev.USER:
             user_messages += 1
+            last_decision = data.get("decision")
             if data.get("decision") == "unknown":
                 fallbacks += 1
         elif event.kind == ev.HANDOFF:
@@ -154,6 +164,7 @@ def facts(log: ConversationLog, default_language: str = "en") -> ConversationFac
         day=day_of(log.events[0].timestamp),
         language=language or default_language,
         customer_wrote=user_messages > 0,
+        left_unanswered=last_decision in UNANSWERED,
         escalated=bool(reasons),
         reasons=tuple(reasons),
         user_messages=user_messages,

@@ -158,3 +158,12 @@ def test_unanswered_questions_are_grouped_by_similarity() -> None:
     ]
     assert clusters[0].guesses == ("shipping",)
     assert clusters[0].id == cluster_questions(unanswered(list(reversed(more))))[0].id
+
+
+def test_a_conversation_left_on_an_unanswered_question_is_not_resolved() -> None:
+    left = log("web:x", user("hi", DAY1), user("do you sell chairs", DAY1 + 5, "unknown", None))
+    back = log(
+        "web:y", user("do you sell chairs", DAY1, "choose", None), user("shipping?", DAY1 + 5)
+    )
+    total = summarise([left, back]).total
+    assert (total["conversations"], total["resolved_automatically"]) == (2, 1)
