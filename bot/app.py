@@ -35,7 +35,7 @@ from bot.storage.customers import migrations as customer_migrations
 from bot.storage.handoffs import SqliteHandoffStore
 from bot.storage.handoffs import migrations as handoff_migrations
 from bot.storage.sqlite import SqliteDatabase
-from channels import admin, api, auth, console, health, pages, rest, widget
+from channels import admin, api, auth, console, health, openapi, pages, rest, widget
 from channels.errors import error_middleware
 from channels.keys import (
     AGENTS,
@@ -76,7 +76,7 @@ def create_app(
     app.cleanup_ctx.append(_knowledge_watch)
     app.on_shutdown.append(widget.close_sockets)
     app.on_shutdown.append(console.close_sockets)
-    for module in (health, rest, widget, auth, api, console, admin, pages):
+    for module in (health, rest, widget, auth, api, console, admin, openapi, pages):
         app.add_routes(module.routes)
     pages.add_static(app)
     return app

@@ -275,3 +275,17 @@ async def test_agents_are_assigned_automatically_least_busy_first(
     }
     rows = await (await client.get("/api/handoffs?status=assigned", headers=auth(tokens["ana@shop.example"]))).json()
     assert sorted(r["agent"] for r in rows) == ["ana@shop.example", "bea@shop.example"]
+
+
+async def test_openapi_describes_every_api_route(desk_client: TestClient) -> None:
+    spec = await (await desk_client.get("/api/openapi.json")).json()
+    assert spec["openapi"].startswith("3.")
+    documented = set(spec["paths"])
+    routes = {
+        r.resource.canonical
+        for r in desk_client.app.router.routes()
+        if r.resource is not None and r.resource.canonical.startswith(("/api/", "/webhooks/"))
+        and r.method in ("GET", "POST") and not r.resource.canonical.endswith("/ws")
+        and r.resource.canonical != "/api/openapi.json"
+    }
+    assert routes - documented == set()
