@@ -20,6 +20,7 @@ class IncomingMessage:
     payload: str | None = None  # a button's payload, e.g. "/returns"
     metadata: Mapping[str, Any] = field(default_factory=dict)
     language: str | None = None  # the language the client asks for, if any
+    identity: str | None = None  # a customer id the host site vouched for (HMAC checked)
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,13 @@ class Dialogue:
         turn = _Turn(state, now)
         if message.language and message.language != state.language:
             turn.set_language(message.language)
+        if message.identity and (
+            state.slots.get("customer_id") != message.identity or not state.slots.get("verified")
+        ):
+            # the host site vouched for this customer: verified without asking
+            turn.add(ev.slot_set("customer_id", message.identity, now))
+            turn.add(ev.slot_set("verified", True, now))
+            turn.add(ev.slot_set("verified_by", "host", now))
 
         if state.with_person:
             self._while_with_person(turn, message)

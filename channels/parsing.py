@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.conversation import IncomingMessage
 from bot.errors import InputError, MessageTooLongError
+from bot.identity import verify_identity
 from bot.knowledge import LANGUAGES
 
 SENDER_PATTERN = re.compile(r"^[\w.@:+\-]{1,128}$")
@@ -22,8 +23,28 @@ def parse_sender(value: Any) -> str:
     return value
 
 
+def parse_identity(metadata: Mapping[str, Any], secret: str) -> str | None:
+    """The customer id the host site vouches for, None if it sent none; an error if forged."""
+    customer_id = metadata.get("customer_id")
+    given = metadata.get("identifier_hash") or metadata.get("customer_hash")
+    if customer_id is None and given is None:
+        return None
+    if not isinstance(customer_id, str) or not isinstance(given, str) or len(customer_id) > 128:
+        raise InputError(
+            "identity needs 'customer_id' and 'identifier_hash' as text", code="invalid_identity"
+        )
+    if not secret:
+        raise InputError(
+            "this server does not accept identities (BALCAO_SECRET is not set)",
+            code="identity_disabled",
+        )
+    if not verify_identity(secret, customer_id, given):
+        raise InputError("'identifier_hash' does not match 'customer_id'", code="invalid_identity")
+    return customer_id
+
+
 def parse_message(
-    body: Mapping[str, Any], *, limit: int, text_key: str = "message"
+    body: Mapping[str, Any], *, limit: int, text_key: str = "message", secret: str = ""
 ) -> IncomingMessage:
     """An IncomingMessage from a REST body or a widget frame."""
     text = body.get(text_key)
@@ -52,10 +73,13 @@ def parse_message(
     ):
         raise InputError("'id' must be 1-64 letters, digits, '-' or '_'", code="invalid_id")
     language = metadata.get("language") or body.get("language")
+    identity = parse_identity(metadata, secret)
+    safe_metadata = {k: v for k, v in metadata.items() if k not in ("identifier_hash", "customer_hash")}
     return IncomingMessage(
         text=text,
         message_id=message_id,
         payload=payload,
-        metadata=metadata,
+        metadata=safe_metadata,
         language=language if language in LANGUAGES else None,
+        identity=identity,
     )

@@ -1,7 +1,8 @@
 """The website widget's WebSocket: GET /ws.
 
 Client -> server frames (JSON text):
-    {"type": "hello", "session_id"?: str, "language"?: str, "metadata"?: {}}
+    {"type": "hello", "session_id"?: str, "language"?: str,
+     "metadata"?: {"customer_id", "identifier_hash"}}     identity vouched for by the host site
     {"type": "message", "id": str, "text": str, "payload"?: str}
     {"type": "typing", "on": bool}                     shown to the agent
     {"type": "feedback", "entry": str, "helpful": bool, "suggestion"?: str}
@@ -40,7 +41,7 @@ from bot.knowledge import LANGUAGES
 from bot.service import conversation_topic
 from bot.texts import say
 from channels.keys import BROKER, SERVICE, SETTINGS
-from channels.parsing import parse_message
+from channels.parsing import parse_identity, parse_message
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -106,6 +107,7 @@ class _Session:
         self.session_id: str | None = None
         self.language: str | None = None
         self.page_language: str | None = None
+        self.identity: str | None = None
         self.listener: asyncio.Task[None] | None = None
 
     async def send(self, frame: dict[str, Any]) -> None:
@@ -155,6 +157,13 @@ class _Session:
             return
         service = self.app[SERVICE]
         settings = self.app[SETTINGS]
+        metadata = frame.get("metadata") or {}
+        try:
+            if not isinstance(metadata, dict):
+                raise InputError("'metadata' must be an object", code="invalid_metadata")
+            self.identity = parse_identity(metadata, settings.secret.reveal())
+        except InputError as exc:
+            await self.send(error_frame(exc.code, exc.message))  # carries on as a stranger
         asked = frame.get("session_id")
         session_id = None
         if (
@@ -228,7 +237,9 @@ class _Session:
             return
         settings = self.app[SETTINGS]
         try:
-            message = parse_message(frame, limit=settings.max_message_chars, text_key="text")
+            message = parse_message(
+                frame, limit=settings.max_message_chars, text_key="text", secret=settings.secret.reveal()
+            )
         except InputError as exc:
             await self.send(error_frame(exc.code, exc.message, message_id))
             return
@@ -236,6 +247,8 @@ class _Session:
             # the page's language until the conversation has one of its own
             message = replace(message, language=self.page_language)
             self.page_language = None
+        if self.identity is not None and message.identity is None:
+            message = replace(message, identity=self.identity)
         await self.send({"type": "typing", "on": True})
         try:
             handled = await self.app[SERVICE].handle(

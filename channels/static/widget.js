@@ -3,7 +3,8 @@
  *
  *   <script src="https://your-server/static/widget.js"
  *           data-server="https://your-server" data-language="en"
- *           data-title="Help" data-open="false" defer></script>
+ *           data-title="Help" data-open="false"
+ *           data-customer-id="C00042" data-identifier-hash="<hex HMAC-SHA256 of it>" defer></script>
  *
  * Talks to the server over a WebSocket (/ws). Keeps the session id in
  * localStorage, replays history on reconnect, queues messages typed while
@@ -308,7 +309,11 @@
     state.ws = ws;
     ws.onopen = function () {
       state.retry = 0;
-      ws.send(JSON.stringify({ type: "hello", session_id: state.sessionId, language: language }));
+      var hello = { type: "hello", session_id: state.sessionId, language: language };
+      if (data.customerId && data.identifierHash) {
+        hello.metadata = { customer_id: data.customerId, identifier_hash: data.identifierHash };
+      }
+      ws.send(JSON.stringify(hello));
     };
     ws.onmessage = function (event) {
       var frame;
