@@ -220,6 +220,7 @@ class Desk:
         if not await self.handoffs.claim(handoff_id, agent.email, self.clock()):
             raise ConflictError(f"handoff {handoff_id} was claimed by someone else")
         await self._joined(handoff, agent, "claimed")
+        await self._update_positions()
         await self.publish_queue()
         return await self.get(handoff_id)
 

@@ -1,0 +1,116 @@
+"""Goodwill within limits, and the customer panel of a verified customer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from actions import store
+from bot.agents import hash_password, new_agent
+from bot.app import create_app
+from bot.config import Secret, Settings
+from bot.identity import identity_hash
+from channels.keys import AGENTS, DATABASE
+from tests.desk.conftest import PASSWORD, auth
+from tests.shop.factory import make_shop_db
+
+SECRET = "goodwill-secret"
+
+
+@pytest.fixture
+def settings_with_shop(tmp_path: Path, kb_dir: Path) -> Iterator[Settings]:
+    db = make_shop_db(tmp_path / "shop.sqlite3")
+    yield Settings.from_env(
+        {}, db=db, kb=kb_dir, secret=Secret(SECRET), business_hours="always", auto_assign=False,
+        actions_package="tests.support.echo_actions",
+        goodwill_limits="top=100,high-potential=50,low-value=20,other=10",
+    )
+    store.close()
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, settings_with_shop: Settings) -> TestClient:
+    return await aiohttp_client(create_app(settings_with_shop))
+
+
+async def login(client: TestClient, email: str, role: str = "agent") -> str:
+    await client.app[AGENTS].save(new_agent(email, email.split("@")[0].title(), role), hash_password(PASSWORD), time.time())
+    token = (await (await client.post("/api/auth/login", json={"email": email, "password": PASSWORD})).json())["token"]
+    await client.post("/api/agents/me/status", json={"status": "online"}, headers=auth(token))
+    return token
+
+
+async def claimed_handoff(client: TestClient, token: str, customer_id: str | None) -> int:
+    metadata = {"customer_id": customer_id, "identifier_hash": identity_hash(SECRET, customer_id)} if customer_id else {}
+    await client.post(
+        "/webhooks/rest/webhook",
+        json={"sender": "web-customer", "message": "I want to speak to a human", "metadata": metadata},
+    )
+    [row] = await (await client.get("/api/handoffs?status=waiting", headers=auth(token))).json()
+    await client.post(f"/api/handoffs/{row['id']}/claim", headers=auth(token))
+    return int(row["id"])
+
+
+async def test_the_panel_shows_a_verified_customer(client: TestClient) -> None:
+    token = await login(client, "ana@shop.example")
+    handoff = await claimed_handoff(client, token, "C1")
+    detail = await (await client.get(f"/api/handoffs/{handoff}", headers=auth(token))).json()
+    customer = detail["customer"]
+    assert customer["customer_id"] == "C1" and customer["email"] == "alice@example.com"
+    assert customer["tier"] in ("top", "high-potential", "low-value")
+    assert customer["stage"] in ("exploration", "growth", "commitment", "dissolution")
+    assert set(customer["rfm"]) == {"recency", "frequency", "monetary", "code"}
+    assert {"100001", "100002", "100003"} <= {o["order_id"] for o in customer["recent_orders"]}
+
+
+async def test_the_panel_shows_nothing_personal_for_a_stranger(client: TestClient) -> None:
+    token = await login(client, "ana@shop.example")
+    handoff = await claimed_handoff(client, token, None)
+    detail = await (await client.get(f"/api/handoffs/{handoff}", headers=auth(token))).json()
+    assert detail["customer"] is None and detail["verified"] is False
+
+
+async def test_goodwill_within_the_tier_limit_is_recorded_and_above_it_needs_an_admin(
+    client: TestClient,
+) -> None:
+    token = await login(client, "ana@shop.example")
+    handoff = await claimed_handoff(client, token, "C1")
+    detail = await (await client.get(f"/api/handoffs/{handoff}", headers=auth(token))).json()
+    limit = {"top": 100, "high-potential": 50, "low-value": 20}.get(detail["customer"]["tier"], 10)
+
+    resp = await client.post(
+        f"/api/handoffs/{handoff}/goodwill", json={"kind": "credit", "amount": limit}, headers=auth(token)
+    )
+    assert resp.status == 201
+    granted = await resp.json()
+    rows = await client.app[DATABASE].run(
+        lambda db: list(db.query("SELECT * FROM transactions WHERE transaction_id = ?", [granted["transaction_id"]]))
+    )
+    assert rows[0]["customer_id"] == "C1" and rows[0]["kind"] == "credit" and rows[0]["amount"] == limit
+
+    resp = await client.post(
+        f"/api/handoffs/{handoff}/goodwill", json={"kind": "refund", "amount": limit + 1}, headers=auth(token)
+    )
+    assert resp.status == 403
+    assert "ask an admin" in (await resp.json())["error"]["message"]
+
+    admin = await login(client, "boss@shop.example", role="admin")
+    resp = await client.post(
+        f"/api/handoffs/{handoff}/goodwill", json={"kind": "refund", "amount": limit + 1}, headers=auth(admin)
+    )
+    assert resp.status == 201
+
+
+async def test_goodwill_needs_a_verified_customer(client: TestClient) -> None:
+    token = await login(client, "ana@shop.example")
+    handoff = await claimed_handoff(client, token, None)
+    resp = await client.post(
+        f"/api/handoffs/{handoff}/goodwill", json={"kind": "credit", "amount": 5}, headers=auth(token)
+    )
+    assert resp.status == 400
+    assert (await resp.json())["error"]["code"] == "not_verified"
