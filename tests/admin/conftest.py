@@ -12,6 +12,8 @@ from bot.agents import hash_password, new_agent
 from bot.app import create_app
 from bot.config import Settings
 from channels.keys import AGENTS
+from tests.browser.conftest import browser as browser
+from tests.browser.conftest import server as server
 
 PASSWORD = "correct horse battery"
 

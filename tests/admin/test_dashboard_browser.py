@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -11,26 +10,15 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, expect
 
 from bot.agents import hash_password, new_agent
-from bot.app import create_app
-from bot.config import Settings
 from channels.keys import AGENTS
 from tests.admin.conftest import PASSWORD
-from tests.browser.conftest import browser  # noqa: F401  (the Playwright fixture)
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-async def server(settings: Settings) -> AsyncIterator[TestServer]:
-    server = TestServer(create_app(settings), host="127.0.0.1")
-    await server.start_server()
-    yield server
-    await server.close()
-
-
 async def test_dashboard_shows_resolution_and_unanswered(
     browser: Browser, server: TestServer
-) -> None:  # noqa: F811
+) -> None:
     await server.app[AGENTS].save(
         new_agent("ana@example.com", "Ana", "admin"), hash_password(PASSWORD), time.time()
     )
