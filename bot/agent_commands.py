@@ -41,7 +41,12 @@ def add_command(args: argparse.Namespace) -> int:
     from bot.cli import settings_from
 
     agent = new_agent(
-        args.email, args.name, args.role, _split(args.languages), _split(args.skills), args.max_chats
+        args.email,
+        args.name,
+        args.role,
+        _split(args.languages),
+        _split(args.skills),
+        args.max_chats,
     )
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -85,5 +90,7 @@ def list_command(args: argparse.Namespace) -> int:
             await database.close()
 
     for agent in asyncio.run(read()):
-        print(f"{agent.email}\t{agent.name}\t{agent.role}\t{','.join(agent.languages)}\t{agent.status}")
+        print(
+            f"{agent.email}\t{agent.name}\t{agent.role}\t{','.join(agent.languages)}\t{agent.status}"
+        )
     return 0

@@ -73,7 +73,7 @@ def new_agent(
         raise InputError(f"role must be one of {', '.join(ROLES)}", code="invalid_role")
     if max_chats < 1:
         raise InputError("max chats must be at least 1", code="invalid_capacity")
-    return Agent(email, name.strip(), role, languages or ("en",), skills, max_chats)  # type: ignore[arg-type]
+    return Agent(email, name.strip(), role, languages or ("en",), skills, max_chats)
 
 
 def hash_password(password: str) -> str:

@@ -48,8 +48,9 @@ class BusinessHours:
                 )
             first = DAYS.index(match.group(1))
             last = DAYS.index(match.group(2)) if match.group(2) else first
-            opens, closes = time.fromisoformat(match.group(3).zfill(5)), time.fromisoformat(
-                match.group(4).zfill(5)
+            opens, closes = (
+                time.fromisoformat(match.group(3).zfill(5)),
+                time.fromisoformat(match.group(4).zfill(5)),
             )
             if closes <= opens:
                 raise ConfigError(f"business hours {part!r}: closing must come after opening")

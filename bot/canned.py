@@ -28,7 +28,8 @@ def load_canned(path: Path) -> list[dict[str, str]]:
     for item, item_node in zip(data, node.value, strict=True):
         line = item_node.start_mark.line + 1
         if not isinstance(item, dict) or not all(
-            isinstance(item.get(k), str) and item[k].strip() for k in ("id", "language", "title", "text")
+            isinstance(item.get(k), str) and item[k].strip()
+            for k in ("id", "language", "title", "text")
         ):
             raise KnowledgeError(str(path), line, "each item needs id, language, title and text")
         if item["language"] not in LANGUAGES:

@@ -101,7 +101,9 @@ class Settings:
         12.0, "BALCAO_SESSION_HOURS", "How long an agent's login lasts, in hours."
     )
     handle_minutes: float = _setting(
-        5.0, "BALCAO_HANDLE_MINUTES", "Typical minutes an agent spends per conversation (wait estimates)."
+        5.0,
+        "BALCAO_HANDLE_MINUTES",
+        "Typical minutes an agent spends per conversation (wait estimates).",
     )
     goodwill_limits: str = _setting(
         "top=100,high-potential=50,low-value=20,other=20",

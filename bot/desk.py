@@ -104,7 +104,13 @@ class Desk:
     # -- the customer's side ----------------------------------------------------
 
     async def open(
-        self, conversation_id: str, state: ConversationState, reason: str, *, sender: str, channel: str
+        self,
+        conversation_id: str,
+        state: ConversationState,
+        reason: str,
+        *,
+        sender: str,
+        channel: str,
     ) -> list[Event]:
         """Queue a request for a person; returns the events it appended (queue position...)."""
         now = self.clock()
@@ -198,7 +204,7 @@ class Desk:
 
     async def queue(self, status: str | None = None) -> list[Handoff]:
         statuses = (status,) if status else ("waiting", "assigned")
-        handoffs = await self.handoffs.list(statuses)  # type: ignore[arg-type]
+        handoffs = await self.handoffs.list(statuses)
         waiting = queue_order(h for h in handoffs if h.status == "waiting")
         others = [h for h in handoffs if h.status != "waiting"]
         return waiting + others
@@ -229,7 +235,9 @@ class Desk:
         async with self._assigning:
             agents = await self.agents.all()
             agent = choose_agent(handoff, agents, await self.handoffs.loads())
-            if agent is None or not await self.handoffs.claim(handoff.id, agent.email, self.clock()):
+            if agent is None or not await self.handoffs.claim(
+                handoff.id, agent.email, self.clock()
+            ):
                 return None
         return await self._joined(handoff, agent, "claimed")
 
@@ -238,7 +246,9 @@ class Desk:
         if not self.auto_assign:
             return
         for handoff in queue_order(await self.handoffs.list(("waiting",))):
-            if handoff.offline and not self.hours.is_open(datetime.fromtimestamp(self.clock(), UTC)):
+            if handoff.offline and not self.hours.is_open(
+                datetime.fromtimestamp(self.clock(), UTC)
+            ):
                 continue
             await self._assign(handoff)
         await self._update_positions()
@@ -268,7 +278,11 @@ class Desk:
         text = _agent_text(text)
         [event] = await self.conversations.append(
             handoff.conversation_id,
-            [Event(ev.AGENT, {"text": text, "agent": agent.email, "name": agent.name}, self.clock())],
+            [
+                Event(
+                    ev.AGENT, {"text": text, "agent": agent.email, "name": agent.name}, self.clock()
+                )
+            ],
             sender=handoff.sender,
             channel=handoff.channel,
         )
@@ -297,12 +311,18 @@ class Desk:
         if not await self.handoffs.transfer(handoff_id, handoff.agent or "", target.email):
             raise ConflictError("the conversation changed hands meanwhile")
         now = self.clock()
-        data = {"status": "transferred", "handoff_id": handoff_id, "agent": target.email,
-                "from_agent": handoff.agent}
+        data = {
+            "status": "transferred",
+            "handoff_id": handoff_id,
+            "agent": target.email,
+            "from_agent": handoff.agent,
+        }
         await self.conversations.append(
             handoff.conversation_id,
-            [Event(ev.HANDOFF, data, now),
-             _bot(say("agent_transferred", handoff.language, name=target.name), now)],
+            [
+                Event(ev.HANDOFF, data, now),
+                _bot(say("agent_transferred", handoff.language, name=target.name), now),
+            ],
             sender=handoff.sender,
             channel=handoff.channel,
         )
@@ -318,8 +338,11 @@ class Desk:
         await self.conversations.append(
             handoff.conversation_id,
             [
-                Event(ev.HANDOFF, {"status": "resolved", "handoff_id": handoff_id,
-                                   "agent": agent.email}, now),
+                Event(
+                    ev.HANDOFF,
+                    {"status": "resolved", "handoff_id": handoff_id, "agent": agent.email},
+                    now,
+                ),
                 _bot(say("resolved", handoff.language), now, buttons=rating_buttons()),
             ],
             sender=handoff.sender,
@@ -363,20 +386,32 @@ def _agent_text(text: str) -> str:
     if not text:
         raise InputError("the text is empty", code="empty_message")
     if len(text) > MAX_AGENT_TEXT:
-        raise InputError(f"the text is longer than {MAX_AGENT_TEXT} characters", code="message_too_long")
+        raise InputError(
+            f"the text is longer than {MAX_AGENT_TEXT} characters", code="message_too_long"
+        )
     return text
 
 
 def _when(moment: datetime, language: str) -> str:
     days = {
         "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-        "pt": ("segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira",
-               "sábado", "domingo"),
+        "pt": (
+            "segunda-feira",
+            "terça-feira",
+            "quarta-feira",
+            "quinta-feira",
+            "sexta-feira",
+            "sábado",
+            "domingo",
+        ),
         "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
     }
     names = days.get(language, days["en"])
-    at = {"en": "{day} at {time} ({zone})", "pt": "{day} às {time} ({zone})",
-          "es": "el {day} a las {time} ({zone})"}
+    at = {
+        "en": "{day} at {time} ({zone})",
+        "pt": "{day} às {time} ({zone})",
+        "es": "el {day} a las {time} ({zone})",
+    }
     return at.get(language, at["en"]).format(
         day=names[moment.weekday()], time=moment.strftime("%H:%M"), zone=moment.tzname()
     )

@@ -116,7 +116,9 @@ def choose_agent(
     able = [a for a in agents if can_take(a, handoff, loads.get(a.email, 0))]
     if not able:
         return None
-    return min(able, key=lambda a: (loads.get(a.email, 0) / a.max_chats, loads.get(a.email, 0), a.email))
+    return min(
+        able, key=lambda a: (loads.get(a.email, 0) / a.max_chats, loads.get(a.email, 0), a.email)
+    )
 
 
 def expected_wait(

@@ -34,7 +34,9 @@ class CustomerInsights:
         return self._population[1]
 
     async def value(self, customer_id: str) -> CustomerValue | None:
-        summaries = [s for s in await self.store.purchase_summaries() if s.customer_id == customer_id]
+        summaries = [
+            s for s in await self.store.purchase_summaries() if s.customer_id == customer_id
+        ]
         if not summaries:
             return None
         population = await self._population_now()
@@ -68,18 +70,29 @@ class CustomerInsights:
             "tier": value.tier if value else None,
             "stage": value.stage if value else None,
             "rfm": (
-                {"recency": value.rfm.recency, "frequency": value.rfm.frequency,
-                 "monetary": value.rfm.monetary, "code": value.rfm.code}
-                if value else None
+                {
+                    "recency": value.rfm.recency,
+                    "frequency": value.rfm.frequency,
+                    "monetary": value.rfm.monetary,
+                    "code": value.rfm.code,
+                }
+                if value
+                else None
             ),
             "lifetime_value": str(value.lifetime_value) if value else None,
             "days_since_last_order": (
-                round(value.days_since_last_order) if value and value.days_since_last_order is not None
+                round(value.days_since_last_order)
+                if value and value.days_since_last_order is not None
                 else None
             ),
             "recent_orders": [
-                {"order_id": o.order_id, "created_at": o.created_at.isoformat(), "status": o.status,
-                 "total": str(o.total), "currency": o.currency}
+                {
+                    "order_id": o.order_id,
+                    "created_at": o.created_at.isoformat(),
+                    "status": o.status,
+                    "total": str(o.total),
+                    "currency": o.currency,
+                }
                 for o in orders
             ],
         }

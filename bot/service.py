@@ -100,7 +100,9 @@ class ChatService:
         """Append under the conversation's lock (held by the caller) and fold into the state."""
         state = await self.state(conversation_id)
         try:
-            stored = await self.store.append(conversation_id, events, sender=sender, channel=channel)
+            stored = await self.store.append(
+                conversation_id, events, sender=sender, channel=channel
+            )
         except BaseException:
             self._states.pop(conversation_id, None)  # reload from the log next time
             raise
@@ -126,7 +128,9 @@ class ChatService:
         """
         if not _IN_TURN.get():
             events = [
-                Event(e.kind, {**e.data, PUSHED: True}, e.timestamp) if e.kind in (ev.BOT, ev.AGENT) else e
+                Event(e.kind, {**e.data, PUSHED: True}, e.timestamp)
+                if e.kind in (ev.BOT, ev.AGENT)
+                else e
                 for e in events
             ]
         async with self._lock(conversation_id):

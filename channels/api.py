@@ -13,12 +13,12 @@ from aiohttp import web
 from bot import events as ev
 from bot.agents import STATUSES
 from bot.customers import Transaction
-from bot.errors import InputError, NotFoundError
+from bot.errors import InputError, NotFoundError, PermissionDeniedError
 from bot.insights import check_goodwill, parse_limits
 from bot.storage.goodwill import record_transaction
 from channels.auth import require_role
 from channels.errors import read_json_object
-from channels.keys import AGENTS, DESK, INSIGHTS, SERVICE, SETTINGS, DATABASE, CANNED
+from channels.keys import AGENTS, CANNED, DATABASE, DESK, INSIGHTS, SERVICE, SETTINGS
 
 routes = web.RouteTableDef()
 
@@ -125,8 +125,6 @@ async def goodwill(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     handoff = await desk.get(_handoff_id(request))
     if not agent.is_admin and (handoff.agent != agent.email or handoff.status != "assigned"):
-        from bot.errors import PermissionDeniedError
-
         raise PermissionDeniedError("this conversation is held by another agent")
     body = await read_json_object(request)
     kind = body.get("kind")
@@ -145,7 +143,8 @@ async def goodwill(request: web.Request) -> web.Response:
     tier = value.tier if value else None
     limits = parse_limits(request.app[SETTINGS].goodwill_limits)
     check_goodwill(amount, tier, limits, agent.is_admin)
-    order_id = body.get("order_id") if isinstance(body.get("order_id"), str) else ""
+    raw_order = body.get("order_id")
+    order_id = raw_order if isinstance(raw_order, str) else ""
     transaction = Transaction(
         transaction_id=f"GW-{secrets.token_hex(6).upper()}",
         customer_id=str(customer_id),
@@ -159,11 +158,19 @@ async def goodwill(request: web.Request) -> web.Response:
     )
     await record_transaction(request.app[DATABASE], transaction)
     await desk.note(
-        handoff.id, agent, f"Goodwill {kind} of {amount} {transaction.currency} granted ({transaction.transaction_id})"
+        handoff.id,
+        agent,
+        f"Goodwill {kind} of {amount} {transaction.currency} granted ({transaction.transaction_id})",
     )
     return web.json_response(
-        {"transaction_id": transaction.transaction_id, "kind": kind, "amount": str(amount),
-         "currency": transaction.currency, "status": transaction.status, "tier": tier},
+        {
+            "transaction_id": transaction.transaction_id,
+            "kind": kind,
+            "amount": str(amount),
+            "currency": transaction.currency,
+            "status": transaction.status,
+            "tier": tier,
+        },
         status=201,
     )
 

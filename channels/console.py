@@ -142,8 +142,15 @@ class _AgentSession:
                     if item["kind"] in SHOWN_KINDS:
                         await self.send({"type": "event", "handoff_id": handoff_id, **item})
             elif kind == "typing" and update.get("who") == "customer" and handoff_id is not None:
-                await self.send({"type": "typing", "handoff_id": handoff_id, "who": "customer",
-                                 "on": update.get("on", False), "at": time.time()})
+                await self.send(
+                    {
+                        "type": "typing",
+                        "handoff_id": handoff_id,
+                        "who": "customer",
+                        "on": update.get("on", False),
+                        "at": time.time(),
+                    }
+                )
 
     async def stop(self) -> None:
         for task in self.tasks.values():

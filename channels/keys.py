@@ -7,11 +7,11 @@ from aiohttp import web
 from bot.config import Settings
 from bot.desk import Desk
 from bot.insights import CustomerInsights
-from bot.storage.agents import SqliteAgentStore
-from bot.storage.sqlite import SqliteDatabase
 from bot.ports import Broker, ConversationStore
 from bot.reloader import KnowledgeReloader
 from bot.service import ChatService
+from bot.storage.agents import SqliteAgentStore
+from bot.storage.sqlite import SqliteDatabase
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("conversation_store", ConversationStore)

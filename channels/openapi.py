@@ -12,7 +12,7 @@ routes = web.RouteTableDef()
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _HANDOFF = {"$ref": "#/components/schemas/Handoff"}
-_SECURED = [{"bearer": []}]
+_SECURED: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
@@ -20,17 +20,26 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    names = {400: "Bad input", 401: "Missing, expired or forged token", 403: "Not allowed",
-             404: "Not found", 409: "Someone else changed it first", 413: "Body too large",
-             429: "Too many attempts"}
+    names = {
+        400: "Bad input",
+        401: "Missing, expired or forged token",
+        403: "Not allowed",
+        404: "Not found",
+        409: "Someone else changed it first",
+        413: "Body too large",
+        429: "Too many attempts",
+    }
     return {str(c): _json(_ERROR, names[c]) for c in codes}
 
 
 def _body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
     return {
         "required": True,
-        "content": {"application/json": {"schema": {
-            "type": "object", "properties": properties, "required": required}}},
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "properties": properties, "required": required}
+            }
+        },
     }
 
 
@@ -38,8 +47,12 @@ _ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "intege
 _TEXT = _body({"text": {"type": "string", "minLength": 1, "maxLength": 4000}}, ["text"])
 
 
-def _handoff_action(summary: str, body: dict[str, Any] | None = None, status: int = 200,
-                    schema: dict[str, Any] | None = None) -> dict[str, Any]:
+def _handoff_action(
+    summary: str,
+    body: dict[str, Any] | None = None,
+    status: int = 200,
+    schema: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": summary,
         "security": _SECURED,
@@ -53,115 +66,288 @@ def _handoff_action(summary: str, body: dict[str, Any] | None = None, status: in
 
 SPEC: dict[str, Any] = {
     "openapi": "3.0.3",
-    "info": {"title": "Balcão API", "version": __version__,
-             "description": "Channels for customers, and the API of the agent console."},
+    "info": {
+        "title": "Balcão API",
+        "version": __version__,
+        "description": "Channels for customers, and the API of the agent console.",
+    },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {
-            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
-                "type": "object", "required": ["code", "message"],
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
-            "Handoff": {"type": "object", "required": [
-                "id", "conversation_id", "sender", "priority", "tier", "language", "reason", "waiting_s"],
+            "Error": {
+                "type": "object",
+                "required": ["error"],
                 "properties": {
-                    "id": {"type": "integer"}, "conversation_id": {"type": "string"},
-                    "sender": {"type": "string"}, "channel": {"type": "string"},
+                    "error": {
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                    }
+                },
+            },
+            "Handoff": {
+                "type": "object",
+                "required": [
+                    "id",
+                    "conversation_id",
+                    "sender",
+                    "priority",
+                    "tier",
+                    "language",
+                    "reason",
+                    "waiting_s",
+                ],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "conversation_id": {"type": "string"},
+                    "sender": {"type": "string"},
+                    "channel": {"type": "string"},
                     "status": {"type": "string", "enum": ["waiting", "assigned", "resolved"]},
-                    "priority": {"type": "integer"}, "tier": {"type": "string", "nullable": True},
-                    "language": {"type": "string"}, "reason": {"type": "string"},
-                    "waiting_s": {"type": "number"}, "agent": {"type": "string", "nullable": True},
+                    "priority": {"type": "integer"},
+                    "tier": {"type": "string", "nullable": True},
+                    "language": {"type": "string"},
+                    "reason": {"type": "string"},
+                    "waiting_s": {"type": "number"},
+                    "agent": {"type": "string", "nullable": True},
                     "account_manager": {"type": "string", "nullable": True},
-                    "offline": {"type": "boolean"}, "flags": {"type": "array", "items": {"type": "string"}},
-                    "created_at": {"type": "number"}}},
-            "Agent": {"type": "object", "properties": {
-                "email": {"type": "string"}, "name": {"type": "string"},
-                "role": {"type": "string", "enum": ["agent", "admin"]},
-                "languages": {"type": "array", "items": {"type": "string"}},
-                "skills": {"type": "array", "items": {"type": "string"}},
-                "max_chats": {"type": "integer"},
-                "status": {"type": "string", "enum": ["online", "away", "offline"]}}},
-            "RestReply": {"type": "object", "required": ["recipient_id"], "properties": {
-                "recipient_id": {"type": "string"}, "text": {"type": "string"},
-                "buttons": {"type": "array", "items": {"type": "object", "properties": {
-                    "title": {"type": "string"}, "payload": {"type": "string"}}}},
-                "custom": {"type": "object"}}},
+                    "offline": {"type": "boolean"},
+                    "flags": {"type": "array", "items": {"type": "string"}},
+                    "created_at": {"type": "number"},
+                },
+            },
+            "Agent": {
+                "type": "object",
+                "properties": {
+                    "email": {"type": "string"},
+                    "name": {"type": "string"},
+                    "role": {"type": "string", "enum": ["agent", "admin"]},
+                    "languages": {"type": "array", "items": {"type": "string"}},
+                    "skills": {"type": "array", "items": {"type": "string"}},
+                    "max_chats": {"type": "integer"},
+                    "status": {"type": "string", "enum": ["online", "away", "offline"]},
+                },
+            },
+            "RestReply": {
+                "type": "object",
+                "required": ["recipient_id"],
+                "properties": {
+                    "recipient_id": {"type": "string"},
+                    "text": {"type": "string"},
+                    "buttons": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "title": {"type": "string"},
+                                "payload": {"type": "string"},
+                            },
+                        },
+                    },
+                    "custom": {"type": "object"},
+                },
+            },
         },
     },
     "paths": {
-        "/health": {"get": {"summary": "Is the server up, and its knowledge loaded",
-                            "responses": {"200": _json({"type": "object"})}}},
-        "/webhooks/rest/": {"get": {"summary": "Rasa REST channel status",
-                                    "responses": {"200": _json({"type": "object"})}}},
-        "/webhooks/rest/webhook": {"post": {
-            "summary": "A customer's message (Rasa's REST channel shape)",
-            "requestBody": _body({"sender": {"type": "string", "pattern": r"^[\w.@:+\-]{1,128}$"},
-                                  "message": {"type": "string", "maxLength": 2000},
-                                  "metadata": {"type": "object"}}, ["sender", "message"]),
-            "responses": {"200": _json({"type": "array", "items": {"$ref": "#/components/schemas/RestReply"}}),
-                          **_errors(400, 413)}}},
-        "/api/auth/login": {"post": {
-            "summary": "Log in as an agent or admin",
-            "requestBody": _body({"email": {"type": "string"}, "password": {"type": "string"}},
-                                 ["email", "password"]),
-            "responses": {"200": _json({"type": "object", "required": ["token"], "properties": {
-                "token": {"type": "string"}, "expires_at": {"type": "number"},
-                "agent": {"$ref": "#/components/schemas/Agent"}}}), **_errors(400, 401, 429)}}},
-        "/api/auth/logout": {"post": {"summary": "End this session", "security": _SECURED,
-                                      "responses": {"200": _json({"type": "object"}), **_errors(401)}}},
-        "/api/me": {"get": {"summary": "The logged-in agent", "security": _SECURED,
-                            "responses": {"200": _json({"$ref": "#/components/schemas/Agent"}), **_errors(401)}}},
-        "/api/handoffs": {"get": {
-            "summary": "The queue", "security": _SECURED,
-            "parameters": [{"name": "status", "in": "query", "required": False,
-                            "schema": {"type": "string", "enum": ["waiting", "assigned", "resolved"]}}],
-            "responses": {"200": _json({"type": "array", "items": _HANDOFF}), **_errors(400, 401)}}},
-        "/api/handoffs/{id}": {"get": _handoff_action(
-            "A handoff with the transcript and, if verified, the customer panel",
-            schema={"type": "object"})},
+        "/health": {
+            "get": {
+                "summary": "Is the server up, and its knowledge loaded",
+                "responses": {"200": _json({"type": "object"})},
+            }
+        },
+        "/webhooks/rest/": {
+            "get": {
+                "summary": "Rasa REST channel status",
+                "responses": {"200": _json({"type": "object"})},
+            }
+        },
+        "/webhooks/rest/webhook": {
+            "post": {
+                "summary": "A customer's message (Rasa's REST channel shape)",
+                "requestBody": _body(
+                    {
+                        "sender": {"type": "string", "pattern": r"^[\w.@:+\-]{1,128}$"},
+                        "message": {"type": "string", "maxLength": 2000},
+                        "metadata": {"type": "object"},
+                    },
+                    ["sender", "message"],
+                ),
+                "responses": {
+                    "200": _json(
+                        {"type": "array", "items": {"$ref": "#/components/schemas/RestReply"}}
+                    ),
+                    **_errors(400, 413),
+                },
+            }
+        },
+        "/api/auth/login": {
+            "post": {
+                "summary": "Log in as an agent or admin",
+                "requestBody": _body(
+                    {"email": {"type": "string"}, "password": {"type": "string"}},
+                    ["email", "password"],
+                ),
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["token"],
+                            "properties": {
+                                "token": {"type": "string"},
+                                "expires_at": {"type": "number"},
+                                "agent": {"$ref": "#/components/schemas/Agent"},
+                            },
+                        }
+                    ),
+                    **_errors(400, 401, 429),
+                },
+            }
+        },
+        "/api/auth/logout": {
+            "post": {
+                "summary": "End this session",
+                "security": _SECURED,
+                "responses": {"200": _json({"type": "object"}), **_errors(401)},
+            }
+        },
+        "/api/me": {
+            "get": {
+                "summary": "The logged-in agent",
+                "security": _SECURED,
+                "responses": {"200": _json({"$ref": "#/components/schemas/Agent"}), **_errors(401)},
+            }
+        },
+        "/api/handoffs": {
+            "get": {
+                "summary": "The queue",
+                "security": _SECURED,
+                "parameters": [
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": ["waiting", "assigned", "resolved"]},
+                    }
+                ],
+                "responses": {
+                    "200": _json({"type": "array", "items": _HANDOFF}),
+                    **_errors(400, 401),
+                },
+            }
+        },
+        "/api/handoffs/{id}": {
+            "get": _handoff_action(
+                "A handoff with the transcript and, if verified, the customer panel",
+                schema={"type": "object"},
+            )
+        },
         "/api/handoffs/{id}/claim": {"post": _handoff_action("Take a waiting conversation")},
-        "/api/handoffs/{id}/messages": {"post": _handoff_action(
-            "Write to the customer", _TEXT, 201, {"type": "object"})},
-        "/api/handoffs/{id}/notes": {"post": _handoff_action(
-            "Add an internal note (never shown to the customer)", _TEXT, 201, {"type": "object"})},
-        "/api/handoffs/{id}/transfer": {"post": _handoff_action(
-            "Hand the conversation to another online agent",
-            _body({"agent": {"type": "string"}}, ["agent"]))},
-        "/api/handoffs/{id}/resolve": {"post": _handoff_action(
-            "Close it; the bot takes the conversation back and asks for a rating")},
-        "/api/handoffs/{id}/goodwill": {"post": _handoff_action(
-            "Grant a refund or credit within the limit for the customer's tier",
-            _body({"kind": {"type": "string", "enum": ["refund", "credit"]},
-                   "amount": {"type": "number", "exclusiveMinimum": 0},
-                   "order_id": {"type": "string"}, "currency": {"type": "string"}}, ["kind", "amount"]),
-            201, {"type": "object"})},
-        "/api/agents": {"get": {"summary": "Agents with their status and load", "security": _SECURED,
-                                "responses": {"200": _json({"type": "array", "items": {
-                                    "$ref": "#/components/schemas/Agent"}}), **_errors(401)}}},
-        "/api/agents/me/status": {"post": {
-            "summary": "Set my status", "security": _SECURED,
-            "requestBody": _body({"status": {"type": "string", "enum": ["online", "away", "offline"]}},
-                                 ["status"]),
-            "responses": {"200": _json({"$ref": "#/components/schemas/Agent"}), **_errors(400, 401)}}},
-        "/api/canned": {"get": {
-            "summary": "Canned responses", "security": _SECURED,
-            "parameters": [{"name": "language", "in": "query", "required": False, "schema": {"type": "string"}}],
-            "responses": {"200": _json({"type": "array", "items": {"type": "object"}}), **_errors(401)}}},
+        "/api/handoffs/{id}/messages": {
+            "post": _handoff_action("Write to the customer", _TEXT, 201, {"type": "object"})
+        },
+        "/api/handoffs/{id}/notes": {
+            "post": _handoff_action(
+                "Add an internal note (never shown to the customer)", _TEXT, 201, {"type": "object"}
+            )
+        },
+        "/api/handoffs/{id}/transfer": {
+            "post": _handoff_action(
+                "Hand the conversation to another online agent",
+                _body({"agent": {"type": "string"}}, ["agent"]),
+            )
+        },
+        "/api/handoffs/{id}/resolve": {
+            "post": _handoff_action(
+                "Close it; the bot takes the conversation back and asks for a rating"
+            )
+        },
+        "/api/handoffs/{id}/goodwill": {
+            "post": _handoff_action(
+                "Grant a refund or credit within the limit for the customer's tier",
+                _body(
+                    {
+                        "kind": {"type": "string", "enum": ["refund", "credit"]},
+                        "amount": {"type": "number", "exclusiveMinimum": 0},
+                        "order_id": {"type": "string"},
+                        "currency": {"type": "string"},
+                    },
+                    ["kind", "amount"],
+                ),
+                201,
+                {"type": "object"},
+            )
+        },
+        "/api/agents": {
+            "get": {
+                "summary": "Agents with their status and load",
+                "security": _SECURED,
+                "responses": {
+                    "200": _json(
+                        {"type": "array", "items": {"$ref": "#/components/schemas/Agent"}}
+                    ),
+                    **_errors(401),
+                },
+            }
+        },
+        "/api/agents/me/status": {
+            "post": {
+                "summary": "Set my status",
+                "security": _SECURED,
+                "requestBody": _body(
+                    {"status": {"type": "string", "enum": ["online", "away", "offline"]}},
+                    ["status"],
+                ),
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/Agent"}),
+                    **_errors(400, 401),
+                },
+            }
+        },
+        "/api/canned": {
+            "get": {
+                "summary": "Canned responses",
+                "security": _SECURED,
+                "parameters": [
+                    {
+                        "name": "language",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": {
+                    "200": _json({"type": "array", "items": {"type": "object"}}),
+                    **_errors(401),
+                },
+            }
+        },
     },
 }
 
 
 _RANGE = [
-    {"name": "from", "in": "query", "required": False, "schema": {"type": "string"},
-     "description": "start, ISO date or UNIX seconds"},
+    {
+        "name": "from",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "start, ISO date or UNIX seconds",
+    },
     {"name": "to", "in": "query", "required": False, "schema": {"type": "string"}},
 ]
 
 
-def _admin(summary: str, method: str = "get", params: list[dict[str, Any]] | None = None,
-           body: dict[str, Any] | None = None) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary + " (admin)", "security": _SECURED,
-                          "responses": {"200": _json({"type": "object"}),
-                                        **_errors(400, 401, 403, 404)}}
+def _admin(
+    summary: str,
+    method: str = "get",
+    params: list[dict[str, Any]] | None = None,
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary + " (admin)",
+        "security": _SECURED,
+        "responses": {"200": _json({"type": "object"}), **_errors(400, 401, 403, 404)},
+    }
     if params:
         op["parameters"] = params
     if body is not None:
@@ -175,29 +361,47 @@ def _path_param(name: str, kind: str = "string") -> list[dict[str, Any]]:
 
 SPEC["paths"].update(
     {
-        "/api/analytics/summary": _admin("Conversations, automated resolution, escalations, "
-                                         "fallbacks, waits and CSAT, per language and day",
-                                         params=_RANGE),
-        "/api/analytics/unanswered": _admin("What the assistant could not answer, grouped",
-                                            params=_RANGE),
+        "/api/analytics/summary": _admin(
+            "Conversations, automated resolution, escalations, "
+            "fallbacks, waits and CSAT, per language and day",
+            params=_RANGE,
+        ),
+        "/api/analytics/unanswered": _admin(
+            "What the assistant could not answer, grouped", params=_RANGE
+        ),
         "/api/analytics/unanswered/{cluster}/draft": _admin(
-            "Write a draft knowledge file from a group of unanswered questions", "post",
-            _path_param("cluster")),
+            "Write a draft knowledge file from a group of unanswered questions",
+            "post",
+            _path_param("cluster"),
+        ),
         "/api/analytics/suggestions": _admin("Customers' suggested answers waiting for review"),
         "/api/analytics/suggestions/{id}/accept": _admin(
-            "Accept a suggestion as an example or as the answer", "post", _path_param("id", "integer"),
-            _body({"mode": {"type": "string", "enum": ["example", "answer"]}}, ["mode"])),
+            "Accept a suggestion as an example or as the answer",
+            "post",
+            _path_param("id", "integer"),
+            _body({"mode": {"type": "string", "enum": ["example", "answer"]}}, ["mode"]),
+        ),
         "/api/analytics/suggestions/{id}/dismiss": _admin(
-            "Dismiss a suggestion", "post", _path_param("id", "integer")),
-        "/api/feedback": {"post": {
-            "summary": "A customer rates an answer (and may suggest a better one) or the conversation",
-            "requestBody": _body({"conversation": {"type": "string"},
-                                  "channel": {"type": "string", "enum": ["web", "rest"]},
-                                  "entry": {"type": "string"}, "helpful": {"type": "boolean"},
-                                  "suggestion": {"type": "string"},
-                                  "rating": {"type": "integer", "minimum": 1, "maximum": 5},
-                                  "comment": {"type": "string"}}, ["conversation"]),
-            "responses": {"201": _json({"type": "object"}), **_errors(400, 404)}}},
+            "Dismiss a suggestion", "post", _path_param("id", "integer")
+        ),
+        "/api/feedback": {
+            "post": {
+                "summary": "A customer rates an answer (and may suggest a better one) or the conversation",
+                "requestBody": _body(
+                    {
+                        "conversation": {"type": "string"},
+                        "channel": {"type": "string", "enum": ["web", "rest"]},
+                        "entry": {"type": "string"},
+                        "helpful": {"type": "boolean"},
+                        "suggestion": {"type": "string"},
+                        "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+                        "comment": {"type": "string"},
+                    },
+                    ["conversation"],
+                ),
+                "responses": {"201": _json({"type": "object"}), **_errors(400, 404)},
+            }
+        },
     }
 )
 

@@ -74,7 +74,9 @@ def parse_message(
         raise InputError("'id' must be 1-64 letters, digits, '-' or '_'", code="invalid_id")
     language = metadata.get("language") or body.get("language")
     identity = parse_identity(metadata, secret)
-    safe_metadata = {k: v for k, v in metadata.items() if k not in ("identifier_hash", "customer_hash")}
+    safe_metadata = {
+        k: v for k, v in metadata.items() if k not in ("identifier_hash", "customer_hash")
+    }
     return IncomingMessage(
         text=text,
         message_id=message_id,

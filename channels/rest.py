@@ -46,9 +46,7 @@ async def webhook(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     body = await read_json_object(request)
     sender = parse_sender(body.get("sender"))
-    message = parse_message(
-        body, limit=settings.max_message_chars, secret=settings.secret.reveal()
-    )
+    message = parse_message(body, limit=settings.max_message_chars, secret=settings.secret.reveal())
     handled = await request.app[SERVICE].handle(
         conversation_id(sender), message, sender=sender, channel=CHANNEL
     )

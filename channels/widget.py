@@ -213,7 +213,9 @@ class _Session:
             await self.send(error_frame("hello_required", "send hello first"))
             return
         if not isinstance(entry, str) or not isinstance(helpful, bool) or len(entry) > 128:
-            await self.send(error_frame("invalid_feedback", "send entry (text) and helpful (true/false)"))
+            await self.send(
+                error_frame("invalid_feedback", "send entry (text) and helpful (true/false)")
+            )
             return
         if suggestion is not None and (
             not isinstance(suggestion, str)
@@ -238,7 +240,10 @@ class _Session:
         settings = self.app[SETTINGS]
         try:
             message = parse_message(
-                frame, limit=settings.max_message_chars, text_key="text", secret=settings.secret.reveal()
+                frame,
+                limit=settings.max_message_chars,
+                text_key="text",
+                secret=settings.secret.reveal(),
             )
         except InputError as exc:
             await self.send(error_frame(exc.code, exc.message, message_id))

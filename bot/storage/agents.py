@@ -70,7 +70,9 @@ class SqliteAgentStore:
                 "max_chats": agent.max_chats,
             }
             with db.atomic():
-                exists = db.execute("SELECT 1 FROM agents WHERE email = ?", [agent.email]).fetchone()
+                exists = db.execute(
+                    "SELECT 1 FROM agents WHERE email = ?", [agent.email]
+                ).fetchone()
                 if exists:
                     if password_hash is not None:
                         row["password_hash"] = password_hash

@@ -28,7 +28,9 @@ async def test_customer_and_agent_chat_through_a_handoff(
     await server.start_server()
     try:
         await app[AGENTS].save(
-            new_agent("ana@shop.example", "Ana", languages=("en", "pt")), hash_password(PASSWORD), time.time()
+            new_agent("ana@shop.example", "Ana", languages=("en", "pt")),
+            hash_password(PASSWORD),
+            time.time(),
         )
         customer = await (await browser.new_context()).new_page()
         agent = await (await browser.new_context()).new_page()
@@ -58,7 +60,9 @@ async def test_customer_and_agent_chat_through_a_handoff(
         )
         await customer.locator(".balcao-input").fill("my <b>teapot</b> arrived broken")
         await customer.locator(".balcao-input").press("Enter")
-        await expect(transcript.locator(".msg.user").last).to_contain_text("my <b>teapot</b> arrived broken")
+        await expect(transcript.locator(".msg.user").last).to_contain_text(
+            "my <b>teapot</b> arrived broken"
+        )
         assert await transcript.locator("b").count() == 0
 
         await agent.locator("#reply").fill("So sorry! I'll send a new one today.")
@@ -70,7 +74,9 @@ async def test_customer_and_agent_chat_through_a_handoff(
         await agent.locator("#as-note").check()
         await agent.locator("#reply").fill("internal: replacement approved")
         await agent.locator("#send").click()
-        await expect(transcript.locator(".msg.note")).to_contain_text("internal: replacement approved")
+        await expect(transcript.locator(".msg.note")).to_contain_text(
+            "internal: replacement approved"
+        )
 
         await agent.locator("#resolve").click()
         await expect(agent.locator("#empty")).to_be_visible()
@@ -85,7 +91,12 @@ async def test_customer_and_agent_chat_through_a_handoff(
         await expect(customer.locator(".balcao-bot .balcao-text").last).to_have_text(
             "Thank you, that helps us improve."
         )
-        assert await customer.locator(".balcao-log").get_by_text("internal: replacement approved").count() == 0
+        assert (
+            await customer.locator(".balcao-log")
+            .get_by_text("internal: replacement approved")
+            .count()
+            == 0
+        )
 
         conversation = (await app[STORE].list_conversations())[0].conversation_id
         feedback = [e.data for e in await app[STORE].load(conversation) if e.kind == ev.FEEDBACK]

@@ -40,9 +40,12 @@ async def shop(aiohttp_client: Any, identity_settings: Settings) -> TestClient:
     return await aiohttp_client(create_app(identity_settings, matcher_factory=FuzzyMatcher))
 
 
-async def post(client: TestClient, metadata: dict[str, str], message: str = "where is my order") -> Any:
+async def post(
+    client: TestClient, metadata: dict[str, str], message: str = "where is my order"
+) -> Any:
     return await client.post(
-        "/webhooks/rest/webhook", json={"sender": "site-user", "message": message, "metadata": metadata}
+        "/webhooks/rest/webhook",
+        json={"sender": "site-user", "message": message, "metadata": metadata},
     )
 
 
@@ -57,14 +60,18 @@ async def test_a_vouched_customer_gets_their_order_without_being_asked(shop: Tes
 @pytest.mark.parametrize(
     ("metadata", "code"),
     [
-        pytest.param({"customer_id": "C1", "identifier_hash": "0" * 64}, "invalid_identity", id="forged"),
         pytest.param(
-            {"customer_id": "C2", "identifier_hash": identity_hash(SECRET, "C1")}, "invalid_identity",
+            {"customer_id": "C1", "identifier_hash": "0" * 64}, "invalid_identity", id="forged"
+        ),
+        pytest.param(
+            {"customer_id": "C2", "identifier_hash": identity_hash(SECRET, "C1")},
+            "invalid_identity",
             id="someone-elses-hash",
         ),
         pytest.param({"customer_id": "C1"}, "invalid_identity", id="no-hash"),
         pytest.param(
-            {"customer_id": "C1", "identifier_hash": identity_hash("other", "C1")}, "invalid_identity",
+            {"customer_id": "C1", "identifier_hash": identity_hash("other", "C1")},
+            "invalid_identity",
             id="other-secret",
         ),
     ],
@@ -95,7 +102,10 @@ async def test_identities_are_refused_when_the_server_has_no_secret(
 async def test_the_widget_carries_the_identity_from_its_hello(shop: TestClient) -> None:
     ws = await shop.ws_connect("/ws")
     await ws.send_json(
-        {"type": "hello", "metadata": {"customer_id": "C1", "identifier_hash": identity_hash(SECRET, "C1")}}
+        {
+            "type": "hello",
+            "metadata": {"customer_id": "C1", "identifier_hash": identity_hash(SECRET, "C1")},
+        }
     )
     await receive(ws, "welcome")
     await ws.send_json({"type": "message", "id": "w1", "text": "where is my order"})
@@ -106,7 +116,9 @@ async def test_the_widget_carries_the_identity_from_its_hello(shop: TestClient) 
 
 async def test_the_widget_treats_a_forged_identity_as_a_stranger(shop: TestClient) -> None:
     ws = await shop.ws_connect("/ws")
-    await ws.send_json({"type": "hello", "metadata": {"customer_id": "C1", "identifier_hash": "f" * 64}})
+    await ws.send_json(
+        {"type": "hello", "metadata": {"customer_id": "C1", "identifier_hash": "f" * 64}}
+    )
     error = await receive(ws, "error")
     assert error["code"] == "invalid_identity"
     await receive(ws, "welcome")

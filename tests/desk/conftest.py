@@ -44,7 +44,9 @@ def add_agent(desk_client: TestClient) -> AddAgent:
     ) -> str:
         agent = new_agent(email, name, role, languages, (), max_chats)
         await desk_client.app[AGENTS].save(agent, hash_password(PASSWORD), time.time())
-        resp = await desk_client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+        resp = await desk_client.post(
+            "/api/auth/login", json={"email": email, "password": PASSWORD}
+        )
         assert resp.status == 200, await resp.text()
         token: str = (await resp.json())["token"]
         if online:

@@ -13,7 +13,9 @@ from tests.desk.conftest import PASSWORD, AddAgent, auth
 WEBHOOK = "/webhooks/rest/webhook"
 
 
-async def customer_says(client: TestClient, text: str, sender: str = "carla") -> list[dict[str, Any]]:
+async def customer_says(
+    client: TestClient, text: str, sender: str = "carla"
+) -> list[dict[str, Any]]:
     resp = await client.post(WEBHOOK, json={"sender": sender, "message": text})
     assert resp.status == 200
     body: list[dict[str, Any]] = await resp.json()
@@ -43,7 +45,16 @@ async def test_a_rest_customer_asking_for_a_human_appears_in_the_queue(
     assert row["tier"] is None
     assert row["priority"] == 55
     assert 0 <= row["waiting_s"] < 5
-    assert set(row) >= {"id", "conversation_id", "sender", "priority", "tier", "language", "reason", "waiting_s"}
+    assert set(row) >= {
+        "id",
+        "conversation_id",
+        "sender",
+        "priority",
+        "tier",
+        "language",
+        "reason",
+        "waiting_s",
+    }
 
 
 async def test_claim_chat_both_ways_and_resolve_over_rest(
@@ -61,19 +72,26 @@ async def test_claim_chat_both_ways_and_resolve_over_rest(
         {"recipient_id": "carla", "text": "Ana from our team has joined the conversation."}
     ]
     resp = await desk_client.post(
-        f"/api/handoffs/{row['id']}/messages", json={"text": "So sorry! I'll send a new one."},
+        f"/api/handoffs/{row['id']}/messages",
+        json={"text": "So sorry! I'll send a new one."},
         headers=auth(token),
     )
     assert resp.status == 201
     await desk_client.post(
-        f"/api/handoffs/{row['id']}/notes", json={"text": "customer is upset, VIP?"}, headers=auth(token)
+        f"/api/handoffs/{row['id']}/notes",
+        json={"text": "customer is upset, VIP?"},
+        headers=auth(token),
     )
     # the REST customer receives the agent's message with the answer to their next message
     replies = await customer_says(desk_client, "thank you")
     assert [r["text"] for r in replies] == ["So sorry! I'll send a new one."]
 
     detail = await (await desk_client.get(f"/api/handoffs/{row['id']}", headers=auth(token))).json()
-    kinds = [(t["kind"], t["text"]) for t in detail["transcript"] if t["kind"] in ("user", "agent", "note")]
+    kinds = [
+        (t["kind"], t["text"])
+        for t in detail["transcript"]
+        if t["kind"] in ("user", "agent", "note")
+    ]
     assert kinds == [
         ("user", "I want to speak to a human"),
         ("user", "my teapot arrived broken"),
@@ -153,9 +171,7 @@ async def test_api_rejects_requests_without_a_valid_token(
     assert resp.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-async def test_an_expired_session_is_rejected(
-    aiohttp_client: Any, make_settings: Any
-) -> None:
+async def test_an_expired_session_is_rejected(aiohttp_client: Any, make_settings: Any) -> None:
     from bot.app import create_app
 
     client = await aiohttp_client(create_app(make_settings(session_hours=0.0)))
@@ -163,7 +179,9 @@ async def test_an_expired_session_is_rejected(
     from channels.keys import AGENTS
 
     await client.app[AGENTS].save(new_agent("e@shop.example", "E"), hash_password(PASSWORD), 0.0)
-    resp = await client.post("/api/auth/login", json={"email": "e@shop.example", "password": PASSWORD})
+    resp = await client.post(
+        "/api/auth/login", json={"email": "e@shop.example", "password": PASSWORD}
+    )
     token = (await resp.json())["token"]
     resp = await client.get("/api/me", headers=auth(token))
     assert resp.status == 401
@@ -245,10 +263,15 @@ async def test_outside_business_hours_the_customer_is_told_when_and_leaves_an_em
         create_app(make_settings(business_hours="mon 00:00-00:01", timezone="UTC"))
     )
     replies = await customer_says(client, "I want to speak to a human")
-    assert replies[-1]["text"].startswith("Our team is not available right now; we are back Monday at 00:00")
+    assert replies[-1]["text"].startswith(
+        "Our team is not available right now; we are back Monday at 00:00"
+    )
     replies = await customer_says(client, "it's joana@example.com")
     assert replies == [
-        {"recipient_id": "carla", "text": "Thank you: we will reply to joana@example.com as soon as we are back."}
+        {
+            "recipient_id": "carla",
+            "text": "Thank you: we will reply to joana@example.com as soon as we are back.",
+        }
     ]
 
 
@@ -262,10 +285,14 @@ async def test_agents_are_assigned_automatically_least_busy_first(
     client = await aiohttp_client(create_app(make_settings(business_hours="always")))
     tokens = {}
     for email, name in (("ana@shop.example", "Ana"), ("bea@shop.example", "Bea")):
-        await client.app[AGENTS].save(new_agent(email, name, languages=("en",)), hash_password(PASSWORD), 0.0)
+        await client.app[AGENTS].save(
+            new_agent(email, name, languages=("en",)), hash_password(PASSWORD), 0.0
+        )
         resp = await client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
         tokens[email] = (await resp.json())["token"]
-        await client.post("/api/agents/me/status", json={"status": "online"}, headers=auth(tokens[email]))
+        await client.post(
+            "/api/agents/me/status", json={"status": "online"}, headers=auth(tokens[email])
+        )
     first = await customer_says(client, "I want to speak to a human", sender="c1")
     second = await customer_says(client, "I want to speak to a human", sender="c2")
     joined = {first[-1]["text"], second[-1]["text"]}
@@ -273,7 +300,9 @@ async def test_agents_are_assigned_automatically_least_busy_first(
         "Ana from our team has joined the conversation.",
         "Bea from our team has joined the conversation.",
     }
-    rows = await (await client.get("/api/handoffs?status=assigned", headers=auth(tokens["ana@shop.example"]))).json()
+    rows = await (
+        await client.get("/api/handoffs?status=assigned", headers=auth(tokens["ana@shop.example"]))
+    ).json()
     assert sorted(r["agent"] for r in rows) == ["ana@shop.example", "bea@shop.example"]
 
 
@@ -284,8 +313,10 @@ async def test_openapi_describes_every_api_route(desk_client: TestClient) -> Non
     routes = {
         r.resource.canonical
         for r in desk_client.app.router.routes()
-        if r.resource is not None and r.resource.canonical.startswith(("/api/", "/webhooks/"))
-        and r.method in ("GET", "POST") and not r.resource.canonical.endswith("/ws")
+        if r.resource is not None
+        and r.resource.canonical.startswith(("/api/", "/webhooks/"))
+        and r.method in ("GET", "POST")
+        and not r.resource.canonical.endswith("/ws")
         and r.resource.canonical != "/api/openapi.json"
     }
     assert routes - documented == set()

@@ -26,7 +26,12 @@ SECRET = "goodwill-secret"
 def settings_with_shop(tmp_path: Path, kb_dir: Path) -> Iterator[Settings]:
     db = make_shop_db(tmp_path / "shop.sqlite3")
     yield Settings.from_env(
-        {}, db=db, kb=kb_dir, secret=Secret(SECRET), business_hours="always", auto_assign=False,
+        {},
+        db=db,
+        kb=kb_dir,
+        secret=Secret(SECRET),
+        business_hours="always",
+        auto_assign=False,
         actions_package="tests.support.echo_actions",
         goodwill_limits="top=100,high-potential=50,low-value=20,other=10",
     )
@@ -39,17 +44,31 @@ async def client(aiohttp_client: Any, settings_with_shop: Settings) -> TestClien
 
 
 async def login(client: TestClient, email: str, role: str = "agent") -> str:
-    await client.app[AGENTS].save(new_agent(email, email.split("@")[0].title(), role), hash_password(PASSWORD), time.time())
-    token = (await (await client.post("/api/auth/login", json={"email": email, "password": PASSWORD})).json())["token"]
+    await client.app[AGENTS].save(
+        new_agent(email, email.split("@")[0].title(), role), hash_password(PASSWORD), time.time()
+    )
+    token = (
+        await (
+            await client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+        ).json()
+    )["token"]
     await client.post("/api/agents/me/status", json={"status": "online"}, headers=auth(token))
     return token
 
 
 async def claimed_handoff(client: TestClient, token: str, customer_id: str | None) -> int:
-    metadata = {"customer_id": customer_id, "identifier_hash": identity_hash(SECRET, customer_id)} if customer_id else {}
+    metadata = (
+        {"customer_id": customer_id, "identifier_hash": identity_hash(SECRET, customer_id)}
+        if customer_id
+        else {}
+    )
     await client.post(
         "/webhooks/rest/webhook",
-        json={"sender": "web-customer", "message": "I want to speak to a human", "metadata": metadata},
+        json={
+            "sender": "web-customer",
+            "message": "I want to speak to a human",
+            "metadata": metadata,
+        },
     )
     [row] = await (await client.get("/api/handoffs?status=waiting", headers=auth(token))).json()
     await client.post(f"/api/handoffs/{row['id']}/claim", headers=auth(token))
@@ -84,24 +103,38 @@ async def test_goodwill_within_the_tier_limit_is_recorded_and_above_it_needs_an_
     limit = {"top": 100, "high-potential": 50, "low-value": 20}.get(detail["customer"]["tier"], 10)
 
     resp = await client.post(
-        f"/api/handoffs/{handoff}/goodwill", json={"kind": "credit", "amount": limit}, headers=auth(token)
+        f"/api/handoffs/{handoff}/goodwill",
+        json={"kind": "credit", "amount": limit},
+        headers=auth(token),
     )
     assert resp.status == 201
     granted = await resp.json()
     rows = await client.app[DATABASE].run(
-        lambda db: list(db.query("SELECT * FROM transactions WHERE transaction_id = ?", [granted["transaction_id"]]))
+        lambda db: list(
+            db.query(
+                "SELECT * FROM transactions WHERE transaction_id = ?", [granted["transaction_id"]]
+            )
+        )
     )
-    assert rows[0]["customer_id"] == "C1" and rows[0]["kind"] == "credit" and rows[0]["amount"] == limit
+    assert (
+        rows[0]["customer_id"] == "C1"
+        and rows[0]["kind"] == "credit"
+        and rows[0]["amount"] == limit
+    )
 
     resp = await client.post(
-        f"/api/handoffs/{handoff}/goodwill", json={"kind": "refund", "amount": limit + 1}, headers=auth(token)
+        f"/api/handoffs/{handoff}/goodwill",
+        json={"kind": "refund", "amount": limit + 1},
+        headers=auth(token),
     )
     assert resp.status == 403
     assert "ask an admin" in (await resp.json())["error"]["message"]
 
     admin = await login(client, "boss@shop.example", role="admin")
     resp = await client.post(
-        f"/api/handoffs/{handoff}/goodwill", json={"kind": "refund", "amount": limit + 1}, headers=auth(admin)
+        f"/api/handoffs/{handoff}/goodwill",
+        json={"kind": "refund", "amount": limit + 1},
+        headers=auth(admin),
     )
     assert resp.status == 201
 
@@ -110,7 +143,9 @@ async def test_goodwill_needs_a_verified_customer(client: TestClient) -> None:
     token = await login(client, "ana@shop.example")
     handoff = await claimed_handoff(client, token, None)
     resp = await client.post(
-        f"/api/handoffs/{handoff}/goodwill", json={"kind": "credit", "amount": 5}, headers=auth(token)
+        f"/api/handoffs/{handoff}/goodwill",
+        json={"kind": "credit", "amount": 5},
+        headers=auth(token),
     )
     assert resp.status == 400
     assert (await resp.json())["error"]["code"] == "not_verified"

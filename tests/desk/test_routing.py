@@ -10,13 +10,26 @@ import pytest
 from bot.agents import Agent, hash_password, verify_password
 from bot.business_hours import BusinessHours
 from bot.errors import ConfigError, InputError
-from bot.handoff import Handoff, choose_agent, expected_wait, position_in_queue, priority, queue_order
+from bot.handoff import (
+    Handoff,
+    choose_agent,
+    expected_wait,
+    position_in_queue,
+    priority,
+    queue_order,
+)
 
 
 def handoff(**overrides: object) -> Handoff:
     values: dict[str, object] = {
-        "id": 1, "conversation_id": "c", "sender": "s", "channel": "web", "reason": "asked_for_person",
-        "language": "en", "priority": 50, "created_at": 100.0,
+        "id": 1,
+        "conversation_id": "c",
+        "sender": "s",
+        "channel": "web",
+        "reason": "asked_for_person",
+        "language": "en",
+        "priority": 50,
+        "created_at": 100.0,
     }
     values.update(overrides)
     return Handoff(**values)  # type: ignore[arg-type]
@@ -48,13 +61,16 @@ def test_least_busy_agent_who_speaks_the_language_gets_it() -> None:
 
 def test_nothing_goes_to_a_full_or_offline_agent() -> None:
     assert choose_agent(handoff(language="pt"), [ANA], {"ana@x.pt": 2}) is None
-    assert choose_agent(handoff(), [replace(BEA, status="away"), replace(ANA, status="offline")], {}) is None
+    assert (
+        choose_agent(handoff(), [replace(BEA, status="away"), replace(ANA, status="offline")], {})
+        is None
+    )
 
 
 def test_skills_are_required() -> None:
-    assert choose_agent(handoff(skills=("billing",)), [ANA, replace(BEA, skills=("billing",))], {}) == replace(
-        BEA, skills=("billing",)
-    )
+    assert choose_agent(
+        handoff(skills=("billing",)), [ANA, replace(BEA, skills=("billing",))], {}
+    ) == replace(BEA, skills=("billing",))
 
 
 def test_a_dedicated_account_manager_takes_their_customer_when_online() -> None:
@@ -69,7 +85,9 @@ def test_expected_wait_scales_with_position_and_agents() -> None:
 
 
 def test_business_hours_with_time_zone_and_holidays() -> None:
-    hours = BusinessHours.parse("mon-fri 09:00-18:00; sat 10:00-14:00", "Europe/Lisbon", "2026-12-25")
+    hours = BusinessHours.parse(
+        "mon-fri 09:00-18:00; sat 10:00-14:00", "Europe/Lisbon", "2026-12-25"
+    )
     monday_10_lisbon = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # winter: Lisbon = UTC
     assert hours.is_open(monday_10_lisbon)
     assert not hours.is_open(datetime(2026, 11, 22, 10, 0, tzinfo=UTC))  # Sunday
@@ -79,7 +97,9 @@ def test_business_hours_with_time_zone_and_holidays() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["mon-fri 9-18", "funday 09:00-10:00", "mon 18:00-09:00"], ids=["no-minutes", "bad-day", "backwards"]
+    "text",
+    ["mon-fri 9-18", "funday 09:00-10:00", "mon 18:00-09:00"],
+    ids=["no-minutes", "bad-day", "backwards"],
 )
 def test_bad_business_hours_are_a_config_error(text: str) -> None:
     with pytest.raises(ConfigError):

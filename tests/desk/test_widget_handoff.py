@@ -17,7 +17,9 @@ async def test_the_widget_sees_its_place_the_agent_typing_and_the_agent(
     queue = await receive(ws, "queue")
     assert queue == {"type": "queue", "position": 1, "wait_s": 300.0}
 
-    [row] = await (await desk_client.get("/api/handoffs?status=waiting", headers=auth(token))).json()
+    [row] = await (
+        await desk_client.get("/api/handoffs?status=waiting", headers=auth(token))
+    ).json()
     await desk_client.post(f"/api/handoffs/{row['id']}/claim", headers=auth(token))
     agent_ws = await desk_client.ws_connect("/api/agent/ws")
     await agent_ws.send_json({"type": "auth", "token": token})
