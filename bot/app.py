@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from collections.abc import AsyncIterator
 
@@ -28,6 +29,8 @@ from bot.reloader import KnowledgeReloader
 from bot.service import ChatService
 from bot.storage.agents import SqliteAgentStore
 from bot.storage.agents import migrations as agent_migrations
+from bot.storage.audit import SqlitePrivacyStore
+from bot.storage.audit import migrations as audit_migrations
 from bot.storage.conversations import SqliteConversationStore
 from bot.storage.conversations import migrations as conversation_migrations
 from bot.storage.customers import SqliteCustomerStore
@@ -52,7 +55,14 @@ from channels.keys import (
 
 logger = logging.getLogger(__name__)
 
-MIGRATIONS = (conversation_migrations, customer_migrations, agent_migrations, handoff_migrations)
+MIGRATIONS = (
+    conversation_migrations,
+    customer_migrations,
+    agent_migrations,
+    handoff_migrations,
+    audit_migrations,
+)
+RETENTION_EVERY = 6 * 3600.0
 
 
 def default_matcher_factory() -> MatcherFactory:
@@ -74,6 +84,7 @@ def create_app(
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_knowledge_watch)
+    app.cleanup_ctx.append(_retention)
     app.on_shutdown.append(widget.close_sockets)
     app.on_shutdown.append(console.close_sockets)
     for module in (health, rest, widget, auth, api, console, admin, openapi, pages):
@@ -136,3 +147,25 @@ async def _knowledge_watch(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+async def _retention(app: web.Application) -> AsyncIterator[None]:
+    """Blank old conversation text on a schedule when BALCAO_RETENTION_DAYS is set."""
+    days = app[SETTINGS].retention_days
+
+    async def loop() -> None:
+        while True:
+            changed = await app[DATABASE].run(
+                lambda db: SqlitePrivacyStore(db).apply_retention(
+                    days, actor="retention-schedule", now=time.time()
+                )
+            )
+            logger.info("retention: blanked %d events older than %d days", changed, days)
+            await asyncio.sleep(RETENTION_EVERY)
+
+    task = asyncio.create_task(loop()) if days > 0 else None
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -105,6 +105,11 @@ class Settings:
         "BALCAO_HANDLE_MINUTES",
         "Typical minutes an agent spends per conversation (wait estimates).",
     )
+    retention_days: int = _setting(
+        0,
+        "BALCAO_RETENTION_DAYS",
+        "Blank conversation text older than this many days (0 keeps it); checked every 6 hours.",
+    )
     goodwill_limits: str = _setting(
         "top=100,high-potential=50,low-value=20,other=20",
         "BALCAO_GOODWILL_LIMITS",

@@ -95,7 +95,7 @@ def check_knowledge(
                     "warning",
                 )
             )
-    files = knowledge_files(directory)
+    files = knowledge_files(directory, drafts=True)
     if not files:
         return [Problem(str(directory), 0, "no knowledge files found (expected en/*.md ...)")]
     entries: list[Entry] = []

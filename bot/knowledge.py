@@ -105,8 +105,15 @@ class KnowledgeBase:
         return len(self.entries)
 
 
-def knowledge_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*/*.md") if p.parent.name in LANGUAGES)
+DRAFT_PREFIX = "draft-"  # drafts written for admins to finish are not served until renamed
+
+
+def knowledge_files(directory: Path, drafts: bool = False) -> list[Path]:
+    return sorted(
+        p
+        for p in directory.glob("*/*.md")
+        if p.parent.name in LANGUAGES and (drafts or not p.name.startswith(DRAFT_PREFIX))
+    )
 
 
 def fingerprint(directory: Path) -> str:

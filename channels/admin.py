@@ -36,7 +36,7 @@ from bot.unanswered import cluster_questions
 from channels import rest, widget
 from channels.auth import require_role
 from channels.errors import json_error, read_json_object
-from channels.keys import DATABASE, RELOADER, SETTINGS, STORE
+from channels.keys import DATABASE, RELOADER, SERVICE, SETTINGS, STORE
 from channels.parsing import parse_sender
 
 logger = logging.getLogger(__name__)
@@ -249,7 +249,28 @@ async def feedback(request: web.Request) -> web.Response:
         return json_error(404, "unknown_conversation", "no such conversation")
     now = time.time()
     events = _feedback_events(body, request, now)
-    stored = await store.append(conversation_id, events, sender=info.sender, channel=info.channel)
+    service = request.app[SERVICE]
+    helpful = next((e for e in events if e.kind == ev.FEEDBACK and "helpful" in e.data), None)
+    if helpful is not None:
+        # through the dialogue, so a second unhelpful answer still calls a person
+        suggestion = next((e.data["text"] for e in events if e.kind == ev.SUGGESTION), None)
+        handled = await service.rate_answer(
+            conversation_id,
+            helpful.data["entry"],
+            helpful.data["helpful"],
+            suggestion=suggestion,
+            sender=info.sender,
+            channel=info.channel,
+        )
+        stored = list(handled.events)
+        replies = [r.to_event_data() for r in handled.replies]
+        return web.json_response(
+            {"recorded": [e.kind for e in stored], "replies": replies}, status=201
+        )
+    else:
+        stored = await service.append(
+            conversation_id, events, sender=info.sender, channel=info.channel
+        )
     return web.json_response({"recorded": [e.kind for e in stored]}, status=201)
 
 

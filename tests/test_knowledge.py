@@ -144,3 +144,14 @@ def test_shipped_buttons_point_at_existing_entries() -> None:
         for button in entry.buttons:
             target = button.payload.lstrip("/")
             assert target == "handoff" or target in kb.ids, f"{entry.source}: {button.payload}"
+
+
+def test_drafts_are_not_served_until_renamed(tmp_path: Path) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "returns.md").write_text(GOOD)
+    (tmp_path / "en" / "draft-gift-wrap.md").write_text(
+        "---\nid: gift-wrap\nquestion: Do you gift wrap?\n---\nTODO: write the answer\n"
+    )
+    assert load_knowledge(tmp_path).ids == ("returns",)
+    (tmp_path / "en" / "draft-gift-wrap.md").rename(tmp_path / "en" / "gift-wrap.md")
+    assert load_knowledge(tmp_path).ids == ("gift-wrap", "returns")

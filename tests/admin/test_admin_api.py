@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.knowledge import load_knowledge
+from bot.knowledge import load_knowledge, parse_entry
 
 
 async def chat(client: TestClient, sender: str, *messages: str) -> None:
@@ -80,7 +80,9 @@ async def test_unanswered_questions_are_grouped_and_drafted(
     assert body["path"] == "en/draft-do-you-sell-garden-chairs.md"
     text = (kb_dir / body["path"]).read_text(encoding="utf-8")
     assert "TODO: write the answer" in text
-    assert load_knowledge(kb_dir).get("draft-do-you-sell-garden-chairs", "en") is not None
+    draft = parse_entry(text, body["path"], "en")  # a valid entry, not served until renamed
+    assert draft.id == "draft-do-you-sell-garden-chairs"
+    assert load_knowledge(kb_dir).get("draft-do-you-sell-garden-chairs", "en") is None
 
     again = await admin_client.post(
         f"/api/analytics/unanswered/{cluster}/draft", headers=admin_headers
@@ -104,7 +106,9 @@ async def test_feedback_and_suggestion_are_appended_and_accepted(
         },
     )
     assert response.status == 201
-    assert (await response.json())["recorded"] == ["feedback", "suggestion"]
+    body = await response.json()
+    assert body["recorded"] == ["feedback", "suggestion", "bot"]
+    assert body["replies"][0]["text"].startswith("Sorry that didn't help.")
 
     listed = await (
         await admin_client.get("/api/analytics/suggestions", headers=admin_headers)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.cli import main
 from bot.kb_tools import add_example, check_knowledge, export_csv, replace_answer, write_draft
-from bot.knowledge import load_knowledge
+from bot.knowledge import load_knowledge, parse_entry
 from bot.matching import FuzzyMatcher
 from bot.understanding.faq_import import import_faq
 
@@ -120,8 +120,7 @@ def test_a_draft_parses_and_never_overwrites(tmp_path: Path) -> None:
         tmp_path, "pt", ["Vendem cadeiras de jardim?", "têm cadeiras para o jardim"]
     )
     assert first.name == "draft-vendem-cadeiras-de-jardim.md"
-    entry = load_knowledge(tmp_path).get("draft-vendem-cadeiras-de-jardim", "pt")
-    assert entry is not None
+    entry = parse_entry(first.read_text(encoding="utf-8"), str(first), "pt")
     assert entry.examples == ("têm cadeiras para o jardim",)
     assert entry.answer == "TODO: write the answer"
     second = write_draft(tmp_path, "pt", ["Vendem cadeiras de jardim?"])
