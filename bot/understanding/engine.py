@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 from sklearn.svm import LinearSVC
 
 from bot.errors import InputError
@@ -32,13 +33,13 @@ from bot.understanding.calibration import (
     score_features,
     softmax,
 )
-from bot.understanding.features import Featuriser
+from bot.understanding.features import Featuriser, TermIndex, Terms, analyse, analyse_all
 from bot.understanding.language import detect
 from bot.understanding.normalise import fold
 
 logger = logging.getLogger(__name__)
 
-FOLDS = 4
+FOLDS = 3
 SEED = 13
 
 
@@ -60,15 +61,20 @@ class Prediction:
 class _Model:
     """Featuriser + classifier + per-label nearest-example index for one training set."""
 
-    def __init__(self, samples: Sequence[Sample], default_language: str | None) -> None:
-        texts = [s.text for s in samples]
-        self.languages = [s.language or default_language for s in samples]
-        self.featuriser = Featuriser(texts, self.languages)
-        matrix = self.featuriser.transform(texts, self.languages)
+    def __init__(
+        self,
+        samples: Sequence[Sample],
+        index: TermIndex,
+        rows: Sequence[int],
+        docs: Sequence[Terms],
+    ) -> None:
+        self.featuriser = Featuriser(index, rows, docs)
+        matrix = self.featuriser.matrix
+        samples = [samples[i] for i in rows]
         labels = np.array([s.label for s in samples])
         self.labels: tuple[str, ...] = tuple(sorted({str(label) for label in labels}))
-        index = {label: i for i, label in enumerate(self.labels)}
-        y = np.array([index[label] for label in labels])
+        position = {label: i for i, label in enumerate(self.labels)}
+        y = np.array([position[label] for label in labels])
         weights = np.array([s.weight for s in samples])
         if len(self.labels) > 1:
             svm = LinearSVC(C=1.0, random_state=0)
@@ -82,32 +88,45 @@ class _Model:
             bias = np.ones(1, dtype=np.float32)
         self.coef_t = np.ascontiguousarray(coef.T)
         self.bias = bias
-        # examples sorted by label, for the nearest example within each label
-        order = np.argsort(y, kind="stable")
-        weighty = weights[order] >= 1.0  # answer texts are no "examples"
-        self.examples = matrix[order][weighty].T.tocsr()
-        sorted_y = y[order][weighty]
-        self.starts = np.searchsorted(sorted_y, np.arange(len(self.labels)))
-        self.has_examples = np.isin(np.arange(len(self.labels)), sorted_y)
+        # each label's own examples, for the nearest-example similarity
+        examples = weights >= 1.0  # answer texts are no examples
+        self.by_label: tuple[sparse.csr_matrix | None, ...] = tuple(
+            matrix[np.nonzero(examples & (y == j))[0]] if np.any(examples & (y == j)) else None
+            for j in range(len(self.labels))
+        )
 
     def scores(
-        self, texts: Sequence[str], languages: Sequence[str | None]
+        self, docs: Sequence[Terms]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-        """Classifier scores (n, labels), nearest-example similarity per label, coverage."""
-        prepared = [self.featuriser.prepare(t) for t in texts]
-        x = self.featuriser.transform(prepared, languages, prepared=True)
+        """Classifier scores (n, labels); similarity of the nearest example of each row's
+        top label (n,); vocabulary coverage (n,)."""
+        x = self.featuriser.transform(docs)
         decision = np.asarray(x @ self.coef_t + self.bias, dtype=np.float64)
-        sims = np.asarray((x @ self.examples).toarray(), dtype=np.float64)
-        if sims.shape[1]:
-            starts = np.minimum(self.starts, sims.shape[1] - 1)
-            neighbour = np.maximum.reduceat(sims, starts, axis=1)
-            neighbour[:, ~self.has_examples] = 0.0
-        else:
-            neighbour = np.zeros_like(decision)
-        coverage = np.array(
-            [self.featuriser.coverage(p, lang) for p, lang in zip(prepared, languages, strict=True)]
-        )
-        return decision, neighbour, coverage
+        top = np.argmax(decision, axis=1)
+        near = np.zeros(len(docs))
+        for i, label in enumerate(top):
+            examples = self.by_label[label]
+            if examples is not None:
+                sims = examples @ x[i].T
+                near[i] = sims.max() if sims.nnz else 0.0
+        coverage = np.array([self.featuriser.coverage(d) for d in docs])
+        return decision, near, coverage
+
+    def score_one(
+        self, doc: Terms
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """`scores` for a single message, with plain numpy on the row's few non-zeros."""
+        x = self.featuriser.vector(doc)
+        columns, values = x.indices, x.data
+        decision = (values @ self.coef_t[columns] + self.bias).astype(np.float64)
+        near = 0.0
+        examples = self.by_label[int(np.argmax(decision))]
+        if examples is not None and len(columns):
+            dense = np.zeros(x.shape[1], dtype=np.float32)
+            dense[columns] = values
+            near = float((examples @ dense).max())
+        coverage = self.featuriser.coverage(doc)
+        return decision[np.newaxis, :], np.array([near]), np.array([coverage])
 
 
 def _features(
@@ -117,9 +136,7 @@ def _features(
     temperature: float,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     probabilities = softmax(decision, temperature)
-    top = np.argmax(probabilities, axis=1)
-    near = neighbour[np.arange(len(top)), top]
-    return score_features(probabilities, decision, near, coverage), probabilities
+    return score_features(probabilities, decision, neighbour, coverage), probabilities
 
 
 class Engine:
@@ -148,8 +165,11 @@ class Engine:
             raise InputError("nothing to train on: no labelled texts")
         started = time.perf_counter()
         default_language = _majority_language(samples)
-        model = _Model(samples, default_language)
-        calibration = _cross_validate(samples, default_language, folds)
+        languages = [s.language or default_language for s in samples]
+        docs = analyse_all([s.text for s in samples], languages)
+        index = TermIndex(docs)
+        model = _Model(samples, index, range(len(samples)), docs)
+        calibration = _cross_validate(samples, index, docs, languages, folds)
         seconds = time.perf_counter() - started
         logger.info(
             "trained on %d texts, %d labels in %.2fs", len(samples), len(model.labels), seconds
@@ -167,7 +187,8 @@ class Engine:
         if not fold(text):  # nothing but punctuation, symbols or emoji
             return Prediction("unknown", (), 0.0)
         lang = language or self.language_for(text, None)
-        decision, neighbour, coverage = self._model.scores([text], [lang])
+        doc = self._model.featuriser.prepare(text, lang)
+        decision, neighbour, coverage = self._model.score_one(doc)
         features, probabilities = _features(
             decision, neighbour, coverage, self.calibration.temperature
         )
@@ -185,6 +206,11 @@ class Engine:
         return Prediction(verdict, ranked, round(confidence, 4))
 
 
+def _corrected(featuriser: Featuriser, doc: Terms, language: str | None) -> Terms:
+    corrected = featuriser.typos.correct_text(doc.folded)
+    return doc if corrected == doc.folded else analyse(corrected, language)
+
+
 def _majority_language(samples: Sequence[Sample]) -> str | None:
     given = Counter(s.language for s in samples if s.language)
     if given:
@@ -195,7 +221,11 @@ def _majority_language(samples: Sequence[Sample]) -> str | None:
 
 
 def _cross_validate(
-    samples: Sequence[Sample], default_language: str | None, folds: int
+    samples: Sequence[Sample],
+    index: TermIndex,
+    docs: Sequence[Terms],
+    languages: Sequence[str | None],
+    folds: int,
 ) -> Calibration:
     """Held-out predictions over `folds` folds, each also hiding a group of labels."""
     rng = np.random.default_rng(SEED)
@@ -224,16 +254,17 @@ def _cross_validate(
     ] = []  # noqa: E501
     for k in range(folds):
         hidden = {label for label, g in group.items() if g == k}
-        train = [s for i, s in enumerate(samples) if fold_of[i] != k and s.label not in hidden]
+        train = [i for i, s in enumerate(samples) if fold_of[i] != k and s.label not in hidden]
         test = [i for i, s in enumerate(samples) if fold_of[i] == k and samples[i].weight >= 1.0]
-        if not test or len({s.label for s in train}) < 2:
+        if not test or len({samples[i].label for i in train}) < 2:
             continue
-        model = _Model(train, default_language)
+        model = _Model(samples, index, train, docs)
         test_samples = [samples[i] for i in test]
-        langs = [s.language or default_language for s in test_samples]
-        decision, neighbour, coverage = model.scores([s.text for s in test_samples], langs)
-        index = {label: j for j, label in enumerate(model.labels)}
-        truth = np.array([index.get(s.label, -1) for s in test_samples])
+        # held-out texts go through typo correction, as a customer's message would
+        test_docs = [_corrected(model.featuriser, docs[i], languages[i]) for i in test]
+        decision, neighbour, coverage = model.scores(test_docs)
+        position = {label: j for j, label in enumerate(model.labels)}
+        truth = np.array([position.get(s.label, -1) for s in test_samples])
         in_scope = truth >= 0
         raw.append((decision[in_scope], truth[in_scope]))
         held.append((decision, neighbour, coverage, in_scope, truth))

@@ -1,19 +1,25 @@
 """From texts to sparse vectors: stemmed word n-grams plus character n-grams.
 
 Word unigrams and bigrams of folded, stemmed words (stemmed for each text's
-own language) and `char_wb` 2-5 grams of the folded text, each TF-IDF weighted
-with sublinear term frequency and L2-normalised, side by side. Unknown words
-are first mapped to a close known word (typos.TypoCorrector).
+own language) and character 2-5 grams inside word boundaries of the folded
+text (like scikit-learn's `char_wb`), each TF-IDF weighted with sublinear term
+frequency and L2-normalised, side by side. A message's unknown words are first
+mapped to a close known word (typos.TypoCorrector).
+
+Analysing and counting are the costly part, so training counts each text's
+terms once (`TermIndex`) and each cross-validation fold weighs its own rows
+(`Featuriser`), exactly as a TF-IDF fitted on those rows alone would.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from bot.understanding.normalise import fold, stem
@@ -21,53 +27,154 @@ from bot.understanding.typos import TypoCorrector
 
 logger = logging.getLogger(__name__)
 
-
-def _identity(tokens: list[str]) -> list[str]:
-    return tokens
+CHAR_SIZES = (2, 3, 4, 5)
 
 
-def word_terms(folded: str, language: str | None) -> list[str]:
-    grams = [stem(w, language or "") for w in folded.split()]
-    return grams + [f"{a} {b}" for a, b in zip(grams, grams[1:], strict=False)]
+@dataclass(frozen=True)
+class Terms:
+    """A text analysed: its folded form, word terms and character n-grams."""
+
+    folded: str
+    words: tuple[str, ...]
+    chars: tuple[str, ...]
+
+
+def analyse(folded: str, language: str | None) -> Terms:
+    tokens = folded.split()
+    grams = [stem(w, language or "") for w in tokens]
+    words = grams + [f"{a} {b}" for a, b in zip(grams, grams[1:], strict=False)]
+    chars: list[str] = []
+    for token in tokens:
+        padded = f" {token} "
+        for n in CHAR_SIZES:
+            if n > len(padded):
+                break
+            chars.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return Terms(folded, tuple(words), tuple(chars))
+
+
+def analyse_all(texts: Sequence[str], languages: Sequence[str | None]) -> list[Terms]:
+    return [analyse(fold(t), lang) for t, lang in zip(texts, languages, strict=True)]
+
+
+class TermIndex:
+    """Raw term counts of the training texts, computed once; folds pick their rows."""
+
+    def __init__(self, docs: Sequence[Terms]) -> None:
+        self.words: dict[str, int] = {}
+        self.chars: dict[str, int] = {}
+        self.word_counts = _counts([d.words for d in docs], self.words, grow=True)
+        self.char_counts = _counts([d.chars for d in docs], self.chars, grow=True)
+
+
+def _counts(
+    docs: Sequence[Sequence[str]], vocabulary: dict[str, int], grow: bool
+) -> sparse.csr_matrix:
+    indptr, indices = [0], []
+    for terms in docs:
+        for term in terms:
+            column = vocabulary.get(term)
+            if column is None:
+                if not grow:
+                    continue
+                column = vocabulary[term] = len(vocabulary)
+            indices.append(column)
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float32)
+    matrix = sparse.csr_matrix(
+        (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(docs), max(len(vocabulary), 1)),
+    )
+    matrix.sum_duplicates()  # repeated terms add up
+    return matrix
+
+
+def _idf(counts: sparse.csr_matrix, min_df: int) -> NDArray[np.float32]:
+    """Smoothed idf as scikit-learn computes it; 0 for terms too rare to keep."""
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = np.log((1 + counts.shape[0]) / (1 + df)) + 1.0
+    idf[df < min_df] = 0.0
+    result: NDArray[np.float32] = idf.astype(np.float32)
+    return result
+
+
+def _weigh(counts: sparse.csr_matrix, idf: NDArray[np.float32]) -> sparse.csr_matrix:
+    weighted = counts.copy()
+    weighted.data = (1.0 + np.log(weighted.data)).astype(np.float32)  # sublinear tf
+    weighted = weighted.multiply(idf[np.newaxis, :]).tocsr()
+    weighted.eliminate_zeros()
+    return normalize(weighted)
 
 
 class Featuriser:
-    """Fitted once on the training texts, then read-only (safe across threads)."""
+    """TF-IDF over one set of training rows of a TermIndex; read-only once built."""
 
-    def __init__(self, texts: Sequence[str], languages: Sequence[str | None]) -> None:
-        folded = [fold(t) for t in texts]
-        self.typos = TypoCorrector(w for f in folded for w in f.split())
-        self._words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
-        min_df = 2 if len(texts) >= 2000 else 1
-        self._chars = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(2, 5),
-            sublinear_tf=True,
-            min_df=min_df,
-            dtype=np.float32,
+    def __init__(self, index: TermIndex, rows: Sequence[int], docs: Sequence[Terms]) -> None:
+        self.index = index
+        picked = np.asarray(rows, dtype=np.int64)
+        words, chars = index.word_counts[picked], index.char_counts[picked]
+        self._word_idf = _idf(words, 1)
+        self._char_idf = _idf(chars, 2 if len(picked) >= 2000 else 1)
+        self.matrix = self._join(_weigh(words, self._word_idf), _weigh(chars, self._char_idf))
+        self.typos = TypoCorrector(w for i in picked for w in docs[i].folded.split())
+        seen = self._word_idf > 0
+        self.vocabulary = frozenset(
+            t for t, column in index.words.items() if seen[column] and " " not in t
         )
-        self._words.fit([word_terms(f, lang) for f, lang in zip(folded, languages, strict=True)])
-        self._chars.fit(folded)
-        self.vocabulary = frozenset(term for term in self._words.vocabulary_ if " " not in term)
 
-    def prepare(self, text: str) -> str:
-        """The folded text with typos corrected."""
-        return self.typos.correct_text(fold(text))
+    @staticmethod
+    def _join(words: sparse.csr_matrix, chars: sparse.csr_matrix) -> sparse.csr_matrix:
+        return normalize(sparse.hstack([words, chars], format="csr", dtype=np.float32))
 
-    def transform(
-        self, texts: Sequence[str], languages: Sequence[str | None], prepared: bool = False
-    ) -> sparse.csr_matrix:
-        folded = list(texts) if prepared else [self.prepare(t) for t in texts]
-        words = self._words.transform(
-            [word_terms(f, lang) for f, lang in zip(folded, languages, strict=True)]
+    def prepare(self, text: str, language: str | None) -> Terms:
+        """A message analysed, with its typos corrected."""
+        return analyse(self.typos.correct_text(fold(text)), language)
+
+    def transform(self, docs: Sequence[Terms]) -> sparse.csr_matrix:
+        if len(docs) == 1:
+            return self.vector(docs[0])
+        words = _counts([d.words for d in docs], self.index.words, grow=False)
+        chars = _counts([d.chars for d in docs], self.index.chars, grow=False)
+        return self._join(_weigh(words, self._word_idf), _weigh(chars, self._char_idf))
+
+    def vector(self, doc: Terms) -> sparse.csr_matrix:
+        """One message's row, as `transform` computes it, without its per-call overheads."""
+        columns: list[NDArray[np.int64]] = []
+        values: list[NDArray[np.float32]] = []
+        offset = 0
+        for terms, vocabulary, idf in (
+            (doc.words, self.index.words, self._word_idf),
+            (doc.chars, self.index.chars, self._char_idf),
+        ):
+            counts: dict[int, int] = {}
+            for term in terms:
+                column = vocabulary.get(term)
+                if column is not None:
+                    counts[column] = counts.get(column, 0) + 1
+            cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+            weights = (1.0 + np.log(tf)) * idf[cols] if len(cols) else tf
+            keep = weights > 0
+            cols, weights = cols[keep], weights[keep]
+            norm = float(np.sqrt(np.dot(weights, weights)))
+            if norm > 0:
+                columns.append(cols + offset)
+                values.append((weights / norm).astype(np.float32))
+            offset += len(idf)
+        if values:
+            data = np.concatenate(values).astype(np.float32)
+            indices = np.concatenate(columns)
+            order = np.argsort(indices)
+            data, indices = data[order] / np.float32(np.sqrt(len(values))), indices[order]
+        else:
+            data, indices = np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        return sparse.csr_matrix(
+            (data, indices, np.array([0, len(data)])), shape=(1, offset), dtype=np.float32
         )
-        chars = self._chars.transform(folded)
-        joined = sparse.hstack([words, chars], format="csr", dtype=np.float32)
-        return normalize(joined)
 
-    def coverage(self, prepared: str, language: str | None) -> float:
+    def coverage(self, doc: Terms) -> float:
         """The share of the text's stemmed words seen in training (0..1)."""
-        grams = [stem(w, language or "") for w in prepared.split()]
+        grams = [w for w in doc.words if " " not in w]
         if not grams:
             return 0.0
         return sum(g in self.vocabulary for g in grams) / len(grams)

@@ -22,7 +22,7 @@ from bot.understanding.language import resolve_language
 logger = logging.getLogger(__name__)
 
 ANSWER_WEIGHT = 0.3
-ANSWER_CHARS = 600  # the start of a long answer says enough
+ANSWER_CHARS = 300  # the start of a long answer says enough
 _MARKUP = re.compile(r"[*_`#>\[\]()]|https?://\S+")
 
 

@@ -1,0 +1,203 @@
+"""Benchmark of the understanding engine against two baselines (`make bench-nlu`).
+
+    python benchmarks/bench_nlu.py [--data ../shared/data] [--folds 5] [--out FILE]
+
+BANKING77: stratified k-fold cross-validation on its train split, with all the
+training examples and with 10 per intent. CLINC150: trained on train.csv (no
+out-of-scope rows), scored on val.csv, whose `oos` rows only check the
+out-of-scope decision (nothing is fitted on them). Baselines: rapidfuzz
+nearest example (token-set ratio, out of scope below 60) and TF-IDF + linear SVM (out
+of scope when no one-vs-rest score is positive). Latency is one message at a
+time; training seconds include the engine's cross-validated calibration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.understanding.engine import Engine, Sample  # noqa: E402
+from bot.understanding.normalise import fold  # noqa: E402
+
+OOS = "oos"
+Predict = Callable[[str], str]
+Trainer = Callable[[Sequence[str], Sequence[str]], Predict]
+
+
+@dataclass
+class Result:
+    system: str
+    dataset: str
+    accuracy: float
+    in_scope: float
+    oos_recall: float | None
+    p50: float
+    p99: float
+    train_s: float
+
+
+def load(path: Path) -> tuple[list[str], list[str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [r["text"] for r in rows], [r["category"] for r in rows]
+
+
+def engine_trainer(texts: Sequence[str], labels: Sequence[str]) -> Predict:
+    engine = Engine.train([Sample(t, y) for t, y in zip(texts, labels, strict=True)])
+
+    def predict(text: str) -> str:
+        result = engine.predict(text)
+        return OOS if result.decision == "unknown" else result.ranked[0][0]
+
+    return predict
+
+
+def fuzzy_trainer(texts: Sequence[str], labels: Sequence[str]) -> Predict:
+    choices = [fold(t) for t in texts]
+
+    def predict(text: str) -> str:
+        best = process.extractOne(fold(text), choices, scorer=fuzz.token_set_ratio)
+        return labels[best[2]] if best is not None and best[1] >= 60 else OOS
+
+    return predict
+
+
+def svm_trainer(texts: Sequence[str], labels: Sequence[str]) -> Predict:
+    vectoriser = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    svm = LinearSVC(C=1.0, random_state=0).fit(vectoriser.fit_transform(texts), labels)
+
+    def predict(text: str) -> str:
+        scores = svm.decision_function(vectoriser.transform([text]))[0]
+        return str(svm.classes_[int(np.argmax(scores))]) if scores.max() > 0 else OOS
+
+    return predict
+
+
+SYSTEMS: dict[str, Trainer] = {
+    "engine": engine_trainer,
+    "rapidfuzz nearest": fuzzy_trainer,
+    "tfidf + linear SVM": svm_trainer,
+}
+
+
+def run(
+    trainer: Trainer, splits: Sequence[tuple[list[str], list[str], list[str], list[str]]]
+) -> tuple[list[str], list[str], list[float], float]:
+    truth, predicted, timings, training = [], [], [], 0.0
+    for train_x, train_y, test_x, test_y in splits:
+        started = time.perf_counter()
+        predict = trainer(train_x, train_y)
+        training += time.perf_counter() - started
+        for text, label in zip(test_x, test_y, strict=True):
+            started = time.perf_counter()
+            predicted.append(predict(text))
+            timings.append((time.perf_counter() - started) * 1000)
+            truth.append(label)
+    return truth, predicted, timings, training / len(splits)
+
+
+def score(
+    system: str, dataset: str, outcome: tuple[list[str], list[str], list[float], float]
+) -> Result:
+    truth, predicted, timings, training = outcome
+    y, p = np.array(truth), np.array(predicted)
+    inside = y != OOS
+    return Result(
+        system,
+        dataset,
+        float(np.mean(y == p)),
+        float(np.mean(y[inside] == p[inside])),
+        float(np.mean(p[~inside] == OOS)) if (~inside).any() else None,
+        float(np.percentile(timings, 50)),
+        float(np.percentile(timings, 99)),
+        training,
+    )
+
+
+def banking_splits(
+    data: Path, folds: int, shots: int | None
+) -> list[tuple[list[str], list[str], list[str], list[str]]]:
+    texts, labels = load(data / "banking77" / "train.csv")
+    x, y = np.array(texts, dtype=object), np.array(labels)
+    rng = np.random.default_rng(0)
+    splits = []
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y):
+        if shots is not None:
+            train = np.concatenate(
+                [rng.permutation(train[y[train] == label])[:shots] for label in np.unique(y)]
+            )
+        splits.append((list(x[train]), list(y[train]), list(x[test]), list(y[test])))
+    return splits
+
+
+def clinc_split(data: Path) -> list[tuple[list[str], list[str], list[str], list[str]]]:
+    train_x, train_y = load(data / "clinc150" / "train.csv")
+    val_x, val_y = load(data / "clinc150" / "val.csv")
+    return [(train_x, train_y, val_x, val_y)]
+
+
+def table(results: Sequence[Result]) -> str:
+    head = (
+        "| system | data | accuracy | in-scope acc. | OOS recall | p50 ms | p99 ms | training s |"
+    )
+    lines = [head, "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        recall = "–" if r.oos_recall is None else f"{r.oos_recall:.4f}"
+        lines.append(
+            f"| {r.system} | {r.dataset} | {r.accuracy:.4f} | {r.in_scope:.4f} | {recall} "
+            f"| {r.p50:.2f} | {r.p99:.2f} | {r.train_s:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data",
+                        help="folder with banking77/ and clinc150/ (default ../shared/data)")  # fmt: skip
+    parser.add_argument("--folds", type=int, default=5, help="BANKING77 folds (default 5)")
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated systems")
+    parser.add_argument("--out", type=Path, help="also write the Markdown table here")
+    args = parser.parse_args(argv)
+    if not (args.data / "banking77" / "train.csv").is_file():
+        print(f"bench_nlu: no data under {args.data} (use --data)", file=sys.stderr)
+        return 2
+    datasets = {
+        f"BANKING77 {args.folds}-fold": banking_splits(args.data, args.folds, None),
+        f"BANKING77 10-shot {args.folds}-fold": banking_splits(args.data, args.folds, 10),
+        "CLINC150 train→val": clinc_split(args.data),
+    }
+    results = []
+    for system in args.systems.split(","):
+        for dataset, splits in datasets.items():
+            started = time.perf_counter()
+            results.append(score(system, dataset, run(SYSTEMS[system], splits)))
+            print(f"{system} / {dataset}: {time.perf_counter() - started:.0f}s", file=sys.stderr)
+    header = (
+        f"{date.today().isoformat()}, {platform.python_implementation()} "
+        f"{platform.python_version()}, {platform.machine()}, 2 cores"
+    )
+    output = f"{header}\n\n{table(results)}\n"
+    print(output)
+    if args.out:
+        args.out.write_text(output, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
