@@ -24,7 +24,9 @@ from bot.desk import Desk
 from bot.dialogue import Dialogue
 from bot.insights import CustomerInsights
 from bot.matching import MatcherFactory
+from bot.metrics import Metrics
 from bot.ports import ActionRunner
+from bot.rate_limit import MemoryRateLimiter
 from bot.reloader import KnowledgeReloader
 from bot.service import ChatService
 from bot.storage.agents import SqliteAgentStore
@@ -38,7 +40,7 @@ from bot.storage.customers import migrations as customer_migrations
 from bot.storage.handoffs import SqliteHandoffStore
 from bot.storage.handoffs import migrations as handoff_migrations
 from bot.storage.sqlite import SqliteDatabase
-from channels import admin, api, auth, console, health, openapi, pages, rest, widget
+from channels import admin, api, auth, console, health, metrics, openapi, pages, rest, widget
 from channels.errors import error_middleware
 from channels.keys import (
     AGENTS,
@@ -47,11 +49,14 @@ from channels.keys import (
     DATABASE,
     DESK,
     INSIGHTS,
+    LIMITS,
+    METRICS,
     RELOADER,
     SERVICE,
     SETTINGS,
     STORE,
 )
+from channels.limits import Limits
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +82,9 @@ def create_app(
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
     app[SETTINGS] = settings
     app[BROKER] = InProcessBroker()
+    app[METRICS] = Metrics()
+    app[LIMITS] = Limits(settings, MemoryRateLimiter(), app[METRICS])
+    app[METRICS].websockets.read = lambda: app[LIMITS].open_sockets
     app[RELOADER] = KnowledgeReloader(settings.kb, matcher_factory or default_matcher_factory())
     app[CANNED] = load_canned(settings.kb / "canned.yml")
     app[widget.SOCKETS] = weakref.WeakSet()
@@ -87,7 +95,7 @@ def create_app(
     app.cleanup_ctx.append(_retention)
     app.on_shutdown.append(widget.close_sockets)
     app.on_shutdown.append(console.close_sockets)
-    for module in (health, rest, widget, auth, api, console, admin, openapi, pages):
+    for module in (health, rest, widget, auth, api, console, admin, openapi, metrics, pages):
         app.add_routes(module.routes)
     pages.add_static(app)
     return app
@@ -120,7 +128,9 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         default_language=settings.default_language,
         escalate_on_fallback=settings.escalate_on_fallback,
     )
-    chat = ChatService(app[STORE], dialogue, app[RELOADER].current, app[BROKER])
+    chat = ChatService(
+        app[STORE], dialogue, app[RELOADER].current, app[BROKER], metrics=app[METRICS]
+    )
     desk = Desk(
         SqliteHandoffStore(app[DATABASE]),
         app[AGENTS],

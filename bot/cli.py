@@ -16,6 +16,7 @@ from pathlib import Path
 from bot import __version__
 from bot.config import Settings
 from bot.errors import BalcaoError
+from bot.logs import configure_logging
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     level = getattr(args, "log_level", None) or os.environ.get("BALCAO_LOG_LEVEL") or "INFO"
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    fmt = getattr(args, "log_format", None) or os.environ.get("BALCAO_LOG_FORMAT") or "text"
+    configure_logging(level, fmt)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

@@ -80,6 +80,23 @@ class Settings:
         200, "BALCAO_HISTORY_LIMIT", "Most messages replayed to a reconnecting widget."
     )
     log_level: str = _setting("INFO", "BALCAO_LOG_LEVEL", "Logging level.")
+    log_format: str = _setting(
+        "text", "BALCAO_LOG_FORMAT", "Log lines as 'text' or 'json' (one JSON object per line)."
+    )
+    allowed_origins: str = _setting(
+        "",
+        "BALCAO_ALLOWED_ORIGINS",
+        "Web origins allowed to open WebSockets, comma-separated (the server's own always is; * = any).",
+    )
+    messages_per_minute: int = _setting(
+        30, "BALCAO_MESSAGES_PER_MINUTE", "Messages one conversation may send per minute."
+    )
+    ip_messages_per_minute: int = _setting(
+        600, "BALCAO_IP_MESSAGES_PER_MINUTE", "Messages one client address may send per minute."
+    )
+    max_connections_per_ip: int = _setting(
+        50, "BALCAO_MAX_CONNECTIONS_PER_IP", "WebSockets one client address may hold open."
+    )
     business_hours: str = _setting(
         "mon-fri 09:00-18:00; sat 10:00-14:00",
         "BALCAO_BUSINESS_HOURS",

@@ -20,6 +20,7 @@ from bot import events as ev
 from bot.conversation import ConversationState, IncomingMessage, Outcome, Reply
 from bot.dialogue import Brain, Dialogue
 from bot.events import Event
+from bot.metrics import Metrics
 from bot.ports import Broker, ConversationStore
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class ChatService:
         broker: Broker,
         clock: Callable[[], float] = time.time,
         cache_size: int = 10_000,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.dialogue = dialogue
@@ -68,6 +70,7 @@ class ChatService:
         self.broker = broker
         self.clock = clock
         self.open_handoff: HandoffOpener | None = None
+        self.metrics = metrics or Metrics()
         self._states: OrderedDict[str, ConversationState] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
         self._cache_size = cache_size
@@ -139,6 +142,31 @@ class ChatService:
         return stored
 
     async def handle(
+        self, conversation_id: str, message: IncomingMessage, *, sender: str, channel: str
+    ) -> Handled:
+        started = time.perf_counter()
+        handled = await self._handle(conversation_id, message, sender=sender, channel=channel)
+        if not handled.outcome.duplicate:
+            self._measure(handled, channel, time.perf_counter() - started)
+        return handled
+
+    def _measure(self, handled: Handled, channel: str, seconds: float) -> None:
+        metrics = self.metrics
+        metrics.messages.inc(channel=channel)
+        metrics.latency.observe(seconds, channel=channel)
+        user = next((e for e in handled.events if e.kind == ev.USER), None)
+        decision = user.data.get("decision") if user is not None else None
+        metrics.matches.inc(
+            outcome=decision if decision in ("answer", "choose", "unknown") else "other"
+        )
+        for event in handled.events:
+            if event.kind == ev.HANDOFF and event.data.get("status") == "requested":
+                reason = str(event.data.get("reason", ""))
+                metrics.handoffs.inc(
+                    reason="needs_person" if reason.endswith("_needs_person") else reason
+                )
+
+    async def _handle(
         self, conversation_id: str, message: IncomingMessage, *, sender: str, channel: str
     ) -> Handled:
         async with self._lock(conversation_id):

@@ -32,7 +32,7 @@ from bot.desk import QUEUE_TOPIC
 from bot.errors import BalcaoError
 from bot.service import conversation_topic
 from channels.auth import agent_for_token
-from channels.keys import BROKER, DESK, SETTINGS
+from channels.keys import BROKER, DESK, LIMITS, SETTINGS
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -48,6 +48,9 @@ async def console_page(request: web.Request) -> web.FileResponse:
 
 @routes.get("/api/agent/ws")
 async def agent_socket(request: web.Request) -> web.WebSocketResponse:
+    refusal = request.app[LIMITS].origin_refusal(request)
+    if refusal is not None:
+        return refusal  # type: ignore[return-value]
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=request.app[SETTINGS].max_body_bytes)
     await ws.prepare(request)
     request.app[SOCKETS].add(ws)

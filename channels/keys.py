@@ -7,11 +7,13 @@ from aiohttp import web
 from bot.config import Settings
 from bot.desk import Desk
 from bot.insights import CustomerInsights
+from bot.metrics import Metrics
 from bot.ports import Broker, ConversationStore
 from bot.reloader import KnowledgeReloader
 from bot.service import ChatService
 from bot.storage.agents import SqliteAgentStore
 from bot.storage.sqlite import SqliteDatabase
+from channels.limits import Limits
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("conversation_store", ConversationStore)
@@ -23,3 +25,5 @@ DESK = web.AppKey("desk", Desk)
 INSIGHTS = web.AppKey("customer_insights", CustomerInsights)
 DATABASE = web.AppKey("database", SqliteDatabase)
 CANNED: web.AppKey[list[dict[str, str]]] = web.AppKey("canned_responses")
+METRICS = web.AppKey("metrics", Metrics)
+LIMITS = web.AppKey("limits", Limits)

@@ -12,8 +12,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.conversation import Reply
-from channels.errors import read_json_object
-from channels.keys import SERVICE, SETTINGS
+from channels.errors import json_error, read_json_object
+from channels.keys import LIMITS, SERVICE, SETTINGS
 from channels.parsing import parse_message, parse_sender
 
 routes = web.RouteTableDef()
@@ -47,6 +47,10 @@ async def webhook(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     sender = parse_sender(body.get("sender"))
     message = parse_message(body, limit=settings.max_message_chars, secret=settings.secret.reveal())
+    if not await request.app[LIMITS].allow_message(conversation_id(sender), request.remote):
+        response = json_error(429, "rate_limited", "too many messages; wait a minute")
+        response.headers["Retry-After"] = "60"
+        return response
     handled = await request.app[SERVICE].handle(
         conversation_id(sender), message, sender=sender, channel=CHANNEL
     )

@@ -40,7 +40,7 @@ from bot.events import AGENT, BOT, USER, Event
 from bot.knowledge import LANGUAGES
 from bot.service import conversation_topic
 from bot.texts import say
-from channels.keys import BROKER, SERVICE, SETTINGS
+from channels.keys import BROKER, LIMITS, METRICS, SERVICE, SETTINGS
 from channels.parsing import parse_identity, parse_message
 
 logger = logging.getLogger(__name__)
@@ -89,20 +89,28 @@ def error_frame(code: str, message: str, message_id: str | None = None) -> dict[
 @routes.get("/ws")
 async def widget_socket(request: web.Request) -> web.WebSocketResponse:
     settings = request.app[SETTINGS]
-    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=settings.max_body_bytes)
-    await ws.prepare(request)
-    request.app[SOCKETS].add(ws)
-    session = _Session(request, ws)
+    limits = request.app[LIMITS]
+    refusal = limits.origin_refusal(request) or limits.open_connection(request)
+    if refusal is not None:
+        return refusal  # type: ignore[return-value]
     try:
-        await session.serve()
+        ws = web.WebSocketResponse(heartbeat=30, max_msg_size=settings.max_body_bytes)
+        await ws.prepare(request)
+        request.app[SOCKETS].add(ws)
+        session = _Session(request, ws)
+        try:
+            await session.serve()
+        finally:
+            await session.stop()
     finally:
-        await session.stop()
+        limits.close_connection(request)
     return ws
 
 
 class _Session:
     def __init__(self, request: web.Request, ws: web.WebSocketResponse) -> None:
         self.app = request.app
+        self.address = request.remote
         self.ws = ws
         self.session_id: str | None = None
         self.language: str | None = None
@@ -254,13 +262,19 @@ class _Session:
             self.page_language = None
         if self.identity is not None and message.identity is None:
             message = replace(message, identity=self.identity)
+        if not await self.app[LIMITS].allow_message(conversation_id(self.session_id), self.address):
+            await self.send(
+                error_frame("rate_limited", "too many messages; wait a minute", message_id)
+            )
+            return
         await self.send({"type": "typing", "on": True})
         try:
             handled = await self.app[SERVICE].handle(
                 conversation_id(self.session_id), message, sender=self.session_id, channel=CHANNEL
             )
-        except Exception:
+        except Exception:  # the chat edge answers politely and logs the traceback
             logger.exception("message handling failed")
+            self.app[METRICS].errors.inc(kind="message")
             await self.send(error_frame("internal", say("error", self.language), message_id))
             await self.send({"type": "typing", "on": False})
             return

@@ -375,7 +375,12 @@
         status.textContent = line;
         break;
       case "error":
-        if (frame.id) acknowledge(frame.id);
+        if (frame.code === "rate_limited") {
+          // keep the message in the outbox and send it again in a while: nothing typed is lost
+          if (!state.retryTimer) state.retryTimer = setTimeout(function () { state.retryTimer = null; flush(); }, 15000);
+        } else if (frame.id) {
+          acknowledge(frame.id);
+        }
         renderMessage({ role: "error", text: frame.message });
         break;
     }

@@ -1,0 +1,80 @@
+"""Limits at the edge: who may open a WebSocket, and how fast anyone may send.
+
+- Origin: a browser's WebSocket upgrade must come from the server's own origin or
+  one of BALCAO_ALLOWED_ORIGINS (`*` allows any); clients that send no Origin
+  (not browsers) are let through.
+- Messages per minute per conversation and per client address (sliding window,
+  through the RateLimiter port so several processes can share the counts).
+- WebSockets per client address (counted in this process).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.metrics import Metrics
+from bot.rate_limit import RateLimiter
+from channels.errors import json_error
+
+logger = logging.getLogger(__name__)
+
+WINDOW_S = 60.0
+
+
+class Limits:
+    def __init__(self, settings: Settings, limiter: RateLimiter, metrics: Metrics) -> None:
+        self.settings = settings
+        self.limiter = limiter
+        self.metrics = metrics
+        self.origins = {
+            o.strip().rstrip("/").lower() for o in settings.allowed_origins.split(",") if o.strip()
+        }
+        self._connections: Counter[str] = Counter()
+
+    def origin_refusal(self, request: web.Request) -> web.Response | None:
+        """A 403 for a WebSocket upgrade from a foreign origin, else None."""
+        origin = request.headers.get("Origin")
+        if origin is None or "*" in self.origins:
+            return None
+        origin = origin.rstrip("/").lower()
+        own = f"{request.scheme}://{request.host}".lower()
+        if origin == own or origin in self.origins:
+            return None
+        self.metrics.rejected.inc(limit="origin")
+        logger.warning("refused a WebSocket from origin %s", origin[:100])
+        return json_error(403, "origin_not_allowed", "this origin may not open a chat here")
+
+    def open_connection(self, request: web.Request) -> web.Response | None:
+        """Count a new socket for its address; a 429 if the address has too many."""
+        address = request.remote or "?"
+        if self._connections[address] >= self.settings.max_connections_per_ip:
+            self.metrics.rejected.inc(limit="connections")
+            return json_error(429, "too_many_connections", "too many open chats from this address")
+        self._connections[address] += 1
+        return None
+
+    def close_connection(self, request: web.Request) -> None:
+        address = request.remote or "?"
+        self._connections[address] -= 1
+        if self._connections[address] <= 0:
+            del self._connections[address]
+
+    @property
+    def open_sockets(self) -> int:
+        return sum(self._connections.values())
+
+    async def allow_message(self, conversation: str, address: str | None) -> bool:
+        """Count a message; False (and counted as refused) when over a limit."""
+        settings = self.settings
+        allowed = await self.limiter.hit(
+            f"msg:conv:{conversation}", settings.messages_per_minute, WINDOW_S
+        ) and await self.limiter.hit(
+            f"msg:ip:{address or '?'}", settings.ip_messages_per_minute, WINDOW_S
+        )
+        if not allowed:
+            self.metrics.rejected.inc(limit="messages")
+        return allowed
