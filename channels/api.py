@@ -96,7 +96,11 @@ async def send_message(request: web.Request) -> web.Response:
 @routes.post("/api/handoffs/{id}/notes")
 async def add_note(request: web.Request) -> web.Response:
     agent = await require_role(request, "agent")
-    event = await request.app[DESK].note(_handoff_id(request), agent, await _text(request))
+    desk = request.app[DESK]
+    handoff = await desk.get(_handoff_id(request))
+    if handoff.status == "assigned" and handoff.agent != agent.email and not agent.is_admin:
+        raise PermissionDeniedError("this conversation is held by another agent")
+    event = await desk.note(handoff.id, agent, await _text(request))
     return web.json_response({"seq": event.seq, "text": event.data["text"]}, status=201)
 
 
