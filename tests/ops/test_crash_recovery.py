@@ -38,10 +38,13 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
 
-    async def start(self) -> None:
+    def spawn(self) -> None:
         self.process = subprocess.Popen(
             self.args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
+
+    async def start(self) -> None:
+        self.spawn()
         async with aiohttp.ClientSession() as session:
             for _ in range(200):
                 with contextlib.suppress(aiohttp.ClientError):
@@ -159,9 +162,9 @@ async def test_kill_9_during_busy_conversations_loses_and_duplicates_nothing(
 
     # busy customers, killed mid-flight
     customers = [Customer(f"c{i}") for i in range(6)]
-    texts = ["hello", "return policy", "how long does delivery take", "are you open now"] * 10
+    texts = ["hello", "return policy", "how long does delivery take", "are you open now"] * 250
     busy = [asyncio.create_task(c.chat(http, server.url, texts)) for c in customers]
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(0.8)
     server.kill()
     await asyncio.gather(*busy, return_exceptions=True)
     acked_before = sum(len(c.acked) for c in customers)
