@@ -11,6 +11,7 @@ import logging
 import time
 import weakref
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -20,8 +21,9 @@ from bot.broker import InProcessBroker
 from bot.business_hours import BusinessHours
 from bot.canned import load_canned
 from bot.config import Settings
-from bot.desk import Desk
+from bot.desk import Desk, HandoffStore
 from bot.dialogue import Dialogue
+from bot.errors import ConfigError
 from bot.insights import CustomerInsights
 from bot.matching import MatcherFactory
 from bot.metrics import Metrics
@@ -101,14 +103,49 @@ def create_app(
     return app
 
 
+# the desk's store of handoffs (SQLite or PostgreSQL); belongs with channels/keys.py
+HANDOFFS = web.AppKey("handoff_store", HandoffStore)
+
+
 async def _storage(app: web.Application) -> AsyncIterator[None]:
-    database = await SqliteDatabase(app[SETTINGS].db, MIGRATIONS).open()
-    app[DATABASE] = database
-    app[STORE] = SqliteConversationStore(database)
-    app[AGENTS] = SqliteAgentStore(database)
-    app[INSIGHTS] = CustomerInsights(SqliteCustomerStore(database))
-    yield
-    await database.close()
+    """SQLite by default; PostgreSQL and Redis when several processes share the work."""
+    settings = app[SETTINGS]
+    async with contextlib.AsyncExitStack() as stack:
+        if settings.redis:
+            from bot.redis_broker import RedisBroker
+            from bot.redis_rate_limit import RedisRateLimiter
+
+            broker = await RedisBroker.from_url(settings.redis).open()
+            stack.push_async_callback(broker.close)
+            app[BROKER] = broker
+            app[LIMITS].limiter = RedisRateLimiter(broker.client, broker.prefix + "rate:")
+        if settings.database:
+            from bot.storage.postgres import (
+                PostgresAgentStore,
+                PostgresConversationStore,
+                PostgresCustomerStore,
+                PostgresDatabase,
+                PostgresHandoffStore,
+            )
+
+            if settings.retention_days > 0:
+                raise ConfigError("BALCAO_RETENTION_DAYS works with SQLite only for now")
+            postgres = await PostgresDatabase(settings.database).open()
+            stack.push_async_callback(postgres.close)
+            app[STORE] = PostgresConversationStore(postgres)
+            agents: Any = PostgresAgentStore(postgres)  # AGENTS is typed by the SQLite store
+            app[AGENTS] = agents
+            app[HANDOFFS] = PostgresHandoffStore(postgres)
+            app[INSIGHTS] = CustomerInsights(PostgresCustomerStore(postgres))
+        else:
+            database = await SqliteDatabase(settings.db, MIGRATIONS).open()
+            stack.push_async_callback(database.close)
+            app[DATABASE] = database
+            app[STORE] = SqliteConversationStore(database)
+            app[AGENTS] = SqliteAgentStore(database)
+            app[HANDOFFS] = SqliteHandoffStore(database)
+            app[INSIGHTS] = CustomerInsights(SqliteCustomerStore(database))
+        yield
 
 
 async def _services(app: web.Application) -> AsyncIterator[None]:
@@ -117,22 +154,29 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     runner: ActionRunner
     if settings.action_server_url:
         session = aiohttp.ClientSession()
-        runner = RemoteActionRunner(settings.action_server_url, session)
+        runner = RemoteActionRunner(
+            settings.action_server_url, session, timeout=settings.action_timeout
+        )
     else:
         import actions
 
-        actions.configure(settings.db)
-        runner = InProcessActionRunner(settings.actions_package)
+        actions.configure(settings.db, database_url=settings.database or None)
+        runner = InProcessActionRunner(settings.actions_package, timeout=settings.action_timeout)
     dialogue = Dialogue(
         runner,
         default_language=settings.default_language,
         escalate_on_fallback=settings.escalate_on_fallback,
     )
     chat = ChatService(
-        app[STORE], dialogue, app[RELOADER].current, app[BROKER], metrics=app[METRICS]
+        app[STORE],
+        dialogue,
+        app[RELOADER].current,
+        app[BROKER],
+        metrics=app[METRICS],
+        cache_states=not settings.database,  # several processes: the store is the truth
     )
     desk = Desk(
-        SqliteHandoffStore(app[DATABASE]),
+        app[HANDOFFS],
         app[AGENTS],
         chat,
         app[BROKER],

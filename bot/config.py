@@ -73,6 +73,9 @@ class Settings:
         "BALCAO_ACTION_SERVER_URL",
         "URL of a remote Rasa action server's webhook; empty runs actions in process.",
     )
+    action_timeout: float = _setting(
+        10.0, "BALCAO_ACTION_TIMEOUT", "Seconds an action may take before the bot apologises."
+    )
     actions_package: str = _setting(
         "actions", "BALCAO_ACTIONS_PACKAGE", "Python package of rasa-sdk actions run in process."
     )
@@ -126,6 +129,17 @@ class Settings:
         0,
         "BALCAO_RETENTION_DAYS",
         "Blank conversation text older than this many days (0 keeps it); checked every 6 hours.",
+    )
+    database: str = _setting(
+        "",
+        "BALCAO_DATABASE",
+        "PostgreSQL URL (postgresql://user@host/db) shared by several processes; empty uses"
+        " the SQLite file.",
+    )
+    redis: str = _setting(
+        "",
+        "BALCAO_REDIS",
+        "Redis URL (redis://host:6379/0) for fan-out between processes; empty: in process.",
     )
     goodwill_limits: str = _setting(
         "top=100,high-potential=50,low-value=20,other=20",

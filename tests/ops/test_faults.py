@@ -1,0 +1,120 @@
+"""Faults degrade politely: a failing store, a remote action server down or slow."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.app import create_app
+from bot.config import Settings
+from channels.keys import DATABASE, METRICS
+from tests.channels.test_widget import hello, receive
+
+WEBHOOK = "/webhooks/rest/webhook"
+
+
+async def test_a_full_or_failing_store_gets_a_clear_error_and_recovers(
+    aiohttp_client: Any, make_settings: Callable[..., Settings]
+) -> None:
+    client = await aiohttp_client(create_app(make_settings()))
+    database = client.app[DATABASE]
+    await database.run(
+        lambda db: db.execute(
+            "CREATE TRIGGER full BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+    )
+    resp = await client.post(WEBHOOK, json={"sender": "f", "message": "hello"})
+    assert resp.status == 503
+    assert (await resp.json())["error"]["code"] == "storage_unavailable"
+
+    ws, _ = await hello(client)
+    await ws.send_json({"type": "message", "id": "x1", "text": "hello"})
+    error = await receive(ws, "error")
+    assert error["code"] == "internal"
+    assert error["message"] == "Sorry, something went wrong on our side. Please try again."
+    assert client.app[METRICS].errors.value(kind="message") == 1
+
+    await database.run(lambda db: db.execute("DROP TRIGGER full"))
+    resp = await client.post(WEBHOOK, json={"sender": "f", "message": "hello"})
+    assert resp.status == 200
+    assert (await resp.json())[0]["text"] == "Hello! How can I help you today?"
+    await ws.send_json({"type": "message", "id": "x1", "text": "hello"})  # the widget's resend
+    ack = await receive(ws, "ack")
+    assert ack["duplicate"] is False
+    await ws.close()
+
+
+async def _action_server(handler: Callable[[web.Request], Any]) -> TestServer:
+    app = web.Application()
+    app.router.add_post("/webhook", handler)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    return server
+
+
+async def test_a_slow_remote_action_server_gets_an_apology_in_time(
+    aiohttp_client: Any, make_settings: Callable[..., Settings]
+) -> None:
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(5)
+        return web.json_response({"events": [], "responses": []})
+
+    actions = await _action_server(slow)
+    try:
+        settings = make_settings(
+            action_server_url=str(actions.make_url("/webhook")), action_timeout=0.3
+        )
+        client = await aiohttp_client(create_app(settings))
+        started = asyncio.get_running_loop().time()
+        resp = await client.post(WEBHOOK, json={"sender": "s", "message": "are you open now"})
+        took = asyncio.get_running_loop().time() - started
+        assert resp.status == 200
+        assert (await resp.json())[0]["text"].startswith("Sorry, I couldn't do that just now.")
+        assert took < 2.0
+    finally:
+        await actions.close()
+
+
+async def test_a_remote_action_server_that_is_down_gets_an_apology(
+    aiohttp_client: Any, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings(action_server_url="http://127.0.0.1:9/webhook")
+    client = await aiohttp_client(create_app(settings))
+    resp = await client.post(WEBHOOK, json={"sender": "d", "message": "are you open now"})
+    assert resp.status == 200
+    assert (await resp.json())[0]["text"].startswith("Sorry, I couldn't do that just now.")
+
+
+async def test_a_remote_action_server_speaking_rasas_protocol_is_used(
+    aiohttp_client: Any, make_settings: Callable[..., Settings]
+) -> None:
+    seen: list[dict[str, Any]] = []
+
+    async def rasa(request: web.Request) -> web.Response:
+        seen.append(await request.json())
+        return web.json_response(
+            {
+                "events": [{"event": "slot", "name": "x", "value": 1}],
+                "responses": [{"text": "from the action server"}],
+            }
+        )
+
+    actions = await _action_server(rasa)
+    try:
+        client = await aiohttp_client(
+            create_app(make_settings(action_server_url=str(actions.make_url("/webhook"))))
+        )
+        resp = await client.post(WEBHOOK, json={"sender": "r", "message": "are you open now"})
+        assert (await resp.json())[0]["text"] == "from the action server"
+        call = seen[0]
+        assert call["next_action"] == "action_echo_slots"
+        assert call["tracker"]["sender_id"] == "r"
+        assert call["tracker"]["latest_message"]["intent"]["name"] == "open-now"
+        assert json.dumps(call)  # a plain JSON document
+    finally:
+        await actions.close()
