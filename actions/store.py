@@ -1,9 +1,11 @@
-"""The actions' access to the customer store: one SQLite file, one thread.
+"""The actions' access to the customer store: one SQLite file, one thread, or PostgreSQL.
 
 `configure(db_path)` points the actions at a store (the bot's composition root
 calls it; a standalone action server reads BALCAO_DB, default
 var/balcao.sqlite3). The connection is opened lazily on the store's own thread,
 so nothing blocks the event loop and nothing is opened at import time.
+`configure(database_url=...)` (or BALCAO_DATABASE for a standalone action server)
+uses PostgreSQL instead, through a small pool opened at first use.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -61,23 +63,41 @@ class LazySqlite:
 
 class _Config:
     database: LazySqlite | None = None
+    postgres: Any = None  # a lazy bot.storage.postgres.PostgresDatabase
     store: CustomerStore | None = None
     clock: Clock = staticmethod(lambda: datetime.now(UTC))
 
 
-def configure(db_path: Path | str | None = None, *, clock: Clock | None = None) -> None:
-    """Use the store at `db_path` (BALCAO_DB or var/balcao.sqlite3 if None) from now on."""
+def configure(
+    db_path: Path | str | None = None,
+    *,
+    clock: Clock | None = None,
+    database_url: str | None = None,
+) -> None:
+    """Use the store at `db_path` (BALCAO_DB or var/balcao.sqlite3 if None) from now on,
+    or the PostgreSQL database at `database_url` (BALCAO_DATABASE when neither is given)."""
     close()
-    path = Path(db_path) if db_path else Path(os.environ.get("BALCAO_DB") or DEFAULT_DB)
-    _Config.database = LazySqlite(path)
-    _Config.store = SqliteCustomerStore(_Config.database)
+    if database_url is None and db_path is None:
+        database_url = os.environ.get("BALCAO_DATABASE") or None
+    if database_url:
+        from bot.storage.postgres import PostgresCustomerStore, PostgresDatabase
+
+        _Config.postgres = PostgresDatabase(database_url, max_size=4, lazy=True)
+        _Config.store = PostgresCustomerStore(_Config.postgres)
+    else:
+        path = Path(db_path) if db_path else Path(os.environ.get("BALCAO_DB") or DEFAULT_DB)
+        _Config.database = LazySqlite(path)
+        _Config.store = SqliteCustomerStore(_Config.database)
     _Config.clock = clock or (lambda: datetime.now(UTC))
 
 
 def close() -> None:
     if _Config.database is not None:
         _Config.database.close()
+    if _Config.postgres is not None:
+        _Config.postgres.terminate()
     _Config.database = None
+    _Config.postgres = None
     _Config.store = None
 
 

@@ -26,10 +26,10 @@ def register(subparsers: Any) -> None:
     add.add_argument("--languages", default="en", help="Comma-separated, e.g. en,pt.")
     add.add_argument("--skills", default="", help="Comma-separated, e.g. returns,billing.")
     add.add_argument("--max-chats", type=int, default=3, help="Most conversations at once.")
-    add_setting_flags(add, ["db"])
+    add_setting_flags(add, ["db", "database"])
     add.set_defaults(handler=add_command)
     listing = sub.add_parser("list", help="List agents.")
-    add_setting_flags(listing, ["db"])
+    add_setting_flags(listing, ["db", "database"])
     listing.set_defaults(handler=list_command)
 
 
@@ -62,6 +62,15 @@ def add_command(args: argparse.Namespace) -> int:
         from bot.storage.agents import SqliteAgentStore
         from bot.storage.sqlite import SqliteDatabase
 
+        if settings.database:
+            from bot.storage.postgres import PostgresAgentStore, PostgresDatabase
+
+            postgres = await PostgresDatabase(settings.database, max_size=1).open()
+            try:
+                await PostgresAgentStore(postgres).save(agent, password_hash, time.time())
+            finally:
+                await postgres.close()
+            return
         database = await SqliteDatabase(settings.db, MIGRATIONS).open()
         try:
             await SqliteAgentStore(database).save(agent, password_hash, time.time())
@@ -83,6 +92,14 @@ def list_command(args: argparse.Namespace) -> int:
         from bot.storage.agents import SqliteAgentStore
         from bot.storage.sqlite import SqliteDatabase
 
+        if settings.database:
+            from bot.storage.postgres import PostgresAgentStore, PostgresDatabase
+
+            postgres = await PostgresDatabase(settings.database, max_size=1).open()
+            try:
+                return await PostgresAgentStore(postgres).all()
+            finally:
+                await postgres.close()
         database = await SqliteDatabase(settings.db, MIGRATIONS).open()
         try:
             return await SqliteAgentStore(database).all()

@@ -27,6 +27,7 @@ COMMAND_MODULES: list[str] = [
     "bot.shop_commands",
     "bot.admin_commands",
     "bot.agent_commands",
+    "bot.scale_commands",
 ]
 
 

@@ -63,7 +63,11 @@ class ChatService:
         clock: Callable[[], float] = time.time,
         cache_size: int = 10_000,
         metrics: Metrics | None = None,
+        cache_states: bool = True,
     ) -> None:
+        """`cache_states=False` when several processes share the store: each turn then
+        loads the conversation's state from it (the store's append orders the writers).
+        """
         self.store = store
         self.dialogue = dialogue
         self.brain = brain
@@ -74,6 +78,7 @@ class ChatService:
         self._states: OrderedDict[str, ConversationState] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
         self._cache_size = cache_size
+        self.cache_states = cache_states
 
     async def state(self, conversation_id: str) -> ConversationState:
         cached = self._states.get(conversation_id)
@@ -86,6 +91,11 @@ class ChatService:
         return state
 
     def _remember(self, state: ConversationState) -> None:
+        if not self.cache_states:  # nothing kept but the locks, and not too many of those
+            if len(self._locks) > self._cache_size:
+                for key in [k for k, lock in self._locks.items() if not lock.locked()]:
+                    del self._locks[key]
+            return
         self._states[state.conversation_id] = state
         self._states.move_to_end(state.conversation_id)
         while len(self._states) > self._cache_size:

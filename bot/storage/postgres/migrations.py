@@ -1,0 +1,198 @@
+"""The PostgreSQL schema, as numbered versions applied in order.
+
+Table `balcao_migrations (version, name, applied_at)` records what is applied.
+Each pending version runs in its own transaction under an advisory lock, so
+several processes starting at once apply each version exactly once. Add a new
+version at the end; never edit one that has shipped.
+
+The tables mirror the SQLite ones (bot/storage/*.py) column for column: instants
+of the event log are UNIX seconds, shop dates ISO 8601 text in UTC, amounts
+double precision, JSON as text, so `balcao migrate-to-postgres` copies rows as they are.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import asyncpg
+
+logger = logging.getLogger(__name__)
+
+LOCK_KEY = 7_310_442_001  # pg_advisory_xact_lock key of Balcão's migrations
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "conversations_and_events",
+        """
+        CREATE TABLE conversations (
+            id text PRIMARY KEY,
+            sender text,
+            channel text,
+            language text,
+            created_at double precision,
+            updated_at double precision,
+            last_seq integer NOT NULL DEFAULT 0
+        );
+        CREATE INDEX conversations_updated_at ON conversations (updated_at);
+        CREATE TABLE events (
+            id bigserial PRIMARY KEY,
+            conversation_id text NOT NULL REFERENCES conversations (id),
+            seq integer NOT NULL,
+            kind text NOT NULL,
+            data text NOT NULL,
+            "timestamp" double precision NOT NULL,
+            UNIQUE (conversation_id, seq)
+        );
+        CREATE INDEX events_kind_timestamp ON events (kind, "timestamp");
+        """,
+    ),
+    Migration(
+        2,
+        "shop",
+        """
+        CREATE TABLE customers (
+            customer_id text PRIMARY KEY,
+            name text, email text, phone text, language text, postcode text,
+            created_at text, account_manager text, extra text
+        );
+        CREATE INDEX customers_email ON customers (email);
+        CREATE TABLE products (
+            sku text PRIMARY KEY,
+            name text, category text, price double precision, currency text,
+            description text, stock integer, extra text
+        );
+        CREATE TABLE orders (
+            order_id text PRIMARY KEY,
+            customer_id text, created_at text, status text, total double precision,
+            currency text, carrier text, tracking_code text, estimated_delivery text, extra text
+        );
+        CREATE INDEX orders_customer ON orders (customer_id, created_at);
+        CREATE TABLE order_items (
+            order_id text NOT NULL, sku text NOT NULL, quantity integer,
+            unit_price double precision,
+            PRIMARY KEY (order_id, sku)
+        );
+        CREATE INDEX order_items_sku ON order_items (sku);
+        CREATE TABLE transactions (
+            transaction_id text PRIMARY KEY,
+            customer_id text, order_id text, created_at text, kind text,
+            amount double precision, currency text, status text, method text
+        );
+        CREATE INDEX transactions_customer ON transactions (customer_id, created_at);
+        CREATE INDEX transactions_order ON transactions (order_id);
+        CREATE TABLE service_requests (
+            request_id text PRIMARY KEY,
+            kind text, order_id text, customer_id text, created_at text, status text,
+            conversation text
+        );
+        CREATE INDEX service_requests_order ON service_requests (order_id, status);
+        CREATE TABLE verification_attempts (
+            id bigserial PRIMARY KEY,
+            conversation text, order_id text, ok integer, at text
+        );
+        CREATE INDEX verification_attempts_conversation ON verification_attempts (conversation, at);
+        CREATE INDEX verification_attempts_order ON verification_attempts (order_id, at);
+        """,
+    ),
+    Migration(
+        3,
+        "agents",
+        """
+        CREATE TABLE agents (
+            email text PRIMARY KEY,
+            name text, role text, languages text, skills text, max_chats integer,
+            status text, password_hash text, created_at double precision
+        );
+        CREATE TABLE agent_sessions (
+            token_digest text PRIMARY KEY,
+            agent text REFERENCES agents (email),
+            created_at double precision,
+            expires_at double precision
+        );
+        CREATE INDEX agent_sessions_expires ON agent_sessions (expires_at);
+        CREATE TABLE login_failures (
+            id bigserial PRIMARY KEY, key text, at double precision
+        );
+        CREATE INDEX login_failures_key_at ON login_failures (key, at);
+        """,
+    ),
+    Migration(
+        4,
+        "handoffs",
+        """
+        CREATE TABLE handoffs (
+            id bigserial PRIMARY KEY,
+            conversation_id text, sender text, channel text, reason text, language text,
+            priority integer, created_at double precision, status text, tier text,
+            customer_id text, account_manager text, skills text, offline integer,
+            agent text, claimed_at double precision, resolved_at double precision,
+            contact_email text, flags text
+        );
+        CREATE INDEX handoffs_status_priority ON handoffs (status, priority);
+        CREATE INDEX handoffs_conversation ON handoffs (conversation_id);
+        CREATE INDEX handoffs_agent_status ON handoffs (agent, status);
+        -- at most one open handoff per conversation, whichever process opens it
+        CREATE UNIQUE INDEX handoffs_one_open ON handoffs (conversation_id)
+            WHERE status IN ('waiting', 'assigned');
+        """,
+    ),
+    Migration(
+        5,
+        "audit",
+        """
+        CREATE TABLE audit (
+            id bigserial PRIMARY KEY,
+            at double precision, actor text, action text, subject text, details text
+        );
+        CREATE INDEX audit_subject ON audit (subject);
+        CREATE INDEX audit_at ON audit (at);
+        """,
+    ),
+)
+
+
+async def applied_versions(conn: asyncpg.Connection) -> set[int]:
+    exists = await conn.fetchval("SELECT to_regclass('balcao_migrations') IS NOT NULL")
+    if not exists:
+        return set()
+    return {r[0] for r in await conn.fetch("SELECT version FROM balcao_migrations")}
+
+
+async def apply_migrations(
+    conn: asyncpg.Connection, migrations: tuple[Migration, ...] = MIGRATIONS
+) -> list[int]:
+    """Apply pending versions in order, each in a transaction; returns those applied now."""
+    done: list[int] = []
+    if {m.version for m in migrations} <= await applied_versions(conn):
+        return done
+    for migration in sorted(migrations, key=lambda m: m.version):
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", LOCK_KEY)
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS balcao_migrations ("
+                " version integer PRIMARY KEY, name text NOT NULL,"
+                " applied_at double precision NOT NULL)"
+            )
+            if migration.version in await applied_versions(conn):
+                continue
+            await conn.execute(migration.sql)
+            await conn.execute(
+                "INSERT INTO balcao_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                migration.version,
+                migration.name,
+                time.time(),
+            )
+            logger.info("applied migration %d %s", migration.version, migration.name)
+            done.append(migration.version)
+    return done
