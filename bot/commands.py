@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import time
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -35,6 +38,17 @@ def serve_command(args: argparse.Namespace) -> int:
     return 0
 
 
+# The demo shop's team: the two account managers named in data/demo/customers.csv, an
+# agent and an admin. Only `seed-demo` creates them, and only when they do not exist yet.
+DEMO_PASSWORD = "balcao-demo"
+DEMO_TEAM = (
+    ("ana.costa@casabalcao.example", "Ana Costa", "agent", ("en", "pt", "es")),
+    ("marta.reis@casabalcao.example", "Marta Reis", "agent", ("pt", "en")),
+    ("tom.hughes@casabalcao.example", "Tom Hughes", "agent", ("en",)),
+    ("admin@casabalcao.example", "Admin", "admin", ("en", "pt", "es")),
+)
+
+
 def seed_command(args: argparse.Namespace) -> int:
     """Import the demo shop's CSVs (data/demo) into the store; idempotent (upsert)."""
     from bot.cli import settings_from
@@ -44,4 +58,27 @@ def seed_command(args: argparse.Namespace) -> int:
     result = seed_demo(settings.db)
     counts = ", ".join(f"{n} {k}" for k, n in result.totals.items())
     print(f"demo store ready at {settings.db}: {counts} ({result.seconds:.2f} s)")
+    created = asyncio.run(_seed_team(settings.db))
+    if created:
+        print(f"demo team (password '{DEMO_PASSWORD}'): {', '.join(created)}")
     return 0
+
+
+async def _seed_team(db: Path) -> list[str]:
+    from bot.agents import hash_password, new_agent
+    from bot.app import MIGRATIONS
+    from bot.storage.agents import SqliteAgentStore
+    from bot.storage.sqlite import SqliteDatabase
+
+    database = await SqliteDatabase(db, MIGRATIONS).open()
+    created = []
+    try:
+        store = SqliteAgentStore(database)
+        for email, name, role, languages in DEMO_TEAM:
+            if await store.get(email) is None:
+                agent = new_agent(email, name, role, languages)
+                await store.save(agent, hash_password(DEMO_PASSWORD), time.time())
+                created.append(email)
+    finally:
+        await database.close()
+    return created
