@@ -13,10 +13,11 @@ from bot.knowledge import LANGUAGES
 
 SENDER_PATTERN = re.compile(r"^[\w.@:+\-]{1,128}$")
 MESSAGE_ID_PATTERN = re.compile(r"^[\w\-]{1,64}$")
+HASH_PATTERN = re.compile(r"\s*[0-9A-Fa-f]{64}\s*")  # hex HMAC-SHA256
 
 
 def parse_sender(value: Any) -> str:
-    if not isinstance(value, str) or not SENDER_PATTERN.match(value):
+    if not isinstance(value, str) or not SENDER_PATTERN.fullmatch(value):
         raise InputError(
             "'sender' must be 1-128 letters, digits or . @ : + - _", code="invalid_sender"
         )
@@ -38,7 +39,8 @@ def parse_identity(metadata: Mapping[str, Any], secret: str) -> str | None:
             "this server does not accept identities (BALCAO_SECRET is not set)",
             code="identity_disabled",
         )
-    if not verify_identity(secret, customer_id, given):
+    # checked before comparing: hmac.compare_digest refuses non-ASCII text with a TypeError
+    if not HASH_PATTERN.fullmatch(given) or not verify_identity(secret, customer_id, given):
         raise InputError("'identifier_hash' does not match 'customer_id'", code="invalid_identity")
     return customer_id
 
@@ -69,7 +71,7 @@ def parse_message(
         raise InputError("'metadata' must be an object", code="invalid_metadata")
     message_id = body.get("id")
     if message_id is not None and (
-        not isinstance(message_id, str) or not MESSAGE_ID_PATTERN.match(message_id)
+        not isinstance(message_id, str) or not MESSAGE_ID_PATTERN.fullmatch(message_id)
     ):
         raise InputError("'id' must be 1-64 letters, digits, '-' or '_'", code="invalid_id")
     language = metadata.get("language") or body.get("language")
