@@ -80,10 +80,11 @@ class RedisBroker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
             self._reader = None
-        if self._pubsub is not None:
+        async with self._syncing:  # no (un)subscribe runs on a closing connection
+            pubsub, self._pubsub = self._pubsub, None
+        if pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
-                await self._pubsub.aclose()
-            self._pubsub = None
+                await pubsub.aclose()
         if self._redis is not None:
             await self._redis.aclose()
             self._redis = None

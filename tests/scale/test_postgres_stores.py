@@ -1,0 +1,123 @@
+"""The PostgreSQL adapters: migrations, seq numbers under concurrent writers, exclusive claims."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.agents import hash_password, new_agent
+from bot.events import BOT, LANGUAGE, USER, Event
+from bot.handoff import Handoff
+from bot.storage.postgres import (
+    PostgresAgentStore,
+    PostgresConversationStore,
+    PostgresCustomerStore,
+    PostgresDatabase,
+    PostgresHandoffStore,
+)
+from bot.storage.postgres.migrations import MIGRATIONS, apply_migrations
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+async def two(pg_url: str) -> AsyncIterator[tuple[PostgresDatabase, PostgresDatabase]]:
+    """Two pools on one database, as two server processes would have."""
+    a, b = await asyncio.gather(
+        PostgresDatabase(pg_url, max_size=8).open(), PostgresDatabase(pg_url, max_size=8).open()
+    )
+    yield a, b
+    await a.close()
+    await b.close()
+
+
+async def test_migrations_are_recorded_once_even_when_processes_start_together(
+    two: tuple[PostgresDatabase, PostgresDatabase],
+) -> None:
+    a, _ = two
+    async with a.connection() as conn:
+        rows = await conn.fetch("SELECT version, name FROM balcao_migrations ORDER BY version")
+        assert [r["version"] for r in rows] == [m.version for m in MIGRATIONS]
+        assert await apply_migrations(conn) == []
+
+
+async def test_seq_numbers_stay_unique_under_concurrent_appends_from_two_processes(
+    two: tuple[PostgresDatabase, PostgresDatabase],
+) -> None:
+    stores = [PostgresConversationStore(db) for db in two]
+
+    async def write(i: int) -> list[Event]:
+        events = [Event(USER, {"text": f"m{i}"}, time.time()), Event(BOT, {"text": "ok"}, 0.0)]
+        return await stores[i % 2].append("web:x", events, sender="x", channel="web")
+
+    results = await asyncio.gather(*(write(i) for i in range(40)))
+    seqs = sorted(e.seq for batch in results for e in batch)
+    assert seqs == list(range(1, 81))
+    for batch in results:  # each append's events are consecutive
+        assert batch[1].seq == batch[0].seq + 1
+    loaded = await stores[1].load("web:x")
+    assert [e.seq for e in loaded] == list(range(1, 81))
+    await stores[0].append(
+        "web:x", [Event(LANGUAGE, {"language": "pt"}, 1.0)], sender="x", channel="web"
+    )
+    info = await stores[1].info("web:x")
+    assert info is not None and info.language == "pt" and info.sender == "x"
+    assert [c.conversation_id for c in await stores[0].list_conversations()] == ["web:x"]
+
+
+def _handoff(conversation: str) -> Handoff:
+    return Handoff(
+        id=0, conversation_id=conversation, sender="s", channel="web", reason="asked",
+        language="en", priority=1, created_at=time.time(),
+    )  # fmt: skip
+
+
+async def test_handoff_claim_is_exclusive_across_processes(
+    two: tuple[PostgresDatabase, PostgresDatabase],
+) -> None:
+    stores = [PostgresHandoffStore(db) for db in two]
+    created = await asyncio.gather(*(stores[i % 2].create(_handoff("web:c")) for i in range(6)))
+    assert len({h.id for h in created}) == 1  # one open handoff per conversation
+    handoff_id = created[0].id
+    wins = await asyncio.gather(
+        *(stores[i % 2].claim(handoff_id, f"agent{i}@x", time.time()) for i in range(10))
+    )
+    assert wins.count(True) == 1
+    winner = (await stores[1].get(handoff_id)).agent  # type: ignore[union-attr]
+    assert await stores[0].loads() == {winner: 1}
+    assert await stores[0].resolve(handoff_id, "someone-else@x", time.time()) is False
+    assert await stores[0].resolve(handoff_id, winner, time.time()) is True
+    assert await stores[1].open_for("web:c") is None
+    again = await stores[1].create(_handoff("web:c"))
+    assert again.id != handoff_id and again.status == "waiting"
+
+
+async def test_agents_and_sessions_are_shared(
+    two: tuple[PostgresDatabase, PostgresDatabase],
+) -> None:
+    a, b = PostgresAgentStore(two[0]), PostgresAgentStore(two[1])
+    agent = new_agent("Ana@Shop.example", "Ana", "agent", ("en", "pt"), ("returns",), 2)
+    await a.save(agent, hash_password("pw-long-enough"), time.time())
+    await a.save(agent, None, time.time())  # keeps the password
+    assert await b.password_hash("ana@shop.example")
+    await b.create_session("tok", agent.email, time.time(), 60)
+    assert await a.session_agent("tok", time.time()) == await b.get(agent.email)
+    await b.set_status(agent.email, "online")
+    assert [x.status for x in await a.all()] == ["online"]
+    await a.record_login_failure("ip:1", time.time())
+    assert await b.login_failures_since("ip:1", time.time() - 5) == 1
+    await a.end_session("tok")
+    assert await b.session_agent("tok", time.time()) is None
+
+
+async def test_an_empty_customer_store_answers_like_sqlite(
+    two: tuple[PostgresDatabase, PostgresDatabase],
+) -> None:
+    store = PostgresCustomerStore(two[0])
+    assert await store.customer("C1") is None
+    assert await store.products() == [] and await store.products([]) == []
+    assert await store.purchase_summaries() == []
+    assert await store.bought_together(["X"]) == {}
