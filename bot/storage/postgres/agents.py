@@ -52,7 +52,7 @@ class PostgresAgentStore:
 
     async def all(self) -> list[Agent]:
         async with self.database.connection() as conn:
-            rows = await conn.fetch("SELECT * FROM agents ORDER BY email")
+            rows = await conn.fetch('SELECT * FROM agents ORDER BY email COLLATE "C"')
         return [agent_from_row(r) for r in rows]
 
     async def set_status(self, email: str, status: Status) -> None:

@@ -37,6 +37,8 @@ from bot.storage.customers import (
 )
 from bot.storage.postgres.database import PostgresDatabase
 
+# text sorts as in SQLite (by code point), whatever the database's collation
+_BY_SKU = ' ORDER BY sku COLLATE "C"'
 _REQUEST = (
     "SELECT request_id, kind, order_id, customer_id, created_at, status, conversation"
     " FROM service_requests WHERE order_id = $1 AND status = 'open'"
@@ -73,7 +75,7 @@ class PostgresCustomerStore:
         async with self.database.connection() as conn:
             rows = await conn.fetch(
                 "SELECT order_id, sku, quantity, unit_price FROM order_items"
-                " WHERE order_id = ANY($1::text[]) ORDER BY order_id, sku",
+                ' WHERE order_id = ANY($1::text[]) ORDER BY order_id COLLATE "C", sku COLLATE "C"',
                 ids,
             )
         return [OrderItem(r[0], r[1], int(r[2]), _money(r[3])) for r in rows]
@@ -81,12 +83,12 @@ class PostgresCustomerStore:
     async def products(self, skus: Sequence[str] | None = None) -> list[Product]:
         async with self.database.connection() as conn:
             if skus is None:
-                rows = await conn.fetch(_PRODUCT + " ORDER BY sku")
+                rows = await conn.fetch(_PRODUCT + _BY_SKU)
             elif not skus:
                 return []
             else:
                 rows = await conn.fetch(
-                    _PRODUCT + " WHERE sku = ANY($1::text[]) ORDER BY sku", list(skus)
+                    _PRODUCT + " WHERE sku = ANY($1::text[])" + _BY_SKU, list(skus)
                 )
         return [_product(r) for r in rows]
 
@@ -111,13 +113,15 @@ class PostgresCustomerStore:
 
     async def purchase_summaries(self) -> list[PurchaseSummary]:
         async with self.database.connection() as conn:
-            rows = await conn.fetch(_SUMMARY + " GROUP BY c.customer_id")
+            rows = await conn.fetch(
+                _SUMMARY + ' GROUP BY c.customer_id ORDER BY c.customer_id COLLATE "C"'
+            )
         return [_summary(r) for r in rows]
 
     async def best_sellers(self, limit: int = 20) -> list[str]:
         async with self.database.connection() as conn:
             rows = await conn.fetch(
-                "SELECT sku FROM order_items GROUP BY sku ORDER BY sum(quantity) DESC, sku"
+                'SELECT sku FROM order_items GROUP BY sku ORDER BY sum(quantity) DESC, sku COLLATE "C"'
                 " LIMIT $1",
                 limit,
             )
