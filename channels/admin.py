@@ -49,8 +49,20 @@ MAX_CLUSTERS = 50
 ACCEPT_MODES = ("example", "answer")
 
 
+def _sqlite_only(what: str) -> web.HTTPNotImplemented:
+    """501 for features with no PostgreSQL adapter yet (README: Running as several processes)."""
+    message = f"{what} work with the SQLite store only for now"
+    return web.HTTPNotImplemented(
+        text=f'{{"error": {{"code": "sqlite_only", "message": "{message}"}}}}',
+        content_type="application/json",
+    )
+
+
 def _analytics(request: web.Request) -> SqliteAnalyticsStore:
-    return SqliteAnalyticsStore(request.app[DATABASE])
+    database = request.app.get(DATABASE)
+    if database is None:
+        raise _sqlite_only("analytics and the audit log")
+    return SqliteAnalyticsStore(database)
 
 
 async def _audit(request: web.Request) -> SqliteAuditLog:

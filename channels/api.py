@@ -126,6 +126,12 @@ async def resolve(request: web.Request) -> web.Response:
 async def goodwill(request: web.Request) -> web.Response:
     """Grant a refund or credit within the agent's limit for the customer's tier."""
     agent = await require_role(request, "agent")
+    if DATABASE not in request.app:
+        raise web.HTTPNotImplemented(
+            text='{"error": {"code": "sqlite_only",'
+            ' "message": "goodwill works with the SQLite store only for now"}}',
+            content_type="application/json",
+        )
     desk = request.app[DESK]
     handoff = await desk.get(_handoff_id(request))
     if not agent.is_admin and (handoff.agent != agent.email or handoff.status != "assigned"):
