@@ -139,3 +139,24 @@ def test_a_missing_file_or_database_is_one_clear_line(tmp_path: Path) -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=60, env={"PATH": ""},
     )  # fmt: skip
     assert done.returncode == 2 and "--database" in done.stderr
+
+
+async def test_the_actions_read_orders_from_postgresql(tmp_path: Path, pg_url: str) -> None:
+    import actions
+    from actions.store import close, customer_store
+
+    path = make_shop_db(tmp_path / "shop.sqlite3")
+    assert _migrate(path, pg_url).returncode == 0
+    sqlite = await SqliteDatabase(path, MIGRATIONS).open()
+    actions.configure(tmp_path / "ignored.sqlite3", database_url=pg_url)
+    try:
+        store = customer_store()
+        assert isinstance(store, PostgresCustomerStore)
+        order = await store.order("100001")
+        assert order is not None and order.tracking_code == "RM123456789GB"
+        assert order == await SqliteCustomerStore(sqlite).order("100001")
+        items = await store.items_of(["100001"])
+        assert [i.sku for i in items] == ["CUP-SET", "TEA-BAS"]
+    finally:
+        close()
+        await sqlite.close()
