@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -37,7 +38,7 @@ from channels import rest, widget
 from channels.auth import require_role
 from channels.errors import json_error, read_json_object
 from channels.keys import DATABASE, RELOADER, SERVICE, SETTINGS, STORE
-from channels.parsing import parse_sender
+from channels.parsing import parse_row_id, parse_sender
 
 logger = logging.getLogger(__name__)
 
@@ -71,18 +72,23 @@ async def _audit(request: web.Request) -> SqliteAuditLog:
 
 
 def _instant(value: str, name: str, end: bool) -> float:
+    problem = InputError(
+        f"'{name}' must be a date (YYYY-MM-DD) or UNIX seconds", code="invalid_range"
+    )
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        if not math.isfinite(seconds):  # NaN and infinities are not JSON
+            raise problem
+        return seconds
     try:
         day = date.fromisoformat(value)
-    except ValueError:
-        raise InputError(
-            f"'{name}' must be a date (YYYY-MM-DD) or UNIX seconds", code="invalid_range"
-        ) from None
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return (start + timedelta(days=1) if end else start).timestamp()
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return (start + timedelta(days=1) if end else start).timestamp()
+    except (ValueError, OverflowError):  # OverflowError: the day after 9999-12-31
+        raise problem from None
 
 
 def time_range(request: web.Request, now: float | None = None) -> tuple[float, float]:
@@ -167,10 +173,10 @@ async def suggestions(request: web.Request) -> web.Response:
 
 
 def _event_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise InputError("the suggestion id is a number", code="invalid_suggestion") from None
+    event_id = parse_row_id(request.match_info["id"])
+    if event_id is None:
+        raise InputError("the suggestion id is a positive number", code="invalid_suggestion")
+    return event_id
 
 
 @routes.post("/api/analytics/suggestions/{id}/accept")

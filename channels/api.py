@@ -19,15 +19,16 @@ from bot.storage.goodwill import record_transaction
 from channels.auth import require_role
 from channels.errors import read_json_object
 from channels.keys import AGENTS, CANNED, DATABASE, DESK, INSIGHTS, SERVICE, SETTINGS
+from channels.parsing import parse_row_id
 
 routes = web.RouteTableDef()
 
 
 def _handoff_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise NotFoundError("no such handoff") from None
+    handoff_id = parse_row_id(request.match_info["id"])
+    if handoff_id is None:
+        raise NotFoundError("no such handoff")
+    return handoff_id
 
 
 async def _text(request: web.Request) -> str:

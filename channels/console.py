@@ -33,6 +33,7 @@ from bot.errors import BalcaoError
 from bot.service import conversation_topic
 from channels.auth import agent_for_token
 from channels.keys import BROKER, DESK, LIMITS, SETTINGS
+from channels.parsing import parse_row_id
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -110,8 +111,8 @@ class _AgentSession:
         if self.agent is None:
             await self.error("unauthorized", "send auth first")
             return
-        handoff_id = frame.get("handoff_id")
-        if not isinstance(handoff_id, int):
+        handoff_id = parse_row_id(frame.get("handoff_id"))
+        if handoff_id is None or isinstance(frame.get("handoff_id"), str):
             await self.error("invalid_handoff", "'handoff_id' must be a number")
             return
         if kind == "watch":

@@ -267,7 +267,7 @@ SPEC: dict[str, Any] = {
                 _body(
                     {
                         "kind": {"type": "string", "enum": ["refund", "credit"]},
-                        "amount": {"type": "number", "exclusiveMinimum": 0},
+                        "amount": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
                         "order_id": {"type": "string"},
                         "currency": {"type": "string"},
                     },

@@ -14,6 +14,19 @@ from bot.knowledge import LANGUAGES
 SENDER_PATTERN = re.compile(r"^[\w.@:+\-]{1,128}$")
 MESSAGE_ID_PATTERN = re.compile(r"^[\w\-]{1,64}$")
 HASH_PATTERN = re.compile(r"\s*[0-9A-Fa-f]{64}\s*")  # hex HMAC-SHA256
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest INTEGER: a bigger one overflows in the driver
+
+
+def parse_row_id(value: object) -> int | None:
+    """A stored row's id from a path segment or a JSON number; None if it can name no row."""
+    if isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_ROW_ID:
+        return None
+    return value
 
 
 def parse_sender(value: Any) -> str:
