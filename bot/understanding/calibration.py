@@ -10,9 +10,9 @@ sees (stand-ins for out-of-scope messages). The held-out predictions give:
   the message is in scope): that probability is the confidence;
 - `unknown_below`: the confidence that keeps `RETENTION` of the held-out
   messages that were answered right, so that out-of-scope messages fall below;
-- `answer_at`: the lowest confidence from which held-out answers are right at
-  least `ANSWER_PRECISION` of the time; between the two the customer is asked
-  to choose.
+- `answer_at`: the confidence from which held-out answers are right at least
+  `ANSWER_PRECISION` of the time, window by window; between the two the
+  customer is asked to choose between the top candidates.
 """
 
 from __future__ import annotations
@@ -127,10 +127,19 @@ def fit_calibration(
 def _precision_threshold(
     confidence: NDArray[np.float64], correct: NDArray[np.bool_], floor: float
 ) -> float:
-    """The lowest confidence >= floor above which answers are right often enough."""
+    """The confidence above which every stretch of held-out answers is right often enough.
+
+    Answers sorted by confidence are read in windows (a twentieth of them, at
+    least 10) from the top down; the first window right less than
+    ANSWER_PRECISION of the time sets the threshold at its top confidence.
+    """
     order = np.argsort(-confidence)
-    hits = np.cumsum(correct[order]) / np.arange(1, len(order) + 1)
-    ok = np.nonzero(hits >= ANSWER_PRECISION)[0]
-    if len(ok) == 0:
-        return 1.0
-    return max(floor, float(confidence[order][ok[-1]]))
+    ranked, hits = confidence[order], correct[order].astype(np.float64)
+    width = max(10, len(hits) // 20)
+    if len(hits) < width:
+        return max(floor, 0.5)
+    local = np.convolve(hits, np.ones(width) / width, mode="valid")
+    below = np.nonzero(local < ANSWER_PRECISION)[0]
+    if len(below) == 0:
+        return floor
+    return min(1.0, max(floor, float(ranked[below[0]])))

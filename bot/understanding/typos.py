@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 MIN_LENGTH = 4
 CUTOFF = 86.0
+MAX_LOOKUPS = 24  # per message: a long message's tail is taken as typed
 
 
 class TypoCorrector:
@@ -41,5 +42,11 @@ class TypoCorrector:
         return best[0] if best is not None else word
 
     def correct_text(self, folded: str) -> str:
-        """A folded text (see normalise.fold) with each unknown word corrected."""
-        return " ".join(self.correct(w) for w in folded.split())
+        """A folded text (see normalise.fold) with its unknown words corrected."""
+        out, lookups = [], 0
+        for word in folded.split():
+            if word not in self.known and lookups < MAX_LOOKUPS:
+                lookups += 1
+                word = self.correct(word)
+            out.append(word)
+        return " ".join(out)

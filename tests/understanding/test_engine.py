@@ -98,3 +98,12 @@ def test_predict_is_safe_from_many_threads(engine: Engine) -> None:
 def test_training_is_deterministic() -> None:
     a, b = Engine.train(samples()), Engine.train(samples())
     assert a.calibration == b.calibration
+
+
+def test_a_long_message_of_unknown_words_stays_quick(engine: Engine) -> None:
+    words = [f"qwx{i}zzy" for i in range(250)]
+    text = " ".join(words)[:2000]
+    started = time.perf_counter()
+    prediction = engine.predict(text)
+    assert time.perf_counter() - started < 0.25
+    assert prediction.decision == "unknown"
