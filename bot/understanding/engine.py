@@ -34,7 +34,7 @@ from bot.understanding.calibration import (
     softmax,
 )
 from bot.understanding.features import Featuriser, TermIndex, Terms, analyse, analyse_all
-from bot.understanding.language import detect
+from bot.understanding.language import CONFIDENT, detect
 from bot.understanding.normalise import fold
 
 logger = logging.getLogger(__name__)
@@ -177,16 +177,22 @@ class Engine:
         return cls(model, calibration, default_language, seconds)
 
     def language_for(self, text: str, hint: str | None) -> str | None:
+        """The language to stem `text` in: one the engine was trained in."""
+        trained = self._model.featuriser.languages
+        if len(trained) <= 1:
+            return self.default_language
+        if hint in trained:
+            return hint
         found = detect(text)
-        if found.language is not None and found.confidence >= 0.35:
+        if found.language in trained and found.confidence >= CONFIDENT:
             return found.language
-        return hint or self.default_language
+        return self.default_language
 
     def predict(self, text: str, language: str | None = None, top: int = 3) -> Prediction:
-        """Rank the labels for `text`; `language` is the language to stem it in, if known."""
+        """Rank the labels for `text`; `language` is its language, if known."""
         if not fold(text):  # nothing but punctuation, symbols or emoji
             return Prediction("unknown", (), 0.0)
-        lang = language or self.language_for(text, None)
+        lang = self.language_for(text, language)
         doc = self._model.featuriser.prepare(text, lang)
         decision, neighbour, coverage = self._model.score_one(doc)
         features, probabilities = _features(

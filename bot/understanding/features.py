@@ -37,6 +37,7 @@ class Terms:
     folded: str
     words: tuple[str, ...]
     chars: tuple[str, ...]
+    language: str | None = None
 
 
 def analyse(folded: str, language: str | None) -> Terms:
@@ -50,7 +51,7 @@ def analyse(folded: str, language: str | None) -> Terms:
             if n > len(padded):
                 break
             chars.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
-    return Terms(folded, tuple(words), tuple(chars))
+    return Terms(folded, tuple(words), tuple(chars), language)
 
 
 def analyse_all(texts: Sequence[str], languages: Sequence[str | None]) -> list[Terms]:
@@ -117,6 +118,7 @@ class Featuriser:
         self._char_idf = _idf(chars, 2 if len(picked) >= 2000 else 1)
         self.matrix = self._join(_weigh(words, self._word_idf), _weigh(chars, self._char_idf))
         self.typos = TypoCorrector(w for i in picked for w in docs[i].folded.split())
+        self.languages = frozenset(docs[i].language for i in picked) - {None}
         seen = self._word_idf > 0
         self.vocabulary = frozenset(
             t for t, column in index.words.items() if seen[column] and " " not in t

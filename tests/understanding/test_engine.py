@@ -107,3 +107,11 @@ def test_a_long_message_of_unknown_words_stays_quick(engine: Engine) -> None:
     prediction = engine.predict(text)
     assert time.perf_counter() - started < 0.25
     assert prediction.decision == "unknown"
+
+
+def test_messages_are_stemmed_in_a_language_the_engine_was_trained_in(engine: Engine) -> None:
+    english = Engine.train([Sample("hello there", "greet"), Sample("bye now", "bye")])
+    assert english.language_for("quiero devolver el producto", None) == "en"
+    assert engine.language_for("quiero devolver el producto", None) == "es"
+    assert engine.language_for("ok", "pt") == "pt"
+    assert engine.language_for("ok", "fr") == engine.default_language
