@@ -167,6 +167,10 @@ def parse_entry(text: str, source: str, language: str) -> Entry:
         mark = exc.problem_mark
         line = (mark.line + 2) if mark is not None else 2
         raise KnowledgeError(source, line, f"YAML error: {exc.problem}") from None
+    except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
+        raise KnowledgeError(source, 2, f"YAML error: {exc}") from None
+    except RecursionError:
+        raise KnowledgeError(source, 2, "YAML error: the front matter is nested too deeply") from None
     if not isinstance(data, dict) or node is None:
         raise KnowledgeError(source, 2, "front matter must be a mapping of keys to values")
     key_lines = {
@@ -184,7 +188,7 @@ def parse_entry(text: str, source: str, language: str) -> Entry:
             unknown[0], f"unknown key '{unknown[0]}'; known keys: {', '.join(sorted(KNOWN_KEYS))}"
         )
     entry_id = data.get("id")
-    if not isinstance(entry_id, str) or not ID_PATTERN.match(entry_id):
+    if not isinstance(entry_id, str) or not ID_PATTERN.fullmatch(entry_id):
         raise fail(
             "id", "'id' is required: lowercase letters, digits, '-' or '_' (e.g. id: returns)"
         )

@@ -93,6 +93,22 @@ def test_a_good_file_becomes_an_entry() -> None:
             id="bad-action",
         ),
         pytest.param(
+            "---\nid: a\x00b\nquestion: q\n---\nR.\n",
+            "knowledge/pt/devolucoes.md:2: YAML error: unacceptable character #x0000: special characters are not allowed\n"
+            '  in "<unicode string>", position 5',
+            id="control-character",
+        ),
+        pytest.param(
+            "---\n" + "[" * 2000 + "\n---\nR.\n",
+            "knowledge/pt/devolucoes.md:2: YAML error: the front matter is nested too deeply",
+            id="too-deep",
+        ),
+        pytest.param(
+            '---\nid: "returns\\n"\nquestion: q\n---\nR.\n',
+            "knowledge/pt/devolucoes.md:2: 'id' is required: lowercase letters, digits, '-' or '_' (e.g. id: returns)",
+            id="id-with-newline",
+        ),
+        pytest.param(
             "---\nid: d\nquestion: q\nhandoff: maybe\n---\nR.\n",
             "knowledge/pt/devolucoes.md:4: 'handoff' must be true or false",
             id="bad-handoff",
