@@ -11,7 +11,6 @@ import logging
 import time
 import weakref
 from collections.abc import AsyncIterator
-from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -21,7 +20,7 @@ from bot.broker import InProcessBroker
 from bot.business_hours import BusinessHours
 from bot.canned import load_canned
 from bot.config import Settings
-from bot.desk import Desk, HandoffStore
+from bot.desk import Desk
 from bot.dialogue import Dialogue
 from bot.errors import ConfigError
 from bot.insights import CustomerInsights
@@ -50,6 +49,7 @@ from channels.keys import (
     CANNED,
     DATABASE,
     DESK,
+    HANDOFFS,
     INSIGHTS,
     LIMITS,
     METRICS,
@@ -103,10 +103,6 @@ def create_app(
     return app
 
 
-# the desk's store of handoffs (SQLite or PostgreSQL); belongs with channels/keys.py
-HANDOFFS = web.AppKey("handoff_store", HandoffStore)
-
-
 async def _storage(app: web.Application) -> AsyncIterator[None]:
     """SQLite by default; PostgreSQL and Redis when several processes share the work."""
     settings = app[SETTINGS]
@@ -133,8 +129,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
             postgres = await PostgresDatabase(settings.database).open()
             stack.push_async_callback(postgres.close)
             app[STORE] = PostgresConversationStore(postgres)
-            agents: Any = PostgresAgentStore(postgres)  # AGENTS is typed by the SQLite store
-            app[AGENTS] = agents
+            app[AGENTS] = PostgresAgentStore(postgres)
             app[HANDOFFS] = PostgresHandoffStore(postgres)
             app[INSIGHTS] = CustomerInsights(PostgresCustomerStore(postgres))
         else:

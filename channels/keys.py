@@ -5,13 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.config import Settings
-from bot.desk import Desk
+from bot.desk import Desk, HandoffStore
 from bot.insights import CustomerInsights
 from bot.metrics import Metrics
-from bot.ports import Broker, ConversationStore
+from bot.ports import AgentStore, Broker, ConversationStore
 from bot.reloader import KnowledgeReloader
 from bot.service import ChatService
-from bot.storage.agents import SqliteAgentStore
 from bot.storage.sqlite import SqliteDatabase
 from channels.limits import Limits
 
@@ -20,7 +19,8 @@ STORE = web.AppKey("conversation_store", ConversationStore)
 BROKER = web.AppKey("broker", Broker)
 RELOADER = web.AppKey("knowledge_reloader", KnowledgeReloader)
 SERVICE = web.AppKey("chat_service", ChatService)
-AGENTS = web.AppKey("agent_store", SqliteAgentStore)
+AGENTS = web.AppKey("agent_store", AgentStore)
+HANDOFFS = web.AppKey("handoff_store", HandoffStore)
 DESK = web.AppKey("desk", Desk)
 INSIGHTS = web.AppKey("customer_insights", CustomerInsights)
 DATABASE = web.AppKey("database", SqliteDatabase)
