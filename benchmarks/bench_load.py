@@ -286,6 +286,9 @@ class Client:
         self.phase = Phase()
         self.closing = False
         self.http: Any = None
+        self.trace = open(args.trace, "w") if args.trace else None  # noqa: SIM115
+        if self.trace is not None:
+            self.trace.write("phase,sent_at,ack_ms,bot_ms\n")
 
     # -- measurements of the server process(es)
 
@@ -362,6 +365,12 @@ class Client:
             if r[1] and r[0] <= end
         )
         bot = sorted(r[2] - r[0] for r in phase.records.values() if r[2] and r[0] <= end)
+        if self.trace is not None:  # wall-clock send time, then ack and bot delays in ms
+            wall = time.time() - time.perf_counter()
+            for r in phase.records.values():
+                ack = f"{(r[1] - r[0]) * 1000:.3f}" if r[1] else ""
+                first = f"{(r[2] - r[0]) * 1000:.3f}" if r[2] else ""
+                self.trace.write(f"{name},{wall + r[0]:.6f},{ack},{first}\n")
         sent = sum(1 for r in phase.records.values() if r[0] <= end)
         return {
             "phase": name,
@@ -451,6 +460,8 @@ async def client_main(args: argparse.Namespace) -> dict[str, Any]:
         await client.close(sessions)
         if args.idle > 0:
             results["phases"].append(await client.idle(args.idle, args.sessions))
+    if client.trace is not None:
+        client.trace.close()
     return results
 
 
@@ -562,6 +573,8 @@ def run_client(args: argparse.Namespace, servers: list[Server]) -> dict[str, Any
         argv += ["--url", server.url, "--server-pid", str(server.process.pid)]
     for name in ("sessions", "rate", "duration", "idle", "timeout", "warmup", "seed"):
         argv += [f"--{name}", str(getattr(args, name))]
+    if args.trace:
+        argv += ["--trace", f"{args.trace}.{servers[0].kind}.csv"]
     if args.no_uvloop:
         argv.append("--no-uvloop")
     done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -781,6 +794,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--kb", default=str(ROOT / "knowledge"), help="knowledge folder")
     parser.add_argument("--no-echo", action="store_true", help="skip the echo baseline")
     parser.add_argument("--no-uvloop", action="store_true", help="client on asyncio's loop")
+    parser.add_argument("--trace", help="write every message's timings to TRACE.<server>.csv")
     parser.add_argument(
         "--processes",
         type=int,
