@@ -823,8 +823,7 @@ def main(argv: list[str] | None = None) -> int:
         needed = args.sessions + args.idle + 64
         if limit < needed:
             print(f"warning: RLIMIT_NOFILE {limit} < {needed} sockets", file=sys.stderr)
-        results = asyncio.run(client_main(args))
-        print(RESULT + json.dumps(results), flush=True)
+        print(RESULT + json.dumps(asyncio.run(client_main(args))), flush=True)
         return 0
     if args.processes < 1 or (args.processes > 1 and not (args.database and args.redis)):
         raise SystemExit(
