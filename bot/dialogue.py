@@ -99,7 +99,9 @@ class Dialogue:
             # customer clearly asks for something else
             match = brain.matcher.match(message.text, turn.language)
             if not (match.decision == "answer" and _is_handoff(brain, match)):
-                turn.add(_user_event(message, match, now))
+                # the action takes this message (an order number, an email...): it is not
+                # a question the assistant failed to understand, and must not count as one
+                turn.add(_user_event(message, None, now))
                 await self._run_action(turn, brain, state.loop, sender, message, match)
                 return turn.outcome()
         else:
@@ -142,10 +144,13 @@ class Dialogue:
         match: Match,
     ) -> None:
         if entry.handoff:
-            if entry.answer:
-                turn.reply(Reply(entry.answer, entry.buttons, entry=entry.id))
             at_risk = AT_RISK_TAGS.intersection(entry.tags) or entry.id in AT_RISK_TAGS
-            self.hand_over(turn, reason="complaint" if at_risk else "asked_for_person")
+            reason = "complaint" if at_risk else "asked_for_person"
+            if entry.answer:  # the entry says it in its own words
+                turn.reply(Reply(entry.answer, entry.buttons, entry=entry.id))
+                turn.add(Event(ev.HANDOFF, {"status": "requested", "reason": reason}, turn.now))
+            else:
+                self.hand_over(turn, reason=reason)
             return
         if entry.action:
             if entry.answer:

@@ -149,7 +149,10 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
 
 def parse_entry(text: str, source: str, language: str) -> Entry:
     """Parse one knowledge file's text. `source` names the file in error messages."""
-    lines = text.splitlines()
+    # only \n (and \r\n) end a line: str.splitlines would also split on U+0085, U+2028...
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the newline ending the last line does not start another
     if not lines or lines[0].strip() != "---":
         raise KnowledgeError(source, 1, "a knowledge file starts with '---' and YAML front matter")
     try:
