@@ -60,6 +60,10 @@ class Outcome:
     duplicate: bool = False  # the message was seen before; nothing new was appended
 
 
+KEPT_EVENTS = 1000
+KEPT_MESSAGE_IDS = 1000
+
+
 @dataclass(frozen=True)
 class ConversationState:
     """Everything the dialogue needs to know, folded from the event log."""
@@ -80,46 +84,73 @@ class ConversationState:
 
     @classmethod
     def from_events(cls, conversation_id: str, events: Iterable[Event]) -> ConversationState:
-        state = cls(conversation_id)
-        for event in events:
-            state = state.apply(event)
-        return state
+        return cls(conversation_id).apply_all(events)
 
     def apply(self, event: Event) -> ConversationState:
         """The state after `event`. Pure: returns a new value."""
-        changes: dict[str, Any] = {"events": (*self.events, event)}
-        if event.seq:
-            changes["last_seq"] = event.seq
-        data = event.data
-        if event.kind == ev.USER:
-            message_id = data.get("message_id")
-            if message_id:
-                changes["seen_message_ids"] = {**self.seen_message_ids, message_id: event.seq}
-            if data.get("decision") == "unknown":
-                changes["misses"] = self.misses + 1
-            elif data.get("decision") in ("answer", "choose") or data.get("payload"):
-                changes["misses"] = 0
-        elif event.kind == ev.BOT and data.get("entry"):
-            changes["last_entry"] = data["entry"]
-        elif event.kind == ev.SLOT:
-            if data["name"] == "*":  # every slot reset
-                changes["slots"] = {}
-            else:
-                changes["slots"] = {**self.slots, data["name"]: data["value"]}
-        elif event.kind == ev.FEEDBACK and data.get("helpful") is False:
-            changes["unhelpful"] = self.unhelpful + 1
-        elif event.kind == ev.LANGUAGE:
-            changes["language"] = data["language"]
-        elif event.kind == ev.LOOP:
-            changes["loop"] = data.get("name")
-        elif event.kind == ev.HANDOFF:
-            changes["handoff"] = data.get("status")
-            if data.get("handoff_id") is not None:
-                changes["handoff_id"] = data["handoff_id"]
-            if data.get("status") == "queued":
-                changes["handoff_offline"] = bool(data.get("offline"))
-            elif data.get("status") == "resolved":
-                changes["handoff_offline"] = False
+        return self.apply_all((event,))
+
+    def apply_all(self, events: Iterable[Event]) -> ConversationState:
+        """The state after `events`, folded in one pass (one copy, however long the log).
+
+        Only the latest KEPT_EVENTS events and KEPT_MESSAGE_IDS client ids are kept: enough
+        to replay a widget's history and to recognise a resent message, while a long
+        conversation's state stays small.
+        """
+        changes: dict[str, Any] = {}
+        slots: dict[str, Any] | None = None
+        seen: dict[str, int] | None = None
+        misses, unhelpful = self.misses, self.unhelpful
+        added: list[Event] = []
+        for event in events:
+            added.append(event)
+            if event.seq:
+                changes["last_seq"] = event.seq
+            data = event.data
+            if event.kind == ev.USER:
+                message_id = data.get("message_id")
+                if message_id:
+                    if seen is None:
+                        seen = dict(self.seen_message_ids)
+                    seen[message_id] = event.seq
+                if data.get("decision") == "unknown":
+                    misses += 1
+                elif data.get("decision") in ("answer", "choose") or data.get("payload"):
+                    misses = 0
+            elif event.kind == ev.BOT and data.get("entry"):
+                changes["last_entry"] = data["entry"]
+            elif event.kind == ev.SLOT:
+                if slots is None:
+                    slots = dict(self.slots)
+                if data["name"] == "*":  # every slot reset
+                    slots.clear()
+                else:
+                    slots[data["name"]] = data["value"]
+            elif event.kind == ev.FEEDBACK and data.get("helpful") is False:
+                unhelpful += 1
+            elif event.kind == ev.LANGUAGE:
+                changes["language"] = data["language"]
+            elif event.kind == ev.LOOP:
+                changes["loop"] = data.get("name")
+            elif event.kind == ev.HANDOFF:
+                changes["handoff"] = data.get("status")
+                if data.get("handoff_id") is not None:
+                    changes["handoff_id"] = data["handoff_id"]
+                if data.get("status") == "queued":
+                    changes["handoff_offline"] = bool(data.get("offline"))
+                elif data.get("status") == "resolved":
+                    changes["handoff_offline"] = False
+        if not added:
+            return self
+        kept = (*self.events, *added)
+        changes["events"] = kept[-KEPT_EVENTS:] if len(kept) > KEPT_EVENTS else kept
+        if seen is not None:
+            if len(seen) > KEPT_MESSAGE_IDS:
+                seen = dict(list(seen.items())[-KEPT_MESSAGE_IDS:])
+            changes["seen_message_ids"] = seen
+        if slots is not None:
+            changes["slots"] = slots
+        changes["misses"], changes["unhelpful"] = misses, unhelpful
         return replace(self, **changes)
 
     def replies_after(self, seq: int) -> tuple[Reply, ...]:

@@ -283,10 +283,7 @@ class _Turn:
         self.add(Event(ev.LANGUAGE, {"language": language}, self.now))
 
     def current_state(self) -> ConversationState:
-        state = self.state
-        for event in self.events:
-            state = state.apply(event)
-        return state
+        return self.state.apply_all(self.events)
 
     def outcome(self) -> Outcome:
         return Outcome(tuple(self.replies), tuple(self.events))

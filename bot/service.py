@@ -119,8 +119,7 @@ class ChatService:
         except BaseException:
             self._states.pop(conversation_id, None)  # reload from the log next time
             raise
-        for event in stored:
-            state = state.apply(event)
+        state = state.apply_all(stored)
         self._remember(state)
         return stored, state
 

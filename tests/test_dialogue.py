@@ -290,3 +290,23 @@ async def test_two_unhelpful_answers_go_to_a_person(brain: Brain) -> None:
     assert [e.data for e in second.events if e.kind == ev.HANDOFF] == [
         {"status": "requested", "reason": "unhelpful"}
     ]
+
+
+def test_a_long_conversations_state_stays_bounded() -> None:
+    from bot.conversation import KEPT_EVENTS, KEPT_MESSAGE_IDS
+
+    log = [
+        ev.Event(
+            ev.USER, {"text": f"m{i}", "message_id": f"id{i}", "decision": "answer"}, 1.0, i + 1
+        )
+        for i in range(3000)
+    ]
+    state = ConversationState.from_events("long", log)
+    assert len(state.events) == KEPT_EVENTS
+    assert state.events[-1].seq == 3000 and state.last_seq == 3000
+    assert len(state.seen_message_ids) == KEPT_MESSAGE_IDS
+    assert "id2999" in state.seen_message_ids and "id0" not in state.seen_message_ids
+    stepwise = ConversationState("long")
+    for event in log[:50]:
+        stepwise = stepwise.apply(event)
+    assert stepwise == ConversationState.from_events("long", log[:50])
