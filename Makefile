@@ -8,7 +8,7 @@ DB ?= var/balcao.sqlite3
 KB ?= knowledge
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck venv chromium seed clean bench-nlu
+.PHONY: run test lint typecheck venv chromium seed clean bench-nlu bench-load
 
 venv: $(VENV)/.installed
 
@@ -42,6 +42,10 @@ typecheck: venv
 
 bench-nlu: venv
 	$(PY) benchmarks/bench_nlu.py
+
+# BENCH_LOAD_ARGS="--processes 2 --database postgresql://... --redis redis://..." for several
+bench-load: venv
+	$(PY) benchmarks/bench_load.py --markdown $(BENCH_LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache
