@@ -108,10 +108,14 @@ class ChatService:
         return self._locks.setdefault(conversation_id, asyncio.Lock())
 
     async def _store(
-        self, conversation_id: str, events: Sequence[Event], sender: str, channel: str
+        self,
+        state: ConversationState,
+        events: Sequence[Event],
+        sender: str,
+        channel: str,
     ) -> tuple[list[Event], ConversationState]:
-        """Append under the conversation's lock (held by the caller) and fold into the state."""
-        state = await self.state(conversation_id)
+        """Append under the conversation's lock (held by the caller) and fold into `state`."""
+        conversation_id = state.conversation_id
         try:
             stored = await self.store.append(
                 conversation_id, events, sender=sender, channel=channel
@@ -146,7 +150,13 @@ class ChatService:
                 for e in events
             ]
         async with self._lock(conversation_id):
-            stored, _ = await self._store(conversation_id, events, sender, channel)
+            # without a cache nothing is folded into a kept state: skip reading the log
+            state = (
+                await self.state(conversation_id)
+                if self.cache_states
+                else ConversationState(conversation_id)
+            )
+            stored, _ = await self._store(state, events, sender, channel)
         await self._publish(conversation_id, stored)
         return stored
 
@@ -186,7 +196,7 @@ class ChatService:
             if outcome.duplicate:
                 return Handled(outcome, (), state)
             pending = self.undelivered(state)
-            stored, state = await self._store(conversation_id, outcome.events, sender, channel)
+            stored, state = await self._store(state, outcome.events, sender, channel)
         await self._publish(conversation_id, stored)
         handled = await self._after(conversation_id, outcome, stored, state, sender, channel)
         return Handled(handled.outcome, handled.events, handled.state, pending)
@@ -206,7 +216,7 @@ class ChatService:
             outcome = self.dialogue.rate_answer(
                 state, entry, helpful, now=self.clock(), suggestion=suggestion
             )
-            stored, state = await self._store(conversation_id, outcome.events, sender, channel)
+            stored, state = await self._store(state, outcome.events, sender, channel)
         await self._publish(conversation_id, stored)
         return await self._after(conversation_id, outcome, stored, state, sender, channel)
 
