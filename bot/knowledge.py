@@ -173,7 +173,9 @@ def parse_entry(text: str, source: str, language: str) -> Entry:
     except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
         raise KnowledgeError(source, 2, f"YAML error: {exc}") from None
     except RecursionError:
-        raise KnowledgeError(source, 2, "YAML error: the front matter is nested too deeply") from None
+        raise KnowledgeError(
+            source, 2, "YAML error: the front matter is nested too deeply"
+        ) from None
     if not isinstance(data, dict) or node is None:
         raise KnowledgeError(source, 2, "front matter must be a mapping of keys to values")
     key_lines = {

@@ -21,7 +21,9 @@ class RateLimiter(Protocol):
 class MemoryRateLimiter:
     """Sliding-window counts in this process. Refused hits are not counted."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000
+    ) -> None:
         self.clock = clock
         self.max_keys = max_keys
         self._hits: dict[str, deque[float]] = {}

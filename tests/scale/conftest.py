@@ -46,7 +46,10 @@ def pg_url() -> Iterator[str]:
     try:
         asyncio.run(_admin(f"CREATE DATABASE {name}"))
     except (OSError, ConnectionError) as exc:
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES}: {exc}")
+        pytest.fail(
+            f"PostgreSQL is not reachable at {POSTGRES}: {exc}. Start it (README: Running as"
+            " several processes) or point BALCAO_TEST_POSTGRES at one."
+        )
     try:
         yield _with_database(POSTGRES, name)
     finally:
@@ -69,5 +72,8 @@ def redis_url() -> str:
     try:
         asyncio.run(_ping(REDIS))
     except (OSError, ConnectionError) as exc:
-        pytest.skip(f"Redis is not reachable at {REDIS}: {exc}")
+        pytest.fail(
+            f"Redis is not reachable at {REDIS}: {exc}. Start it (README: Running as several"
+            " processes) or point BALCAO_TEST_REDIS at one."
+        )
     return f"{REDIS}?channel_prefix=balcao-test-{secrets.token_hex(6)}:"
