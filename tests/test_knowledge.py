@@ -171,3 +171,11 @@ def test_drafts_are_not_served_until_renamed(tmp_path: Path) -> None:
     assert load_knowledge(tmp_path).ids == ("returns",)
     (tmp_path / "en" / "draft-gift-wrap.md").rename(tmp_path / "en" / "gift-wrap.md")
     assert load_knowledge(tmp_path).ids == ("gift-wrap", "returns")
+
+
+def test_the_shipped_knowledge_passes_its_own_check(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    code = main(["kb", "check", str(REPO_KB)])
+    summary = capsys.readouterr()
+    assert code == 0, summary.out + summary.err
