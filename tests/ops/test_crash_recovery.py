@@ -45,14 +45,26 @@ class Server:
 
     async def start(self) -> None:
         self.spawn()
+        respawns = 0
         async with aiohttp.ClientSession() as session:
-            for _ in range(200):
+            for _ in range(400):
+                assert self.process is not None
+                if self.process.poll() is not None:
+                    # the free port was taken meanwhile (an outgoing connection's port)
+                    respawns += 1
+                    assert respawns <= 3, "the server keeps exiting at start-up"
+                    self.move_to(free_port())
+                    self.spawn()
                 with contextlib.suppress(aiohttp.ClientError):
                     async with session.get(self.url + "/health") as resp:
                         if resp.status == 200:
                             return
                 await asyncio.sleep(0.05)
         raise AssertionError("the server did not start")
+
+    def move_to(self, port: int) -> None:
+        self.args[self.args.index("--port") + 1] = str(port)
+        self.url = f"http://127.0.0.1:{port}"
 
     def kill(self) -> None:
         assert self.process is not None

@@ -33,7 +33,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / f"server-{name}.log"
         self.args = [
-            sys.executable, "-m", "bot", "serve", "--port", str(self.port),
+            sys.executable, "-m", "bot", "serve", "--port", "PORT",
             "--db", str(tmp / f"unused-{name}.sqlite3"), "--kb", str(kb),
             "--database", database, "--redis", redis,
             "--actions-package", "tests.support.echo_actions",
@@ -42,10 +42,9 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def spawn(self) -> None:
+        args = [str(self.port) if a == "PORT" else a for a in self.args]
         with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                self.args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
-            )
+            self.process = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
 
     async def ready(self, session: aiohttp.ClientSession, within_s: float = 60.0) -> None:
         loop = asyncio.get_running_loop()
@@ -53,6 +52,12 @@ class Server:
         while loop.time() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
+                if "address already in use" in self.output():
+                    # the free port was taken meanwhile (an outgoing connection's port): another
+                    self.port = free_port()
+                    self.url = f"http://127.0.0.1:{self.port}"
+                    self.spawn()
+                    continue
                 raise AssertionError(f"server {self.name} exited:\n{self.output()}")
             with contextlib.suppress(aiohttp.ClientError):
                 async with session.get(self.url + "/health") as resp:

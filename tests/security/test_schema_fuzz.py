@@ -46,7 +46,8 @@ class LiveServer:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.app = create_app(settings, matcher_factory=FuzzyMatcher)
-        self.server = TestServer(self.app, host="127.0.0.1")
+        # no access log: the thread may answer after pytest has closed the captured stream
+        self.server = TestServer(self.app, host="127.0.0.1", access_log=None)
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=60)
