@@ -86,19 +86,7 @@ async def recent_orders_service(dispatcher: CollectingDispatcher, turn: Turn) ->
     if not orders:
         dispatcher.utter_message(text=t("no_orders", turn.language))
         return []
-    language = turn.language
-    lines = [t("recent_header", language)] + [
-        t(
-            "recent_line",
-            language,
-            order=o.order_id,
-            date=day(o.created_at, language),
-            total=money(o.total, o.currency, language),
-            status=order_status(o.status, language)[0],
-        )
-        for o in orders
-    ]
-    dispatcher.utter_message(text="\n".join(lines))
+    dispatcher.utter_message(text=order_list("recent_header", orders, turn.language))
     return []
 
 
@@ -124,3 +112,19 @@ class ActionRecentOrders(Action):  # type: ignore[misc]  # rasa_sdk ships no typ
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> EventList:
         return await serve_verified(RECENT_ORDERS, dispatcher, tracker)
+
+
+def order_list(header: str, orders: list[Order], language: str) -> str:
+    """The text `header` then one line per order: number, date, total, status."""
+    lines = [t(header, language)] + [
+        t(
+            "recent_line",
+            language,
+            order=o.order_id,
+            date=day(o.created_at, language),
+            total=money(o.total, o.currency, language),
+            status=order_status(o.status, language)[0],
+        )
+        for o in orders
+    ]
+    return "\n".join(lines)

@@ -11,8 +11,8 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import EventList, Turn, person_button, read_turn, serve_verified, service
-from actions.orders import own_order
-from actions.texts import day, money, order_status, t
+from actions.orders import order_list, own_order
+from actions.texts import day, order_status, t
 from bot.customers import RequestKind, ServiceRequest
 from bot.returns import ReturnPolicy, decide, delivered_on
 
@@ -39,18 +39,7 @@ async def _ask_for_order(dispatcher: CollectingDispatcher, turn: Turn) -> EventL
     if not orders:
         dispatcher.utter_message(text=t("no_orders", language))
         return []
-    lines = [t("return_ask_order", language)] + [
-        t(
-            "recent_line",
-            language,
-            order=o.order_id,
-            date=day(o.created_at, language),
-            total=money(o.total, o.currency, language),
-            status=order_status(o.status, language)[0],
-        )
-        for o in orders
-    ]
-    dispatcher.utter_message(text="\n".join(lines))
+    dispatcher.utter_message(text=order_list("return_ask_order", orders, language))
     return [ActiveLoop(RETURN_REQUEST)]
 
 

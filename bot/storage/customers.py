@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
@@ -465,15 +466,7 @@ class SqliteCustomerStore:
                         request.conversation,
                     ],
                 )
-            return ServiceRequest(
-                request_id,
-                request.kind,
-                request.order_id,
-                request.customer_id,
-                request.created_at,
-                request.status,
-                request.conversation,
-            )
+            return replace(request, request_id=request_id)
 
         return await self.database.run(write)
 

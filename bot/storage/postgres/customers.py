@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from bot.customers import (
@@ -163,15 +164,7 @@ class PostgresCustomerStore:
                 request.status,
                 request.conversation,
             )
-        return ServiceRequest(
-            request_id,
-            request.kind,
-            request.order_id,
-            request.customer_id,
-            request.created_at,
-            request.status,
-            request.conversation,
-        )
+        return replace(request, request_id=request_id)
 
     async def record_attempt(
         self, conversation: str, order_id: str, ok: bool, at: datetime
