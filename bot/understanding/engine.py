@@ -116,13 +116,12 @@ class _Model:
         self, doc: Terms
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         """`scores` for a single message, with plain numpy on the row's few non-zeros."""
-        x = self.featuriser.vector(doc)
-        columns, values = x.indices, x.data
+        columns, values, width = self.featuriser.parts(doc)
         decision = (values @ self.coef_t[columns] + self.bias).astype(np.float64)
         near = 0.0
         examples = self.by_label[int(np.argmax(decision))]
         if examples is not None and len(columns):
-            dense = np.zeros(x.shape[1], dtype=np.float32)
+            dense = np.zeros(width, dtype=np.float32)
             dense[columns] = values
             near = float((examples @ dense).max())
         coverage = self.featuriser.coverage(doc)

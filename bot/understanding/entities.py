@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from functools import lru_cache
 
 from bot.matching import Entity
 from bot.understanding.normalise import strip_accents
@@ -100,7 +101,7 @@ def extract_entities(text: str, today: date | None = None) -> tuple[Entity, ...]
     """Every entity in `text`, in reading order. `today` anchors relative dates."""
     anchor = today or date.today()
     # lowercase and accent-free, same length as `text` so that spans line up
-    folded = "".join(strip_accents(c)[:1] or c for c in text.lower())
+    folded = "".join(map(_plain_char, text.lower()))
     taken: list[tuple[int, int]] = []
     found: list[Found] = []
     for finder in _FINDERS:
@@ -202,3 +203,9 @@ _FINDERS: tuple[Callable[[str, str, date], Iterator[Found]], ...] = (
     _orders,
     _postcodes,
 )
+
+
+@lru_cache(maxsize=4096)
+def _plain_char(char: str) -> str:
+    """One character without its accent (one character still, so offsets hold)."""
+    return strip_accents(char)[:1] or char

@@ -141,6 +141,14 @@ class Featuriser:
 
     def vector(self, doc: Terms) -> sparse.csr_matrix:
         """One message's row, as `transform` computes it, without its per-call overheads."""
+        indices, data, width = self.parts(doc)
+        return sparse.csr_matrix(
+            (data, indices, np.array([0, len(data)])), shape=(1, width), dtype=np.float32
+        )
+
+    def parts(self, doc: Terms) -> tuple[NDArray[np.int64], NDArray[np.float32], int]:
+        """One message's row as (sorted column indices, values, width): no sparse matrix,
+        whose construction cost about a quarter of scoring one message."""
         columns: list[NDArray[np.int64]] = []
         values: list[NDArray[np.float32]] = []
         offset = 0
@@ -170,9 +178,7 @@ class Featuriser:
             data, indices = data[order] / np.float32(np.sqrt(len(values))), indices[order]
         else:
             data, indices = np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-        return sparse.csr_matrix(
-            (data, indices, np.array([0, len(data)])), shape=(1, offset), dtype=np.float32
-        )
+        return indices, data, offset
 
     def coverage(self, doc: Terms) -> float:
         """The share of the text's stemmed words seen in training (0..1)."""

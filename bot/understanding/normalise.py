@@ -25,6 +25,8 @@ _local = threading.local()
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():  # nothing to strip: most messages, most words
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
