@@ -248,12 +248,13 @@ class ChatService:
     @staticmethod
     def undelivered(state: ConversationState) -> tuple[Reply, ...]:
         """Messages pushed since the customer last wrote (for channels that cannot push)."""
-        last = state.last_user_seq
-        return tuple(
-            Reply.from_event(e)
-            for e in state.events
-            if e.seq > last and e.data.get(PUSHED) and e.kind in (ev.BOT, ev.AGENT)
-        )
+        pushed: list[Reply] = []
+        for event in reversed(state.events):  # only what came after the last user message
+            if event.kind == ev.USER:
+                break
+            if event.data.get(PUSHED) and event.kind in (ev.BOT, ev.AGENT):
+                pushed.append(Reply.from_event(event))
+        return tuple(reversed(pushed))
 
     async def history(self, conversation_id: str, limit: int) -> tuple[Event, ...]:
         state = await self.state(conversation_id)
