@@ -195,17 +195,3 @@ class SqliteHandoffStore:
                 "UPDATE handoffs SET contact_email = ? WHERE id = ?", [email, handoff_id]
             )
         )
-
-    async def release_offline(self, online: set[str]) -> None:
-        """Put back in the queue what is assigned to agents no longer online."""
-
-        def write(db: sqlite_utils.Database) -> None:
-            marks = ", ".join("?" * len(online)) or "''"
-            with db.atomic():
-                db.conn.execute(
-                    "UPDATE handoffs SET status = 'waiting', agent = NULL, claimed_at = NULL"
-                    f" WHERE status = 'assigned' AND agent NOT IN ({marks})",
-                    list(online),
-                )
-
-        await self.database.run(write)

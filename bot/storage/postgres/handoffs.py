@@ -137,12 +137,3 @@ class PostgresHandoffStore:
             await conn.execute(
                 "UPDATE handoffs SET contact_email = $1 WHERE id = $2", email, handoff_id
             )
-
-    async def release_offline(self, online: set[str]) -> None:
-        """Put back in the queue what is assigned to agents no longer online."""
-        async with self.database.connection() as conn:
-            await conn.execute(
-                "UPDATE handoffs SET status = 'waiting', agent = NULL, claimed_at = NULL"
-                " WHERE status = 'assigned' AND NOT (agent = ANY($1::text[]))",
-                sorted(online),
-            )
