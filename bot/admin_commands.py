@@ -41,6 +41,7 @@ def register(subparsers: Any) -> None:
         help="skip the (slower) check of entries the matcher confuses",
     )
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    add_setting_flags(check, ["encoder"])
     check.set_defaults(handler=kb_check_command)
 
     test = kb.add_parser("test", help="run conversation tests (stories) without a server")
@@ -52,7 +53,7 @@ def register(subparsers: Any) -> None:
         help="YAML files (default: KB/tests/*.yml)",
     )
     test.add_argument("--verbose", "-v", action="store_true", help="list passing stories too")
-    add_setting_flags(test, ["kb", "db", "actions_package", "default_language"])
+    add_setting_flags(test, ["kb", "db", "actions_package", "default_language", "encoder"])
     test.set_defaults(handler=kb_test_command)
 
     export = kb.add_parser(
@@ -93,9 +94,11 @@ def register(subparsers: Any) -> None:
 
 
 def kb_check_command(args: argparse.Namespace) -> int:
+    from bot.cli import settings_from
     from bot.kb_tools import check_knowledge, default_matcher_factory
 
-    factory = None if args.no_confusions else default_matcher_factory()
+    encoder = settings_from(args).encoder
+    factory = None if args.no_confusions else default_matcher_factory(encoder)
     problems = check_knowledge(args.directory, factory)
     for problem in problems:
         print(problem)
@@ -115,7 +118,12 @@ def kb_test_command(args: argparse.Namespace) -> int:
         raise InputError(f"no stories given and none found in {settings.kb / 'tests'}")
     results = asyncio.run(
         run_story_files(
-            files, settings.kb, settings.db, settings.actions_package, settings.default_language
+            files,
+            settings.kb,
+            settings.db,
+            settings.actions_package,
+            settings.default_language,
+            settings.encoder,
         )
     )
     failed = [r for r in results if not r.passed]
@@ -127,7 +135,12 @@ def kb_test_command(args: argparse.Namespace) -> int:
 
 
 async def run_story_files(
-    files: list[Path], kb_dir: Path, db: Path, actions_package: str, default_language: str = "en"
+    files: list[Path],
+    kb_dir: Path,
+    db: Path,
+    actions_package: str,
+    default_language: str = "en",
+    encoder: str = "off",
 ) -> list[Any]:
     """Load the stories (all checked first), build the brain and the dialogue, run them."""
     from bot.action_runner import InProcessActionRunner
@@ -138,7 +151,7 @@ async def run_story_files(
 
     stories = [story for path in files for story in load_stories(path)]
     kb = load_knowledge(kb_dir)
-    brain = Brain(kb, default_matcher_factory()(kb))
+    brain = Brain(kb, default_matcher_factory(encoder)(kb))
     if actions_package == "actions":
         import actions
 

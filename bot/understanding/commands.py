@@ -15,8 +15,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from bot.cli import add_setting_flags, settings_from
 from bot.errors import InputError
 from bot.knowledge import load_knowledge
+from bot.understanding.encoder import encoder_for
 from bot.understanding.engine import Engine, Sample
 from bot.understanding.evaluation import OOS, Summary, engine_predictor, evaluate, read_labelled
 from bot.understanding.faq_import import import_faq
@@ -49,6 +51,7 @@ def register(subparsers: Any) -> None:
         "--test", type=Path, required=True, help="CSV text,category ('oos' = out of scope)"
     )
     nlu_eval.add_argument("--predictions", type=Path, required=True, help="JSON lines written here")
+    add_setting_flags(nlu_eval, ["encoder"])
     nlu_eval.set_defaults(handler=nlu_eval_command)
 
     kb = kb_subparsers(subparsers)
@@ -68,13 +71,15 @@ def register(subparsers: Any) -> None:
         "--cases", type=Path, required=True, help="CSV text,category (entry id or 'oos')"
     )
     kb_eval.add_argument("--predictions", type=Path, required=True, help="JSON lines written here")
+    add_setting_flags(kb_eval, ["encoder"])
     kb_eval.set_defaults(handler=kb_eval_command)
 
 
 def nlu_eval_command(args: argparse.Namespace) -> int:
     train = read_labelled(args.train)
     test = read_labelled(args.test)
-    engine = Engine.train([Sample(r.text, r.category) for r in train])
+    encoder = encoder_for(settings_from(args).encoder)
+    engine = Engine.train([Sample(r.text, r.category) for r in train], encoder=encoder)
     return _run_eval(engine, test, args.predictions)
 
 
@@ -88,7 +93,8 @@ def kb_eval_command(args: argparse.Namespace) -> int:
         raise InputError(
             f"{args.cases}:{first.line}: '{first.category}' is no entry id of {args.kb} (nor 'oos')"
         )
-    engine = Engine.train(samples_from_kb(kb))
+    encoder = encoder_for(settings_from(args).encoder)
+    engine = Engine.train(samples_from_kb(kb), encoder=encoder)
     return _run_eval(engine, cases, args.predictions)
 
 

@@ -7,8 +7,11 @@ to choose, or to admit it does not know.
 
 A linear SVM over sparse TF-IDF features (features.Featuriser) ranks the
 labels; a nearest-example similarity and vocabulary coverage join the scores
-in a confidence model learned by cross-validation (calibration). The engine
-is immutable once trained: share it between threads freely.
+in a confidence model learned by cross-validation (calibration). With the
+optional sentence encoder (encoder.py), each text's sentence vector joins the
+TF-IDF features (scaled by EMBEDDING_WEIGHT) and the similarity of the nearest
+example by meaning joins the confidence model. The engine is immutable once
+trained: share it between threads freely.
 """
 
 from __future__ import annotations
@@ -27,12 +30,15 @@ from sklearn.svm import LinearSVC
 from bot.errors import InputError
 from bot.matching import Decision
 from bot.understanding.calibration import (
+    RETENTION,
+    SEMANTIC_RETENTION,
     Calibration,
     fit_calibration,
     fit_temperature,
     score_features,
     softmax,
 )
+from bot.understanding.encoder import SentenceEncoder
 from bot.understanding.features import Featuriser, TermIndex, Terms, analyse, analyse_all
 from bot.understanding.language import CONFIDENT, detect
 from bot.understanding.normalise import fold
@@ -41,6 +47,12 @@ logger = logging.getLogger(__name__)
 
 FOLDS = 3
 SEED = 13
+# the sentence vectors' scale beside the unit-length TF-IDF rows: chosen by 5-fold
+# cross-validation on BANKING77 train (full and 10 per intent), 1.0 to 2.0 within noise
+# with all data, 2.0 clearly best with few examples (docs/benchmarks.md)
+EMBEDDING_WEIGHT = 2.0
+
+Vectors = NDArray[np.float32]
 
 
 @dataclass(frozen=True)
@@ -67,9 +79,17 @@ class _Model:
         index: TermIndex,
         rows: Sequence[int],
         docs: Sequence[Terms],
+        vectors: Vectors | None = None,
     ) -> None:
         self.featuriser = Featuriser(index, rows, docs)
         matrix = self.featuriser.matrix
+        self.width = matrix.shape[1]  # TF-IDF columns; sentence-vector columns follow
+        picked = np.asarray(rows, dtype=np.int64)
+        semantic = None if vectors is None else vectors[picked]
+        if semantic is not None:
+            matrix = sparse.hstack(
+                [matrix, sparse.csr_matrix(EMBEDDING_WEIGHT * semantic)], format="csr"
+            )
         samples = [samples[i] for i in rows]
         labels = np.array([s.label for s in samples])
         self.labels: tuple[str, ...] = tuple(sorted({str(label) for label in labels}))
@@ -90,52 +110,81 @@ class _Model:
         self.bias = bias
         # each label's own examples, for the nearest-example similarity
         examples = weights >= 1.0  # answer texts are no examples
+        lexical = self.featuriser.matrix
         self.by_label: tuple[sparse.csr_matrix | None, ...] = tuple(
-            matrix[np.nonzero(examples & (y == j))[0]] if np.any(examples & (y == j)) else None
+            lexical[np.nonzero(examples & (y == j))[0]] if np.any(examples & (y == j)) else None
+            for j in range(len(self.labels))
+        )
+        self.meaning_by_label: tuple[Vectors | None, ...] = tuple(
+            np.ascontiguousarray(semantic[examples & (y == j)])
+            if semantic is not None and np.any(examples & (y == j))
+            else None
             for j in range(len(self.labels))
         )
 
-    def scores(
-        self, docs: Sequence[Terms]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    def _meaning(self, label: int, vector: Vectors | None) -> float:
+        """Cosine similarity of the label's nearest example by meaning (0 without vectors)."""
+        examples = self.meaning_by_label[label]
+        if examples is None or vector is None:
+            return 0.0
+        return float((examples @ vector).max())
+
+    def scores(self, docs: Sequence[Terms], vectors: Vectors | None = None) -> Scores:
         """Classifier scores (n, labels); similarity of the nearest example of each row's
-        top label (n,); vocabulary coverage (n,)."""
+        top label, by words and by meaning (n,); vocabulary coverage (n,)."""
         x = self.featuriser.transform(docs)
-        decision = np.asarray(x @ self.coef_t + self.bias, dtype=np.float64)
+        decision = np.asarray(x @ self.coef_t[: self.width] + self.bias, dtype=np.float64)
+        if vectors is not None:
+            decision += EMBEDDING_WEIGHT * vectors @ self.coef_t[self.width :]
         top = np.argmax(decision, axis=1)
         near = np.zeros(len(docs))
+        meaning = np.zeros(len(docs))
         for i, label in enumerate(top):
             examples = self.by_label[label]
             if examples is not None:
                 sims = examples @ x[i].T
                 near[i] = sims.max() if sims.nnz else 0.0
+            meaning[i] = self._meaning(label, None if vectors is None else vectors[i])
         coverage = np.array([self.featuriser.coverage(d) for d in docs])
-        return decision, near, coverage
+        return Scores(decision, near, meaning, coverage)
 
-    def score_one(
-        self, doc: Terms
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    def score_one(self, doc: Terms, vector: Vectors | None = None) -> Scores:
         """`scores` for a single message, with plain numpy on the row's few non-zeros."""
         columns, values, width = self.featuriser.parts(doc)
         decision = (values @ self.coef_t[columns] + self.bias).astype(np.float64)
+        if vector is not None:
+            decision += EMBEDDING_WEIGHT * vector @ self.coef_t[self.width :]
+        top = int(np.argmax(decision))
         near = 0.0
-        examples = self.by_label[int(np.argmax(decision))]
+        examples = self.by_label[top]
         if examples is not None and len(columns):
             dense = np.zeros(width, dtype=np.float32)
             dense[columns] = values
             near = float((examples @ dense).max())
-        coverage = self.featuriser.coverage(doc)
-        return decision[np.newaxis, :], np.array([near]), np.array([coverage])
+        return Scores(
+            decision[np.newaxis, :],
+            np.array([near]),
+            np.array([self._meaning(top, vector)]),
+            np.array([self.featuriser.coverage(doc)]),
+        )
 
 
-def _features(
-    decision: NDArray[np.float64],
-    neighbour: NDArray[np.float64],
-    coverage: NDArray[np.float64],
-    temperature: float,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    probabilities = softmax(decision, temperature)
-    return score_features(probabilities, decision, neighbour, coverage), probabilities
+@dataclass(frozen=True)
+class Scores:
+    """A model's raw scores for n messages (see `_Model.scores`)."""
+
+    decision: NDArray[np.float64]
+    near: NDArray[np.float64]
+    meaning: NDArray[np.float64]
+    coverage: NDArray[np.float64]
+
+    def features(self, temperature: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The confidence model's features and the label probabilities."""
+        probabilities = softmax(self.decision, temperature)
+        return (
+            score_features(probabilities, self.decision, self.near, self.meaning, self.coverage),
+            probabilities,
+        )
 
 
 class Engine:
@@ -147,18 +196,26 @@ class Engine:
         calibration: Calibration,
         default_language: str | None,
         training_seconds: float,
+        encoder: SentenceEncoder | None = None,
     ) -> None:
         self._model = model
         self.calibration = calibration
         self.default_language = default_language
         self.training_seconds = training_seconds
+        self.encoder = encoder
 
     @property
     def labels(self) -> tuple[str, ...]:
         return self._model.labels
 
     @classmethod
-    def train(cls, samples: Sequence[Sample], folds: int = FOLDS) -> Engine:
+    def train(
+        cls,
+        samples: Sequence[Sample],
+        folds: int = FOLDS,
+        encoder: SentenceEncoder | None = None,
+    ) -> Engine:
+        """Train on `samples`; with an `encoder`, sentence vectors join the features."""
         samples = [s for s in samples if s.text.strip()]
         if not samples:
             raise InputError("nothing to train on: no labelled texts")
@@ -166,14 +223,19 @@ class Engine:
         default_language = _majority_language(samples)
         languages = [s.language or default_language for s in samples]
         docs = analyse_all([s.text for s in samples], languages)
+        vectors = None if encoder is None else encoder.encode([s.text for s in samples], True)
         index = TermIndex(docs)
-        model = _Model(samples, index, range(len(samples)), docs)
-        calibration = _cross_validate(samples, index, docs, languages, folds)
+        model = _Model(samples, index, range(len(samples)), docs, vectors)
+        calibration = _cross_validate(samples, index, docs, languages, folds, vectors)
         seconds = time.perf_counter() - started
         logger.info(
-            "trained on %d texts, %d labels in %.2fs", len(samples), len(model.labels), seconds
+            "trained on %d texts, %d labels in %.2fs%s",
+            len(samples),
+            len(model.labels),
+            seconds,
+            " with the sentence encoder" if encoder else "",
         )
-        return cls(model, calibration, default_language, seconds)
+        return cls(model, calibration, default_language, seconds, encoder)
 
     def language_for(self, text: str, hint: str | None) -> str | None:
         """The language to stem `text` in: one the engine was trained in."""
@@ -193,10 +255,9 @@ class Engine:
             return Prediction("unknown", (), 0.0)
         lang = self.language_for(text, language)
         doc = self._model.featuriser.prepare(text, lang)
-        decision, neighbour, coverage = self._model.score_one(doc)
-        features, probabilities = _features(
-            decision, neighbour, coverage, self.calibration.temperature
-        )
+        vector = None if self.encoder is None else self.encoder.encode([text])[0]
+        scores = self._model.score_one(doc, vector)
+        features, probabilities = scores.features(self.calibration.temperature)
         confidence = float(self.calibration.confidence(features)[0])
         p = probabilities[0]
         order = np.argsort(-p)[:top]
@@ -231,6 +292,7 @@ def _cross_validate(
     docs: Sequence[Terms],
     languages: Sequence[str | None],
     folds: int,
+    vectors: Vectors | None = None,
 ) -> Calibration:
     """Held-out predictions over `folds` folds, each also hiding a group of labels."""
     rng = np.random.default_rng(SEED)
@@ -248,36 +310,28 @@ def _cross_validate(
             fold_of[i] = (rank + offset) % folds
     all_features, all_correct, all_in_scope = [], [], []
     raw: list[tuple[NDArray[np.float64], NDArray[np.int64]]] = []
-    held: list[
-        tuple[
-            NDArray[np.float64],
-            NDArray[np.float64],
-            NDArray[np.float64],
-            NDArray[np.bool_],
-            NDArray[np.bool_],
-        ]
-    ] = []  # noqa: E501
+    held: list[tuple[Scores, NDArray[np.bool_], NDArray[np.int64]]] = []
     for k in range(folds):
         hidden = {label for label, g in group.items() if g == k}
         train = [i for i, s in enumerate(samples) if fold_of[i] != k and s.label not in hidden]
         test = [i for i, s in enumerate(samples) if fold_of[i] == k and samples[i].weight >= 1.0]
         if not test or len({samples[i].label for i in train}) < 2:
             continue
-        model = _Model(samples, index, train, docs)
+        model = _Model(samples, index, train, docs, vectors)
         test_samples = [samples[i] for i in test]
         # held-out texts go through typo correction, as a customer's message would
         test_docs = [_corrected(model.featuriser, docs[i], languages[i]) for i in test]
-        decision, neighbour, coverage = model.scores(test_docs)
+        scores = model.scores(test_docs, None if vectors is None else vectors[test])
         position = {label: j for j, label in enumerate(model.labels)}
         truth = np.array([position.get(s.label, -1) for s in test_samples])
         in_scope = truth >= 0
-        raw.append((decision[in_scope], truth[in_scope]))
-        held.append((decision, neighbour, coverage, in_scope, truth))
+        raw.append((scores.decision[in_scope], truth[in_scope]))
+        held.append((scores, in_scope, truth))
     if not held:
         return Calibration.default()
     temperature = float(np.median([fit_temperature(d, t) for d, t in raw if len(t)]))
-    for decision, neighbour, coverage, in_scope, truth in held:
-        features, probabilities = _features(decision, neighbour, coverage, temperature)
+    for scores, in_scope, truth in held:
+        features, probabilities = scores.features(temperature)
         all_features.append(features)
         all_correct.append(np.argmax(probabilities, axis=1) == truth)
         all_in_scope.append(in_scope)
@@ -286,4 +340,5 @@ def _cross_validate(
         np.concatenate(all_correct),
         np.concatenate(all_in_scope),
         temperature,
+        RETENTION if vectors is None else SEMANTIC_RETENTION,
     )

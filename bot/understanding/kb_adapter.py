@@ -12,9 +12,11 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 from bot.knowledge import KnowledgeBase
-from bot.matching import Candidate, Match
+from bot.matching import Candidate, Match, MatcherFactory
+from bot.understanding.encoder import SentenceEncoder, encoder_for
 from bot.understanding.engine import Engine, Sample
 from bot.understanding.entities import extract_entities
 from bot.understanding.language import resolve_language
@@ -52,10 +54,18 @@ class EngineMatcher:
         return Match(prediction.decision, candidates, detected, entities)
 
 
-def build_matcher(kb: KnowledgeBase) -> EngineMatcher:
-    """A `MatcherFactory`: train the engine on `kb` (fast; call from any thread)."""
-    engine = Engine.train(samples_from_kb(kb))
+def build_matcher(kb: KnowledgeBase, encoder: SentenceEncoder | None = None) -> EngineMatcher:
+    """A `MatcherFactory`: train the engine on `kb` (call from any thread)."""
+    engine = Engine.train(samples_from_kb(kb), encoder=encoder)
     logger.info(
-        "understanding engine ready: %d entries, %.2fs", len(engine.labels), engine.training_seconds
+        "understanding engine ready: %d entries, %.2fs%s",
+        len(engine.labels),
+        engine.training_seconds,
+        " with the sentence encoder" if encoder else "",
     )
     return EngineMatcher(engine)
+
+
+def matcher_factory(encoder: str) -> MatcherFactory:
+    """The engine's `MatcherFactory` for an encoder setting ('auto', 'on' or 'off')."""
+    return partial(build_matcher, encoder=encoder_for(encoder))

