@@ -1,6 +1,7 @@
 """Benchmark of the understanding engine against two baselines (`make bench-nlu`).
 
     python benchmarks/bench_nlu.py [--data ../shared/data] [--folds 5] [--out FILE]
+        [--systems "engine,engine + encoder,rapidfuzz nearest,tfidf + linear SVM"]
 
 BANKING77: stratified k-fold cross-validation on its train split, with all the
 training examples and with 10 per intent. CLINC150: trained on train.csv (no
@@ -8,7 +9,8 @@ out-of-scope rows), scored on val.csv, whose `oos` rows only check the
 out-of-scope decision (nothing is fitted on them). Baselines: rapidfuzz
 nearest example (token-set ratio, out of scope below 60) and TF-IDF + linear SVM (out
 of scope when no one-vs-rest score is positive). Latency is one message at a
-time; training seconds (per fold) include the engine's cross-validated calibration.
+time; training seconds (per fold) include the engine's cross-validated calibration and,
+for "engine + encoder", encoding every training text (nothing is kept between folds).
 
 Columns: top-1 acc. = the best-ranked label is right (in-scope rows, whatever
 the decision); accuracy = the decision is right (an out-of-scope verdict on an
@@ -37,6 +39,7 @@ from sklearn.svm import LinearSVC
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.understanding.encoder import SentenceEncoder, load_default  # noqa: E402
 from bot.understanding.engine import Engine, Sample  # noqa: E402
 from bot.understanding.normalise import fold  # noqa: E402
 
@@ -64,8 +67,13 @@ def load(path: Path) -> tuple[list[str], list[str]]:
     return [r["text"] for r in rows], [r["category"] for r in rows]
 
 
-def engine_trainer(texts: Sequence[str], labels: Sequence[str]) -> Predict:
-    engine = Engine.train([Sample(t, y) for t, y in zip(texts, labels, strict=True)])
+def engine_trainer(
+    texts: Sequence[str], labels: Sequence[str], encoder: SentenceEncoder | None = None
+) -> Predict:
+    if encoder is not None:
+        encoder.forget()  # each fold encodes its own training texts, as a fresh server would
+    samples = [Sample(t, y) for t, y in zip(texts, labels, strict=True)]
+    engine = Engine.train(samples, encoder=encoder)
 
     def predict(text: str) -> tuple[str, str]:
         result = engine.predict(text)
@@ -99,8 +107,16 @@ def svm_trainer(texts: Sequence[str], labels: Sequence[str]) -> Predict:
     return predict
 
 
+def encoder_trainer(texts: Sequence[str], labels: Sequence[str]) -> Predict:
+    encoder = load_default()
+    if encoder is None:
+        raise SystemExit("bench_nlu: the sentence encoder is not installed (make encoder)")
+    return engine_trainer(texts, labels, encoder)
+
+
 SYSTEMS: dict[str, Trainer] = {
     "engine": engine_trainer,
+    "engine + encoder": encoder_trainer,
     "rapidfuzz nearest": fuzzy_trainer,
     "tfidf + linear SVM": svm_trainer,
 }

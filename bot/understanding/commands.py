@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,14 @@ from bot.errors import InputError
 from bot.knowledge import load_knowledge
 from bot.understanding.encoder import encoder_for
 from bot.understanding.engine import Engine, Sample
-from bot.understanding.evaluation import OOS, Summary, engine_predictor, evaluate, read_labelled
+from bot.understanding.evaluation import (
+    OOS,
+    Progress,
+    Summary,
+    engine_predictor,
+    evaluate,
+    read_labelled,
+)
 from bot.understanding.faq_import import import_faq
 from bot.understanding.kb_adapter import samples_from_kb
 
@@ -78,8 +86,7 @@ def register(subparsers: Any) -> None:
 def nlu_eval_command(args: argparse.Namespace) -> int:
     train = read_labelled(args.train)
     test = read_labelled(args.test)
-    encoder = encoder_for(settings_from(args).encoder)
-    engine = Engine.train([Sample(r.text, r.category) for r in train], encoder=encoder)
+    engine = _train([Sample(r.text, r.category) for r in train], settings_from(args).encoder)
     return _run_eval(engine, test, args.predictions)
 
 
@@ -93,8 +100,7 @@ def kb_eval_command(args: argparse.Namespace) -> int:
         raise InputError(
             f"{args.cases}:{first.line}: '{first.category}' is no entry id of {args.kb} (nor 'oos')"
         )
-    encoder = encoder_for(settings_from(args).encoder)
-    engine = Engine.train(samples_from_kb(kb), encoder=encoder)
+    engine = _train(samples_from_kb(kb), settings_from(args).encoder)
     return _run_eval(engine, cases, args.predictions)
 
 
@@ -102,6 +108,16 @@ def kb_import_command(args: argparse.Namespace) -> int:
     result = import_faq(args.faq, args.into)
     print(f"imported {len(result.written)} entries into {args.into}")
     return 0
+
+
+def _train(samples: list[Sample], encoder_setting: str) -> Engine:
+    encoder = encoder_for(encoder_setting)
+    if encoder is None:
+        return Engine.train(samples)
+    bar = Progress(len(samples), sys.stderr, "encoding training texts")
+    engine = Engine.train(samples, encoder=encoder, progress=bar.step)
+    bar.close()
+    return engine
 
 
 def _run_eval(engine: Engine, rows: list[Any], predictions: Path) -> int:

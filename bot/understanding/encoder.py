@@ -24,13 +24,12 @@ import json
 import logging
 import struct
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import erf
 
 from bot.errors import InputError
 
@@ -42,6 +41,12 @@ BATCH = 64
 CACHE_SIZE = 20_000  # training texts kept encoded, so that a knowledge reload re-encodes only edits
 MODES = ("auto", "on", "off")
 
+_HALF, _ONE, _SQRT_HALF = np.float32(0.5), np.float32(1.0), np.float32(np.sqrt(0.5))
+# Abramowitz and Stegun 7.1.26: |error| < 1.5e-7, float32's own precision, and six times
+# faster than scipy.special.erf, which was a fifth of the encoder's time
+_ERF_P = np.float32(0.3275911)
+_ERF_A = tuple(np.float32(a) for a in (1.061405429, -1.453152027, 1.421413741, -0.284496736))
+_ERF_A1 = np.float32(0.254829592)
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
 
@@ -187,6 +192,23 @@ class _Layer:
     norm2: tuple[NDArray[np.float32], NDArray[np.float32]]
 
 
+def _erf(x: NDArray[np.float32]) -> NDArray[np.float32]:
+    a = np.abs(x)
+    t = _ONE / (_ONE + _ERF_P * a)
+    poly = _ERF_A[0] * t
+    for coefficient in _ERF_A[1:]:
+        poly += coefficient
+        poly *= t
+    poly += _ERF_A1
+    poly *= t
+    a *= a
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    poly *= a
+    out: NDArray[np.float32] = np.copysign(_ONE - poly, x)
+    return out
+
+
 def _layer_norm(
     x: NDArray[np.float32], weights: tuple[NDArray[np.float32], NDArray[np.float32]], eps: float
 ) -> NDArray[np.float32]:
@@ -263,9 +285,15 @@ class SentenceEncoder:
             )
         return cls(found)
 
-    def encode(self, texts: Sequence[str], remember: bool = False) -> NDArray[np.float32]:
+    def encode(
+        self,
+        texts: Sequence[str],
+        remember: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> NDArray[np.float32]:
         """Unit-length sentence vectors, (len(texts), dimensions). `remember` keeps them
-        for the next call (training texts, which come back on every knowledge reload)."""
+        for the next call (training texts, which come back on every knowledge reload);
+        `progress` is told how many more texts are done, batch by batch."""
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         missing: list[int] = []
         for i, text in enumerate(texts):
@@ -279,12 +307,18 @@ class SentenceEncoder:
         for start in range(0, len(order), BATCH):
             chunk = order[start : start + BATCH]
             out[chunk] = self._forward([ids[i] for i in chunk])
+            if progress is not None:
+                progress(len(chunk))
         if remember:
             if len(self._cache) + len(missing) > CACHE_SIZE:
                 self._cache = {}  # a different training set: start again
             for i in missing[:CACHE_SIZE]:
                 self._cache[texts[i]] = out[i]
         return out
+
+    def forget(self) -> None:
+        """Drop the remembered vectors (benchmarks time training from scratch)."""
+        self._cache = {}
 
     def _forward(self, batch: Sequence[Sequence[int]]) -> NDArray[np.float32]:
         n, length = len(batch), max(len(ids) for ids in batch)
@@ -293,24 +327,29 @@ class SentenceEncoder:
         for row, ids in enumerate(batch):
             tokens[row, : len(ids)] = ids
             mask[row, : len(ids)] = 1.0
-        x = _layer_norm(self.words[tokens] + self.positions[:length], self.norm, self.eps)
-        heads, size = self.heads, self.dimensions // self.heads
+        d, heads = self.dimensions, self.heads
+        size = d // heads
+        # (n * length, d) throughout: one matrix product per weight, not one per text
+        x = _layer_norm(
+            (self.words[tokens] + self.positions[:length]).reshape(n * length, d),
+            self.norm,
+            self.eps,
+        )
         scale = np.float32(1.0 / np.sqrt(size))
         blocked = ((1.0 - mask) * np.float32(-1e9))[:, np.newaxis, np.newaxis, :]
         for layer in self.layers:
-            qkv = x @ layer.qkv + layer.qkv_bias  # (n, length, 3 * d)
+            qkv = x @ layer.qkv + layer.qkv_bias  # (n * length, 3 * d)
             qkv = qkv.reshape(n, length, 3, heads, size).transpose(2, 0, 3, 1, 4)
             q, k, v = qkv[0], qkv[1], qkv[2]  # (n, heads, length, size)
             scores = (q @ k.transpose(0, 1, 3, 2)) * scale + blocked
             scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
             scores /= scores.sum(axis=-1, keepdims=True)
-            context = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, self.dimensions)
+            context = (scores @ v).transpose(0, 2, 1, 3).reshape(n * length, d)
             x = _layer_norm(context @ layer.out + layer.out_bias + x, layer.norm1, self.eps)
             hidden = x @ layer.up + layer.up_bias
-            hidden = hidden * np.float32(0.5) * (np.float32(1.0) + erf(hidden / np.sqrt(2.0)))
-            x = _layer_norm(
-                hidden.astype(np.float32) @ layer.down + layer.down_bias + x, layer.norm2, self.eps
-            )
+            hidden *= _HALF * (_ONE + _erf(hidden * _SQRT_HALF))  # GELU, in float32
+            x = _layer_norm(hidden @ layer.down + layer.down_bias + x, layer.norm2, self.eps)
+        x = x.reshape(n, length, d)
         pooled = (x * mask[:, :, np.newaxis]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         result: NDArray[np.float32] = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -214,8 +214,10 @@ class Engine:
         samples: Sequence[Sample],
         folds: int = FOLDS,
         encoder: SentenceEncoder | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> Engine:
-        """Train on `samples`; with an `encoder`, sentence vectors join the features."""
+        """Train on `samples`; with an `encoder`, sentence vectors join the features
+        (`progress` is told of each batch of texts encoded)."""
         samples = [s for s in samples if s.text.strip()]
         if not samples:
             raise InputError("nothing to train on: no labelled texts")
@@ -223,7 +225,9 @@ class Engine:
         default_language = _majority_language(samples)
         languages = [s.language or default_language for s in samples]
         docs = analyse_all([s.text for s in samples], languages)
-        vectors = None if encoder is None else encoder.encode([s.text for s in samples], True)
+        vectors = (
+            None if encoder is None else encoder.encode([s.text for s in samples], True, progress)
+        )
         index = TermIndex(docs)
         model = _Model(samples, index, range(len(samples)), docs, vectors)
         calibration = _cross_validate(samples, index, docs, languages, folds, vectors)

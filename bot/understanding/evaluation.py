@@ -99,7 +99,7 @@ def evaluate(
     The progress bar goes to `progress`, by default the current sys.stderr."""
     predicted: list[str] = []
     timings: list[float] = []
-    bar = _Progress(len(rows), progress or sys.stderr)
+    bar = Progress(len(rows), progress or sys.stderr)
     for row in rows:
         started = time.perf_counter()
         label, confidence = predict(row.text)
@@ -154,20 +154,21 @@ def summarise(
     )
 
 
-class _Progress:
+class Progress:
     """A one-line progress bar on stderr, redrawn at most every 1%."""
 
-    def __init__(self, total: int, stream: TextIO | None) -> None:
+    def __init__(self, total: int, stream: TextIO | None, label: str = "") -> None:
         self.total, self.stream, self.done, self.shown = total, stream, 0, -1
+        self.label = f"{label} " if label else ""
 
-    def step(self) -> None:
-        self.done += 1
+    def step(self, count: int = 1) -> None:
+        self.done += count
         percent = self.done * 100 // max(self.total, 1)
         if self.stream is not None and percent != self.shown:
             self.shown = percent
             filled = percent * 30 // 100
             bar = "#" * filled + "-" * (30 - filled)
-            self.stream.write(f"\r[{bar}] {self.done}/{self.total}")
+            self.stream.write(f"\r{self.label}[{bar}] {self.done}/{self.total}")
             self.stream.flush()
 
     def close(self) -> None:
