@@ -348,7 +348,8 @@ class SentenceEncoder:
             x = _layer_norm(context @ layer.out + layer.out_bias + x, layer.norm1, self.eps)
             hidden = x @ layer.up + layer.up_bias
             hidden *= _HALF * (_ONE + _erf(hidden * _SQRT_HALF))  # GELU, in float32
-            x = _layer_norm(hidden @ layer.down + layer.down_bias + x, layer.norm2, self.eps)
+            hidden = np.asarray(hidden @ layer.down + layer.down_bias + x, dtype=np.float32)
+            x = _layer_norm(hidden, layer.norm2, self.eps)
         x = x.reshape(n, length, d)
         pooled = (x * mask[:, :, np.newaxis]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
