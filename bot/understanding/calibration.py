@@ -12,8 +12,8 @@ sees (stand-ins for out-of-scope messages). The held-out predictions give:
   sentence vectors) of the held-out
   messages that were answered right, so that out-of-scope messages fall below;
 - `answer_at`: the confidence from which held-out answers are right at least
-  `ANSWER_PRECISION` of the time, window by window; between the two the
-  customer is asked to choose between the top candidates.
+  `ANSWER_PRECISION` of the time, window by window (and at most that precision);
+  between the two the customer is asked to choose between the top candidates.
 """
 
 from __future__ import annotations
@@ -84,6 +84,9 @@ class Calibration:
     weights: tuple[float, ...]  # logistic model over score_features, intercept last
     unknown_below: float
     answer_at: float
+    # below this score of the in-scope classifier (trained against out-of-scope examples,
+    # when there are some) a message is declined whatever its confidence
+    in_scope_below: float = float("-inf")
 
     def confidence(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         w = np.asarray(self.weights[:-1])
@@ -132,14 +135,26 @@ def fit_calibration(
     return Calibration(temperature, calibration.weights, unknown_below, answer_at)
 
 
+def in_scope_threshold(domain: NDArray[np.float64], kept: NDArray[np.bool_]) -> float:
+    """The in-scope score below which a message is declined: the one that keeps RETENTION
+    of the held-out in-scope messages answered right (`kept`), as `unknown_below` does for
+    the confidence. Held-out out-of-scope examples mostly score far below it."""
+    if not kept.any():
+        return float("-inf")
+    return float(np.quantile(domain[kept], 1 - RETENTION))
+
+
 def _precision_threshold(
     confidence: NDArray[np.float64], correct: NDArray[np.bool_], floor: float
 ) -> float:
-    """The confidence above which every stretch of held-out answers is right often enough.
+    """The confidence above which every stretch of held-out answers is right often enough,
+    and at most ANSWER_PRECISION itself, the confidence being a calibrated probability.
 
     Answers sorted by confidence are read in windows (a twentieth of them, at
     least 10) from the top down; the first window right less than
-    ANSWER_PRECISION of the time sets the threshold at its top confidence.
+    ANSWER_PRECISION of the time sets the threshold at its top confidence. (A
+    small knowledge base's held-out answers, each from a model trained on two
+    thirds of its few examples, can miss the precision in every window.)
     """
     order = np.argsort(-confidence)
     ranked, hits = confidence[order], correct[order].astype(np.float64)
@@ -150,4 +165,4 @@ def _precision_threshold(
     below = np.nonzero(local < ANSWER_PRECISION)[0]
     if len(below) == 0:
         return floor
-    return min(1.0, max(floor, float(ranked[below[0]])))
+    return max(floor, min(ANSWER_PRECISION, float(ranked[below[0]])))

@@ -13,8 +13,10 @@ uncased WordPiece and computes the transformer, mean pooling and
 normalisation as sentence-transformers does; tests/understanding check the
 vectors against ones sentence-transformers computed.
 
-The model was trained on English; Portuguese and Spanish still get useful
-vectors for shared words, and the lexical features carry the rest.
+The model was trained on English text: its vectors of Portuguese or Spanish
+are little better than noise (on the shipped knowledge base's paraphrase
+cases they cost Portuguese ten points), so the engine uses them for the
+encoder's `languages` only and leaves the others to the lexical features.
 """
 
 from __future__ import annotations
@@ -274,6 +276,7 @@ class SentenceEncoder:
             )
         self.layers = tuple(layers)
         self.source = folder
+        self.languages = frozenset({"en"})  # what the model was trained on
         self._cache: dict[str, NDArray[np.float32]] = {}
 
     @classmethod

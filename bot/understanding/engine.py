@@ -16,6 +16,7 @@ trained: share it between threads freely.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections import Counter
@@ -35,6 +36,7 @@ from bot.understanding.calibration import (
     Calibration,
     fit_calibration,
     fit_temperature,
+    in_scope_threshold,
     score_features,
     softmax,
 )
@@ -47,6 +49,9 @@ logger = logging.getLogger(__name__)
 
 FOLDS = 3
 SEED = 13
+# Training texts with this label are examples of what not to answer: never a label, they
+# train a classifier of in scope against them whose score joins the confidence model.
+OUT_OF_SCOPE = "oos"
 # the sentence vectors' scale beside the unit-length TF-IDF rows: chosen by 5-fold
 # cross-validation on BANKING77 train (full and 10 per intent), 1.0 to 2.0 within noise
 # with all data, 2.0 clearly best with few examples (docs/benchmarks.md)
@@ -71,7 +76,8 @@ class Prediction:
 
 
 class _Model:
-    """Featuriser + classifier + per-label nearest-example index for one training set."""
+    """Featuriser + classifier + per-label nearest-example index for one training set, and,
+    when some texts are labelled OUT_OF_SCOPE, a classifier of in-scope against them."""
 
     def __init__(
         self,
@@ -91,11 +97,23 @@ class _Model:
                 [matrix, sparse.csr_matrix(EMBEDDING_WEIGHT * semantic)], format="csr"
             )
         samples = [samples[i] for i in rows]
+        weights = np.array([s.weight for s in samples])
+        inside = np.array([s.label != OUT_OF_SCOPE for s in samples])
+        self.domain = _domain_classifier(matrix, inside, weights)
+        if not inside.all():
+            matrix, weights, samples = (
+                matrix[inside],
+                weights[inside],
+                [s for s, keep in zip(samples, inside, strict=True) if keep],
+            )
+            semantic = None if semantic is None else semantic[inside]
+            lexical = self.featuriser.matrix[np.nonzero(inside)[0]]
+        else:
+            lexical = self.featuriser.matrix
         labels = np.array([s.label for s in samples])
         self.labels: tuple[str, ...] = tuple(sorted({str(label) for label in labels}))
         position = {label: i for i, label in enumerate(self.labels)}
-        y = np.array([position[label] for label in labels])
-        weights = np.array([s.weight for s in samples])
+        y = np.array([position[label] for label in labels], dtype=np.int64)
         if len(self.labels) > 1:
             svm = LinearSVC(C=1.0, random_state=0)
             svm.fit(matrix, y, sample_weight=weights)
@@ -110,7 +128,6 @@ class _Model:
         self.bias = bias
         # each label's own examples, for the nearest-example similarity
         examples = weights >= 1.0  # answer texts are no examples
-        lexical = self.featuriser.matrix
         self.by_label: tuple[sparse.csr_matrix | None, ...] = tuple(
             lexical[np.nonzero(examples & (y == j))[0]] if np.any(examples & (y == j)) else None
             for j in range(len(self.labels))
@@ -131,11 +148,17 @@ class _Model:
 
     def scores(self, docs: Sequence[Terms], vectors: Vectors | None = None) -> Scores:
         """Classifier scores (n, labels); similarity of the nearest example of each row's
-        top label, by words and by meaning (n,); vocabulary coverage (n,)."""
+        top label, by words and by meaning (n,); vocabulary coverage (n,); in-scope score
+        (n,)."""
         x = self.featuriser.transform(docs)
         decision = np.asarray(x @ self.coef_t[: self.width] + self.bias, dtype=np.float64)
+        domain = np.zeros(len(docs))
+        if self.domain is not None:
+            domain += np.asarray(x @ self.domain[0][: self.width]).ravel() + self.domain[1]
         if vectors is not None:
             decision += EMBEDDING_WEIGHT * vectors @ self.coef_t[self.width :]
+            if self.domain is not None:
+                domain += EMBEDDING_WEIGHT * vectors @ self.domain[0][self.width :]
         top = np.argmax(decision, axis=1)
         near = np.zeros(len(docs))
         meaning = np.zeros(len(docs))
@@ -146,14 +169,19 @@ class _Model:
                 near[i] = sims.max() if sims.nnz else 0.0
             meaning[i] = self._meaning(label, None if vectors is None else vectors[i])
         coverage = np.array([self.featuriser.coverage(d) for d in docs])
-        return Scores(decision, near, meaning, coverage)
+        return Scores(decision, near, meaning, coverage, domain)
 
     def score_one(self, doc: Terms, vector: Vectors | None = None) -> Scores:
         """`scores` for a single message, with plain numpy on the row's few non-zeros."""
         columns, values, width = self.featuriser.parts(doc)
         decision = (values @ self.coef_t[columns] + self.bias).astype(np.float64)
+        domain = 0.0
+        if self.domain is not None:
+            domain = float(values @ self.domain[0][columns]) + self.domain[1]
         if vector is not None:
             decision += EMBEDDING_WEIGHT * vector @ self.coef_t[self.width :]
+            if self.domain is not None:
+                domain += float(EMBEDDING_WEIGHT * vector @ self.domain[0][self.width :])
         top = int(np.argmax(decision))
         near = 0.0
         examples = self.by_label[top]
@@ -166,7 +194,20 @@ class _Model:
             np.array([near]),
             np.array([self._meaning(top, vector)]),
             np.array([self.featuriser.coverage(doc)]),
+            np.array([domain]),
         )
+
+
+def _domain_classifier(
+    matrix: sparse.csr_matrix, inside: NDArray[np.bool_], weights: NDArray[np.float64]
+) -> tuple[NDArray[np.float32], float] | None:
+    """A linear model of in scope (> 0) against the OUT_OF_SCOPE texts, each side weighed
+    as a whole, or None without such texts."""
+    if inside.all() or not inside.any():
+        return None
+    svm = LinearSVC(C=1.0, random_state=0, class_weight="balanced")
+    svm.fit(matrix, inside.astype(np.int64), sample_weight=weights)
+    return np.asarray(svm.coef_[0], dtype=np.float32), float(svm.intercept_[0])
 
 
 @dataclass(frozen=True)
@@ -177,14 +218,15 @@ class Scores:
     near: NDArray[np.float64]
     meaning: NDArray[np.float64]
     coverage: NDArray[np.float64]
+    domain: NDArray[np.float64]
 
     def features(self, temperature: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The confidence model's features and the label probabilities."""
         probabilities = softmax(self.decision, temperature)
-        return (
-            score_features(probabilities, self.decision, self.near, self.meaning, self.coverage),
-            probabilities,
+        features = score_features(
+            probabilities, self.decision, self.near, self.meaning, self.coverage
         )
+        return features, probabilities
 
 
 class Engine:
@@ -225,9 +267,10 @@ class Engine:
         default_language = _majority_language(samples)
         languages = [s.language or default_language for s in samples]
         docs = analyse_all([s.text for s in samples], languages)
-        vectors = (
-            None if encoder is None else encoder.encode([s.text for s in samples], True, progress)
-        )
+        vectors = None
+        if encoder is not None:
+            vectors = encoder.encode([s.text for s in samples], True, progress)
+            vectors[[lang not in encoder.languages for lang in languages]] = 0.0
         index = TermIndex(docs)
         model = _Model(samples, index, range(len(samples)), docs, vectors)
         calibration = _cross_validate(samples, index, docs, languages, folds, vectors)
@@ -259,7 +302,11 @@ class Engine:
             return Prediction("unknown", (), 0.0)
         lang = self.language_for(text, language)
         doc = self._model.featuriser.prepare(text, lang)
-        vector = None if self.encoder is None else self.encoder.encode([text])[0]
+        vector = None
+        if self.encoder is not None:
+            vector = self.encoder.encode([text])[0]
+            if lang not in self.encoder.languages:
+                vector[:] = 0.0
         scores = self._model.score_one(doc, vector)
         features, probabilities = scores.features(self.calibration.temperature)
         confidence = float(self.calibration.confidence(features)[0])
@@ -267,8 +314,10 @@ class Engine:
         order = np.argsort(-p)[:top]
         scale = confidence / p[order[0]] if p[order[0]] > 0 else 0.0
         ranked = tuple((self._model.labels[i], round(float(p[i] * scale), 4)) for i in order)
-        if confidence >= self.calibration.answer_at:
-            verdict: Decision = "answer"
+        if scores.domain[0] < self.calibration.in_scope_below:
+            verdict: Decision = "unknown"  # closer to the examples of what not to answer
+        elif confidence >= self.calibration.answer_at:
+            verdict = "answer"
         elif confidence >= self.calibration.unknown_below:
             verdict = "choose"
         else:
@@ -300,10 +349,11 @@ def _cross_validate(
 ) -> Calibration:
     """Held-out predictions over `folds` folds, each also hiding a group of labels."""
     rng = np.random.default_rng(SEED)
-    labels = sorted({s.label for s in samples})
+    labels = sorted({s.label for s in samples} - {OUT_OF_SCOPE})
     if len(labels) < 3 or len(samples) < 20:
         return Calibration.default()
     group = {label: i % folds for i, label in enumerate(rng.permutation(labels))}
+    group[OUT_OF_SCOPE] = -1  # never hidden: its held-out examples are out of scope anyway
     fold_of = np.zeros(len(samples), dtype=int)
     by_label: dict[str, list[int]] = {}
     for i, s in enumerate(samples):
@@ -313,12 +363,17 @@ def _cross_validate(
         for rank, i in enumerate(rng.permutation(members)):
             fold_of[i] = (rank + offset) % folds
     all_features, all_correct, all_in_scope = [], [], []
+    all_negative: list[NDArray[np.bool_]] = []
     raw: list[tuple[NDArray[np.float64], NDArray[np.int64]]] = []
     held: list[tuple[Scores, NDArray[np.bool_], NDArray[np.int64]]] = []
     for k in range(folds):
         hidden = {label for label, g in group.items() if g == k}
         train = [i for i, s in enumerate(samples) if fold_of[i] != k and s.label not in hidden]
-        test = [i for i, s in enumerate(samples) if fold_of[i] == k and samples[i].weight >= 1.0]
+        test = [
+            i
+            for i, s in enumerate(samples)
+            if fold_of[i] == k and (s.weight >= 1.0 or s.label == OUT_OF_SCOPE)
+        ]
         if not test or len({samples[i].label for i in train}) < 2:
             continue
         model = _Model(samples, index, train, docs, vectors)
@@ -331,6 +386,7 @@ def _cross_validate(
         in_scope = truth >= 0
         raw.append((scores.decision[in_scope], truth[in_scope]))
         held.append((scores, in_scope, truth))
+        all_negative.append(np.array([s.label == OUT_OF_SCOPE for s in test_samples]))
     if not held:
         return Calibration.default()
     temperature = float(np.median([fit_temperature(d, t) for d, t in raw if len(t)]))
@@ -339,10 +395,26 @@ def _cross_validate(
         all_features.append(features)
         all_correct.append(np.argmax(probabilities, axis=1) == truth)
         all_in_scope.append(in_scope)
-    return fit_calibration(
+    calibration = fit_calibration(
         np.vstack(all_features),
         np.concatenate(all_correct),
         np.concatenate(all_in_scope),
         temperature,
         RETENTION if vectors is None else SEMANTIC_RETENTION,
     )
+    negative = np.concatenate(all_negative)
+    if not negative.any():
+        return calibration
+    # the messages answered right on confidence alone set the in-scope gate
+    features = np.vstack(all_features)
+    answered = calibration.confidence(features) >= calibration.unknown_below
+    kept = np.concatenate(all_correct) & np.concatenate(all_in_scope) & answered
+    domain = np.concatenate([scores.domain for scores, _, _ in held])
+    gate = in_scope_threshold(domain, kept)
+    logger.info(
+        "in-scope gate at %.3f declines %.0f%% of %d held-out out-of-scope examples",
+        gate,
+        100 * np.mean(domain[negative] < gate),
+        negative.sum(),
+    )
+    return dataclasses.replace(calibration, in_scope_below=gate)

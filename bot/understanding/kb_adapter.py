@@ -3,7 +3,10 @@
 Each entry gives labelled texts: its question and examples (weight 1) and its
 answer text (weight ANSWER_WEIGHT, a light hint of its vocabulary), in the
 entry's language, labelled with the entry id, so that one entry translated
-into several languages is one label.
+into several languages is one label. For each language of the knowledge base,
+the built-in off-topic messages of offtopic/<language>.txt (weather, sport,
+homework, other companies' services...) join as examples of what not to
+answer (engine.OUT_OF_SCOPE).
 """
 
 from __future__ import annotations
@@ -12,23 +15,36 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import date
-from functools import partial
+from functools import cache, lru_cache, partial
+from pathlib import Path
 
 from bot.knowledge import KnowledgeBase
 from bot.matching import Candidate, Match, MatcherFactory
 from bot.understanding.encoder import SentenceEncoder, encoder_for
-from bot.understanding.engine import Engine, Sample
+from bot.understanding.engine import OUT_OF_SCOPE, Engine, Sample
 from bot.understanding.entities import extract_entities
 from bot.understanding.language import resolve_language
 
 logger = logging.getLogger(__name__)
 
 ANSWER_WEIGHT = 0.3
+OFFTOPIC_WEIGHT = 1.0
 ANSWER_CHARS = 300  # the start of a long answer says enough
 _MARKUP = re.compile(r"[*_`#>\[\]()]|https?://\S+")
+OFFTOPIC = Path(__file__).parent / "offtopic"
 
 
-def samples_from_kb(kb: KnowledgeBase) -> list[Sample]:
+@cache
+def offtopic_messages(language: str) -> tuple[str, ...]:
+    """The built-in off-topic messages in `language` (none for a language without a file)."""
+    path = OFFTOPIC / f"{language}.txt"
+    if not path.is_file():
+        return ()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip())
+
+
+def samples_from_kb(kb: KnowledgeBase, offtopic: bool = True) -> list[Sample]:
     samples: list[Sample] = []
     for entry in kb:
         for phrase in entry.phrasings:
@@ -36,6 +52,12 @@ def samples_from_kb(kb: KnowledgeBase) -> list[Sample]:
         answer = _MARKUP.sub(" ", entry.answer[:ANSWER_CHARS]).strip()
         if answer:
             samples.append(Sample(answer, entry.id, entry.language, ANSWER_WEIGHT))
+    if offtopic:
+        for language in kb.languages:
+            samples.extend(
+                Sample(text, OUT_OF_SCOPE, language, OFFTOPIC_WEIGHT)
+                for text in offtopic_messages(language)
+            )
     return samples
 
 
@@ -55,15 +77,22 @@ class EngineMatcher:
 
 
 def build_matcher(kb: KnowledgeBase, encoder: SentenceEncoder | None = None) -> EngineMatcher:
-    """A `MatcherFactory`: train the engine on `kb` (call from any thread)."""
-    engine = Engine.train(samples_from_kb(kb), encoder=encoder)
+    """A `MatcherFactory`: train the engine on `kb` (call from any thread). The same
+    texts train the same engine, so the last few engines are kept by their texts: an
+    edit that changes no text (a button, a tag) or an edit undone costs nothing."""
+    return EngineMatcher(_engine_for(tuple(samples_from_kb(kb)), encoder))
+
+
+@lru_cache(maxsize=4)
+def _engine_for(samples: tuple[Sample, ...], encoder: SentenceEncoder | None) -> Engine:
+    engine = Engine.train(samples, encoder=encoder)
     logger.info(
         "understanding engine ready: %d entries, %.2fs%s",
         len(engine.labels),
         engine.training_seconds,
         " with the sentence encoder" if encoder else "",
     )
-    return EngineMatcher(engine)
+    return engine
 
 
 def matcher_factory(encoder: str) -> MatcherFactory:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, Page, expect
@@ -14,6 +17,12 @@ pytestmark = pytest.mark.browser
 
 def url(server: TestServer, path: str = "/") -> str:
     return str(server.make_url(path))
+
+
+async def knowledge_entries(server: TestServer) -> int:
+    async with aiohttp.ClientSession() as session, session.get(url(server, "/health")) as resp:
+        body = await resp.json()
+    return int(body["knowledge"]["entries"])
 
 
 async def ask(page: Page, text: str) -> None:
@@ -132,6 +141,7 @@ async def test_bot_markdown_is_built_as_elements_not_parsed_as_html(
 ) -> None:
     from pathlib import Path
 
+    entries = await knowledge_entries(server)
     entry = Path(str(kb_dir)) / "en" / "md.md"
     entry.write_text(
         "---\nid: md\nquestion: show me formatting\n---\n"
@@ -143,7 +153,10 @@ async def test_bot_markdown_is_built_as_elements_not_parsed_as_html(
     page.on("dialog", lambda d: dialogs.append(d.message))
     await page.goto(url(server))
     await expect(page.locator(".balcao-greeting")).to_be_visible()
-    await page.wait_for_timeout(300)  # the server's knowledge poll picks up the new file
+    for _ in range(100):  # the server's knowledge poll picks up the new file and retrains
+        if await knowledge_entries(server) > entries:
+            break
+        await asyncio.sleep(0.1)
     await ask(page, "show me formatting")
     answer = page.locator(".balcao-bot").last
     await expect(answer.locator("strong")).to_have_text("30 days")

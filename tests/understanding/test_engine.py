@@ -6,7 +6,7 @@ import time
 import pytest
 
 from bot.errors import InputError
-from bot.understanding.engine import Engine, Sample
+from bot.understanding.engine import OUT_OF_SCOPE, Engine, Sample
 
 from .conftest import samples
 
@@ -115,3 +115,34 @@ def test_messages_are_stemmed_in_a_language_the_engine_was_trained_in(engine: En
     assert engine.language_for("quiero devolver el producto", None) == "es"
     assert engine.language_for("ok", "pt") == "pt"
     assert engine.language_for("ok", "fr") == engine.default_language
+
+
+OFF_TOPIC = [
+    "what will the weather be like tomorrow",
+    "who won the football match last night",
+    "tell me a joke about cats",
+    "how do i cook rice in the microwave",
+    "what is the capital of australia",
+    "recommend a good film for tonight",
+    "how much does a plumber charge per hour",
+    "is it going to snow this weekend",
+    "what is the square root of 144",
+    "who wrote the lord of the rings",
+]
+
+
+def test_out_of_scope_examples_are_a_class_never_answered() -> None:
+    """Texts labelled OUT_OF_SCOPE teach what not to answer; the label is never ranked."""
+    trained = samples() + [Sample(t, OUT_OF_SCOPE, "en") for t in OFF_TOPIC]
+    engine = Engine.train(trained)
+    assert OUT_OF_SCOPE not in engine.labels
+    for text in ("will it rain tomorrow in lisbon", "tell me a funny joke"):
+        result = engine.predict(text, "en")
+        assert result.decision == "unknown", text
+        assert OUT_OF_SCOPE not in [label for label, _ in result.ranked]
+    for text, label in [
+        ("where is my order", "order_status"),
+        ("can i pay with paypal", "payment_methods"),
+    ]:
+        result = engine.predict(text, "en")
+        assert result.decision == "answer" and result.ranked[0][0] == label, text
