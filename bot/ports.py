@@ -62,12 +62,21 @@ class ActionRunner(Protocol):
         ...
 
 
+ORIGIN = "origin"  # a broker message's key naming who published it
+
+
 class Broker(Protocol):
-    """Fan-out of things that happen in a conversation to whoever listens."""
+    """Fan-out of things that happen in a conversation to whoever listens.
+
+    A subscriber with an `origin` does not receive the messages published with that
+    `origin` key (its publisher has delivered them itself).
+    """
 
     async def publish(self, topic: str, message: dict[str, Any]) -> None: ...
 
-    def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]: ...
+    def subscribe(
+        self, topic: str, *, origin: str | None = None
+    ) -> AsyncIterator[dict[str, Any]]: ...
 
 
 class AgentStore(Protocol):

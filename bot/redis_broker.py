@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from bot.broker import Subscribers, deliver
 from bot.errors import StorageError
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class RedisBroker:
         self.prefix = prefix
         self.node = secrets.token_hex(8)
         self._queue_size = queue_size
-        self._topics: dict[str, set[asyncio.Queue[dict[str, Any]]]] = {}
+        self._topics: dict[str, Subscribers] = {}
         self._remote: set[str] = set()  # topics whose Redis channel is subscribed
         self._syncing = asyncio.Lock()
         self._redis: aioredis.Redis | None = None
@@ -100,9 +101,11 @@ class RedisBroker:
             logger.error("Redis publish to %s failed: %s", topic, exc)
             raise StorageError(f"cannot publish to Redis: {exc}") from exc
 
-    async def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:
+    async def subscribe(
+        self, topic: str, *, origin: str | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(self._queue_size)
-        self._topics.setdefault(topic, set()).add(queue)
+        self._topics.setdefault(topic, {})[queue] = origin
         try:
             await self._sync(topic)
             while True:
@@ -110,7 +113,7 @@ class RedisBroker:
         finally:
             subscribers = self._topics.get(topic)
             if subscribers is not None:
-                subscribers.discard(queue)
+                subscribers.pop(queue, None)
                 if not subscribers:
                     del self._topics[topic]
             await self._sync(topic)
@@ -135,11 +138,9 @@ class RedisBroker:
                 logger.warning("Redis (un)subscribe of %s failed: %s", topic, exc)
 
     def _deliver(self, topic: str, message: dict[str, Any]) -> None:
-        for queue in tuple(self._topics.get(topic, ())):
-            try:
-                queue.put_nowait(message)
-            except asyncio.QueueFull:
-                logger.warning("a slow subscriber of %s dropped a message", topic)
+        subscribers = self._topics.get(topic)
+        if subscribers:
+            deliver(subscribers, topic, message)
 
     async def _read(self) -> None:
         """Deliver other processes' messages to this process's subscribers."""

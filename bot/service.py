@@ -21,7 +21,7 @@ from bot.conversation import ConversationState, IncomingMessage, Outcome, Reply
 from bot.dialogue import Brain, Dialogue
 from bot.events import Event
 from bot.metrics import Metrics
-from bot.ports import Broker, ConversationStore
+from bot.ports import ORIGIN, Broker, ConversationStore
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ HandoffOpener = Callable[[str, ConversationState, str, str, str], Awaitable[list
 
 # Set while a customer's message is being handled: what is appended then is part of the answer.
 _IN_TURN: contextvars.ContextVar[bool] = contextvars.ContextVar("in_turn", default=False)
+# Who handles the current turn and delivers its events itself: published with this origin.
+_ORIGIN: contextvars.ContextVar[str | None] = contextvars.ContextVar("origin", default=None)
 PUSHED = "pushed"  # data flag of messages that reached the customer outside an answer
 
 
@@ -129,10 +131,14 @@ class ChatService:
 
     async def _publish(self, conversation_id: str, stored: Sequence[Event]) -> None:
         if stored:
-            await self.broker.publish(
-                conversation_topic(conversation_id),
-                {"type": "events", "events": [event_frame(e) for e in stored]},
-            )
+            message: dict[str, object] = {
+                "type": "events",
+                "events": [event_frame(e) for e in stored],
+            }
+            origin = _ORIGIN.get()
+            if origin is not None:
+                message[ORIGIN] = origin
+            await self.broker.publish(conversation_topic(conversation_id), message)
 
     async def append(
         self, conversation_id: str, events: list[Event], *, sender: str, channel: str
@@ -161,10 +167,25 @@ class ChatService:
         return stored
 
     async def handle(
-        self, conversation_id: str, message: IncomingMessage, *, sender: str, channel: str
+        self,
+        conversation_id: str,
+        message: IncomingMessage,
+        *,
+        sender: str,
+        channel: str,
+        origin: str | None = None,
     ) -> Handled:
+        """Take a customer's message through the core and into the store.
+
+        With an `origin`, the turn's events (the desk's included) are published with
+        it: that subscriber does not get them back, its caller delivers `events`.
+        """
         started = time.perf_counter()
-        handled = await self._handle(conversation_id, message, sender=sender, channel=channel)
+        token = _ORIGIN.set(origin)
+        try:
+            handled = await self._handle(conversation_id, message, sender=sender, channel=channel)
+        finally:
+            _ORIGIN.reset(token)
         if not handled.outcome.duplicate:
             self._measure(handled, channel, time.perf_counter() - started)
         return handled

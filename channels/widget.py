@@ -117,6 +117,7 @@ class _Session:
         self.page_language: str | None = None
         self.identity: str | None = None
         self.listener: asyncio.Task[None] | None = None
+        self.origin = secrets.token_hex(8)  # this socket, in what the broker fans out
 
     async def send(self, frame: dict[str, Any]) -> None:
         if not self.ws.closed:
@@ -200,7 +201,8 @@ class _Session:
         self.listener = asyncio.create_task(self.listen(conversation_id(self.session_id)))
 
     async def listen(self, conversation: str) -> None:
-        async for update in self.app[BROKER].subscribe(conversation_topic(conversation)):
+        topic = conversation_topic(conversation)
+        async for update in self.app[BROKER].subscribe(topic, origin=self.origin):
             kind = update.get("type")
             if kind == "queue":
                 await self.send(
@@ -270,7 +272,11 @@ class _Session:
         await self.send({"type": "typing", "on": True})
         try:
             handled = await self.app[SERVICE].handle(
-                conversation_id(self.session_id), message, sender=self.session_id, channel=CHANNEL
+                conversation_id(self.session_id),
+                message,
+                sender=self.session_id,
+                channel=CHANNEL,
+                origin=self.origin,
             )
         except Exception:  # the chat edge answers politely and logs the traceback
             logger.exception("message handling failed")
@@ -288,6 +294,12 @@ class _Session:
                 "duplicate": handled.outcome.duplicate,
             }
         )
+        # the turn's messages, here rather than through the listener (published with
+        # this socket's origin, the broker gives them to the conversation's other tabs)
+        for event in handled.events:
+            reply = message_frame(event)
+            if reply is not None:
+                await self.send(reply)
         await self.send({"type": "typing", "on": False})
 
     async def stop(self) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
@@ -11,7 +13,7 @@ from sqlite_utils.migrations import Migrations
 
 from bot.events import LANGUAGE, Event
 from bot.ports import ConversationInfo
-from bot.storage.sqlite import SqliteDatabase
+from bot.storage.sqlite import GroupCommit, SqliteDatabase
 
 migrations = Migrations("conversations")
 
@@ -47,55 +49,76 @@ def m001_conversations_and_events(db: sqlite_utils.Database) -> None:
     db["events"].create_index(["kind", "timestamp"])  # type: ignore[union-attr]
 
 
+# One statement both creates the conversation's row (or updates it) and reserves
+# the next len(events) seq numbers: no SELECT of last_seq before each append.
+_RESERVE = """
+INSERT INTO conversations AS c (id, sender, channel, language, created_at, updated_at, last_seq)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    last_seq = c.last_seq + excluded.last_seq,
+    updated_at = excluded.updated_at,
+    language = COALESCE(excluded.language, c.language)
+RETURNING last_seq
+"""
+_INSERT_EVENTS = (
+    "INSERT INTO events (conversation_id, seq, kind, data, timestamp) VALUES (?, ?, ?, ?, ?)"
+)
+
+
+@dataclass(frozen=True)
+class _Append:
+    conversation_id: str
+    events: Sequence[Event]
+    sender: str
+    channel: str
+
+
+def _write(conn: sqlite3.Connection, append: _Append) -> list[Event]:
+    """On the database thread, inside the group commit's transaction."""
+    events = append.events
+    language = next((e.data["language"] for e in reversed(events) if e.kind == LANGUAGE), None)
+    [(last,)] = conn.execute(
+        _RESERVE,
+        (
+            append.conversation_id,
+            append.sender,
+            append.channel,
+            language,
+            events[0].timestamp,
+            events[-1].timestamp,
+            len(events),
+        ),
+    ).fetchall()
+    first = last - len(events)
+    stored = [e.with_seq(first + i) for i, e in enumerate(events, start=1)]
+    conn.executemany(
+        _INSERT_EVENTS,
+        [
+            (
+                append.conversation_id,
+                e.seq,
+                e.kind,
+                json.dumps(e.data, ensure_ascii=False),
+                e.timestamp,
+            )
+            for e in stored
+        ],
+    )
+    return stored
+
+
 class SqliteConversationStore:
     def __init__(self, database: SqliteDatabase) -> None:
         self.database = database
+        self._appends = GroupCommit(database, _write)
 
     async def append(
         self, conversation_id: str, events: Sequence[Event], *, sender: str, channel: str
     ) -> list[Event]:
+        """Appends of many conversations waiting at once share one transaction."""
         if not events:
             return []
-
-        def write(db: sqlite_utils.Database) -> list[Event]:
-            with db.atomic():
-                row = db.execute(
-                    "SELECT last_seq FROM conversations WHERE id = ?", [conversation_id]
-                ).fetchone()
-                last = row[0] if row else 0
-                first_ts = events[0].timestamp
-                if row is None:
-                    db.execute(
-                        "INSERT INTO conversations (id, sender, channel, language, created_at,"
-                        " updated_at, last_seq) VALUES (?, ?, ?, NULL, ?, ?, 0)",
-                        [conversation_id, sender, channel, first_ts, first_ts],
-                    )
-                stored = [e.with_seq(last + i) for i, e in enumerate(events, start=1)]
-                db.conn.executemany(
-                    "INSERT INTO events (conversation_id, seq, kind, data, timestamp)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (
-                            conversation_id,
-                            e.seq,
-                            e.kind,
-                            json.dumps(e.data, ensure_ascii=False),
-                            e.timestamp,
-                        )
-                        for e in stored
-                    ],
-                )
-                language = next(
-                    (e.data["language"] for e in reversed(stored) if e.kind == LANGUAGE), None
-                )
-                db.execute(
-                    "UPDATE conversations SET last_seq = ?, updated_at = ?,"
-                    " language = COALESCE(?, language) WHERE id = ?",
-                    [stored[-1].seq, stored[-1].timestamp, language, conversation_id],
-                )
-            return stored
-
-        return await self.database.run(write)
+        return await self._appends.submit(_Append(conversation_id, tuple(events), sender, channel))
 
     async def load(self, conversation_id: str) -> list[Event]:
         def read(db: sqlite_utils.Database) -> list[Event]:

@@ -175,6 +175,27 @@ async def test_second_tab_sees_the_conversation_live(client: TestClient) -> None
         await ws.close()
 
 
+async def test_the_sending_tab_gets_its_turn_once_while_other_tabs_get_it_too(
+    client: TestClient,
+) -> None:
+    ws1, welcome = await hello(client)
+    await ws1.send_json({"type": "message", "id": "once-0", "text": "hello"})
+    await collect_until_ack(ws1)
+    ws2, resumed = await hello(client, session_id=welcome["session_id"])
+    assert resumed["resumed"] is True
+    await ws1.send_json({"type": "message", "id": "once-1", "text": "return policy"})
+    ack, mine = await collect_until_ack(ws1)
+    theirs = [await receive(ws2, "message"), await receive(ws2, "message")]
+    expected = [
+        ("user", ack["seq"], "return policy"),
+        ("bot", ack["seq"] + 1, "You can return any item within 30 days of delivery."),
+    ]
+    assert [(m["role"], m["seq"], m["text"]) for m in mine] == expected
+    assert [(m["role"], m["seq"], m["text"]) for m in theirs] == expected
+    for ws in (ws1, ws2):
+        await ws.close()
+
+
 async def test_bad_frames_get_error_frames_and_the_socket_stays_usable(client: TestClient) -> None:
     ws = await client.ws_connect("/ws")
     await ws.send_json({"type": "message", "id": "early", "text": "hi"})

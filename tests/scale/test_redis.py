@@ -48,6 +48,25 @@ async def test_a_message_published_on_one_process_reaches_the_other_once(
     assert a.subscribers("conversation:1") == 0
 
 
+async def test_a_subscriber_does_not_get_back_its_own_origin_but_other_processes_do(
+    brokers: tuple[RedisBroker, RedisBroker],
+) -> None:
+    a, b = brokers
+    tab_a, other_tab_a = (
+        a.subscribe("conversation:2", origin="tab-a"),
+        a.subscribe("conversation:2"),
+    )
+    tab_b = b.subscribe("conversation:2", origin="tab-b")
+    pending = [asyncio.ensure_future(_next(s)) for s in (tab_a, other_tab_a, tab_b)]
+    await asyncio.sleep(0.2)  # subscribed, here and in Redis
+    await a.publish("conversation:2", {"type": "events", "n": 1, "origin": "tab-a"})
+    await a.publish("conversation:2", {"type": "events", "n": 2})
+    assert [(await p)["n"] for p in pending] == [2, 1, 1]
+    assert (await _next(other_tab_a))["n"] == 2 and (await _next(tab_b))["n"] == 2
+    for subscription in (tab_a, other_tab_a, tab_b):
+        await subscription.aclose()
+
+
 async def test_the_channel_prefix_keeps_deployments_apart(redis_url: str) -> None:
     other = redis_url.rsplit("channel_prefix=", 1)[0] + "channel_prefix=someone-else:"
     mine, theirs = (

@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,6 +112,49 @@ async def test_a_failed_append_writes_nothing(
     info = await store.info("c1")
     assert info is not None
     assert (await store.append("c1", [said("c")], sender="s", channel="web"))[0].seq == 2
+
+
+async def test_waiting_appends_share_one_transaction(
+    store: SqliteConversationStore, database: SqliteDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hops = 0
+    run = database.run
+
+    async def counting_run(fn: Any) -> Any:
+        nonlocal hops
+        hops += 1
+        return await run(fn)
+
+    monkeypatch.setattr(database, "run", counting_run)
+    stored = await asyncio.gather(
+        *(store.append(f"c{i}", [said(str(i))], sender="s", channel="web") for i in range(50))
+    )
+    assert hops <= 2  # the first append's own batch, then everything that queued behind it
+    assert [[e.seq for e in events] for events in stored] == [[1]] * 50
+    for i in range(50):
+        assert [e.data["text"] for e in await store.load(f"c{i}")] == [str(i)]
+
+
+async def test_a_failed_append_does_not_fail_the_others_of_its_batch(
+    store: SqliteConversationStore, database: SqliteDatabase
+) -> None:
+    def refuse_b(db: object) -> None:
+        database._db.execute(  # type: ignore[union-attr]
+            "CREATE TRIGGER no_b BEFORE INSERT ON events WHEN json_extract(NEW.data, '$.text') = 'b'"
+            " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+
+    await database.run(refuse_b)
+    results = await asyncio.gather(
+        store.append("c1", [said("a")], sender="s", channel="web"),
+        store.append("c2", [said("ok"), said("b")], sender="s", channel="web"),
+        store.append("c3", [said("c")], sender="s", channel="web"),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], StorageError)
+    assert [e.data["text"] for e in await store.load("c1")] == ["a"]
+    assert await store.load("c2") == [] and await store.info("c2") is None
+    assert [e.data["text"] for e in await store.load("c3")] == ["c"]
 
 
 async def test_migrations_are_recorded_once(tmp_path: Path) -> None:
