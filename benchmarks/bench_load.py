@@ -599,7 +599,7 @@ LIFTED_LIMITS = [
 def start_servers(args: argparse.Namespace, kind: str, workdir: Path) -> list[Server]:
     extra: list[str] = []
     if kind == "balcao":
-        extra += LIFTED_LIMITS
+        extra += LIFTED_LIMITS + ["--encoder", args.encoder]
         if args.database:
             extra += ["--database", args.database]
         if args.redis:
@@ -746,6 +746,8 @@ def report(args: argparse.Namespace, results: dict[str, dict[str, Any]], load: s
     )
     if args.processes > 1:
         command += f" --processes {args.processes} --database URL --redis URL"
+    if args.encoder != "off":
+        command += f" --encoder {args.encoder}"
     lines = [
         f"`{command}` on {date.today().isoformat()}: {os.cpu_count()} cores"
         f" ({platform.processor() or platform.machine()}), Python {platform.python_version()},"
@@ -800,6 +802,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=1,
         help="server processes, clients split between them (>1 needs --database and --redis)",
+    )
+    parser.add_argument(
+        "--encoder",
+        default="off",
+        choices=("off", "on"),
+        help="the server's sentence encoder (default off: a plain `pip install`, without the"
+        " optional weights; on: 5-15 ms of CPU per message more)",
     )
     parser.add_argument("--database", default="", help="PostgreSQL URL for `balcao serve`")
     parser.add_argument("--redis", default="", help="Redis URL for `balcao serve`")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +29,7 @@ from bot.understanding.typos import TypoCorrector
 logger = logging.getLogger(__name__)
 
 CHAR_SIZES = (2, 3, 4, 5)
+TOKEN_MEMO = 50_000  # words whose n-gram columns a featuriser remembers
 
 
 @dataclass(frozen=True)
@@ -42,16 +44,29 @@ class Terms:
 
 def analyse(folded: str, language: str | None) -> Terms:
     tokens = folded.split()
-    grams = [stem(w, language or "") for w in tokens]
+    grams = [_stem(w, language or "") for w in tokens]
     words = grams + [f"{a} {b}" for a, b in zip(grams, grams[1:], strict=False)]
     chars: list[str] = []
     for token in tokens:
-        padded = f" {token} "
-        for n in CHAR_SIZES:
-            if n > len(padded):
-                break
-            chars.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+        chars.extend(char_grams(token))
     return Terms(folded, tuple(words), tuple(chars), language)
+
+
+@lru_cache(maxsize=50_000)
+def _stem(word: str, language: str) -> str:
+    return stem(word, language)
+
+
+@lru_cache(maxsize=50_000)
+def char_grams(token: str) -> tuple[str, ...]:
+    """The character 2-5 grams of one folded word, padded with a space each side."""
+    padded = f" {token} "
+    grams: list[str] = []
+    for n in CHAR_SIZES:
+        if n > len(padded):
+            break
+        grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return tuple(grams)
 
 
 def analyse_all(texts: Sequence[str], languages: Sequence[str | None]) -> list[Terms]:
@@ -123,6 +138,7 @@ class Featuriser:
         self.vocabulary = frozenset(
             t for t, column in index.words.items() if seen[column] and " " not in t
         )
+        self._columns: dict[str, NDArray[np.int64]] = {}  # word -> its n-grams' columns
 
     @staticmethod
     def _join(words: sparse.csr_matrix, chars: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -152,17 +168,8 @@ class Featuriser:
         columns: list[NDArray[np.int64]] = []
         values: list[NDArray[np.float32]] = []
         offset = 0
-        for terms, vocabulary, idf in (
-            (doc.words, self.index.words, self._word_idf),
-            (doc.chars, self.index.chars, self._char_idf),
-        ):
-            counts: dict[int, int] = {}
-            for term in terms:
-                column = vocabulary.get(term)
-                if column is not None:
-                    counts[column] = counts.get(column, 0) + 1
-            cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        for block, idf in ((self._word_counts(doc), self._word_idf), (self._char_counts(doc), self._char_idf)):  # fmt: skip
+            cols, tf = block
             weights = (1.0 + np.log(tf)) * idf[cols] if len(cols) else tf
             keep = weights > 0
             cols, weights = cols[keep], weights[keep]
@@ -179,6 +186,38 @@ class Featuriser:
         else:
             data, indices = np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
         return indices, data, offset
+
+    def _word_counts(self, doc: Terms) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        counts: dict[int, int] = {}
+        vocabulary = self.index.words
+        for term in doc.words:
+            column = vocabulary.get(term)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        return cols, np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+
+    def _char_counts(self, doc: Terms) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        """The known character n-grams' columns and counts, from each word's columns,
+        looked up once per word (a message has a few hundred n-grams, but few words)."""
+        found = [self._token_columns(token) for token in doc.folded.split()]
+        if not found:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        cols, counts = np.unique(np.concatenate(found), return_counts=True)
+        return cols, counts.astype(np.float32)
+
+    def _token_columns(self, token: str) -> NDArray[np.int64]:
+        columns = self._columns.get(token)
+        if columns is None:
+            vocabulary = self.index.chars
+            columns = np.array(
+                [c for g in char_grams(token) if (c := vocabulary.get(g)) is not None],
+                dtype=np.int64,
+            )
+            if len(self._columns) >= TOKEN_MEMO:
+                self._columns.clear()
+            self._columns[token] = columns
+        return columns
 
     def coverage(self, doc: Terms) -> float:
         """The share of the text's stemmed words seen in training (0..1)."""

@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 MIN_LENGTH = 4
 CUTOFF = 86.0
 MAX_LOOKUPS = 24  # per message: a long message's tail is taken as typed
+MEMO_SIZE = 50_000  # corrections remembered per corrector (customers repeat their typos)
 
 
 class TypoCorrector:
@@ -31,10 +32,20 @@ class TypoCorrector:
             if len(word) >= MIN_LENGTH - 1 and not word.isdigit():
                 by_length[len(word)].append(word)
         self._by_length = {n: tuple(sorted(ws)) for n, ws in by_length.items()}
+        self._memo: dict[str, str] = {}  # a pure function of the word: safe to share
 
     def correct(self, word: str) -> str:
         if word in self.known or len(word) < MIN_LENGTH or any(c.isdigit() for c in word):
             return word
+        corrected = self._memo.get(word)
+        if corrected is None:
+            corrected = self._closest(word)
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[word] = corrected
+        return corrected
+
+    def _closest(self, word: str) -> str:
         choices = [
             w for n in (len(word) - 1, len(word), len(word) + 1) for w in self._by_length.get(n, ())
         ]
