@@ -241,7 +241,8 @@ class Session:
                 frame = json.loads(msg.data)
                 kind = frame.get("type")
                 phase = self.client.phase
-                if kind == "ack":
+                if kind == "ack":  # the turn's bot messages follow their ack
+                    self.turn = frame.get("id")
                     self.inflight = max(0, self.inflight - 1)
                     record = phase.records.get(frame.get("id"))
                     if record is not None and not record[1]:
@@ -252,10 +253,7 @@ class Session:
                         if phase.closed_loop and phase.running:
                             await self.send()
                 elif kind == "message":
-                    role = frame.get("role")
-                    if role == "user":
-                        self.turn = frame.get("id")
-                    elif role == "bot" and self.turn is not None:
+                    if frame.get("role") == "bot" and self.turn is not None:
                         record = phase.records.get(self.turn)
                         if record is not None and not record[2]:
                             record[2] = now

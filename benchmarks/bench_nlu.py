@@ -12,6 +12,9 @@ of scope when no one-vs-rest score is positive). Latency is one message at a
 time; training seconds (per fold) include the engine's cross-validated calibration and,
 for "engine + encoder", encoding every training text (nothing is kept between folds).
 
+The engines also run on the shipped knowledge base against benchmarks/cases/<lang>.csv:
+paraphrases customers might type of each FAQ entry, and off-topic messages (`oos`).
+
 Columns: top-1 acc. = the best-ranked label is right (in-scope rows, whatever
 the decision); accuracy = the decision is right (an out-of-scope verdict on an
 in-scope row counts as wrong); in-scope acc. = the same on in-scope rows only;
@@ -182,6 +185,35 @@ def clinc_split(data: Path) -> list[tuple[list[str], list[str], list[str], list[
     return [(train_x, train_y, val_x, val_y)]
 
 
+def knowledge_results(system: str, cases: Path) -> list[Result]:
+    """The shipped knowledge base (with its built-in off-topic examples) against the
+    paraphrase cases of benchmarks/cases/<language>.csv: one row per language."""
+    from bot.knowledge import load_knowledge
+    from bot.understanding.kb_adapter import samples_from_kb
+
+    encoder = load_default() if system == "engine + encoder" else None
+    if encoder is not None:
+        encoder.forget()
+    started = time.perf_counter()
+    engine = Engine.train(samples_from_kb(load_knowledge(ROOT / "knowledge")), encoder=encoder)
+    training = time.perf_counter() - started
+    results = []
+    for path in sorted(cases.glob("*.csv")):
+        texts, labels = load(path)
+        truth, tops, predicted, timings = [], [], [], []
+        for text, label in zip(texts, labels, strict=True):
+            begun = time.perf_counter()
+            result = engine.predict(text, path.stem)
+            timings.append((time.perf_counter() - begun) * 1000)
+            top = result.ranked[0][0] if result.ranked else OOS
+            tops.append(top)
+            predicted.append(OOS if result.decision == "unknown" else top)
+            truth.append(label)
+        outcome = (truth, tops, predicted, timings, training)
+        results.append(score(system, f"knowledge paraphrases {path.stem}", outcome))
+    return results
+
+
 def table(results: Sequence[Result]) -> str:
     head = (
         "| system | data | top-1 acc. | accuracy | in-scope acc. | OOS recall "
@@ -219,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             started = time.perf_counter()
             results.append(score(system, dataset, run(SYSTEMS[system], splits)))
             print(f"{system} / {dataset}: {time.perf_counter() - started:.0f}s", file=sys.stderr)
+        if system.startswith("engine"):  # the baselines know no knowledge base
+            results += knowledge_results(system, ROOT / "benchmarks" / "cases")
     header = (
         f"{date.today().isoformat()}, {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.machine()}, 2 cores"

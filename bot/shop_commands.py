@@ -21,7 +21,7 @@ from bot.storage.sqlite import connect
 logger = logging.getLogger(__name__)
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"
-DEMO_ANCHOR = date(2026, 11, 20)  # the generator's "today"; seeding shifts dates from it
+DEMO_ANCHOR = date(2026, 11, 21)  # the day after the newest demo order: seeding makes it yesterday
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,16 @@ Server -> client frames:
     {"type": "message", "seq", "role": "user"|"bot"|"agent", "text", "buttons"?, "custom"?,
      "id"?, "entry"? (an answer that can be rated), "name"? (the agent's)}
     {"type": "ack", "id", "seq"?, "duplicate": bool}
-    {"type": "typing", "on": bool, "who"?: "agent"}
+    {"type": "typing", "on": bool, "who"?: "agent"}     the bot's only when a turn takes
+                                                       longer than TYPING_DELAY
     {"type": "queue", "position", "wait_s"}            while waiting for a person
     {"type": "error", "code", "message", "id"?}
     {"type": "pong"}
+
+After a message the sending socket gets its `ack` (with the message's `seq`: the
+widget marks the copy it shows as sent) and then the turn's bot frames; the
+customer's own message is not echoed back to it, but goes to the conversation's
+other tabs. A turn that answers within TYPING_DELAY sends no typing frames.
 
 Session ids are issued by the server (unguessable) and kept by the widget in
 localStorage; a reconnecting widget says hello with it and gets its history.
@@ -30,6 +36,7 @@ import logging
 import re
 import secrets
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -47,6 +54,7 @@ logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 CHANNEL = "web"
+TYPING_DELAY = 0.3  # seconds a turn runs before the widget shows the bot typing
 SESSION_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("widget_sockets")
 
@@ -269,7 +277,7 @@ class _Session:
                 error_frame("rate_limited", "too many messages; wait a minute", message_id)
             )
             return
-        await self.send({"type": "typing", "on": True})
+        typing = _Typing(self.send)
         try:
             handled = await self.app[SERVICE].handle(
                 conversation_id(self.session_id),
@@ -282,7 +290,7 @@ class _Session:
             logger.exception("message handling failed")
             self.app[METRICS].errors.inc(kind="message")
             await self.send(error_frame("internal", say("error", self.language), message_id))
-            await self.send({"type": "typing", "on": False})
+            await typing.stop()
             return
         self.language = handled.state.language or self.language
         user_seq = next((e.seq for e in handled.events if e.kind == USER), None)
@@ -294,19 +302,47 @@ class _Session:
                 "duplicate": handled.outcome.duplicate,
             }
         )
-        # the turn's messages, here rather than through the listener (published with
-        # this socket's origin, the broker gives them to the conversation's other tabs)
+        # the turn's bot messages, here rather than through the listener (published with
+        # this socket's origin, the broker gives them, and the customer's own message, to
+        # the conversation's other tabs); the ack stands for the customer's message here
         for event in handled.events:
-            reply = message_frame(event)
+            reply = message_frame(event) if event.kind != USER else None
             if reply is not None:
                 await self.send(reply)
-        await self.send({"type": "typing", "on": False})
+        await typing.stop()
 
     async def stop(self) -> None:
         if self.listener is not None:
             self.listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.listener
+
+
+class _Typing:
+    """The bot's typing indicator for one turn: shown only if the turn is still running
+    after TYPING_DELAY (a knowledge-base answer takes a millisecond; an action or a
+    remote action server may take seconds), hidden at its end if it was shown."""
+
+    def __init__(self, send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        self._send = send
+        self._shown = False
+        self._done = False
+        self._task: asyncio.Future[None] | None = None
+        self._timer = asyncio.get_running_loop().call_later(TYPING_DELAY, self._start)
+
+    def _start(self) -> None:
+        self._task = asyncio.ensure_future(self._show())
+
+    async def _show(self) -> None:
+        if not self._done:
+            self._shown = True
+            await self._send({"type": "typing", "on": True})
+
+    async def stop(self) -> None:
+        self._done = True
+        self._timer.cancel()
+        if self._shown:
+            await self._send({"type": "typing", "on": False})
 
 
 async def close_sockets(app: web.Application) -> None:

@@ -268,9 +268,12 @@ class Engine:
         languages = [s.language or default_language for s in samples]
         docs = analyse_all([s.text for s in samples], languages)
         vectors = None
-        if encoder is not None:
-            vectors = encoder.encode([s.text for s in samples], True, progress)
-            vectors[[lang not in encoder.languages for lang in languages]] = 0.0
+        if encoder is not None:  # sentence vectors for the encoder's languages, else zeros
+            vectors = np.zeros((len(samples), encoder.dimensions), dtype=np.float32)
+            known = [i for i, lang in enumerate(languages) if lang in encoder.languages]
+            if progress is not None:
+                progress(len(samples) - len(known))
+            vectors[known] = encoder.encode([samples[i].text for i in known], True, progress)
         index = TermIndex(docs)
         model = _Model(samples, index, range(len(samples)), docs, vectors)
         calibration = _cross_validate(samples, index, docs, languages, folds, vectors)
@@ -304,9 +307,10 @@ class Engine:
         doc = self._model.featuriser.prepare(text, lang)
         vector = None
         if self.encoder is not None:
-            vector = self.encoder.encode([text])[0]
-            if lang not in self.encoder.languages:
-                vector[:] = 0.0
+            if lang in self.encoder.languages:
+                vector = self.encoder.encode([text])[0]
+            else:
+                vector = np.zeros(self.encoder.dimensions, dtype=np.float32)
         scores = self._model.score_one(doc, vector)
         features, probabilities = scores.features(self.calibration.temperature)
         confidence = float(self.calibration.confidence(features)[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -53,3 +54,17 @@ class ActionCrash(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         raise RuntimeError("the action's own bug")
+
+
+class ActionSlow(Action):
+    """Takes longer than the widget's typing delay."""
+
+    def name(self) -> str:
+        return "action_slow"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        await asyncio.sleep(0.8)
+        dispatcher.utter_message(text="Done, slowly.")
+        return []
