@@ -8,6 +8,7 @@ person, or hand over to one.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -40,6 +41,15 @@ class Brain:
 
     kb: KnowledgeBase
     matcher: Matcher
+
+
+async def _match(matcher: Matcher, text: str, language: str | None) -> Match:
+    """The matcher's verdict; a matcher that says it is slow (a transformer's
+    milliseconds per message) runs on a worker thread, so that other conversations'
+    turns go on meanwhile (numpy lets go of the GIL while it computes)."""
+    if getattr(matcher, "slow", False):
+        return await asyncio.to_thread(matcher.match, text, language)
+    return matcher.match(text, language)
 
 
 class Dialogue:
@@ -97,7 +107,7 @@ class Dialogue:
         elif state.loop:
             # an action is collecting details: it takes the message unless the
             # customer clearly asks for something else
-            match = brain.matcher.match(message.text, turn.language)
+            match = await _match(brain.matcher, message.text, turn.language)
             if not (match.decision == "answer" and _is_handoff(brain, match)):
                 # the action takes this message (an order number, an email...): it is not
                 # a question the assistant failed to understand, and must not count as one
@@ -105,7 +115,7 @@ class Dialogue:
                 await self._run_action(turn, brain, state.loop, sender, message, match)
                 return turn.outcome()
         else:
-            match = brain.matcher.match(message.text, turn.language)
+            match = await _match(brain.matcher, message.text, turn.language)
 
         if (
             not message.payload

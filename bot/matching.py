@@ -52,6 +52,9 @@ class Match:
 
 
 class Matcher(Protocol):
+    """Maps a message to knowledge-base entries. A matcher may also have `slow = True`
+    (milliseconds per message): the dialogue then calls it from a worker thread."""
+
     def match(self, text: str, language: str | None = None) -> Match:
         """Match `text`; `language` is the conversation's language if known."""
         ...

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -310,3 +312,39 @@ def test_a_long_conversations_state_stays_bounded() -> None:
     for event in log[:50]:
         stepwise = stepwise.apply(event)
     assert stepwise == ConversationState.from_events("long", log[:50])
+
+
+class _SlowMatcher:
+    """The fuzzy matcher behind a blocking pause, as a transformer's milliseconds would be."""
+
+    slow = True
+
+    def __init__(self, inner: FuzzyMatcher, pause: float) -> None:
+        self.inner, self.pause = inner, pause
+
+    def match(self, text: str, language: str | None = None) -> Match:
+        time.sleep(self.pause)  # blocks its thread, as numpy's matrix products do
+        return self.inner.match(text, language)
+
+
+async def test_a_slow_matcher_runs_off_the_event_loop(brain: Brain) -> None:
+    """Two conversations' turns overlap, and the loop stays free, while a slow matcher works."""
+    slow = Brain(brain.kb, _SlowMatcher(brain.matcher, 0.3))  # type: ignore[arg-type]
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    running = asyncio.create_task(ticker())
+    started = time.perf_counter()
+    first, second = await asyncio.gather(
+        Conversation(slow).say("return policy"), Conversation(slow).say("return policy")
+    )
+    elapsed = time.perf_counter() - started
+    running.cancel()
+    assert first.replies[0].text == second.replies[0].text
+    assert elapsed < 0.55  # side by side, not 0.6 s one after the other
+    assert ticks >= 10  # the loop kept turning meanwhile

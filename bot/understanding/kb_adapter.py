@@ -67,6 +67,7 @@ class EngineMatcher:
     def __init__(self, engine: Engine, today: Callable[[], date] = date.today) -> None:
         self.engine = engine
         self._today = today
+        self.slow = engine.encoder is not None  # a transformer per message: off the loop
 
     def match(self, text: str, language: str | None = None) -> Match:
         detected = resolve_language(text, language)
