@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 LANGUAGES = ("en", "pt", "es")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+RESERVED_IDS = frozenset({"oos"})  # the understanding engine's out-of-scope label
 KNOWN_KEYS = {"id", "question", "examples", "tags", "buttons", "action", "handoff", "title"}
 
 
@@ -197,6 +198,8 @@ def parse_entry(text: str, source: str, language: str) -> Entry:
         raise fail(
             "id", "'id' is required: lowercase letters, digits, '-' or '_' (e.g. id: returns)"
         )
+    if entry_id in RESERVED_IDS:
+        raise fail("id", f"id '{entry_id}' is reserved (it marks out-of-scope messages)")
     question = data.get("question")
     if not isinstance(question, str) or not question.strip():
         raise fail("question", "'question' is required and must be text")

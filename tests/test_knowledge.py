@@ -109,6 +109,11 @@ def test_a_good_file_becomes_an_entry() -> None:
             id="id-with-newline",
         ),
         pytest.param(
+            "---\nid: oos\nquestion: q\n---\nR.\n",
+            "knowledge/pt/devolucoes.md:2: id 'oos' is reserved (it marks out-of-scope messages)",
+            id="reserved-id",
+        ),
+        pytest.param(
             "---\nid: d\nquestion: q\nhandoff: maybe\n---\nR.\n",
             "knowledge/pt/devolucoes.md:4: 'handoff' must be true or false",
             id="bad-handoff",

@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from bot.errors import InputError, KnowledgeError
-from bot.knowledge import ID_PATTERN, LANGUAGES, Entry, parse_entry
+from bot.knowledge import ID_PATTERN, LANGUAGES, RESERVED_IDS, Entry, parse_entry
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +93,8 @@ def read_faq(path: Path) -> list[Entry]:
 def _entry(row: dict[str, str], where: str) -> Entry:
     if not ID_PATTERN.match(row["id"]):
         raise InputError(f"{where}: id '{row['id']}' must be lowercase letters, digits, '-' or '_'")
+    if row["id"] in RESERVED_IDS:
+        raise InputError(f"{where}: id '{row['id']}' is reserved (it marks out-of-scope messages)")
     if row["language"] not in LANGUAGES:
         raise InputError(
             f"{where}: language '{row['language']}' must be one of {', '.join(LANGUAGES)}"

@@ -135,6 +135,7 @@ def test_kb_import_without_optional_columns(tmp_path: Path) -> None:
         (["ok-id", "en", "", "a"], "question is empty"),
         (["ok-id", "en", "q?", ""], "answer is empty"),
         (["refund", "en", "again?", "a"], "repeats line"),
+        (["oos", "en", "q?", "a"], "id 'oos' is reserved"),
     ],
 )
 def test_kb_import_bad_row_names_file_and_line_and_writes_nothing(
