@@ -28,7 +28,6 @@ from bot.understanding.language import resolve_language
 logger = logging.getLogger(__name__)
 
 ANSWER_WEIGHT = 0.3
-OFFTOPIC_WEIGHT = 1.0
 ANSWER_CHARS = 300  # the start of a long answer says enough
 _MARKUP = re.compile(r"[*_`#>\[\]()]|https?://\S+")
 OFFTOPIC = Path(__file__).parent / "offtopic"
@@ -55,8 +54,7 @@ def samples_from_kb(kb: KnowledgeBase, offtopic: bool = True) -> list[Sample]:
     if offtopic:
         for language in kb.languages:
             samples.extend(
-                Sample(text, OUT_OF_SCOPE, language, OFFTOPIC_WEIGHT)
-                for text in offtopic_messages(language)
+                Sample(text, OUT_OF_SCOPE, language) for text in offtopic_messages(language)
             )
     return samples
 
