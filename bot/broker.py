@@ -32,29 +32,43 @@ def deliver(subscribers: Subscribers, topic: str, message: dict[str, Any]) -> No
 
 
 class InProcessBroker:
+    """Subscribers' queues by topic. RedisBroker uses one as its local fan-out, through
+    `join`, `leave` and `deliver`."""
+
     def __init__(self, queue_size: int = 256) -> None:
         self._topics: dict[str, Subscribers] = {}
         self._queue_size = queue_size
 
     async def publish(self, topic: str, message: dict[str, Any]) -> None:
-        subscribers = self._topics.get(topic)
-        if subscribers:
-            deliver(subscribers, topic, message)
+        self.deliver(topic, message)
 
     async def subscribe(
         self, topic: str, *, origin: str | None = None
     ) -> AsyncIterator[dict[str, Any]]:
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(self._queue_size)
-        self._topics.setdefault(topic, {})[queue] = origin
+        queue = self.join(topic, origin)
         try:
             while True:
                 yield await queue.get()
         finally:
-            subscribers = self._topics.get(topic)
-            if subscribers is not None:
-                subscribers.pop(queue, None)
-                if not subscribers:
-                    del self._topics[topic]
+            self.leave(topic, queue)
+
+    def join(self, topic: str, origin: str | None = None) -> asyncio.Queue[dict[str, Any]]:
+        """A new subscriber's queue (not sent messages published with its `origin`)."""
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(self._queue_size)
+        self._topics.setdefault(topic, {})[queue] = origin
+        return queue
+
+    def leave(self, topic: str, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        subscribers = self._topics.get(topic)
+        if subscribers is not None:
+            subscribers.pop(queue, None)
+            if not subscribers:
+                del self._topics[topic]
+
+    def deliver(self, topic: str, message: dict[str, Any]) -> None:
+        subscribers = self._topics.get(topic)
+        if subscribers:
+            deliver(subscribers, topic, message)
 
     def subscribers(self, topic: str) -> int:
         return len(self._topics.get(topic, ()))

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from bot.broker import Subscribers, deliver
+from bot.broker import InProcessBroker
 from bot.errors import StorageError
 
 logger = logging.getLogger(__name__)
@@ -36,8 +36,7 @@ class RedisBroker:
         self.url = url
         self.prefix = prefix
         self.node = secrets.token_hex(8)
-        self._queue_size = queue_size
-        self._topics: dict[str, Subscribers] = {}
+        self._local = InProcessBroker(queue_size)  # this process's subscribers
         self._remote: set[str] = set()  # topics whose Redis channel is subscribed
         self._syncing = asyncio.Lock()
         self._redis: aioredis.Redis | None = None
@@ -91,7 +90,7 @@ class RedisBroker:
             self._redis = None
 
     async def publish(self, topic: str, message: dict[str, Any]) -> None:
-        self._deliver(topic, message)
+        self._local.deliver(topic, message)
         if self._redis is None:
             raise StorageError("the Redis broker is not open")
         payload = json.dumps({"node": self.node, "message": message}, ensure_ascii=False)
@@ -104,27 +103,22 @@ class RedisBroker:
     async def subscribe(
         self, topic: str, *, origin: str | None = None
     ) -> AsyncIterator[dict[str, Any]]:
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(self._queue_size)
-        self._topics.setdefault(topic, {})[queue] = origin
+        queue = self._local.join(topic, origin)
         try:
             await self._sync(topic)
             while True:
                 yield await queue.get()
         finally:
-            subscribers = self._topics.get(topic)
-            if subscribers is not None:
-                subscribers.pop(queue, None)
-                if not subscribers:
-                    del self._topics[topic]
+            self._local.leave(topic, queue)
             await self._sync(topic)
 
     def subscribers(self, topic: str) -> int:
-        return len(self._topics.get(topic, ()))
+        return self._local.subscribers(topic)
 
     async def _sync(self, topic: str) -> None:
         """Subscribe or unsubscribe the topic's Redis channel to match local interest."""
         async with self._syncing:
-            wanted, have = topic in self._topics, topic in self._remote
+            wanted, have = self._local.subscribers(topic) > 0, topic in self._remote
             if self._pubsub is None or wanted == have:
                 return
             try:
@@ -136,11 +130,6 @@ class RedisBroker:
                     await self._pubsub.unsubscribe(self.prefix + topic)
             except (RedisError, OSError) as exc:
                 logger.warning("Redis (un)subscribe of %s failed: %s", topic, exc)
-
-    def _deliver(self, topic: str, message: dict[str, Any]) -> None:
-        subscribers = self._topics.get(topic)
-        if subscribers:
-            deliver(subscribers, topic, message)
 
     async def _read(self) -> None:
         """Deliver other processes' messages to this process's subscribers."""
@@ -163,4 +152,4 @@ class RedisBroker:
                 logger.warning("ignored a malformed message on %s", channel)
                 continue
             if envelope.get("node") != self.node:
-                self._deliver(channel[len(self.prefix) :], message)
+                self._local.deliver(channel[len(self.prefix) :], message)
