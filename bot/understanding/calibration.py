@@ -19,6 +19,8 @@ sees (stand-ins for out-of-scope messages). The held-out predictions give:
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,6 +80,32 @@ def score_features(
     return np.column_stack([p1, p1 - p2, s1, s1 - s2, neighbour, meaning, coverage])
 
 
+def softmax_one(scores: NDArray[np.float64], temperature: float) -> NDArray[np.float64]:
+    """`softmax` of one message's scores (labels,)."""
+    z = scores / temperature
+    z -= z.max()
+    e = np.exp(z)
+    e /= e.sum()
+    return e
+
+
+def one_message_features(
+    probabilities: NDArray[np.float64],
+    scores: NDArray[np.float64],
+    order: NDArray[np.intp],
+    neighbour: float,
+    meaning: float,
+    coverage: float,
+) -> tuple[float, ...]:
+    """`score_features` of one message, given its labels best first (`order`)."""
+    p1, s1 = float(probabilities[order[0]]), float(scores[order[0]])
+    if len(order) > 1:
+        p2, s2 = float(probabilities[order[1]]), float(scores[order[1]])
+    else:
+        p2, s2 = 0.0, s1 - 1.0
+    return (p1, p1 - p2, s1, s1 - s2, neighbour, meaning, coverage)
+
+
 @dataclass(frozen=True)
 class Calibration:
     temperature: float
@@ -93,6 +121,14 @@ class Calibration:
         z = features @ w + self.weights[-1]
         out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-z))
         return out
+
+    def confidence_one(self, features: Sequence[float]) -> float:
+        """`confidence` of one message's features, in plain floats."""
+        z = self.weights[-1] + sum(w * f for w, f in zip(self.weights, features, strict=False))
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
 
     @classmethod
     def default(cls) -> Calibration:

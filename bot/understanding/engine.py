@@ -37,8 +37,10 @@ from bot.understanding.calibration import (
     fit_calibration,
     fit_temperature,
     in_scope_threshold,
+    one_message_features,
     score_features,
     softmax,
+    softmax_one,
 )
 from bot.understanding.encoder import SentenceEncoder
 from bot.understanding.features import Featuriser, TermIndex, Terms, analyse, analyse_all
@@ -171,9 +173,9 @@ class _Model:
         coverage = np.array([self.featuriser.coverage(d) for d in docs])
         return Scores(decision, near, meaning, coverage, domain)
 
-    def score_one(self, doc: Terms, vector: Vectors | None = None) -> Scores:
+    def score_one(self, doc: Terms, vector: Vectors | None = None) -> OneScore:
         """`scores` for a single message, with plain numpy on the row's few non-zeros."""
-        columns, values, width = self.featuriser.parts(doc)
+        columns, values, width = self.featuriser.parts(doc, ordered=False)
         decision = (values @ self.coef_t[columns] + self.bias).astype(np.float64)
         domain = 0.0
         if self.domain is not None:
@@ -189,12 +191,8 @@ class _Model:
             dense = np.zeros(width, dtype=np.float32)
             dense[columns] = values
             near = float((examples @ dense).max())
-        return Scores(
-            decision[np.newaxis, :],
-            np.array([near]),
-            np.array([self._meaning(top, vector)]),
-            np.array([self.featuriser.coverage(doc)]),
-            np.array([domain]),
+        return OneScore(
+            decision, near, self._meaning(top, vector), self.featuriser.coverage(doc), domain
         )
 
 
@@ -208,6 +206,18 @@ def _domain_classifier(
     svm = LinearSVC(C=1.0, random_state=0, class_weight="balanced")
     svm.fit(matrix, inside.astype(np.int64), sample_weight=weights)
     return np.asarray(svm.coef_[0], dtype=np.float32), float(svm.intercept_[0])
+
+
+@dataclass(frozen=True)
+class OneScore:
+    """`Scores` of a single message, as plain numbers: what `predict` needs, without the
+    per-call costs of numpy on arrays of one row."""
+
+    decision: NDArray[np.float64]  # (labels,)
+    near: float
+    meaning: float
+    coverage: float
+    domain: float
 
 
 @dataclass(frozen=True)
@@ -312,13 +322,19 @@ class Engine:
             else:
                 vector = np.zeros(self.encoder.dimensions, dtype=np.float32)
         scores = self._model.score_one(doc, vector)
-        features, probabilities = scores.features(self.calibration.temperature)
-        confidence = float(self.calibration.confidence(features)[0])
-        p = probabilities[0]
-        order = np.argsort(-p)[:top]
-        scale = confidence / p[order[0]] if p[order[0]] > 0 else 0.0
-        ranked = tuple((self._model.labels[i], round(float(p[i] * scale), 4)) for i in order)
-        if scores.domain[0] < self.calibration.in_scope_below:
+        probabilities = softmax_one(scores.decision, self.calibration.temperature)
+        order = np.argsort(-probabilities)
+        confidence = self.calibration.confidence_one(
+            one_message_features(
+                probabilities, scores.decision, order, scores.near, scores.meaning, scores.coverage
+            )
+        )
+        best = probabilities[order[0]]
+        scale = confidence / best if best > 0 else 0.0
+        ranked = tuple(
+            (self._model.labels[i], round(float(probabilities[i] * scale), 4)) for i in order[:top]
+        )
+        if scores.domain < self.calibration.in_scope_below:
             verdict: Decision = "unknown"  # closer to the examples of what not to answer
         elif confidence >= self.calibration.answer_at:
             verdict = "answer"

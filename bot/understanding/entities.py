@@ -104,7 +104,9 @@ def extract_entities(text: str, today: date | None = None) -> tuple[Entity, ...]
     folded = "".join(map(_plain_char, text.lower()))
     taken: list[tuple[int, int]] = []
     found: list[Found] = []
-    for finder in _FINDERS:
+    # most messages have neither digits nor '@': only the worded dates can be there
+    finders = _FINDERS if "@" in text or _DIGIT.search(text) else _WORDED
+    for finder in finders:
         for start, end, kind, value in finder(text, folded, anchor):
             if any(start < e and s < end for s, e in taken):
                 continue
@@ -119,7 +121,8 @@ def _emails(text: str, folded: str, today: date) -> Iterator[Found]:
         yield m.start(), m.end(), "email", m.group().lower()
 
 
-def _dates(text: str, folded: str, today: date) -> Iterator[Found]:
+def _worded_dates(text: str, folded: str, today: date) -> Iterator[Found]:
+    """Relative dates: "yesterday", "two days ago", "há 3 dias"."""
     for m in RELATIVE.finditer(folded):
         day = today + timedelta(days=_RELATIVE_DAYS[m.group()])
         yield m.start(), m.end(), "date", day.isoformat()
@@ -130,6 +133,9 @@ def _dates(text: str, folded: str, today: date) -> Iterator[Found]:
         n = int(count) if count.isdigit() else _SMALL[count]
         day = today - timedelta(days=n * _UNITS[unit])
         yield m.start(), m.end(), "date", day.isoformat()
+
+
+def _calendar_dates(text: str, folded: str, today: date) -> Iterator[Found]:
     for pattern in (ISO_DATE, DAY_MONTH, MONTH_DAY, DMY_DATE):
         for m in pattern.finditer(folded):
             parsed = _calendar_date(m, today)
@@ -199,10 +205,14 @@ def _postcodes(text: str, folded: str, today: date) -> Iterator[Found]:
 _FINDERS: tuple[Callable[[str, str, date], Iterator[Found]], ...] = (
     _emails,
     _amounts,
-    _dates,
+    _worded_dates,
+    _calendar_dates,
     _orders,
     _postcodes,
 )
+# every other finder's pattern needs a digit (\d) or, for emails, an '@'
+_WORDED = (_worded_dates,)
+_DIGIT = re.compile(r"\d")
 
 
 @lru_cache(maxsize=4096)

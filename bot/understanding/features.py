@@ -14,6 +14,7 @@ terms once (`TermIndex`) and each cross-validation fold weighs its own rows
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -138,7 +139,7 @@ class Featuriser:
         self.vocabulary = frozenset(
             t for t, column in index.words.items() if seen[column] and " " not in t
         )
-        self._columns: dict[str, NDArray[np.int64]] = {}  # word -> its n-grams' columns
+        self._columns: dict[str, tuple[int, ...]] = {}  # word -> its n-grams' columns
 
     @staticmethod
     def _join(words: sparse.csr_matrix, chars: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -162,58 +163,71 @@ class Featuriser:
             (data, indices, np.array([0, len(data)])), shape=(1, width), dtype=np.float32
         )
 
-    def parts(self, doc: Terms) -> tuple[NDArray[np.int64], NDArray[np.float32], int]:
-        """One message's row as (sorted column indices, values, width): no sparse matrix,
-        whose construction cost about a quarter of scoring one message."""
+    def parts(
+        self, doc: Terms, ordered: bool = True
+    ) -> tuple[NDArray[np.int64], NDArray[np.float32], int]:
+        """One message's row as (column indices, values, width), as `transform` computes it
+        (columns of terms too rare to weigh may be there with 0), without a sparse matrix:
+        a message has about a hundred non-zeros, so the cost is in the number of numpy
+        calls, kept to a few. The indices are sorted unless `ordered` is false (a dot
+        product does not need them sorted)."""
         columns: list[NDArray[np.int64]] = []
         values: list[NDArray[np.float32]] = []
         offset = 0
-        for block, idf in ((self._word_counts(doc), self._word_idf), (self._char_counts(doc), self._char_idf)):  # fmt: skip
-            cols, tf = block
-            weights = (1.0 + np.log(tf)) * idf[cols] if len(cols) else tf
-            keep = weights > 0
-            cols, weights = cols[keep], weights[keep]
-            norm = float(np.sqrt(np.dot(weights, weights)))
-            if norm > 0:
-                columns.append(cols + offset)
-                values.append((weights / norm).astype(np.float32))
+        for (counts, repeated), idf in ((self._word_counts(doc), self._word_idf), (self._char_counts(doc), self._char_idf)):  # fmt: skip
+            if counts:
+                cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+                weights = idf[cols]
+                if repeated:  # sublinear term frequency
+                    tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+                    weights *= np.float32(1.0) + np.log(tf)
+                total = float(np.dot(weights, weights))
+                if total > 0.0:
+                    weights *= np.float32(1.0 / math.sqrt(total))
+                    columns.append(cols + offset if offset else cols)
+                    values.append(weights)
             offset += len(idf)
-        if values:
-            data = np.concatenate(values).astype(np.float32)
-            indices = np.concatenate(columns)
-            order = np.argsort(indices)
-            data, indices = data[order] / np.float32(np.sqrt(len(values))), indices[order]
+        if not values:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), offset
+        if len(values) == 1:
+            indices, data = columns[0], values[0]
         else:
-            data, indices = np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+            indices, data = np.concatenate(columns), np.concatenate(values)
+            data *= np.float32(1.0 / math.sqrt(len(values)))
+        if ordered:
+            order = np.argsort(indices)
+            data, indices = data[order], indices[order]
         return indices, data, offset
 
-    def _word_counts(self, doc: Terms) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    def _word_counts(self, doc: Terms) -> tuple[dict[int, int], bool]:
+        """The known word terms' columns and counts, and whether any count is above 1."""
         counts: dict[int, int] = {}
         vocabulary = self.index.words
+        found = 0
         for term in doc.words:
             column = vocabulary.get(term)
             if column is not None:
                 counts[column] = counts.get(column, 0) + 1
-        cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
-        return cols, np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+                found += 1
+        return counts, found > len(counts)
 
-    def _char_counts(self, doc: Terms) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-        """The known character n-grams' columns and counts, from each word's columns,
-        looked up once per word (a message has a few hundred n-grams, but few words)."""
-        found = [self._token_columns(token) for token in doc.folded.split()]
-        if not found:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        cols, counts = np.unique(np.concatenate(found), return_counts=True)
-        return cols, counts.astype(np.float32)
+    def _char_counts(self, doc: Terms) -> tuple[dict[int, int], bool]:
+        """The same for character n-grams, from each word's columns, looked up once per
+        word (a message has a hundred n-grams, but few words)."""
+        counts: dict[int, int] = {}
+        found = 0
+        for token in doc.folded.split():
+            known = self._token_columns(token)
+            found += len(known)
+            for column in known:
+                counts[column] = counts.get(column, 0) + 1
+        return counts, found > len(counts)
 
-    def _token_columns(self, token: str) -> NDArray[np.int64]:
+    def _token_columns(self, token: str) -> tuple[int, ...]:
         columns = self._columns.get(token)
         if columns is None:
             vocabulary = self.index.chars
-            columns = np.array(
-                [c for g in char_grams(token) if (c := vocabulary.get(g)) is not None],
-                dtype=np.int64,
-            )
+            columns = tuple(c for g in char_grams(token) if (c := vocabulary.get(g)) is not None)
             if len(self._columns) >= TOKEN_MEMO:
                 self._columns.clear()
             self._columns[token] = columns

@@ -146,3 +146,20 @@ def test_out_of_scope_examples_are_a_class_never_answered() -> None:
     ]:
         result = engine.predict(text, "en")
         assert result.decision == "answer" and result.ranked[0][0] == label, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["where's my parcel?", "refund refund refund", "onde está a encomenda", "zzz qqq", "hi"],
+)
+def test_one_message_path_agrees_with_the_batch_path(engine: Engine, text: str) -> None:
+    """`predict` scores one message with its own plain-number code; training and
+    evaluation score many at once. Both must give the same confidence and ranking."""
+    model, calibration = engine._model, engine.calibration
+    doc = model.featuriser.prepare(text, engine.language_for(text, None))
+    features, probabilities = model.scores([doc]).features(calibration.temperature)
+    batch_confidence = float(calibration.confidence(features)[0])
+    prediction = engine.predict(text)
+    assert prediction.confidence == pytest.approx(round(batch_confidence, 4), abs=1e-4)
+    best = model.labels[int(probabilities[0].argmax())]
+    assert prediction.ranked[0][0] == best
