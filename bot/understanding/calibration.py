@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -124,7 +125,7 @@ class Calibration:
 
     def confidence_one(self, features: Sequence[float]) -> float:
         """`confidence` of one message's features, in plain floats."""
-        z = self.weights[-1] + sum(w * f for w, f in zip(self.weights, features, strict=False))
+        z = self.weights[-1] + sum(map(operator.mul, self.weights, features))
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
         e = math.exp(z)

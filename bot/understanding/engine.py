@@ -176,10 +176,11 @@ class _Model:
     def score_one(self, doc: Terms, vector: Vectors | None = None) -> OneScore:
         """`scores` for a single message, with plain numpy on the row's few non-zeros."""
         columns, values, width = self.featuriser.parts(doc, ordered=False)
-        decision = (values @ self.coef_t[columns] + self.bias).astype(np.float64)
+        # take: a third of the time of fancy indexing for a few rows
+        decision = (values @ self.coef_t.take(columns, axis=0) + self.bias).astype(np.float64)
         domain = 0.0
         if self.domain is not None:
-            domain = float(values @ self.domain[0][columns]) + self.domain[1]
+            domain = float(values @ self.domain[0].take(columns)) + self.domain[1]
         if vector is not None:
             decision += EMBEDDING_WEIGHT * vector @ self.coef_t[self.width :]
             if self.domain is not None:

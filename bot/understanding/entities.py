@@ -101,7 +101,8 @@ def extract_entities(text: str, today: date | None = None) -> tuple[Entity, ...]
     """Every entity in `text`, in reading order. `today` anchors relative dates."""
     anchor = today or date.today()
     # lowercase and accent-free, same length as `text` so that spans line up
-    folded = "".join(map(_plain_char, text.lower()))
+    lowered = text.lower()
+    folded = lowered if lowered.isascii() else "".join(map(_plain_char, lowered))
     taken: list[tuple[int, int]] = []
     found: list[Found] = []
     # most messages have neither digits nor '@': only the worded dates can be there

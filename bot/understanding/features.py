@@ -35,22 +35,25 @@ TOKEN_MEMO = 50_000  # words whose n-gram columns a featuriser remembers
 
 @dataclass(frozen=True)
 class Terms:
-    """A text analysed: its folded form, word terms and character n-grams."""
+    """A text analysed: its folded form and word terms; its character n-grams on demand
+    (one message's row is built from each word's n-gram columns instead)."""
 
     folded: str
     words: tuple[str, ...]
-    chars: tuple[str, ...]
     language: str | None = None
+
+    @property
+    def chars(self) -> tuple[str, ...]:
+        grams: list[str] = []
+        for token in self.folded.split():
+            grams.extend(char_grams(token))
+        return tuple(grams)
 
 
 def analyse(folded: str, language: str | None) -> Terms:
-    tokens = folded.split()
-    grams = [_stem(w, language or "") for w in tokens]
+    grams = [_stem(w, language or "") for w in folded.split()]
     words = grams + [f"{a} {b}" for a, b in zip(grams, grams[1:], strict=False)]
-    chars: list[str] = []
-    for token in tokens:
-        chars.extend(char_grams(token))
-    return Terms(folded, tuple(words), tuple(chars), language)
+    return Terms(folded, tuple(words), language)
 
 
 @lru_cache(maxsize=50_000)
