@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.dialogue import Brain
+from bot.errors import ConfigError
 from channels.keys import RELOADER
 
 logger = logging.getLogger(__name__)
@@ -36,11 +37,37 @@ def serve_command(args: argparse.Namespace) -> int:
     from bot.cli import settings_from
 
     settings = settings_from(args)
-    app = create_app(settings)
+    loop = event_loop(settings.loop)
+    try:
+        app = create_app(settings)
+    except BaseException:
+        loop.close()
+        raise
     app.cleanup_ctx.append(_quiet_garbage_collector)
     print(f"Balcão is serving on http://{settings.host}:{settings.port}/", flush=True)
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    web.run_app(app, host=settings.host, port=settings.port, print=None, loop=loop)
     return 0
+
+
+LOOPS = ("auto", "uvloop", "asyncio")
+
+
+def event_loop(kind: str) -> asyncio.AbstractEventLoop:
+    """A new event loop of the kind a setting names. uvloop's transports and timers are
+    written in C, which the server's closed-loop load spends less CPU on
+    (docs/benchmarks.md)."""
+    if kind not in LOOPS:
+        raise ConfigError(f"loop must be one of {', '.join(LOOPS)}, not {kind!r}")
+    if kind != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            if kind == "uvloop":
+                raise ConfigError("loop 'uvloop' asks for uvloop, which is not installed") from None
+        else:
+            logger.debug("event loop: uvloop %s", uvloop.__version__)
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
 
 
 async def _quiet_garbage_collector(app: web.Application) -> AsyncIterator[None]:

@@ -147,6 +147,12 @@ class Settings:
         "Sentence encoder for understanding: 'auto' uses it when its weights package is"
         " installed (make encoder), 'on' requires it, 'off' keeps the lexical engine alone.",
     )
+    loop: str = _setting(
+        "auto",
+        "BALCAO_LOOP",
+        "Event loop of `balcao serve`: 'auto' uses uvloop when installed (the default install"
+        " has it, except on Windows), 'uvloop' requires it, 'asyncio' uses the standard one.",
+    )
     goodwill_limits: str = _setting(
         "top=100,high-potential=50,low-value=20,other=20",
         "BALCAO_GOODWILL_LIMITS",

@@ -47,3 +47,29 @@ def test_python_dash_m_bot_is_the_balcao_command() -> None:
 def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert "usage: balcao" in capsys.readouterr().out
+
+
+def test_serve_runs_on_uvloop_unless_asked_for_asyncio() -> None:
+    import asyncio
+
+    import uvloop
+
+    from bot.commands import event_loop
+
+    for kind, expected in (("auto", uvloop.Loop), ("uvloop", uvloop.Loop)):
+        loop = event_loop(kind)
+        assert isinstance(loop, expected)
+        loop.close()
+    standard = event_loop("asyncio")
+    assert isinstance(standard, asyncio.BaseEventLoop)
+    assert not isinstance(standard, uvloop.Loop)
+    standard.close()
+
+
+def test_an_unknown_event_loop_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["serve", "--loop", "trio", "--db", str(tmp_path / "x.sqlite3"), "--port", "0"])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "balcao: loop must be one of auto, uvloop, asyncio, not 'trio'"
