@@ -65,7 +65,7 @@ def event_loop(kind: str) -> asyncio.AbstractEventLoop:
             if kind == "uvloop":
                 raise ConfigError("loop 'uvloop' asks for uvloop, which is not installed") from None
         else:
-            logger.debug("event loop: uvloop %s", uvloop.__version__)
+            logger.debug("event loop: uvloop")
             return uvloop.new_event_loop()
     return asyncio.new_event_loop()
 
