@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 from sklearn.preprocessing import normalize
 
+from bot.understanding.lexicon import is_concept, lexicon_for
 from bot.understanding.normalise import fold, stem
 from bot.understanding.typos import TypoCorrector
 
@@ -53,6 +54,9 @@ class Terms:
 def analyse(folded: str, language: str | None) -> Terms:
     grams = [_stem(w, language or "") for w in folded.split()]
     words = grams + [f"{a} {b}" for a, b in zip(grams, grams[1:], strict=False)]
+    lexicon = lexicon_for(language)
+    if lexicon is not None:
+        words += lexicon.concepts(grams)
     return Terms(folded, tuple(words), language)
 
 
@@ -140,7 +144,9 @@ class Featuriser:
         self.languages = frozenset(docs[i].language for i in picked) - {None}
         seen = self._word_idf > 0
         self.vocabulary = frozenset(
-            t for t, column in index.words.items() if seen[column] and " " not in t
+            t
+            for t, column in index.words.items()
+            if seen[column] and " " not in t and not is_concept(t)
         )
         self._columns: dict[str, tuple[int, ...]] = {}  # word -> its n-grams' columns
 
@@ -238,7 +244,7 @@ class Featuriser:
 
     def coverage(self, doc: Terms) -> float:
         """The share of the text's stemmed words seen in training (0..1)."""
-        grams = [w for w in doc.words if " " not in w]
+        grams = [w for w in doc.words if " " not in w and not is_concept(w)]
         if not grams:
             return 0.0
         return sum(g in self.vocabulary for g in grams) / len(grams)

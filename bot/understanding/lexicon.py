@@ -1,0 +1,105 @@
+"""Concepts: the words and phrases customers use for the same thing.
+
+A lexical model learns that "parcel" matters for a question about deliveries only
+if a training text says "parcel". concepts/<language>.txt lists groups of
+interchangeable support vocabulary, one per line:
+
+    refund: refund, money back, reimbursement, get my money back
+
+and every word or phrase of a group found in a text adds the group's term
+(`~refund`) beside the text's own words, so that an entry whose examples say
+"refund" is found by a customer who writes "I want my money back". Phrases are
+matched on stems of the folded words (normalise.stem), so inflections and
+missing accents match too. The same id means the same thing in every
+language's file.
+
+The groups were written from general knowledge of how people write to support,
+not from the knowledge base or the evaluation cases.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from bot.errors import InputError
+from bot.understanding.normalise import fold, stem
+
+logger = logging.getLogger(__name__)
+
+CONCEPTS = Path(__file__).parent / "concepts"
+MARK = "~"  # a concept's term: folded text has no '~', so no word can clash with one
+MAX_WORDS = 4
+_LINE = re.compile(r"^(?P<id>[a-z0-9_]+):\s*(?P<terms>.+)$")
+
+Phrase = tuple[tuple[str, ...], str]  # the stems after the first, the concept's term
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Concept groups of one language, indexed by the first stem of each phrase."""
+
+    language: str
+    phrases: Mapping[str, tuple[Phrase, ...]]
+    groups: int
+
+    def concepts(self, stems: Sequence[str]) -> list[str]:
+        """The concept terms of every phrase found in `stems`, once per occurrence."""
+        found: list[str] = []
+        for i, first in enumerate(stems):
+            for rest, term in self.phrases.get(first, ()):
+                end = i + 1 + len(rest)
+                if end <= len(stems) and (not rest or tuple(stems[i + 1 : end]) == rest):
+                    found.append(term)
+        return found
+
+
+def parse_lexicon(text: str, source: str, language: str) -> Lexicon:
+    """Read a concepts file; a malformed line is an InputError naming file and line."""
+    index: dict[str, dict[Phrase, None]] = {}
+    seen: set[str] = set()
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _LINE.match(line)
+        if match is None:
+            raise InputError(f"{source}:{number}: expected 'concept_id: term, term, ...'")
+        concept = match["id"]
+        if concept in seen:
+            raise InputError(f"{source}:{number}: concept {concept!r} is defined twice")
+        seen.add(concept)
+        for term in match["terms"].split(","):
+            words = fold(term).split()
+            if not words:
+                continue
+            if len(words) > MAX_WORDS:
+                raise InputError(
+                    f"{source}:{number}: {term.strip()!r} has more than {MAX_WORDS} words"
+                )
+            stems = [stem(w, language) for w in words]
+            phrase = (tuple(stems[1:]), MARK + concept)
+            index.setdefault(stems[0], {})[phrase] = None
+    phrases = {first: tuple(found) for first, found in index.items()}
+    return Lexicon(language, phrases, len(seen))
+
+
+@cache
+def lexicon_for(language: str | None) -> Lexicon | None:
+    """The built-in lexicon of a language, or None for a language without one."""
+    if not language:
+        return None
+    path = CONCEPTS / f"{language}.txt"
+    if not path.is_file():
+        return None
+    lexicon = parse_lexicon(path.read_text(encoding="utf-8"), str(path), language)
+    logger.debug("%d concept groups for %s", lexicon.groups, language)
+    return lexicon
+
+
+def is_concept(term: str) -> bool:
+    return term.startswith(MARK)
