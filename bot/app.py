@@ -52,6 +52,7 @@ from channels.keys import (
     HANDOFFS,
     INSIGHTS,
     LIMITS,
+    LOOP,
     METRICS,
     RELOADER,
     SERVICE,
@@ -59,6 +60,7 @@ from channels.keys import (
     STORE,
 )
 from channels.limits import Limits
+from channels.loop_monitor import LoopMonitor
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +89,8 @@ def create_app(
     app[METRICS] = Metrics()
     app[LIMITS] = Limits(settings, MemoryRateLimiter(), app[METRICS])
     app[METRICS].websockets.read = lambda: app[LIMITS].open_sockets
+    app[LOOP] = LoopMonitor()
+    app[METRICS].loop_lag.read = lambda: app[LOOP].lag
     app[RELOADER] = KnowledgeReloader(
         settings.kb, matcher_factory or default_matcher_factory(settings)
     )
@@ -97,6 +101,7 @@ def create_app(
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_knowledge_watch)
     app.cleanup_ctx.append(_retention)
+    app.cleanup_ctx.append(_loop_monitor)
     app.on_shutdown.append(widget.close_sockets)
     app.on_shutdown.append(console.close_sockets)
     for module in (health, rest, widget, auth, api, console, admin, openapi, metrics, pages):
@@ -194,6 +199,14 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
 
 async def _knowledge_watch(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.create_task(app[RELOADER].watch(app[SETTINGS].kb_poll_seconds))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(app[LOOP].run())
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

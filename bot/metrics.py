@@ -108,12 +108,15 @@ class Metrics:
         self.rejected = Counter("balcao_rejected_total", "Requests refused by limits, by limit.")
         self.websockets = Gauge("balcao_websockets", "Open widget and console WebSockets.")
         self.queue = Gauge("balcao_queue_waiting", "Conversations waiting for a person.")
+        self.loop_lag = Gauge(
+            "balcao_event_loop_lag_seconds", "How late the event loop ran its last timer."
+        )
 
     def render(self) -> str:
         parts: list[str] = []
         for metric in (
             self.messages, self.matches, self.handoffs, self.latency, self.errors,
-            self.rejected, self.websockets, self.queue,
+            self.rejected, self.websockets, self.queue, self.loop_lag,
         ):  # fmt: skip
             parts.extend(metric.render())
         return "\n".join(parts) + "\n"

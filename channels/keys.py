@@ -13,6 +13,7 @@ from bot.reloader import KnowledgeReloader
 from bot.service import ChatService
 from bot.storage.sqlite import SqliteDatabase
 from channels.limits import Limits
+from channels.loop_monitor import LoopMonitor
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("conversation_store", ConversationStore)
@@ -27,3 +28,4 @@ DATABASE = web.AppKey("database", SqliteDatabase)
 CANNED: web.AppKey[list[dict[str, str]]] = web.AppKey("canned_responses")
 METRICS = web.AppKey("metrics", Metrics)
 LIMITS = web.AppKey("limits", Limits)
+LOOP = web.AppKey("loop_monitor", LoopMonitor)

@@ -13,7 +13,8 @@ Server -> client frames:
      "id"?, "entry"? (an answer that can be rated), "name"? (the agent's)}
     {"type": "ack", "id", "seq"?, "duplicate": bool}
     {"type": "typing", "on": bool, "who"?: "agent"}     the bot's only when a turn takes
-                                                       longer than TYPING_DELAY
+                                                       longer than TYPING_DELAY, and
+                                                       not while the server is busy
     {"type": "queue", "position", "wait_s"}            while waiting for a person
     {"type": "error", "code", "message", "id"?}
     {"type": "pong"}
@@ -47,7 +48,7 @@ from bot.events import AGENT, BOT, USER, Event
 from bot.knowledge import LANGUAGES
 from bot.service import conversation_topic
 from bot.texts import say
-from channels.keys import BROKER, LIMITS, METRICS, SERVICE, SETTINGS
+from channels.keys import BROKER, LIMITS, LOOP, METRICS, SERVICE, SETTINGS
 from channels.parsing import parse_identity, parse_message
 
 logger = logging.getLogger(__name__)
@@ -277,7 +278,7 @@ class _Session:
                 error_frame("rate_limited", "too many messages; wait a minute", message_id)
             )
             return
-        typing = _Typing(self.send)
+        typing = _Typing(self.send, self.app[LOOP].busy)
         try:
             handled = await self.app[SERVICE].handle(
                 conversation_id(self.session_id),
@@ -321,17 +322,23 @@ class _Session:
 class _Typing:
     """The bot's typing indicator for one turn: shown only if the turn is still running
     after TYPING_DELAY (a knowledge-base answer takes a millisecond; an action or a
-    remote action server may take seconds), hidden at its end if it was shown."""
+    remote action server may take seconds), hidden at its end if it was shown. Not shown
+    while the event loop is `busy` (loop_monitor.py): a server behind on its work
+    sends what the customer asked for first."""
 
-    def __init__(self, send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+    def __init__(
+        self, send: Callable[[dict[str, Any]], Awaitable[None]], busy: Callable[[], bool]
+    ) -> None:
         self._send = send
+        self._busy = busy
         self._shown = False
         self._done = False
         self._task: asyncio.Future[None] | None = None
         self._timer = asyncio.get_running_loop().call_later(TYPING_DELAY, self._start)
 
     def _start(self) -> None:
-        self._task = asyncio.ensure_future(self._show())
+        if not self._busy():
+            self._task = asyncio.ensure_future(self._show())
 
     async def _show(self) -> None:
         if not self._done:

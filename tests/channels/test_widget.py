@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.app import create_app
 from bot.config import Settings
+from channels.keys import LOOP
 from channels.widget import TYPING_DELAY
 
 
@@ -88,7 +89,9 @@ async def test_a_quick_turn_sends_no_typing_frames(client: TestClient) -> None:
     await ws.close()
 
 
-async def test_typing_indicator_wraps_a_slow_turn(client: TestClient, kb_dir: Path) -> None:
+async def add_slow_entry(client: TestClient, kb_dir: Path) -> None:
+    """An entry whose action takes longer than TYPING_DELAY, once the server has it."""
+
     async def entries() -> int:
         return int((await (await client.get("/health")).json())["knowledge"]["entries"])
 
@@ -100,6 +103,10 @@ async def test_typing_indicator_wraps_a_slow_turn(client: TestClient, kb_dir: Pa
         if await entries() > before:
             break
         await asyncio.sleep(0.1)
+
+
+async def test_typing_indicator_wraps_a_slow_turn(client: TestClient, kb_dir: Path) -> None:
+    await add_slow_entry(client, kb_dir)
     ws, _ = await hello(client)
     await ws.send_json({"type": "message", "id": "s-1", "text": "do the slow thing"})
     first = json.loads((await asyncio.wait_for(ws.receive(), 3)).data)
@@ -107,6 +114,20 @@ async def test_typing_indicator_wraps_a_slow_turn(client: TestClient, kb_dir: Pa
     assert (await receive(ws, "ack"))["id"] == "s-1"
     assert (await receive(ws, "message"))["text"] == "Done, slowly."
     assert await receive(ws, "typing") == {"type": "typing", "on": False}
+    await ws.close()
+
+
+async def test_a_busy_server_skips_the_typing_indicator(client: TestClient, kb_dir: Path) -> None:
+    await add_slow_entry(client, kb_dir)
+    monitor = client.server.app[LOOP]
+    monitor.busy_lag = 0.0  # any lag, none included, counts as busy
+    ws, _ = await hello(client)
+    await ws.send_json({"type": "message", "id": "s-2", "text": "do the slow thing"})
+    frames = [json.loads((await asyncio.wait_for(ws.receive(), 3)).data) for _ in range(2)]
+    assert [f["type"] for f in frames] == ["ack", "message"]
+    assert frames[1]["text"] == "Done, slowly."
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(ws.receive(), 0.3)
     await ws.close()
 
 

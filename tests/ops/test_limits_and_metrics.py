@@ -115,6 +115,8 @@ async def test_metrics_count_messages_outcomes_handoffs_and_latency(client: Test
     assert 'balcao_reply_seconds_bucket{channel="rest",le="+Inf"} 3' in lines
     assert "balcao_queue_waiting 1" in lines
     assert "# TYPE balcao_reply_seconds histogram" in lines
+    lag = next(line for line in lines if line.startswith("balcao_event_loop_lag_seconds "))
+    assert 0.0 <= float(lag.split()[1]) < 1.0
 
 
 async def test_the_sliding_window_forgets_old_hits() -> None:
