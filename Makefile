@@ -8,7 +8,7 @@ DB ?= var/balcao.sqlite3
 KB ?= knowledge
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck venv encoder chromium seed clean bench-nlu bench-load
+.PHONY: run test lint typecheck venv encoder chromium seed clean bench-nlu bench-load bench-match
 
 venv: $(VENV)/.installed
 
@@ -50,6 +50,9 @@ typecheck: venv
 
 bench-nlu: venv
 	$(PY) benchmarks/bench_nlu.py
+
+bench-match: venv
+	$(PY) benchmarks/bench_match.py
 
 # BENCH_LOAD_ARGS="--processes 2 --database postgresql://... --redis redis://..." for several
 bench-load: venv

@@ -36,31 +36,40 @@ MARK = "~"  # a concept's term: folded text has no '~', so no word can clash wit
 MAX_WORDS = 4
 _LINE = re.compile(r"^(?P<id>[a-z0-9_]+):\s*(?P<terms>.+)$")
 
-Phrase = tuple[tuple[str, ...], str]  # the stems after the first, the concept's term
+Phrase = tuple[tuple[str, ...], str]  # the stems after the first two, the concept's term
 
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Concept groups of one language, indexed by the first stem of each phrase."""
+    """Concept groups of one language: one-word terms by their stem, longer phrases by
+    their first two stems (a common first word, "my" or "o", starts dozens of phrases)."""
 
     language: str
-    phrases: Mapping[str, tuple[Phrase, ...]]
+    words: Mapping[str, tuple[str, ...]]
+    phrases: Mapping[tuple[str, str], tuple[Phrase, ...]]
     groups: int
 
     def concepts(self, stems: Sequence[str]) -> list[str]:
         """The concept terms of every phrase found in `stems`, once per occurrence."""
         found: list[str] = []
+        words, phrases = self.words, self.phrases
+        count = len(stems)
         for i, first in enumerate(stems):
-            for rest, term in self.phrases.get(first, ()):
-                end = i + 1 + len(rest)
-                if end <= len(stems) and (not rest or tuple(stems[i + 1 : end]) == rest):
-                    found.append(term)
+            terms = words.get(first)
+            if terms is not None:
+                found.extend(terms)
+            if i + 1 < count:
+                for rest, term in phrases.get((first, stems[i + 1]), ()):
+                    end = i + 2 + len(rest)
+                    if not rest or (end <= count and tuple(stems[i + 2 : end]) == rest):
+                        found.append(term)
         return found
 
 
 def parse_lexicon(text: str, source: str, language: str) -> Lexicon:
     """Read a concepts file; a malformed line is an InputError naming file and line."""
-    index: dict[str, dict[Phrase, None]] = {}
+    word_terms: dict[str, dict[str, None]] = {}  # dicts as ordered sets
+    phrase_terms: dict[tuple[str, str], dict[Phrase, None]] = {}
     seen: set[str] = set()
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -82,10 +91,17 @@ def parse_lexicon(text: str, source: str, language: str) -> Lexicon:
                     f"{source}:{number}: {term.strip()!r} has more than {MAX_WORDS} words"
                 )
             stems = [stem(w, language) for w in words]
-            phrase = (tuple(stems[1:]), MARK + concept)
-            index.setdefault(stems[0], {})[phrase] = None
-    phrases = {first: tuple(found) for first, found in index.items()}
-    return Lexicon(language, phrases, len(seen))
+            if len(stems) == 1:
+                word_terms.setdefault(stems[0], {})[MARK + concept] = None
+            else:
+                key = (stems[0], stems[1])
+                phrase_terms.setdefault(key, {})[(tuple(stems[2:]), MARK + concept)] = None
+    return Lexicon(
+        language,
+        {stem_: tuple(terms) for stem_, terms in word_terms.items()},
+        {key: tuple(found) for key, found in phrase_terms.items()},
+        len(seen),
+    )
 
 
 @cache
