@@ -164,12 +164,13 @@ class _Model:
         top = np.argmax(decision, axis=1)
         near = np.zeros(len(docs))
         meaning = np.zeros(len(docs))
-        for i, label in enumerate(top):
+        for label in np.unique(top):  # the rows of one top label at a time
+            rows = np.nonzero(top == label)[0]
             examples = self.by_label[label]
-            if examples is not None:
-                sims = examples @ x[i].T
-                near[i] = sims.max() if sims.nnz else 0.0
-            meaning[i] = self._meaning(label, None if vectors is None else vectors[i])
+            if examples is not None:  # similarities are >= 0: implicit zeros do not matter
+                near[rows] = (x[rows] @ examples.T).max(axis=1).toarray().ravel()
+            for i in rows:
+                meaning[i] = self._meaning(label, None if vectors is None else vectors[i])
         coverage = np.array([self.featuriser.coverage(d) for d in docs])
         return Scores(decision, near, meaning, coverage, domain)
 
@@ -387,6 +388,8 @@ def _cross_validate(
     all_negative: list[NDArray[np.bool_]] = []
     raw: list[tuple[NDArray[np.float64], NDArray[np.int64]]] = []
     held: list[tuple[Scores, NDArray[np.bool_], NDArray[np.int64]]] = []
+    # one fold after another: liblinear's random numbers are global to the process, and
+    # models fitted on two threads at once calibrate differently in the fifth decimal
     for k in range(folds):
         hidden = {label for label, g in group.items() if g == k}
         train = [i for i, s in enumerate(samples) if fold_of[i] != k and s.label not in hidden]
