@@ -169,8 +169,9 @@ class _Model:
             examples = self.by_label[label]
             if examples is not None:  # similarities are >= 0: implicit zeros do not matter
                 near[rows] = (x[rows] @ examples.T).max(axis=1).toarray().ravel()
-            for i in rows:
-                meaning[i] = self._meaning(label, None if vectors is None else vectors[i])
+            by_meaning = self.meaning_by_label[label]
+            if by_meaning is not None and vectors is not None:
+                meaning[rows] = (vectors[rows] @ by_meaning.T).max(axis=1)
         coverage = np.array([self.featuriser.coverage(d) for d in docs])
         return Scores(decision, near, meaning, coverage, domain)
 
