@@ -252,12 +252,16 @@ class Engine:
         default_language: str | None,
         training_seconds: float,
         encoder: SentenceEncoder | None = None,
+        lexical: tuple[_Model, Calibration] | None = None,
     ) -> None:
         self._model = model
         self.calibration = calibration
         self.default_language = default_language
         self.training_seconds = training_seconds
         self.encoder = encoder
+        # with an encoder: a model without sentence vectors, for the languages it does not
+        # know (a message with zeros for a vector scored worse than a model that never had one)
+        self._lexical = lexical
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -290,6 +294,12 @@ class Engine:
         index = TermIndex(docs)
         model = _Model(samples, index, range(len(samples)), docs, vectors)
         calibration = _cross_validate(samples, index, docs, languages, folds, vectors)
+        lexical = None
+        if encoder is not None and any(lang not in encoder.languages for lang in languages):
+            lexical = (
+                _Model(samples, index, range(len(samples)), docs),
+                _cross_validate(samples, index, docs, languages, folds),
+            )
         seconds = time.perf_counter() - started
         logger.info(
             "trained on %d texts, %d labels in %.2fs%s",
@@ -298,7 +308,7 @@ class Engine:
             seconds,
             " with the sentence encoder" if encoder else "",
         )
-        return cls(model, calibration, default_language, seconds, encoder)
+        return cls(model, calibration, default_language, seconds, encoder, lexical)
 
     def language_for(self, text: str, hint: str | None) -> str | None:
         """The language to stem `text` in: one the engine was trained in."""
@@ -317,17 +327,19 @@ class Engine:
         if not fold(text):  # nothing but punctuation, symbols or emoji
             return Prediction("unknown", (), 0.0)
         lang = self.language_for(text, language)
-        doc = self._model.featuriser.prepare(text, lang)
-        vector = None
+        model, calibration, vector = self._model, self.calibration, None
         if self.encoder is not None:
             if lang in self.encoder.languages:
                 vector = self.encoder.encode([text])[0]
+            elif self._lexical is not None:
+                model, calibration = self._lexical
             else:
                 vector = np.zeros(self.encoder.dimensions, dtype=np.float32)
-        scores = self._model.score_one(doc, vector)
-        probabilities = softmax_one(scores.decision, self.calibration.temperature)
+        doc = model.featuriser.prepare(text, lang)
+        scores = model.score_one(doc, vector)
+        probabilities = softmax_one(scores.decision, calibration.temperature)
         order = np.argsort(-probabilities)
-        confidence = self.calibration.confidence_one(
+        confidence = calibration.confidence_one(
             one_message_features(
                 probabilities, scores.decision, order, scores.near, scores.meaning, scores.coverage
             )
@@ -335,13 +347,13 @@ class Engine:
         best = probabilities[order[0]]
         scale = confidence / best if best > 0 else 0.0
         ranked = tuple(
-            (self._model.labels[i], round(float(probabilities[i] * scale), 4)) for i in order[:top]
+            (model.labels[i], round(float(probabilities[i] * scale), 4)) for i in order[:top]
         )
-        if scores.domain < self.calibration.in_scope_below:
+        if scores.domain < calibration.in_scope_below:
             verdict: Decision = "unknown"  # closer to the examples of what not to answer
-        elif confidence >= self.calibration.answer_at:
+        elif confidence >= calibration.answer_at:
             verdict = "answer"
-        elif confidence >= self.calibration.unknown_below:
+        elif confidence >= calibration.unknown_below:
             verdict = "choose"
         else:
             verdict = "unknown"

@@ -141,6 +141,24 @@ def test_engine_with_encoder_understands_paraphrases(encoder: SentenceEncoder) -
     assert semantic.predict("tell me a joke about penguins", "en").decision == "unknown"
 
 
+def test_languages_the_encoder_does_not_know_get_a_model_without_vectors(
+    encoder: SentenceEncoder,
+) -> None:
+    """A Portuguese message has no sentence vector: it is scored by a model trained
+    without vectors (the lean engine's, exactly), not by one that expects them."""
+    from .conftest import samples
+
+    training = samples()
+    lean = Engine.train(training)
+    mixed = Engine.train(training, encoder=encoder)
+    for text in ("onde está a minha encomenda", "quero mudar a morada", "qual é o horário"):
+        assert mixed.predict(text, "pt") == lean.predict(text, "pt")
+    english = "where is my parcel"
+    assert mixed.predict(english, "en") != lean.predict(english, "en")  # with its vector
+    only_english = [s for s in training if s.language == "en"]
+    assert Engine.train(only_english, encoder=encoder)._lexical is None  # nothing to spare
+
+
 def test_nlu_eval_takes_the_encoder_flag(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,7 +1,7 @@
 """The shipped knowledge base against benchmarks/cases/<lang>.csv (paraphrases customers
 might type, and off-topic messages), as the server runs it.
 
-Floors a few points under what `make bench-nlu` measured on 2026-11-23 (docs/benchmarks.md),
+Floors a few points under what `make bench-nlu` measured (docs/benchmarks.md),
 so that a change which makes the engine guess more, or understand less, fails here.
 """
 
@@ -18,13 +18,16 @@ from bot.understanding.engine import Engine
 from bot.understanding.kb_adapter import samples_from_kb
 
 ROOT = Path(__file__).resolve().parents[2]
-# (in-scope answered right, off-topic declined): measured lexical 0.51-0.55 / 0.77-0.83,
-# with the encoder English 0.87 / 0.87
+# (in-scope answered right, off-topic declined): measured 2026-11-23 (session 3) lexical
+# en 0.55 / 0.77, pt 0.58 / 0.83, es 0.56 / 0.77; with the encoder English 0.88 / 0.87,
+# Portuguese and Spanish as lexical (their model has no sentence vectors)
 FLOORS = {
-    ("lexical", "en"): (0.45, 0.70),
-    ("lexical", "pt"): (0.45, 0.75),
-    ("lexical", "es"): (0.45, 0.70),
-    ("encoder", "en"): (0.80, 0.80),
+    ("lexical", "en"): (0.50, 0.70),
+    ("lexical", "pt"): (0.52, 0.75),
+    ("lexical", "es"): (0.50, 0.70),
+    ("encoder", "en"): (0.82, 0.80),
+    ("encoder", "pt"): (0.52, 0.75),
+    ("encoder", "es"): (0.50, 0.70),
 }
 
 
