@@ -40,11 +40,11 @@ def serve_command(args: argparse.Namespace) -> int:
     loop = event_loop(settings.loop)
     try:
         app = create_app(settings)
+        app.cleanup_ctx.append(_quiet_garbage_collector)
+        print(f"Balcão is serving on http://{settings.host}:{settings.port}/", flush=True)
     except BaseException:
-        loop.close()
+        loop.close()  # run_app closes it once it runs
         raise
-    app.cleanup_ctx.append(_quiet_garbage_collector)
-    print(f"Balcão is serving on http://{settings.host}:{settings.port}/", flush=True)
     web.run_app(app, host=settings.host, port=settings.port, print=None, loop=loop)
     return 0
 

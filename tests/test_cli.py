@@ -52,9 +52,9 @@ def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) 
 def test_serve_runs_on_uvloop_unless_asked_for_asyncio() -> None:
     import asyncio
 
-    import uvloop
-
     from bot.commands import event_loop
+
+    uvloop = pytest.importorskip("uvloop")  # not on Windows
 
     for kind, expected in (("auto", uvloop.Loop), ("uvloop", uvloop.Loop)):
         loop = event_loop(kind)
@@ -64,6 +64,18 @@ def test_serve_runs_on_uvloop_unless_asked_for_asyncio() -> None:
     assert isinstance(standard, asyncio.BaseEventLoop)
     assert not isinstance(standard, uvloop.Loop)
     standard.close()
+
+
+def test_auto_falls_back_to_asyncio_without_uvloop(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.commands import event_loop
+    from bot.errors import ConfigError
+
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # as if not installed
+    loop = event_loop("auto")
+    assert type(loop).__module__.startswith("asyncio")
+    loop.close()
+    with pytest.raises(ConfigError, match="not installed"):
+        event_loop("uvloop")
 
 
 def test_an_unknown_event_loop_is_one_line_and_exit_2(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import math
-import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -125,7 +124,7 @@ class Calibration:
 
     def confidence_one(self, features: Sequence[float]) -> float:
         """`confidence` of one message's features, in plain floats."""
-        z = self.weights[-1] + sum(map(operator.mul, self.weights, features))
+        z = self.weights[-1] + sum(w * f for w, f in zip(self.weights[:-1], features, strict=True))
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
         e = math.exp(z)

@@ -106,7 +106,7 @@ def extract_entities(text: str, today: date | None = None) -> tuple[Entity, ...]
     taken: list[tuple[int, int]] = []
     found: list[Found] = []
     # most messages have neither digits nor '@': only the worded dates can be there
-    finders = _FINDERS if "@" in text or _DIGIT.search(text) else _WORDED
+    finders = _FINDERS if "@" in text or _DIGIT.search(folded) else _WORDED
     for finder in finders:
         for start, end, kind, value in finder(text, folded, anchor):
             if any(start < e and s < end for s, e in taken):
@@ -211,7 +211,8 @@ _FINDERS: tuple[Callable[[str, str, date], Iterator[Found]], ...] = (
     _orders,
     _postcodes,
 )
-# every other finder's pattern needs a digit (\d) or, for emails, an '@'
+# every other finder's pattern needs a digit (\d) in the text or its folded form (where
+# "½" is "1⁄2") or, for emails, an '@'
 _WORDED = (_worded_dates,)
 _DIGIT = re.compile(r"\d")
 

@@ -52,11 +52,12 @@ class Terms:
 
 
 def analyse(folded: str, language: str | None) -> Terms:
-    grams = [_stem(w, language or "") for w in folded.split()]
+    tokens = folded.split()
+    grams = [_stem(w, language or "") for w in tokens]
     words = grams + [f"{a} {b}" for a, b in zip(grams, grams[1:], strict=False)]
     lexicon = lexicon_for(language)
     if lexicon is not None:
-        words += lexicon.concepts(grams)
+        words += lexicon.concepts(tokens)
     return Terms(folded, tuple(words), language)
 
 

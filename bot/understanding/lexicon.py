@@ -9,9 +9,10 @@ interchangeable support vocabulary, one per line:
 and every word or phrase of a group found in a text adds the group's term
 (`~refund`) beside the text's own words, so that an entry whose examples say
 "refund" is found by a customer who writes "I want my money back". Phrases are
-matched on stems of the folded words (normalise.stem), so inflections and
-missing accents match too. The same id means the same thing in every
-language's file.
+matched on folded words (lower case, no accents or punctuation), as the files list
+them, inflections included: matched on stems, common words collided with a
+group's ("com", with, is the stem of "comida", a meal). The same id means the
+same thing in every language's file.
 
 The groups were written from general knowledge of how people write to support,
 not from the knowledge base or the evaluation cases.
@@ -27,7 +28,7 @@ from functools import cache
 from pathlib import Path
 
 from bot.errors import InputError
-from bot.understanding.normalise import fold, stem
+from bot.understanding.normalise import fold
 
 logger = logging.getLogger(__name__)
 
@@ -36,33 +37,39 @@ MARK = "~"  # a concept's term: folded text has no '~', so no word can clash wit
 MAX_WORDS = 4
 _LINE = re.compile(r"^(?P<id>[a-z0-9_]+):\s*(?P<terms>.+)$")
 
-Phrase = tuple[tuple[str, ...], str]  # the stems after the first two, the concept's term
+Phrase = tuple[tuple[str, ...], str]  # the words after the first two, the concept's term
 
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Concept groups of one language: one-word terms by their stem, longer phrases by
-    their first two stems (a common first word, "my" or "o", starts dozens of phrases)."""
+    """Concept groups of one language: one-word terms by their word, longer phrases by
+    their first two words (a common first word, "my" or "o", starts dozens of phrases)."""
 
     language: str
     words: Mapping[str, tuple[str, ...]]
     phrases: Mapping[tuple[str, str], tuple[Phrase, ...]]
     groups: int
 
-    def concepts(self, stems: Sequence[str]) -> list[str]:
-        """The concept terms of every phrase found in `stems`, once per occurrence."""
+    def concepts(self, words: Sequence[str]) -> list[str]:
+        """The concept terms found in `words` (folded), once per occurrence: a group's
+        longest phrase at the leftmost place, and no phrase of the same group inside it
+        ("o meu cartão" is one ~card, not three)."""
         found: list[str] = []
-        words, phrases = self.words, self.phrases
-        count = len(stems)
-        for i, first in enumerate(stems):
-            terms = words.get(first)
-            if terms is not None:
-                found.extend(terms)
+        single, phrases = self.words, self.phrases
+        count = len(words)
+        taken: dict[str, int] = {}  # group term -> where its last match ended
+        for i, first in enumerate(words):
+            matches: list[tuple[int, str]] = []
             if i + 1 < count:
-                for rest, term in phrases.get((first, stems[i + 1]), ()):
+                for rest, term in phrases.get((first, words[i + 1]), ()):
                     end = i + 2 + len(rest)
-                    if not rest or (end <= count and tuple(stems[i + 2 : end]) == rest):
-                        found.append(term)
+                    if not rest or (end <= count and tuple(words[i + 2 : end]) == rest):
+                        matches.append((end, term))
+            matches.extend((i + 1, term) for term in single.get(first, ()))
+            for end, term in sorted(matches, reverse=True):  # longest first
+                if taken.get(term, -1) <= i:
+                    found.append(term)
+                    taken[term] = end
         return found
 
 
@@ -82,6 +89,7 @@ def parse_lexicon(text: str, source: str, language: str) -> Lexicon:
         if concept in seen:
             raise InputError(f"{source}:{number}: concept {concept!r} is defined twice")
         seen.add(concept)
+        terms = 0
         for term in match["terms"].split(","):
             words = fold(term).split()
             if not words:
@@ -90,12 +98,14 @@ def parse_lexicon(text: str, source: str, language: str) -> Lexicon:
                 raise InputError(
                     f"{source}:{number}: {term.strip()!r} has more than {MAX_WORDS} words"
                 )
-            stems = [stem(w, language) for w in words]
-            if len(stems) == 1:
-                word_terms.setdefault(stems[0], {})[MARK + concept] = None
+            terms += 1
+            if len(words) == 1:
+                word_terms.setdefault(words[0], {})[MARK + concept] = None
             else:
-                key = (stems[0], stems[1])
-                phrase_terms.setdefault(key, {})[(tuple(stems[2:]), MARK + concept)] = None
+                key = (words[0], words[1])
+                phrase_terms.setdefault(key, {})[(tuple(words[2:]), MARK + concept)] = None
+        if not terms:
+            raise InputError(f"{source}:{number}: concept {concept!r} has no terms")
     return Lexicon(
         language,
         {stem_: tuple(terms) for stem_, terms in word_terms.items()},

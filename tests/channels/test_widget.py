@@ -107,6 +107,7 @@ async def add_slow_entry(client: TestClient, kb_dir: Path) -> None:
 
 async def test_typing_indicator_wraps_a_slow_turn(client: TestClient, kb_dir: Path) -> None:
     await add_slow_entry(client, kb_dir)
+    client.server.app[LOOP].busy_lag = float("inf")  # a retrain's lag must not skip it here
     ws, _ = await hello(client)
     await ws.send_json({"type": "message", "id": "s-1", "text": "do the slow thing"})
     first = json.loads((await asyncio.wait_for(ws.receive(), 3)).data)

@@ -152,14 +152,24 @@ def test_out_of_scope_examples_are_a_class_never_answered() -> None:
     "text",
     ["where's my parcel?", "refund refund refund", "onde está a encomenda", "zzz qqq", "hi"],
 )
-def test_one_message_path_agrees_with_the_batch_path(engine: Engine, text: str) -> None:
+@pytest.mark.parametrize("with_oos", [False, True])
+def test_one_message_path_agrees_with_the_batch_path(
+    engine: Engine, text: str, with_oos: bool
+) -> None:
     """`predict` scores one message with its own plain-number code; training and
-    evaluation score many at once. Both must give the same confidence and ranking."""
+    evaluation score many at once (sparse rows, a label at a time). Both must give the
+    same confidence, ranking and, with out-of-scope examples, in-scope gate."""
+    if with_oos:
+        engine = Engine.train(
+            [*samples(), *(Sample(t, OUT_OF_SCOPE, "en") for t in OFF_TOPIC)], folds=3
+        )
     model, calibration = engine._model, engine.calibration
     doc = model.featuriser.prepare(text, engine.language_for(text, None))
-    features, probabilities = model.scores([doc]).features(calibration.temperature)
+    batch = model.scores([doc, doc])  # two rows: the batch code, not the one-row shortcut
+    features, probabilities = batch.features(calibration.temperature)
     batch_confidence = float(calibration.confidence(features)[0])
     prediction = engine.predict(text)
     assert prediction.confidence == pytest.approx(round(batch_confidence, 4), abs=1e-4)
-    best = model.labels[int(probabilities[0].argmax())]
-    assert prediction.ranked[0][0] == best
+    assert prediction.ranked[0][0] == model.labels[int(probabilities[0].argmax())]
+    if batch.domain[0] < calibration.in_scope_below:  # the gate declines whatever the rest
+        assert prediction.decision == "unknown"

@@ -25,12 +25,20 @@ def test_a_phrase_adds_its_group_once_per_occurrence() -> None:
     assert lexicon.concepts(["parcel", "and", "parcel"]) == ["~parcel", "~parcel"]
 
 
-def test_phrases_match_on_stems_without_accents() -> None:
-    lexicon = parse_lexicon("refund: devolução do dinheiro, reembolsar\n", "x", "pt")
-    assert concepts("quero a devolucao do dinheiro", "pt") != []  # shipped lexicon
-    stems = [t for t in analyse(fold("Reembolsaram a devolução do dinheiro"), "pt").words]
-    found = lexicon.concepts([s for s in stems if " " not in s and not s.startswith("~")])
-    assert found == ["~refund", "~refund"]
+def test_phrases_of_one_group_inside_each_other_count_once() -> None:
+    lexicon = parse_lexicon("card: cartão, meu cartão, o meu cartão\nmine: meu\n", "x", "pt")
+    assert lexicon.concepts(fold("o meu cartão").split()) == ["~card", "~mine"]
+    assert lexicon.concepts(fold("cartão e o meu cartão").split()) == ["~card", "~card", "~mine"]
+
+
+def test_words_match_folded_not_stemmed() -> None:
+    """Folded: accents and case do not matter. Not stemmed: 'com' (with) is the stem of
+    'comida' (a meal), and 'please' of 'pleased'."""
+    lexicon = parse_lexicon("refund: devolução do dinheiro\nmeal: comida\n", "x", "pt")
+    assert lexicon.concepts(fold("a Devolucao do dinheiro").split()) == ["~refund"]
+    assert lexicon.concepts(fold("vou com a minha mãe").split()) == []
+    assert concepts("please help me", "en") == ["~help"]
+    assert "~meal" not in concepts("vou com a minha mãe", "pt")
 
 
 @pytest.mark.parametrize(
@@ -40,6 +48,7 @@ def test_phrases_match_on_stems_without_accents() -> None:
         ("Refund: refund", "2: expected 'concept_id: term, term, ...'"),
         ("refund: refund\nrefund: money back", "3: concept 'refund' is defined twice"),
         ("refund: i would really like my money", "2: 'i would really like my money' has more"),
+        ("refund: , ,", "2: concept 'refund' has no terms"),
     ],
 )
 def test_a_bad_line_names_file_and_line(text: str, problem: str) -> None:
