@@ -55,7 +55,11 @@ class LoopMonitor:
         return self._now() - self._tick - self.interval >= self.busy_lag
 
     async def run(self) -> None:
-        while True:
-            self._tick = start = self._now()
-            await asyncio.sleep(self.interval)
-            self.lag = max(0.0, self._now() - start - self.interval)
+        try:
+            while True:
+                self._tick = start = self._now()
+                await asyncio.sleep(self.interval)
+                self.lag = max(0.0, self._now() - start - self.interval)
+        finally:  # stopped: no tick is late any more
+            self._tick = None
+            self.lag = 0.0
