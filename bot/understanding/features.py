@@ -1,9 +1,10 @@
 """From texts to sparse vectors: stemmed word n-grams plus character n-grams.
 
 Word unigrams and bigrams of folded, stemmed words (stemmed for each text's
-own language) and character 2-5 grams inside word boundaries of the folded
-text (like scikit-learn's `char_wb`), each TF-IDF weighted with sublinear term
-frequency and L2-normalised, side by side. A message's unknown words are first
+own language), with the concept groups its words belong to (lexicon.py), and
+character 2-5 grams inside word boundaries of the folded text (like
+scikit-learn's `char_wb`), each TF-IDF weighted with sublinear term frequency
+and L2-normalised, side by side. A message's unknown words are first
 mapped to a close known word (typos.TypoCorrector).
 
 Analysing and counting are the costly part, so training counts each text's

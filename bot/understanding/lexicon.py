@@ -108,7 +108,7 @@ def parse_lexicon(text: str, source: str, language: str) -> Lexicon:
             raise InputError(f"{source}:{number}: concept {concept!r} has no terms")
     return Lexicon(
         language,
-        {stem_: tuple(terms) for stem_, terms in word_terms.items()},
+        {word: tuple(terms) for word, terms in word_terms.items()},
         {key: tuple(found) for key, found in phrase_terms.items()},
         len(seen),
     )
