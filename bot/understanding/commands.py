@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli import add_setting_flags, settings_from
+from bot.config import Settings
 from bot.errors import InputError
 from bot.knowledge import load_knowledge
 from bot.understanding.encoder import encoder_for
@@ -59,7 +60,7 @@ def register(subparsers: Any) -> None:
         "--test", type=Path, required=True, help="CSV text,category ('oos' = out of scope)"
     )
     nlu_eval.add_argument("--predictions", type=Path, required=True, help="JSON lines written here")
-    add_setting_flags(nlu_eval, ["encoder"])
+    add_setting_flags(nlu_eval, ["encoder", "encoder_runtime"])
     nlu_eval.set_defaults(handler=nlu_eval_command)
 
     kb = kb_subparsers(subparsers)
@@ -79,14 +80,14 @@ def register(subparsers: Any) -> None:
         "--cases", type=Path, required=True, help="CSV text,category (entry id or 'oos')"
     )
     kb_eval.add_argument("--predictions", type=Path, required=True, help="JSON lines written here")
-    add_setting_flags(kb_eval, ["encoder"])
+    add_setting_flags(kb_eval, ["encoder", "encoder_runtime"])
     kb_eval.set_defaults(handler=kb_eval_command)
 
 
 def nlu_eval_command(args: argparse.Namespace) -> int:
     train = read_labelled(args.train)
     test = read_labelled(args.test)
-    engine = _train([Sample(r.text, r.category) for r in train], settings_from(args).encoder)
+    engine = _train([Sample(r.text, r.category) for r in train], settings_from(args))
     return _run_eval(engine, test, args.predictions)
 
 
@@ -100,7 +101,7 @@ def kb_eval_command(args: argparse.Namespace) -> int:
         raise InputError(
             f"{args.cases}:{first.line}: '{first.category}' is no entry id of {args.kb} (nor 'oos')"
         )
-    engine = _train(samples_from_kb(kb), settings_from(args).encoder)
+    engine = _train(samples_from_kb(kb), settings_from(args))
     return _run_eval(engine, cases, args.predictions)
 
 
@@ -110,8 +111,8 @@ def kb_import_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train(samples: list[Sample], encoder_setting: str) -> Engine:
-    encoder = encoder_for(encoder_setting)
+def _train(samples: list[Sample], settings: Settings) -> Engine:
+    encoder = encoder_for(settings.encoder, settings.encoder_runtime)
     if encoder is None:
         return Engine.train(samples)
     bar = Progress(len(samples), sys.stderr, "encoding training texts")

@@ -94,6 +94,7 @@ def _engine_for(samples: tuple[Sample, ...], encoder: SentenceEncoder | None) ->
     return engine
 
 
-def matcher_factory(encoder: str) -> MatcherFactory:
-    """The engine's `MatcherFactory` for an encoder setting ('auto', 'on' or 'off')."""
-    return partial(build_matcher, encoder=encoder_for(encoder))
+def matcher_factory(encoder: str, runtime: str = "auto") -> MatcherFactory:
+    """The engine's `MatcherFactory` for the encoder settings (`encoder`: 'auto', 'on' or
+    'off'; `runtime`: 'auto', 'onnxruntime' or 'numpy')."""
+    return partial(build_matcher, encoder=encoder_for(encoder, runtime))
