@@ -18,8 +18,9 @@ import logging
 import os
 import re
 import tempfile
+import zlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -191,19 +192,36 @@ def _dangling_buttons(entries: list[Entry], texts: dict[str, list[str]]) -> Iter
                 )
 
 
+def _stable(text: str) -> int:
+    return zlib.crc32(text.encode("utf-8"))
+
+
+def example_folds(entries: Sequence[Entry], folds: int) -> dict[tuple[int, int], int]:
+    """The fold of each example, keyed (entry index, example index): from the entry's id
+    and the example's own text, so that one entry's edit leaves the others' folds alone."""
+    fold_of: dict[tuple[int, int], int] = {}
+    for i, entry in enumerate(entries):
+        offset = _stable(entry.id)
+        ordered = sorted(range(len(entry.examples)), key=lambda j: (_stable(entry.examples[j]), j))
+        for rank, j in enumerate(ordered):
+            fold_of[i, j] = (offset + rank) % folds
+    return fold_of
+
+
 def find_confusions(
     entries: list[Entry], matcher_factory: MatcherFactory, folds: int = FOLDS
 ) -> list[Confusion]:
-    """K-fold: hold out every `folds`-th example, build a matcher without them, match them.
+    """K-fold: hold out a fold of each entry's examples, build a matcher without them,
+    match them.
 
-    An entry keeps its question, so it never disappears from the matcher.
+    An entry keeps its question, so it never disappears from the matcher. An example's fold
+    follows from its entry and its own text (a hash, the same in every run), so adding an
+    example to one entry leaves every other entry's folds as they were.
     """
-    held: list[tuple[int, int]] = [
-        (i, j) for i, entry in enumerate(entries) for j in range(len(entry.examples))
-    ]
+    fold_of = example_folds(entries, folds)
     confusions: list[Confusion] = []
-    for fold in range(min(folds, len(held))):
-        out = [pair for k, pair in enumerate(held) if k % folds == fold]
+    for fold in sorted(set(fold_of.values())):
+        out = [pair for pair, k in fold_of.items() if k == fold]
         removed: dict[int, set[int]] = defaultdict(set)
         for i, j in out:
             removed[i].add(j)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -374,6 +375,33 @@ def _majority_language(samples: Sequence[Sample]) -> str | None:
     return votes.most_common(1)[0][0] if votes else None
 
 
+def _stable(text: str) -> int:
+    """A number of the text's own, the same in every process (unlike `hash`)."""
+    return zlib.crc32(text.encode("utf-8")) ^ SEED
+
+
+def assign_folds(samples: Sequence[Sample], folds: int) -> tuple[dict[str, int], NDArray[np.int64]]:
+    """Each label's group (the fold that hides it whole) and each sample's fold.
+
+    Drawn from each label's and each text's own hash, not from one random sequence:
+    adding an example to one label moves that label's examples alone, and the others
+    keep their folds.
+    """
+    labels = sorted({s.label for s in samples} - {OUT_OF_SCOPE}, key=lambda x: (_stable(x), x))
+    group = {label: i % folds for i, label in enumerate(labels)}
+    group[OUT_OF_SCOPE] = -1  # never hidden: its held-out examples are out of scope anyway
+    fold_of = np.zeros(len(samples), dtype=np.int64)
+    by_label: dict[str, list[int]] = {}
+    for i, s in enumerate(samples):
+        by_label.setdefault(s.label, []).append(i)
+    for label, members in by_label.items():
+        offset = _stable(label) % folds
+        ordered = sorted(members, key=lambda i: (_stable(samples[i].text), i))
+        for rank, i in enumerate(ordered):
+            fold_of[i] = (rank + offset) % folds
+    return group, fold_of
+
+
 def _cross_validate(
     samples: Sequence[Sample],
     index: TermIndex,
@@ -383,20 +411,10 @@ def _cross_validate(
     vectors: Vectors | None = None,
 ) -> Calibration:
     """Held-out predictions over `folds` folds, each also hiding a group of labels."""
-    rng = np.random.default_rng(SEED)
     labels = sorted({s.label for s in samples} - {OUT_OF_SCOPE})
     if len(labels) < 3 or len(samples) < 20:
         return Calibration.default()
-    group = {label: i % folds for i, label in enumerate(rng.permutation(labels))}
-    group[OUT_OF_SCOPE] = -1  # never hidden: its held-out examples are out of scope anyway
-    fold_of = np.zeros(len(samples), dtype=int)
-    by_label: dict[str, list[int]] = {}
-    for i, s in enumerate(samples):
-        by_label.setdefault(s.label, []).append(i)
-    for members in by_label.values():
-        offset = int(rng.integers(folds))
-        for rank, i in enumerate(rng.permutation(members)):
-            fold_of[i] = (rank + offset) % folds
+    group, fold_of = assign_folds(samples, folds)
     all_features, all_correct, all_in_scope = [], [], []
     all_negative: list[NDArray[np.bool_]] = []
     raw: list[tuple[NDArray[np.float64], NDArray[np.int64]]] = []

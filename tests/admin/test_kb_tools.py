@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.kb_tools import add_example, check_knowledge, export_csv, replace_answer, write_draft
+from bot.kb_tools import (
+    add_example,
+    check_knowledge,
+    example_folds,
+    export_csv,
+    replace_answer,
+    write_draft,
+)
 from bot.knowledge import load_knowledge, parse_entry
 from bot.matching import FuzzyMatcher
 from bot.understanding.faq_import import import_faq
@@ -134,3 +141,20 @@ def test_accepting_edits_keep_the_file_valid(kb_dir: Path) -> None:
     entry = replace_answer(path, "Two to four days.")
     assert entry.answer == "Two to four days."
     assert entry.examples[-1] == "when does it arrive"
+
+
+def test_an_edit_to_one_entry_leaves_the_other_entries_folds_alone() -> None:
+    """`kb check` holds out each entry's examples by their own hash: adding an example
+    to one entry does not move another entry's examples to other folds."""
+    from dataclasses import replace
+
+    entries = list(load_knowledge(Path(__file__).parents[2] / "knowledge").entries)
+    before = example_folds(entries, 5)
+    first = entries[0]
+    entries[0] = replace(first, examples=(*first.examples, "a brand new way to ask"))
+    after = example_folds(entries, 5)
+    assert {k: v for k, v in before.items() if k[0] != 0} == {
+        k: v for k, v in after.items() if k[0] != 0
+    }
+    assert len(after) == len(before) + 1
+    assert example_folds(entries, 5) == after  # no random state

@@ -173,3 +173,26 @@ def test_one_message_path_agrees_with_the_batch_path(
     assert prediction.ranked[0][0] == model.labels[int(probabilities[0].argmax())]
     if batch.domain[0] < calibration.in_scope_below:  # the gate declines whatever the rest
         assert prediction.decision == "unknown"
+
+
+def test_folds_of_other_labels_stay_put_when_one_label_grows() -> None:
+    """Calibration's folds come from each label's and text's own hash: a new example
+    moves its own label's examples at most, so `kb check`'s verdicts on other entries
+    do not reshuffle with every edit."""
+    from bot.understanding.engine import assign_folds
+
+    before = samples()
+    grown = [*before, Sample("where exactly is my parcel right now", before[0].label, "en")]
+    groups_before, folds_before = assign_folds(before, 3)
+    groups_after, folds_after = assign_folds(grown, 3)
+    assert groups_before == groups_after
+    others = [i for i, s in enumerate(before) if s.label != before[0].label]
+    assert len(others) > 10
+    assert [folds_before[i] for i in others] == [folds_after[i] for i in others]
+    # every fold holds some of each label with three or more examples
+    for label in {s.label for s in before}:
+        mine = [int(folds_before[i]) for i, s in enumerate(before) if s.label == label]
+        if len(mine) >= 3:
+            assert set(mine) == {0, 1, 2}, label
+    # and the same in every run: no random state
+    assert assign_folds(before, 3)[1].tolist() == folds_before.tolist()
