@@ -13,6 +13,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "pt": "Não tenho a certeza do que pretende. É uma destas?",
         "es": "No estoy del todo seguro de lo que quieres decir. ¿Es una de estas?",
     },
+    "did_you_mean": {
+        "en": "I'm not completely sure what you mean. Is it this?",
+        "pt": "Não tenho a certeza do que pretende. É isto?",
+        "es": "No estoy del todo seguro de lo que quieres decir. ¿Es esto?",
+    },
     "unknown": {
         "en": "I'm not sure I can answer that. These are the closest topics I know:",
         "pt": "Não tenho a certeza de que consigo responder. Estes são os temas mais próximos:",

@@ -150,6 +150,24 @@ async def test_close_scores_ask_the_customer_to_choose(brain: Brain) -> None:
     ]
 
 
+async def test_one_real_candidate_is_asked_about_alone(brain: Brain) -> None:
+    """A runner-up with a sliver of the best one's score is no choice: the customer is
+    asked about the best candidate, with a person as the other way out."""
+
+    class AlmostSure:
+        def match(self, text: str, language: str | None = None) -> Match:
+            return Match("choose", (Candidate("returns", 0.7), Candidate("delivery-times", 0.01)))
+
+    chat = Conversation(Brain(brain.kb, AlmostSure()))
+    outcome = await chat.say("something vague")
+    reply = outcome.replies[0]
+    assert reply.text == "I'm not completely sure what you mean. Is it this?"
+    assert [b.payload for b in reply.buttons] == ["/returns", "/handoff"]
+    assert [b.title for b in reply.buttons] == ["How do I return an item?", "Talk to a person"]
+    answer = await chat.say("How do I return an item?", payload="/returns")
+    assert answer.replies[0].entry == "returns"
+
+
 async def test_a_resent_message_id_produces_no_new_events(brain: Brain) -> None:
     chat = Conversation(brain)
     first = await chat.say("return policy", message_id="abc")
