@@ -8,7 +8,7 @@ DB ?= var/balcao.sqlite3
 KB ?= knowledge
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck venv encoder chromium seed clean bench-nlu bench-load bench-match
+.PHONY: run test lint typecheck venv encoder chromium seed clean bench-nlu bench-load bench-match bench-encoder
 
 venv: $(VENV)/.installed
 
@@ -55,6 +55,9 @@ bench-nlu: venv
 
 bench-match: venv
 	$(PY) benchmarks/bench_match.py
+
+bench-encoder: venv
+	$(PY) benchmarks/bench_encoder.py
 
 # BENCH_LOAD_ARGS="--processes 2 --database postgresql://... --redis redis://..." for several
 bench-load: venv
