@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
         help="skip the (slower) check of entries the matcher confuses",
     )
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
-    add_setting_flags(check, ["encoder"])
+    add_setting_flags(check, ["encoder", "encoder_runtime"])
     check.set_defaults(handler=kb_check_command)
 
     test = kb.add_parser("test", help="run conversation tests (stories) without a server")
@@ -53,7 +53,9 @@ def register(subparsers: Any) -> None:
         help="YAML files (default: KB/tests/*.yml)",
     )
     test.add_argument("--verbose", "-v", action="store_true", help="list passing stories too")
-    add_setting_flags(test, ["kb", "db", "actions_package", "default_language", "encoder"])
+    add_setting_flags(
+        test, ["kb", "db", "actions_package", "default_language", "encoder", "encoder_runtime"]
+    )
     test.set_defaults(handler=kb_test_command)
 
     export = kb.add_parser(
@@ -97,8 +99,12 @@ def kb_check_command(args: argparse.Namespace) -> int:
     from bot.cli import settings_from
     from bot.kb_tools import check_knowledge, default_matcher_factory
 
-    encoder = settings_from(args).encoder
-    factory = None if args.no_confusions else default_matcher_factory(encoder)
+    settings = settings_from(args)
+    factory = (
+        None
+        if args.no_confusions
+        else default_matcher_factory(settings.encoder, settings.encoder_runtime)
+    )
     problems = check_knowledge(args.directory, factory)
     for problem in problems:
         print(problem)
@@ -124,6 +130,7 @@ def kb_test_command(args: argparse.Namespace) -> int:
             settings.actions_package,
             settings.default_language,
             settings.encoder,
+            settings.encoder_runtime,
         )
     )
     failed = [r for r in results if not r.passed]
@@ -141,6 +148,7 @@ async def run_story_files(
     actions_package: str,
     default_language: str = "en",
     encoder: str = "off",
+    encoder_runtime: str = "auto",
 ) -> list[Any]:
     """Load the stories (all checked first), build the brain and the dialogue, run them."""
     from bot.action_runner import InProcessActionRunner
@@ -151,7 +159,7 @@ async def run_story_files(
 
     stories = [story for path in files for story in load_stories(path)]
     kb = load_knowledge(kb_dir)
-    brain = Brain(kb, default_matcher_factory(encoder)(kb))
+    brain = Brain(kb, default_matcher_factory(encoder, encoder_runtime)(kb))
     if actions_package == "actions":
         import actions
 

@@ -63,14 +63,14 @@ class Confusion:
     decision: str
 
 
-def default_matcher_factory(encoder: str = "off") -> MatcherFactory:
-    """The understanding engine when it is installed, else the fuzzy baseline;
-    `encoder` is the BALCAO_ENCODER setting ('auto', 'on' or 'off')."""
+def default_matcher_factory(encoder: str = "off", runtime: str = "auto") -> MatcherFactory:
+    """The understanding engine when it is installed, else the fuzzy baseline; `encoder`
+    and `runtime` are the BALCAO_ENCODER and BALCAO_ENCODER_RUNTIME settings."""
     try:
         from bot.understanding import matcher_factory
     except ImportError:  # pragma: no cover - the engine ships with Balcão today
         return FuzzyMatcher
-    return matcher_factory(encoder)
+    return matcher_factory(encoder, runtime)
 
 
 # --- check -----------------------------------------------------------------
@@ -202,9 +202,10 @@ def example_folds(entries: Sequence[Entry], folds: int) -> dict[tuple[int, int],
     fold_of: dict[tuple[int, int], int] = {}
     for i, entry in enumerate(entries):
         offset = _stable(entry.id)
-        ordered = sorted(range(len(entry.examples)), key=lambda j: (_stable(entry.examples[j]), j))
-        for rank, j in enumerate(ordered):
-            fold_of[i, j] = (offset + rank) % folds
+        texts = sorted(set(entry.examples), key=lambda t: (_stable(t), t))
+        rank = {text: r for r, text in enumerate(texts)}
+        for j, example in enumerate(entry.examples):
+            fold_of[i, j] = (offset + rank[example]) % folds
     return fold_of
 
 

@@ -231,7 +231,7 @@ def _layer_norm(
 
 
 class SentenceEncoder:
-    """all-MiniLM-L6-v2 in numpy; safe to share between threads (the model is read-only,
+    """all-MiniLM-L6-v2, by onnxruntime in int8 or by numpy; safe to share between threads (the model is read-only,
     the cache of training texts only grows or starts again)."""
 
     def __init__(self, folder: Path, runtime: str = "auto") -> None:
@@ -453,13 +453,23 @@ def encoder_for(mode: str, runtime: str = "auto") -> SentenceEncoder | None:
 
 
 _defaults: dict[str, SentenceEncoder | None] = {}
+_auto: str | None = None
 
 
 def load_default(runtime: str = "auto") -> SentenceEncoder | None:
     """The installed encoder, loaded once per process and runtime, or None without the
     weights package."""
+    global _auto
     if runtime == "auto":
-        runtime = "onnxruntime" if int8_layers.available() else "numpy"
+        if _auto is None:  # resolved once: onnxruntime if installed and working, else numpy
+            _auto = "numpy"
+            if int8_layers.available():
+                try:
+                    load_default("onnxruntime")
+                    _auto = "onnxruntime"
+                except Exception as exc:  # a broken install must not stop the server
+                    logger.warning("onnxruntime cannot run the encoder (%s); numpy will", exc)
+        runtime = _auto
     if runtime not in _defaults:
         folder = model_dir()
         found = SentenceEncoder(folder, runtime) if folder is not None else None

@@ -385,7 +385,9 @@ def assign_folds(samples: Sequence[Sample], folds: int) -> tuple[dict[str, int],
 
     Drawn from each label's and each text's own hash, not from one random sequence:
     adding an example to one label moves that label's examples alone, and the others
-    keep their folds.
+    keep their folds (a new label shifts the groups of the labels after it in hash order).
+    The same text twice in a label goes to one fold, so a held-out text never has its
+    twin in training.
     """
     labels = sorted({s.label for s in samples} - {OUT_OF_SCOPE}, key=lambda x: (_stable(x), x))
     group = {label: i % folds for i, label in enumerate(labels)}
@@ -396,9 +398,10 @@ def assign_folds(samples: Sequence[Sample], folds: int) -> tuple[dict[str, int],
         by_label.setdefault(s.label, []).append(i)
     for label, members in by_label.items():
         offset = _stable(label) % folds
-        ordered = sorted(members, key=lambda i: (_stable(samples[i].text), i))
-        for rank, i in enumerate(ordered):
-            fold_of[i] = (rank + offset) % folds
+        texts = sorted({samples[i].text for i in members}, key=lambda t: (_stable(t), t))
+        rank = {text: r for r, text in enumerate(texts)}
+        for i in members:
+            fold_of[i] = (rank[samples[i].text] + offset) % folds
     return group, fold_of
 
 

@@ -7,9 +7,13 @@ Why: numpy computes a message in float32 and streams all 42 MB of the six layers
 from memory for every message, about 6 ms however short the message (docs/benchmarks.md).
 Here each weight matrix is stored as int8 with one scale per output column (symmetric,
 zero point 0), a quarter of the bytes, and multiplied by onnxruntime's integer kernels
-(`DynamicQuantizeMatMul`, which quantises each row of activations on the fly). Layer norm,
-attention, GELU and pooling stay in float32. The vectors differ from float32's by a cosine
-of about 0.994 (tests/understanding/test_encoder.py bounds it).
+(`DynamicQuantizeMatMul`, which quantises a run's activations on the fly with one scale for
+the whole tensor: the encoder therefore runs one text at a time). Layer norm, attention,
+GELU and pooling stay in float32. The vectors differ from float32's by a cosine of about
+0.993 (tests/understanding/test_encoder.py bounds it). The integer kernels differ between
+CPUs (without AVX-VNNI, as on our 2-core machine, pairs of products saturate at int16), so
+the last bits of a vector depend on the CPU it was computed on; training and prediction run
+on the same one.
 
 The graph is built in memory from the same arrays numpy uses, with `onnx.helper`: nothing
 is downloaded and no file is written. onnxruntime and onnx are the `encoder` extra
@@ -180,6 +184,13 @@ def build_model(layers: Sequence[_Layer], heads: int, eps: float) -> bytes:
     return data
 
 
+def _usable_cores() -> int:
+    """Cores this process may run on (a container's share, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _session(model: bytes, threads: int) -> Any:
     import onnxruntime
 
@@ -202,7 +213,7 @@ class Int8Layers:
 
     def __init__(self, layers: Sequence[_Layer], heads: int, eps: float) -> None:
         model = build_model(layers, heads, eps)
-        self.cores = max(1, min(THREADS, os.cpu_count() or 1))
+        self.cores = max(1, min(THREADS, _usable_cores()))
         self._spread = _session(model, self.cores)
         self._alone = _session(model, 1)
 

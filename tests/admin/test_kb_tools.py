@@ -158,3 +158,13 @@ def test_an_edit_to_one_entry_leaves_the_other_entries_folds_alone() -> None:
     }
     assert len(after) == len(before) + 1
     assert example_folds(entries, 5) == after  # no random state
+
+
+def test_kb_check_and_kb_test_take_the_encoder_runtime(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """BALCAO_ENCODER_RUNTIME reaches the admin commands as it reaches the server."""
+    kb = str(Path(__file__).parents[2] / "knowledge")
+    for command in (["kb", "check", kb], ["kb", "test", "--kb", kb]):
+        assert main([*command, "--encoder", "on", "--encoder-runtime", "torch"]) == 2, command
+        assert "encoder runtime must be one of" in capsys.readouterr().err

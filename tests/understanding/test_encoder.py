@@ -169,6 +169,16 @@ def test_a_broken_onnxruntime_falls_back_to_numpy_in_auto(
     assert fallback.encode(["where is my parcel"]).shape == (1, 384)
     with pytest.raises(RuntimeError, match="illegal instruction"):
         SentenceEncoder(folder, "onnxruntime")
+    # and through the settings, as the server and the admin commands load it
+    from bot.understanding import encoder as module
+
+    monkeypatch.setattr(module, "_defaults", {})
+    monkeypatch.setattr(module, "_auto", None)
+    loaded = encoder_for("auto", "auto")
+    assert loaded is not None and loaded.runtime == "numpy"
+    assert encoder_for("on") is loaded  # resolved once, not retried per call
+    with pytest.raises(RuntimeError, match="illegal instruction"):
+        encoder_for("on", "onnxruntime")
 
 
 def test_missing_weights_say_how_to_install(tmp_path: Path) -> None:

@@ -196,3 +196,7 @@ def test_folds_of_other_labels_stay_put_when_one_label_grows() -> None:
             assert set(mine) == {0, 1, 2}, label
     # and the same in every run: no random state
     assert assign_folds(before, 3)[1].tolist() == folds_before.tolist()
+    # a text twice in a label sits in one fold: never held out against its own twin
+    twice = [*before, Sample(before[0].text, before[0].label, "en")]
+    folds_twice = assign_folds(twice, 3)[1]
+    assert folds_twice[0] == folds_twice[-1]
