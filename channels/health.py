@@ -23,6 +23,15 @@ async def health(request: web.Request) -> web.Response:
             "languages": list(kb.languages),
             "last_error": str(reloader.last_error) if reloader.last_error else None,
         },
-        "understanding": {"encoder": getattr(engine, "encoder", None) is not None},
+        "understanding": _understanding(engine),
     }
     return web.json_response(body)
+
+
+def _understanding(engine: object) -> dict[str, object]:
+    """Whether the sentence encoder runs, and by which runtime ('onnxruntime', 'numpy')."""
+    encoder = getattr(engine, "encoder", None)
+    return {
+        "encoder": encoder is not None,
+        "encoder_runtime": getattr(encoder, "runtime", None),
+    }

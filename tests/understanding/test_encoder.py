@@ -283,8 +283,11 @@ async def test_server_answers_a_paraphrase_with_the_encoder(
 
     with_encoder = await aiohttp_client(create_app(make_settings(encoder="on")))
     health = await (await with_encoder.get("/health")).json()
-    assert health["understanding"] == {"encoder": True}
+    assert health["understanding"] == {"encoder": True, "encoder_runtime": "onnxruntime"}
     assert "Orders arrive in 2-4 working days" in await ask(with_encoder)
 
     lexical = await aiohttp_client(create_app(make_settings(encoder="off")))
-    assert (await (await lexical.get("/health")).json())["understanding"] == {"encoder": False}
+    assert (await (await lexical.get("/health")).json())["understanding"] == {
+        "encoder": False,
+        "encoder_runtime": None,
+    }
