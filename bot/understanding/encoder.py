@@ -231,14 +231,11 @@ def _layer_norm(
 
 
 class SentenceEncoder:
-    """all-MiniLM-L6-v2, by onnxruntime in int8 or by numpy; safe to share between threads (the model is read-only,
-    the cache of training texts only grows or starts again)."""
+    """all-MiniLM-L6-v2, by onnxruntime in int8 or by numpy; safe to share between threads
+    (the model is read-only, the cache of training texts only grows or starts again)."""
 
     def __init__(self, folder: Path, runtime: str = "auto") -> None:
-        if runtime not in RUNTIMES:
-            raise InputError(
-                f"encoder runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}"
-            )
+        _check_runtime(runtime)
         if runtime == "onnxruntime" and not int8_layers.available():
             raise InputError(
                 "the encoder runtime 'onnxruntime' needs onnxruntime and onnx:"
@@ -437,13 +434,17 @@ class SentenceEncoder:
         return pooled
 
 
+def _check_runtime(runtime: str) -> None:
+    if runtime not in RUNTIMES:
+        raise InputError(f"encoder runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
+
+
 def encoder_for(mode: str, runtime: str = "auto") -> SentenceEncoder | None:
     """The encoder the settings ask for: 'off' none, 'auto' the installed one if any,
     'on' the installed one or an InputError saying how to install it; run by `runtime`."""
     if mode not in MODES:
         raise InputError(f"encoder must be one of {', '.join(MODES)}, not {mode!r}")
-    if runtime not in RUNTIMES:
-        raise InputError(f"encoder runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
+    _check_runtime(runtime)
     if mode == "off":
         return None
     found = load_default(runtime)
