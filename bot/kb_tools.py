@@ -18,7 +18,6 @@ import logging
 import os
 import re
 import tempfile
-import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -28,6 +27,7 @@ from typing import Literal
 import yaml
 
 from bot.errors import InputError, KnowledgeError
+from bot.folds import spread
 from bot.knowledge import LANGUAGES, Entry, KnowledgeBase, knowledge_files, parse_entry
 from bot.matching import FuzzyMatcher, MatcherFactory, normalise
 
@@ -192,20 +192,13 @@ def _dangling_buttons(entries: list[Entry], texts: dict[str, list[str]]) -> Iter
                 )
 
 
-def _stable(text: str) -> int:
-    return zlib.crc32(text.encode("utf-8"))
-
-
 def example_folds(entries: Sequence[Entry], folds: int) -> dict[tuple[int, int], int]:
     """The fold of each example, keyed (entry index, example index): from the entry's id
     and the example's own text, so that one entry's edit leaves the others' folds alone."""
     fold_of: dict[tuple[int, int], int] = {}
     for i, entry in enumerate(entries):
-        offset = _stable(entry.id)
-        texts = sorted(set(entry.examples), key=lambda t: (_stable(t), t))
-        rank = {text: r for r, text in enumerate(texts)}
-        for j, example in enumerate(entry.examples):
-            fold_of[i, j] = (offset + rank[example]) % folds
+        for j, fold in enumerate(spread(entry.id, entry.examples, folds)):
+            fold_of[i, j] = fold
     return fold_of
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from scipy import sparse
 from sklearn.svm import LinearSVC
 
 from bot.errors import InputError
+from bot.folds import spread, stable
 from bot.matching import Decision
 from bot.understanding.calibration import (
     RETENTION,
@@ -375,11 +375,6 @@ def _majority_language(samples: Sequence[Sample]) -> str | None:
     return votes.most_common(1)[0][0] if votes else None
 
 
-def _stable(text: str) -> int:
-    """A number of the text's own, the same in every process (unlike `hash`)."""
-    return zlib.crc32(text.encode("utf-8")) ^ SEED
-
-
 def assign_folds(samples: Sequence[Sample], folds: int) -> tuple[dict[str, int], NDArray[np.int64]]:
     """Each label's group (the fold that hides it whole) and each sample's fold.
 
@@ -389,7 +384,7 @@ def assign_folds(samples: Sequence[Sample], folds: int) -> tuple[dict[str, int],
     The same text twice in a label goes to one fold, so a held-out text never has its
     twin in training.
     """
-    labels = sorted({s.label for s in samples} - {OUT_OF_SCOPE}, key=lambda x: (_stable(x), x))
+    labels = sorted({s.label for s in samples} - {OUT_OF_SCOPE}, key=lambda x: (stable(x, SEED), x))
     group = {label: i % folds for i, label in enumerate(labels)}
     group[OUT_OF_SCOPE] = -1  # never hidden: its held-out examples are out of scope anyway
     fold_of = np.zeros(len(samples), dtype=np.int64)
@@ -397,11 +392,7 @@ def assign_folds(samples: Sequence[Sample], folds: int) -> tuple[dict[str, int],
     for i, s in enumerate(samples):
         by_label.setdefault(s.label, []).append(i)
     for label, members in by_label.items():
-        offset = _stable(label) % folds
-        texts = sorted({samples[i].text for i in members}, key=lambda t: (_stable(t), t))
-        rank = {text: r for r, text in enumerate(texts)}
-        for i in members:
-            fold_of[i] = (rank[samples[i].text] + offset) % folds
+        fold_of[members] = spread(label, [samples[i].text for i in members], folds, SEED)
     return group, fold_of
 
 
