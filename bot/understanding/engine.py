@@ -285,6 +285,11 @@ class Engine:
         default_language = _majority_language(samples)
         languages = [s.language or default_language for s in samples]
         docs = analyse_all([s.text for s in samples], languages)
+        if encoder is not None and not encoder.languages.intersection(languages):
+            # a Portuguese or Spanish intent set: the vectors would all be zeros and every
+            # message would go to the lexical model, so train that one alone, once
+            logger.info("no training text in the encoder's languages: trained without it")
+            encoder = None
         vectors = None
         if encoder is not None:  # sentence vectors for the encoder's languages, else zeros
             vectors = np.zeros((len(samples), encoder.dimensions), dtype=np.float32)

@@ -246,6 +246,21 @@ def test_languages_the_encoder_does_not_know_get_a_model_without_vectors(
     assert Engine.train(only_english, encoder=encoder)._lexical is None  # nothing to spare
 
 
+def test_a_training_set_without_the_encoders_languages_is_trained_once_lean(
+    encoder: SentenceEncoder,
+) -> None:
+    """A Portuguese intent set would get all-zero vectors and a second, lexical model
+    for every message: it is trained once, as the lean engine, and predicts the same."""
+    from .conftest import samples
+
+    portuguese = [s for s in samples() if s.language == "pt"]
+    lean = Engine.train(portuguese)
+    offered = Engine.train(portuguese, encoder=encoder)
+    assert offered.encoder is None and offered._lexical is None
+    for text in ("onde está a minha encomenda", "quero mudar a morada", "where is my parcel"):
+        assert offered.predict(text) == lean.predict(text)
+
+
 def test_nlu_eval_takes_the_encoder_flag(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
