@@ -23,6 +23,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "pt": "Não tenho a certeza de que consigo responder. Estes são os temas mais próximos:",
         "es": "No estoy seguro de poder responder a eso. Estos son los temas más cercanos:",
     },
+    "unknown_one": {
+        "en": "I'm not sure I can answer that. This is the closest topic I know:",
+        "pt": "Não tenho a certeza de que consigo responder. Este é o tema mais próximo:",
+        "es": "No estoy seguro de poder responder a eso. Este es el tema más cercano:",
+    },
     "unknown_empty": {
         "en": "I'm sorry, I don't know the answer to that.",
         "pt": "Peço desculpa, não sei a resposta a isso.",

@@ -97,6 +97,19 @@ async def test_unknown_offers_the_closest_entries_then_a_person(brain: Brain) ->
     ]
 
 
+async def test_unknown_with_one_close_topic_names_it_in_the_singular(brain: Brain) -> None:
+    class FarOff:
+        def match(self, text: str, language: str | None = None) -> Match:
+            return Match("unknown", (Candidate("returns", 0.2), Candidate("delivery-times", 0.01)))
+
+    chat = Conversation(Brain(brain.kb, FarOff()))
+    reply = (await chat.say("something odd")).replies[0]
+    assert reply.text == "I'm not sure I can answer that. This is the closest topic I know:"
+    assert [b.payload for b in reply.buttons] == ["/returns", "/handoff"]
+    spanish = await Conversation(Brain(brain.kb, FarOff())).say("algo raro", language="es")
+    assert spanish.replies[0].text.endswith("Este es el tema más cercano:")
+
+
 async def test_without_fallback_escalation_the_second_miss_only_offers_a_person(
     brain: Brain,
 ) -> None:
