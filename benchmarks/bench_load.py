@@ -22,7 +22,9 @@ from the shipped knowledge base: 75 % questions and examples of FAQ entries, 15 
 greetings/thanks/goodbyes, 10 % out-of-scope questions, never two out-of-scope in a
 row (two misses in a row hand the conversation to a person, which stops bot replies).
 Entries that run an action or hand over are left out; a session that is handed over
-anyway is counted in `handoffs` (its messages are still acknowledged).
+anyway is counted in `handoffs` (its messages are still acknowledged). With
+--messages paraphrases, the FAQ messages are benchmarks/cases' paraphrases of those
+entries instead: never trained on, so with --encoder on each English one is encoded.
 
 Definitions:
   msg/s       acks received during the phase's window / window seconds
@@ -49,6 +51,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import csv
 import itertools
 import json
 import os
@@ -71,6 +74,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
+CASES = ROOT / "benchmarks" / "cases"
 SECTION = "## Load (make bench-load)"
 BEGIN, END = "<!-- bench-load:begin -->", "<!-- bench-load:end -->"
 RESULT = "BENCH-LOAD-RESULT "
@@ -111,14 +115,19 @@ OUT_OF_SCOPE = {
 # --------------------------------------------------------------------------- messages
 
 
-def load_messages(kb: Path) -> dict[str, dict[str, list[str]]]:
-    """{language: {"faq" | "smalltalk" | "unknown": [text...]}} from the knowledge files."""
+def load_messages(kb: Path, source: str = "knowledge") -> dict[str, dict[str, list[str]]]:
+    """{language: {"faq" | "smalltalk" | "unknown": [text...]}} from the knowledge files;
+    with `source` "paraphrases", the FAQ messages are benchmarks/cases/<language>.csv's
+    paraphrases of the same entries instead: texts the server never trained on, so that
+    with the encoder each one is really encoded (a knowledge example's vector is cached
+    from training)."""
     import yaml
 
     pools: dict[str, dict[str, list[str]]] = {}
     for language, _ in LANGUAGE_MIX:
         faq: list[str] = []
         smalltalk: list[str] = []
+        kept: set[str] = set()
         for path in sorted((kb / language).glob("*.md")):
             parts = path.read_text(encoding="utf-8").split("---", 2)
             if len(parts) < 3:
@@ -130,10 +139,20 @@ def load_messages(kb: Path) -> dict[str, dict[str, list[str]]]:
             texts = [t for t in texts if isinstance(t, str) and t.strip()]
             small = SMALLTALK_TAGS.intersection(meta.get("tags") or ())
             (smalltalk if small else faq).extend(texts)
+            if not small:
+                kept.add(str(meta.get("id") or path.stem))
+        if source == "paraphrases":
+            faq = paraphrases(language, kept)
         pools[language] = {"faq": faq, "smalltalk": smalltalk, "unknown": OUT_OF_SCOPE[language]}
         if not faq or not smalltalk:
             raise SystemExit(f"no FAQ or small-talk entries for {language!r} in {kb}")
     return pools
+
+
+def paraphrases(language: str, entries: set[str]) -> list[str]:
+    """The paraphrase cases of `entries` (FAQ entries that neither act nor hand over)."""
+    with (CASES / f"{language}.csv").open(encoding="utf-8", newline="") as handle:
+        return [r["text"] for r in csv.DictReader(handle) if r["category"] in entries]
 
 
 def _pick(rng: random.Random, mix: tuple[tuple[str, float], ...]) -> str:
@@ -279,7 +298,7 @@ class Client:
         self.urls: list[str] = args.url
         self.server_pids: list[int] = args.server_pid or []
         self.timeout: float = args.timeout
-        self.pools = load_messages(Path(args.kb))
+        self.pools = load_messages(Path(args.kb), args.messages)
         self.rng = random.Random(args.seed)
         self.phase = Phase()
         self.closing = False
@@ -567,6 +586,7 @@ class Server:
 
 def run_client(args: argparse.Namespace, servers: list[Server]) -> dict[str, Any]:
     argv = [sys.executable, str(Path(__file__).resolve()), "--client", "--kb", str(args.kb)]
+    argv += ["--messages", args.messages]
     for server in servers:
         argv += ["--url", server.url, "--server-pid", str(server.process.pid)]
     for name in ("sessions", "rate", "duration", "idle", "timeout", "warmup", "seed"):
@@ -746,6 +766,8 @@ def report(args: argparse.Namespace, results: dict[str, dict[str, Any]], load: s
         command += f" --processes {args.processes} --database URL --redis URL"
     if args.encoder != "off":
         command += f" --encoder {args.encoder}"
+    if args.messages != "knowledge":
+        command += f" --messages {args.messages}"
     lines = [
         f"`{command}` on {date.today().isoformat()}: {os.cpu_count()} cores"
         f" ({platform.processor() or platform.machine()}), Python {platform.python_version()},"
@@ -807,6 +829,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=("off", "on"),
         help="the server's sentence encoder (default off: a plain `pip install`, without the"
         " optional weights; on: 5-15 ms of CPU per message more)",
+    )
+    parser.add_argument(
+        "--messages",
+        default="knowledge",
+        choices=("knowledge", "paraphrases"),
+        help="FAQ messages: the knowledge files' own questions and examples (default), or"
+        " benchmarks/cases' paraphrases of them, which the server never trained on",
     )
     parser.add_argument("--database", default="", help="PostgreSQL URL for `balcao serve`")
     parser.add_argument("--redis", default="", help="Redis URL for `balcao serve`")
