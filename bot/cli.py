@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from bot import __version__
 from bot.config import Settings
@@ -31,10 +32,16 @@ COMMAND_MODULES: list[str] = [
 ]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its complaints on one line like every other bad input (its
+    subcommands' parsers are of this class too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="balcao", description="Balcão: a conversational self-service assistant."
-    )
+    parser = _Parser(prog="balcao", description="Balcão: a conversational self-service assistant.")
     parser.add_argument("--version", action="version", version=f"balcao {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
@@ -56,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args))
     except BalcaoError as exc:
         print(f"balcao: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a path given that the system refuses: unwritable, a folder...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"balcao: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

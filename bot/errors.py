@@ -42,7 +42,7 @@ class KnowledgeError(BalcaoError):
         self.path = path
         self.line = line
         self.problem = problem
-        super().__init__(f"{path}:{line}: {problem}")
+        super().__init__(f"{path}:{line}: {problem}" if line else f"{path}: {problem}")
 
 
 class InputError(BalcaoError):

@@ -28,7 +28,14 @@ import yaml
 
 from bot.errors import InputError, KnowledgeError
 from bot.folds import spread
-from bot.knowledge import LANGUAGES, Entry, KnowledgeBase, knowledge_files, parse_entry
+from bot.knowledge import (
+    LANGUAGES,
+    Entry,
+    KnowledgeBase,
+    knowledge_files,
+    parse_entry,
+    read_knowledge_file,
+)
 from bot.matching import FuzzyMatcher, MatcherFactory, normalise
 
 logger = logging.getLogger(__name__)
@@ -103,9 +110,9 @@ def check_knowledge(
     entries: list[Entry] = []
     texts: dict[str, list[str]] = {}
     for path in files:
-        text = path.read_text(encoding="utf-8")
-        texts[str(path)] = text.splitlines()
         try:
+            text = read_knowledge_file(path)
+            texts[str(path)] = text.splitlines()
             entries.append(parse_entry(text, str(path), path.parent.name))
         except KnowledgeError as exc:
             problems.append(Problem(exc.path, exc.line, exc.problem))

@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from bot.errors import KnowledgeError
+from bot.textfiles import read_text
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +114,9 @@ def knowledge_files(directory: Path, drafts: bool = False) -> list[Path]:
     return sorted(
         p
         for p in directory.glob("*/*.md")
-        if p.parent.name in LANGUAGES and (drafts or not p.name.startswith(DRAFT_PREFIX))
+        if p.parent.name in LANGUAGES
+        and (drafts or not p.name.startswith(DRAFT_PREFIX))
+        and p.is_file()
     )
 
 
@@ -134,7 +137,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
     entries: list[Entry] = []
     seen: dict[tuple[str, str], str] = {}
     for path in knowledge_files(directory):
-        entry = parse_entry(path.read_text(encoding="utf-8"), str(path), path.parent.name)
+        entry = parse_entry(read_knowledge_file(path), str(path), path.parent.name)
         key = (entry.language, entry.id)
         if key in seen:
             raise KnowledgeError(
@@ -146,6 +149,11 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         raise KnowledgeError(str(directory), 0, "no knowledge files found (expected en/*.md ...)")
     logger.info("loaded %d knowledge entries from %s", len(entries), directory)
     return KnowledgeBase.of(entries, version)
+
+
+def read_knowledge_file(path: Path) -> str:
+    """A knowledge file's text; KnowledgeError at the line of a byte that is not UTF-8."""
+    return read_text(path, lambda p, line, problem: KnowledgeError(str(p), line, problem))
 
 
 def parse_entry(text: str, source: str, language: str) -> Entry:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,7 @@ def register(subparsers: Any) -> None:
 
 
 def nlu_eval_command(args: argparse.Namespace) -> int:
+    _check_writable(args.predictions)  # before a minute of training, not after
     train = read_labelled(args.train)
     test = read_labelled(args.test)
     engine = _train([Sample(r.text, r.category) for r in train], settings_from(args))
@@ -92,6 +94,7 @@ def nlu_eval_command(args: argparse.Namespace) -> int:
 
 
 def kb_eval_command(args: argparse.Namespace) -> int:
+    _check_writable(args.predictions)
     cases = read_labelled(args.cases)
     kb = load_knowledge(args.kb)
     known = set(kb.ids) | {OOS}
@@ -121,9 +124,21 @@ def _train(samples: list[Sample], settings: Settings) -> Engine:
     return engine
 
 
+def _check_writable(predictions: Path) -> None:
+    """InputError unless `predictions` names a file that can be written."""
+    if predictions.is_dir():
+        raise InputError(f"{predictions}: is a folder; --predictions names the file to write")
+    folder = predictions.parent
+    if not folder.is_dir():
+        raise InputError(f"{folder}: folder not found")
+    if not os.access(folder, os.W_OK) or (
+        predictions.exists() and not os.access(predictions, os.W_OK)
+    ):
+        raise InputError(f"{predictions}: cannot be written (permission denied)")
+
+
 def _run_eval(engine: Engine, rows: list[Any], predictions: Path) -> int:
-    if predictions.parent and not predictions.parent.is_dir():
-        raise InputError(f"{predictions.parent}: folder not found")
+    _check_writable(predictions)
     with predictions.open("w", encoding="utf-8") as out:
         summary: Summary = evaluate(engine_predictor(engine), rows, out, engine.training_seconds)
     print("\n".join(summary.lines()))

@@ -51,6 +51,8 @@ from bot.understanding.normalise import fold
 logger = logging.getLogger(__name__)
 
 FOLDS = 3
+# fewer in-scope examples than this and held-out predictions say nothing: no calibration
+MIN_HELD_OUT = 12
 SEED = 13
 # Training texts with this label are examples of what not to answer: never a label, they
 # train a classifier of in scope against them whose score joins the confidence model.
@@ -281,6 +283,11 @@ class Engine:
         samples = [s for s in samples if s.text.strip()]
         if not samples:
             raise InputError("nothing to train on: no labelled texts")
+        if all(s.label == OUT_OF_SCOPE for s in samples):
+            raise InputError(
+                f"nothing to train on: every text is labelled '{OUT_OF_SCOPE}' (out of scope);"
+                " at least one other category is needed"
+            )
         started = time.perf_counter()
         default_language = _majority_language(samples)
         languages = [s.language or default_language for s in samples]
@@ -350,12 +357,15 @@ class Engine:
                 probabilities, scores.decision, order, scores.near, scores.meaning, scores.coverage
             )
         )
+        declined = scores.domain < calibration.in_scope_below
+        if declined:  # the gate's verdict: no more confident than what is declined anyway
+            confidence = min(confidence, calibration.unknown_below)
         best = probabilities[order[0]]
         scale = confidence / best if best > 0 else 0.0
         ranked = tuple(
             (model.labels[i], round(float(probabilities[i] * scale), 4)) for i in order[:top]
         )
-        if scores.domain < calibration.in_scope_below:
+        if declined:
             verdict: Decision = "unknown"  # closer to the examples of what not to answer
         elif confidence >= calibration.answer_at:
             verdict = "answer"
@@ -411,9 +421,16 @@ def _cross_validate(
 ) -> Calibration:
     """Held-out predictions over `folds` folds, each also hiding a group of labels."""
     labels = sorted({s.label for s in samples} - {OUT_OF_SCOPE})
-    if len(labels) < 3 or len(samples) < 20:
-        return Calibration.default()
+    examples = sum(s.label != OUT_OF_SCOPE and s.weight >= 1.0 for s in samples)
+    negatives = any(s.label == OUT_OF_SCOPE for s in samples)
+    fallback = Calibration.default()
+    if negatives:  # too little to cross-validate: the in-scope model's own boundary decides
+        fallback = dataclasses.replace(fallback, in_scope_below=0.0)
+    if len(samples) < 20 or examples < MIN_HELD_OUT or (len(labels) < 3 and not negatives):
+        return fallback
     group, fold_of = assign_folds(samples, folds)
+    if len(labels) < 3:  # too few labels to hide some: the out-of-scope examples stand in
+        group = dict.fromkeys(group, -1)
     all_features, all_correct, all_in_scope = [], [], []
     all_negative: list[NDArray[np.bool_]] = []
     raw: list[tuple[NDArray[np.float64], NDArray[np.int64]]] = []
@@ -442,7 +459,7 @@ def _cross_validate(
         held.append((scores, in_scope, truth))
         all_negative.append(np.array([s.label == OUT_OF_SCOPE for s in test_samples]))
     if not held:
-        return Calibration.default()
+        return fallback
     temperature = float(np.median([fit_temperature(d, t) for d, t in raw if len(t)]))
     for scores, in_scope, truth in held:
         features, probabilities = scores.features(temperature)

@@ -6,7 +6,6 @@ Used by `balcao nlu eval` and `balcao kb eval`. Each message is timed alone
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import sys
@@ -19,6 +18,7 @@ from typing import TextIO
 import numpy as np
 
 from bot.errors import InputError
+from bot.textfiles import csv_records
 from bot.understanding.engine import Engine
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class Row:
 class Summary:
     count: int
     accuracy: float
-    in_scope_accuracy: float
+    in_scope_accuracy: float | None
     oos_recall: float | None
     oos_precision: float | None
     macro_f1: float
@@ -63,28 +63,30 @@ class Summary:
 
 
 def read_labelled(path: Path, header: Sequence[str] = HEADER) -> list[Row]:
-    """Rows of a `text,category` CSV. Raises InputError naming file and line."""
+    """Rows of a `text,category` CSV, each text as written (the predictions echo it).
+    Raises InputError naming file and line."""
     if not path.is_file():
         raise InputError(f"{path}: file not found")
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        first = next(reader, None)
-        if first is None:
-            raise InputError(f"{path}: the file is empty; expected the header {','.join(header)}")
-        if [h.strip().lstrip("\ufeff") for h in first] != list(header):
-            raise InputError(f"{path}:1: the header must be {','.join(header)}")
-        rows = []
-        line = reader.line_num + 1
-        for record in reader:
-            line, start = reader.line_num + 1, line  # a quoted field may span lines
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(record) != 2 or not record[0].strip() or not record[1].strip():
-                raise InputError(f"{path}:{start}: expected 2 non-empty fields: text,category")
-            rows.append(Row(start, record[0].strip(), record[1].strip()))
+    records = csv_records(path, _fail)
+    first = next(records, None)
+    if first is None:
+        raise InputError(f"{path}: the file is empty; expected the header {','.join(header)}")
+    if [h.strip().lstrip("\ufeff") for h in first[1]] != list(header):
+        raise InputError(f"{path}:1: the header must be {','.join(header)}")
+    rows = []
+    for start, record in records:
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) != 2 or not record[0].strip() or not record[1].strip():
+            raise InputError(f"{path}:{start}: expected 2 non-empty fields: text,category")
+        rows.append(Row(start, record[0], record[1].strip()))
     if not rows:
         raise InputError(f"{path}: no rows after the header")
     return rows
+
+
+def _fail(path: Path, line: int, problem: str) -> InputError:
+    return InputError(f"{path}:{line}: {problem}")
 
 
 def evaluate(
@@ -112,10 +114,19 @@ def evaluate(
             "confidence": confidence,
             "ms": round(ms, 3),
         }
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.write(json_line(record))
         bar.step()
     bar.close()
     return summarise([r.category for r in rows], predicted, timings, training_seconds)
+
+
+# characters that some readers take for line ends (str.splitlines): escaped, so that a
+# predictions file always has exactly one line per row
+_LINE_ENDS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
+def json_line(record: dict[str, object]) -> str:
+    return json.dumps(record, ensure_ascii=False).translate(_LINE_ENDS) + "\n"
 
 
 def engine_predictor(engine: Engine) -> Callable[[str], tuple[str, float]]:
@@ -144,7 +155,7 @@ def summarise(
     return Summary(
         count=len(y),
         accuracy=float(np.mean(y == p)),
-        in_scope_accuracy=float(np.mean(y[inside] == p[inside])) if inside.any() else 0.0,
+        in_scope_accuracy=float(np.mean(y[inside] == p[inside])) if inside.any() else None,
         oos_recall=recall,
         oos_precision=precision,
         macro_f1=float(np.mean(f1s)),

@@ -9,8 +9,8 @@ leaves nothing half-imported. Each file round-trips through `parse_entry`.
 
 from __future__ import annotations
 
-import csv
 import logging
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -19,13 +19,24 @@ from pathlib import Path
 import yaml
 
 from bot.errors import InputError, KnowledgeError
-from bot.knowledge import ID_PATTERN, LANGUAGES, RESERVED_IDS, Entry, parse_entry
+from bot.knowledge import (
+    ID_PATTERN,
+    LANGUAGES,
+    RESERVED_IDS,
+    Entry,
+    KnowledgeBase,
+    knowledge_files,
+    load_knowledge,
+    parse_entry,
+)
+from bot.textfiles import csv_records
 
 logger = logging.getLogger(__name__)
 
 REQUIRED = ("id", "language", "question", "answer")
 OPTIONAL = ("examples", "tags")
 SEPARATOR = " | "
+MAX_ID = 80  # it names a file: well inside any file system's 255 bytes
 
 
 @dataclass(frozen=True)
@@ -52,45 +63,57 @@ def read_faq(path: Path) -> list[Entry]:
     """Every row as an Entry; raises InputError naming `path:line` on the first bad row."""
     if not path.is_file():
         raise InputError(f"{path}: file not found")
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
+    records = csv_records(path, _fail)
+    header = next(records, None)
+    if header is None:
+        raise InputError(
+            f"{path}: the file is empty; expected the header id,language,question,answer"
+        )
+    names = [h.strip().lstrip("\ufeff") for h in header[1]]
+    if (
+        tuple(names[:4]) != REQUIRED
+        or any(n not in OPTIONAL for n in names[4:])
+        or len(set(names)) != len(names)
+    ):
+        raise InputError(
+            f"{path}:1: the header must be id,language,question,answer[,examples][,tags]"
+        )
+    entries: list[Entry] = []
+    seen: dict[tuple[str, str], int] = {}
+    for start, record in records:
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) != len(names):
+            raise InputError(f"{path}:{start}: expected {len(names)} fields, got {len(record)}")
+        row = dict(zip(names, (_cell(cell) for cell in record), strict=True))
+        entries.append(_entry(row, f"{path}:{start}"))
+        key = (row["language"], row["id"])
+        if key in seen:
             raise InputError(
-                f"{path}: the file is empty; expected the header id,language,question,answer"
+                f"{path}:{start}: id '{row['id']}' in '{row['language']}' repeats line {seen[key]}"
             )
-        names = [h.strip().lstrip("\ufeff") for h in header]
-        if (
-            tuple(names[:4]) != REQUIRED
-            or any(n not in OPTIONAL for n in names[4:])
-            or len(set(names)) != len(names)
-        ):
-            raise InputError(
-                f"{path}:1: the header must be id,language,question,answer[,examples][,tags]"
-            )
-        entries: list[Entry] = []
-        seen: dict[tuple[str, str], int] = {}
-        line = reader.line_num + 1
-        for record in reader:
-            line, start = reader.line_num + 1, line  # a quoted answer may span lines
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(record) != len(names):
-                raise InputError(f"{path}:{start}: expected {len(names)} fields, got {len(record)}")
-            row = dict(zip(names, (cell.strip() for cell in record), strict=True))
-            entries.append(_entry(row, f"{path}:{start}"))
-            key = (row["language"], row["id"])
-            if key in seen:
-                raise InputError(
-                    f"{path}:{start}: id '{row['id']}' in '{row['language']}' repeats line {seen[key]}"
-                )
-            seen[key] = start
+        seen[key] = start
     if not entries:
         raise InputError(f"{path}: no rows after the header")
     return entries
 
 
+def _fail(path: Path, line: int, problem: str) -> InputError:
+    return InputError(f"{path}:{line}: {problem}")
+
+
+# a spreadsheet's line breaks inside a cell: Windows' \r\n, old Macs' \r, and the
+# Unicode line and paragraph separators, all read back by YAML as plain line ends
+_LINE_BREAKS = re.compile("\r\n?|[\x85\u2028\u2029]")
+
+
+def _cell(cell: str) -> str:
+    return _LINE_BREAKS.sub("\n", cell).strip()
+
+
 def _entry(row: dict[str, str], where: str) -> Entry:
+    if len(row["id"]) > MAX_ID:
+        raise InputError(f"{where}: id is {len(row['id'])} characters long; at most {MAX_ID}")
     if not ID_PATTERN.match(row["id"]):
         raise InputError(f"{where}: id '{row['id']}' must be lowercase letters, digits, '-' or '_'")
     if row["id"] in RESERVED_IDS:
@@ -123,11 +146,15 @@ def _entry(row: dict[str, str], where: str) -> Entry:
 
 
 def import_faq(path: Path, into: Path) -> ImportResult:
-    """Validate every row of `path`, then write `into/<language>/<id>.md` all at once."""
+    """Validate every row of `path` and what `into` already holds, then write
+    `into/<language>/<id>.md` all at once: an entry already in `into`, under any file
+    name, is refused (InputError), never overwritten."""
     entries = read_faq(path)
     targets = [into / e.language / f"{e.id}.md" for e in entries]
+    _check_targets(path, into, entries, targets)
     into.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".import-", dir=into))
+    moved: list[Path] = []
     try:
         for entry in entries:
             folder = staging / entry.language
@@ -135,8 +162,34 @@ def import_faq(path: Path, into: Path) -> ImportResult:
             (folder / f"{entry.id}.md").write_text(render_entry(entry), encoding="utf-8")
         for entry, target in zip(entries, targets, strict=True):
             target.parent.mkdir(exist_ok=True)
-            (staging / entry.language / f"{entry.id}.md").replace(target)
+            (staging / entry.language / f"{entry.id}.md").rename(target)
+            moved.append(target)
+    except BaseException:
+        for target in moved:  # all or nothing: what was moved in goes again
+            target.unlink(missing_ok=True)
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     logger.info("imported %d entries from %s into %s", len(entries), path, into)
     return ImportResult(tuple(targets))
+
+
+def _check_targets(path: Path, into: Path, entries: list[Entry], targets: list[Path]) -> None:
+    if into.exists() and not into.is_dir():
+        raise InputError(f"{into}: exists and is not a folder")
+    existing = _existing(into)
+    for entry, target in zip(entries, targets, strict=True):
+        where = f"{path}: entry '{entry.id}' in '{entry.language}'"
+        if target.parent.exists() and not target.parent.is_dir():
+            raise InputError(f"{target.parent}: exists and is not a folder")
+        found = existing.get(entry.id, entry.language)
+        if found is not None and found.language == entry.language:
+            raise InputError(f"{where} is already in {into} ({found.source}); nothing imported")
+        if target.exists() or target.is_symlink():
+            raise InputError(f"{target}: already exists; nothing imported")
+
+
+def _existing(into: Path) -> KnowledgeBase:
+    if not into.is_dir() or not knowledge_files(into):
+        return KnowledgeBase.of(())
+    return load_knowledge(into)
