@@ -29,6 +29,7 @@ from bot.knowledge import (
     load_knowledge,
     parse_entry,
 )
+from bot.matching import normalise
 from bot.textfiles import csv_records
 
 logger = logging.getLogger(__name__)
@@ -80,13 +81,23 @@ def read_faq(path: Path) -> list[Entry]:
         )
     entries: list[Entry] = []
     seen: dict[tuple[str, str], int] = {}
+    owner: dict[tuple[str, str], tuple[str, int]] = {}  # (language, phrasing) -> (id, line)
     for start, record in records:
         if not any(cell.strip() for cell in record):
             continue
         if len(record) != len(names):
             raise InputError(f"{path}:{start}: expected {len(names)} fields, got {len(record)}")
         row = dict(zip(names, (_cell(cell) for cell in record), strict=True))
-        entries.append(_entry(row, f"{path}:{start}"))
+        entry = _entry(row, f"{path}:{start}")
+        entries.append(entry)
+        for phrase in entry.phrasings:  # as `kb check` would refuse it afterwards
+            words = normalise(phrase)
+            other = owner.setdefault((entry.language, words), (entry.id, start))
+            if words and other[0] != entry.id:
+                raise InputError(
+                    f"{path}:{start}: '{phrase}' is also under '{other[0]}' (line {other[1]});"
+                    " an example belongs to one entry"
+                )
         key = (row["language"], row["id"])
         if key in seen:
             raise InputError(

@@ -263,3 +263,19 @@ def test_kb_import_takes_windows_line_breaks_inside_an_answer(tmp_path: Path) ->
     assert main(["kb", "import", str(faq), "--into", str(tmp_path / "kb")]) == 0
     entry = load_knowledge(tmp_path / "kb").get("hours", "en")
     assert entry is not None and entry.answer == "Line one.\n\nLine two."
+
+
+def test_kb_import_refuses_an_example_under_two_entries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        ["hours", "en", "When do you open?", "At 9.", "open on sunday?"],
+        ["sunday", "en", "Are you open on Sundays?", "No.", "Open on Sunday"],
+    ]
+    faq = write_csv(tmp_path / "faq.csv", FAQ_HEADER[:5], rows)
+    assert main(["kb", "import", str(faq), "--into", str(tmp_path / "kb")]) == 2
+    assert one_line_error(capsys) == (
+        f"balcao: {faq}:3: 'Open on Sunday' is also under 'hours' (line 2);"
+        " an example belongs to one entry"
+    )
+    assert not (tmp_path / "kb").exists()
