@@ -237,7 +237,7 @@ class Dialogue:
                 turn.reply(Reply(say("still_unknown", language), (person,)))
             return
         buttons = _choice_buttons(brain, match.candidates, language)
-        key = ("unknown_empty", "unknown_one")[len(buttons)] if len(buttons) < 2 else "unknown"
+        key = {0: "unknown_empty", 1: "unknown_one"}.get(len(buttons), "unknown")
         turn.reply(Reply(say(key, language), (*buttons, person)))
 
     async def _run_action(

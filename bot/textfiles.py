@@ -12,12 +12,17 @@ import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from bot.errors import BalcaoError
+from bot.errors import BalcaoError, InputError
 
 # a chat message or an answer longer than this is a broken export, not text
 FIELD_LIMIT = 1 << 20
 
 Fail = Callable[[Path, int, str], BalcaoError]
+
+
+def input_error(path: Path, line: int, problem: str) -> InputError:
+    """The `fail` of the command-line inputs (CSV files): `path:line: problem`."""
+    return InputError(f"{path}:{line}: {problem}")
 
 
 def read_text(path: Path, fail: Fail) -> str:

@@ -18,7 +18,7 @@ from typing import TextIO
 import numpy as np
 
 from bot.errors import InputError
-from bot.textfiles import csv_records
+from bot.textfiles import csv_records, input_error
 from bot.understanding.engine import Engine
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def read_labelled(path: Path, header: Sequence[str] = HEADER) -> list[Row]:
     Raises InputError naming file and line."""
     if not path.is_file():
         raise InputError(f"{path}: file not found")
-    records = csv_records(path, _fail)
+    records = csv_records(path, input_error)
     first = next(records, None)
     if first is None:
         raise InputError(f"{path}: the file is empty; expected the header {','.join(header)}")
@@ -83,10 +83,6 @@ def read_labelled(path: Path, header: Sequence[str] = HEADER) -> list[Row]:
     if not rows:
         raise InputError(f"{path}: no rows after the header")
     return rows
-
-
-def _fail(path: Path, line: int, problem: str) -> InputError:
-    return InputError(f"{path}:{line}: {problem}")
 
 
 def evaluate(

@@ -30,7 +30,7 @@ from bot.knowledge import (
     parse_entry,
 )
 from bot.matching import normalise
-from bot.textfiles import csv_records
+from bot.textfiles import csv_records, input_error
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def read_faq(path: Path) -> list[Entry]:
     """Every row as an Entry; raises InputError naming `path:line` on the first bad row."""
     if not path.is_file():
         raise InputError(f"{path}: file not found")
-    records = csv_records(path, _fail)
+    records = csv_records(path, input_error)
     header = next(records, None)
     if header is None:
         raise InputError(
@@ -107,10 +107,6 @@ def read_faq(path: Path) -> list[Entry]:
     if not entries:
         raise InputError(f"{path}: no rows after the header")
     return entries
-
-
-def _fail(path: Path, line: int, problem: str) -> InputError:
-    return InputError(f"{path}:{line}: {problem}")
 
 
 # a spreadsheet's line breaks inside a cell: Windows' \r\n, old Macs' \r, and the
