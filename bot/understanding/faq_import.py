@@ -3,8 +3,10 @@
 The CSV header is `id,language,question,answer[,examples][,tags]`; examples and
 tags are separated by ` | `. Every row is checked first (each problem reads
 `FAQ.csv:LINE: reason`); the files are written into a temporary folder beside
-the target and moved in only when all of them were written, so a bad row
-leaves nothing half-imported. Each file round-trips through `parse_entry`.
+the target and moved in only when all of them were written (and taken back if a
+move fails), so a bad row leaves nothing half-imported. Each file round-trips
+through `parse_entry`. An entry the target folder already holds is refused, never
+overwritten, and so is an example under two entries, as `kb check` would.
 """
 
 from __future__ import annotations
