@@ -167,6 +167,7 @@ class Progress:
     def __init__(self, total: int, stream: TextIO | None, label: str = "") -> None:
         self.total, self.stream, self.done, self.shown = total, stream, 0, -1
         self.label = f"{label} " if label else ""
+        self.closed = False
 
     def step(self, count: int = 1) -> None:
         self.done += count
@@ -177,8 +178,11 @@ class Progress:
             bar = "#" * filled + "-" * (30 - filled)
             self.stream.write(f"\r{self.label}[{bar}] {self.done}/{self.total}")
             self.stream.flush()
+        if self.done >= self.total:
+            self.close()  # the line ends now: what is logged next starts a line of its own
 
     def close(self) -> None:
-        if self.stream is not None:
+        if self.stream is not None and not self.closed:
             self.stream.write("\n")
             self.stream.flush()
+        self.closed = True

@@ -4,6 +4,7 @@ bad input is one line and exit 2, never a traceback; nothing is half-written."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from bot.cli import main
 from bot.knowledge import load_knowledge
 from bot.understanding.engine import Engine, Sample
+from bot.understanding.evaluation import Progress
 
 from .test_commands import FAQ_HEADER, faq_rows, write_csv
 
@@ -279,3 +281,14 @@ def test_kb_import_refuses_an_example_under_two_entries(
         " an example belongs to one entry"
     )
     assert not (tmp_path / "kb").exists()
+
+
+def test_the_progress_bar_ends_its_line_when_done() -> None:
+    """Log lines written after the bar is full start a line of their own."""
+    stream = io.StringIO()
+    bar = Progress(3, stream, "encoding")
+    for _ in range(3):
+        bar.step()
+    assert stream.getvalue().endswith("3/3\n")
+    bar.close()  # the caller's close afterwards adds nothing
+    assert stream.getvalue().count("\n") == 1
