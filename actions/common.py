@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import store
 from actions.extract import Details, details, normalise_order_id
 from actions.texts import language_of, t
-from bot.customers import CustomerStore
+from bot.ports import CustomerStore
 
 EventList = list[dict[str, Any]]
 HANDOFF_PAYLOAD = "/handoff"

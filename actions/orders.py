@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import EventList, Turn, serve_verified, service
 from actions.texts import day, money, order_status, t
-from bot.customers import Order
+from bot.core.customers import Order
 
 ORDER_STATUS = "action_order_status"
 RECENT_ORDERS = "action_recent_orders"

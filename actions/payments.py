@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import EventList, Turn, serve_verified, service
 from actions.orders import own_order
 from actions.texts import day, kind_name, method_name, money, money_state, t
-from bot.customers import Transaction
+from bot.core.customers import Transaction
 
 PAYMENT_STATUS = "action_payment_status"
 ACCOUNT_LIMIT = 6

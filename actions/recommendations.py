@@ -10,9 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import EventList, Turn, serve_verified, service
 from actions.texts import money, t
-from bot.customer_value import Population, assess
-from bot.customers import Product
-from bot.recommend import Recommendation, recommend
+from bot.core.customer_value import Population, assess
+from bot.core.customers import Product
+from bot.core.recommend import Recommendation, recommend
 
 RECOMMENDATIONS = "action_recommendations"
 HISTORY_ORDERS = 50

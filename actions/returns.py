@@ -13,8 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import EventList, Turn, person_button, read_turn, serve_verified, service
 from actions.orders import order_list, own_order
 from actions.texts import day, order_status, t
-from bot.customers import RequestKind, ServiceRequest
-from bot.returns import ReturnPolicy, decide, delivered_on
+from bot.core.customers import RequestKind, ServiceRequest
+from bot.core.returns import ReturnPolicy, decide, delivered_on
 
 RETURN_REQUEST = "action_return_request"
 POLICY = ReturnPolicy()

@@ -21,10 +21,10 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from bot.customers import CustomerStore
-from bot.storage.customers import SqliteCustomerStore
-from bot.storage.customers import migrations as customer_migrations
-from bot.storage.sqlite import connect
+from bot.adapters.sqlite.customers import SqliteCustomerStore
+from bot.adapters.sqlite.customers import migrations as customer_migrations
+from bot.adapters.sqlite.database import connect
+from bot.ports import CustomerStore
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class LazySqlite:
 
 class _Config:
     database: LazySqlite | None = None
-    postgres: Any = None  # a lazy bot.storage.postgres.PostgresDatabase
+    postgres: Any = None  # a lazy bot.adapters.postgres.PostgresDatabase
     store: CustomerStore | None = None
     clock: Clock = staticmethod(lambda: datetime.now(UTC))
 
@@ -80,7 +80,7 @@ def configure(
     if database_url is None and db_path is None:
         database_url = os.environ.get("BALCAO_DATABASE") or None
     if database_url:
-        from bot.storage.postgres import PostgresCustomerStore, PostgresDatabase
+        from bot.adapters.postgres import PostgresCustomerStore, PostgresDatabase
 
         _Config.postgres = PostgresDatabase(database_url, max_size=4, lazy=True)
         _Config.store = PostgresCustomerStore(_Config.postgres)

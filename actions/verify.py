@@ -3,7 +3,7 @@
 `action_verify_identity` runs as a loop (the next messages come straight to it)
 until the customer is verified, gives up, or runs out of attempts. Failures are
 recorded in the store (never the details given) and limited per conversation
-and per order (`bot.verification`). A wrong order number and a wrong email get
+and per order (`bot.core.verification`). A wrong order number and a wrong email get
 the same answer, so nothing is learnt from a failed attempt.
 """
 
@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import VERIFY_ACTION, EventList, Turn, person_button, read_turn, run_service
 from actions.extract import normalise_order_id
 from actions.texts import t
-from bot.verification import DEFAULT_POLICY, attempts_left, details_match, may_attempt
+from bot.core.verification import DEFAULT_POLICY, attempts_left, details_match, may_attempt
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_load import KIND_MIX, LANGUAGE_MIX, _pick, load_messages  # noqa: E402
 
-from bot.knowledge import load_knowledge  # noqa: E402
+from bot.knowledge.entries import load_knowledge  # noqa: E402
 from bot.understanding.encoder import encoder_for  # noqa: E402
 from bot.understanding.kb_adapter import build_matcher  # noqa: E402
 

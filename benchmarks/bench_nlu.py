@@ -188,7 +188,7 @@ def clinc_split(data: Path) -> list[tuple[list[str], list[str], list[str], list[
 def knowledge_results(system: str, cases: Path) -> list[Result]:
     """The shipped knowledge base (with its built-in off-topic examples) against the
     paraphrase cases of benchmarks/cases/<language>.csv: one row per language."""
-    from bot.knowledge import load_knowledge
+    from bot.knowledge.entries import load_knowledge
     from bot.understanding.kb_adapter import samples_from_kb
 
     encoder = load_default() if system == "engine + encoder" else None

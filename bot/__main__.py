@@ -1,3 +1,3 @@
-from bot.cli import main
+from bot.cli.program import main
 
 raise SystemExit(main())

@@ -15,32 +15,31 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from bot.action_runner import InProcessActionRunner, RemoteActionRunner
-from bot.broker import InProcessBroker
-from bot.business_hours import BusinessHours
-from bot.canned import load_canned
+from bot.adapters.broker import InProcessBroker
+from bot.adapters.rasa.action_runner import InProcessActionRunner, RemoteActionRunner
+from bot.adapters.rate_limit import MemoryRateLimiter
+from bot.adapters.sqlite.agents import SqliteAgentStore
+from bot.adapters.sqlite.agents import migrations as agent_migrations
+from bot.adapters.sqlite.audit import SqlitePrivacyStore
+from bot.adapters.sqlite.audit import migrations as audit_migrations
+from bot.adapters.sqlite.conversations import SqliteConversationStore
+from bot.adapters.sqlite.conversations import migrations as conversation_migrations
+from bot.adapters.sqlite.customers import SqliteCustomerStore
+from bot.adapters.sqlite.customers import migrations as customer_migrations
+from bot.adapters.sqlite.database import SqliteDatabase
+from bot.adapters.sqlite.handoffs import SqliteHandoffStore
+from bot.adapters.sqlite.handoffs import migrations as handoff_migrations
 from bot.config import Settings
-from bot.desk import Desk
-from bot.dialogue import Dialogue
+from bot.core.business_hours import BusinessHours
+from bot.core.dialogue import Dialogue
+from bot.core.metrics import Metrics
 from bot.errors import ConfigError
-from bot.insights import CustomerInsights
-from bot.matching import MatcherFactory
-from bot.metrics import Metrics
-from bot.ports import ActionRunner
-from bot.rate_limit import MemoryRateLimiter
-from bot.reloader import KnowledgeReloader
-from bot.service import ChatService
-from bot.storage.agents import SqliteAgentStore
-from bot.storage.agents import migrations as agent_migrations
-from bot.storage.audit import SqlitePrivacyStore
-from bot.storage.audit import migrations as audit_migrations
-from bot.storage.conversations import SqliteConversationStore
-from bot.storage.conversations import migrations as conversation_migrations
-from bot.storage.customers import SqliteCustomerStore
-from bot.storage.customers import migrations as customer_migrations
-from bot.storage.handoffs import SqliteHandoffStore
-from bot.storage.handoffs import migrations as handoff_migrations
-from bot.storage.sqlite import SqliteDatabase
+from bot.knowledge.canned import load_canned
+from bot.ports import ActionRunner, MatcherFactory
+from bot.services.chat import ChatService
+from bot.services.desk import Desk
+from bot.services.insights import CustomerInsights
+from bot.services.reloader import KnowledgeReloader
 from channels import admin, api, auth, console, health, metrics, openapi, pages, rest, widget
 from channels.errors import error_middleware
 from channels.keys import (
@@ -115,15 +114,15 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     async with contextlib.AsyncExitStack() as stack:
         if settings.redis:
-            from bot.redis_broker import RedisBroker
-            from bot.redis_rate_limit import RedisRateLimiter
+            from bot.adapters.redis.broker import RedisBroker
+            from bot.adapters.redis.rate_limit import RedisRateLimiter
 
             broker = await RedisBroker.from_url(settings.redis).open()
             stack.push_async_callback(broker.close)
             app[BROKER] = broker
             app[LIMITS].limiter = RedisRateLimiter(broker.client, broker.prefix + "rate:")
         if settings.database:
-            from bot.storage.postgres import (
+            from bot.adapters.postgres import (
                 PostgresAgentStore,
                 PostgresConversationStore,
                 PostgresCustomerStore,

@@ -1,17 +1,47 @@
-"""Ports: the small protocols the core needs from the outside world.
+"""Ports: every protocol the core and the services need from the outside world, in one place.
 
-Adapters live in `bot.storage` (SQLite), `bot.broker` (in process) and
-`bot.action_runner` (rasa-sdk in process, or a remote action server).
+    ConversationStore, ConversationWriter   a conversation's event log
+    AgentStore, AgentDirectory              agent accounts, status and sessions
+    HandoffStore, ProfileLookup             the desk's queue; who a customer is
+    CustomerStore                           the shop's customers, orders and money
+    ActionRunner                            rasa-sdk actions
+    Matcher, MatcherFactory                 the understanding engine, seen by the dialogue
+    Broker, RateLimiter                     fan-out and limits, in process or across processes
+
+Adapters live in `bot.adapters`; fakes for unit tests in `bot.adapters.memory`.
+
+This module is the lowest layer of `bot` after `bot.errors`: it imports the value types of
+`bot.core`, `bot.knowledge` and `bot.understanding` for annotations only (under
+TYPE_CHECKING), so every layer may depend on it.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
-from bot.agents import Agent, Status
-from bot.events import Event
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from datetime import datetime
+
+    from bot.core.agents import Agent, Status
+    from bot.core.conversation import ConversationState
+    from bot.core.customers import (
+        AttemptCounts,
+        Customer,
+        CustomerProfile,
+        Order,
+        OrderItem,
+        Product,
+        PurchaseSummary,
+        ServiceRequest,
+        Transaction,
+    )
+    from bot.core.events import Event
+    from bot.core.handoff import Handoff
+    from bot.knowledge.entries import KnowledgeBase
+    from bot.understanding.matching import Match
 
 
 @dataclass(frozen=True)
@@ -63,6 +93,11 @@ class ActionRunner(Protocol):
 
 
 ORIGIN = "origin"  # a broker message's key naming who published it
+QUEUE_TOPIC = "queue"  # the desk's queue changes
+
+
+def conversation_topic(conversation_id: str) -> str:
+    return f"conversation:{conversation_id}"
 
 
 class Broker(Protocol):
@@ -92,3 +127,99 @@ class AgentStore(Protocol):
     async def end_session(self, token: str) -> None: ...
     async def record_login_failure(self, key: str, now: float) -> None: ...
     async def login_failures_since(self, key: str, since: float) -> int: ...
+
+
+ProfileLookup: TypeAlias = "Callable[[str], Awaitable[CustomerProfile | None]]"
+
+
+class HandoffStore(Protocol):
+    async def create(self, handoff: Handoff) -> Handoff: ...
+    async def get(self, handoff_id: int) -> Handoff | None: ...
+    async def list(self, statuses: tuple[str, ...] = ...) -> list[Handoff]: ...
+    async def loads(self) -> dict[str, int]: ...
+    async def claim(self, handoff_id: int, agent: str, now: float) -> bool: ...
+    async def transfer(self, handoff_id: int, from_agent: str, to_agent: str) -> bool: ...
+    async def resolve(self, handoff_id: int, agent: str | None, now: float) -> bool: ...
+    async def set_contact(self, handoff_id: int, email: str) -> None: ...
+
+
+class AgentDirectory(Protocol):
+    async def get(self, email: str) -> Agent | None: ...
+    async def all(self) -> list[Agent]: ...
+    async def set_status(self, email: str, status: Status) -> None: ...
+
+
+class ConversationWriter(Protocol):
+    async def state(self, conversation_id: str) -> ConversationState: ...
+
+    async def append(
+        self, conversation_id: str, events: list[Event], *, sender: str, channel: str
+    ) -> list[Event]: ...
+
+
+class CustomerStore(Protocol):
+    async def customer(self, customer_id: str) -> Customer | None: ...
+
+    async def order(self, order_id: str) -> Order | None: ...
+
+    async def orders_of(self, customer_id: str, limit: int = 5) -> list[Order]:
+        """The customer's orders, newest first."""
+        ...
+
+    async def items_of(self, order_ids: Sequence[str]) -> list[OrderItem]: ...
+
+    async def products(self, skus: Sequence[str] | None = None) -> list[Product]:
+        """The named products, or the whole catalogue."""
+        ...
+
+    async def transactions_of(
+        self, customer_id: str, order_id: str | None = None
+    ) -> list[Transaction]:
+        """The customer's money movements (of one order if given), newest first."""
+        ...
+
+    async def purchase_summary(self, customer_id: str) -> PurchaseSummary | None:
+        """One customer's summary; None if there is no such customer."""
+        ...
+
+    async def purchase_summaries(self) -> list[PurchaseSummary]:
+        """Every customer's summary (for RFM quintiles over the whole base)."""
+        ...
+
+    async def best_sellers(self, limit: int = 20) -> list[str]:
+        """Skus by units sold, most first."""
+        ...
+
+    async def bought_together(self, skus: Sequence[str]) -> dict[str, dict[str, int]]:
+        """For each of `skus`, the other skus found in the same orders, with counts."""
+        ...
+
+    async def record_request(self, request: ServiceRequest) -> ServiceRequest:
+        """Record a return or cancellation; an open one for the same order is returned instead."""
+        ...
+
+    async def record_attempt(
+        self, conversation: str, order_id: str, ok: bool, at: datetime
+    ) -> None: ...
+
+    async def attempt_counts(
+        self, conversation: str, order_id: str | None, since: datetime
+    ) -> AttemptCounts: ...
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str, limit: int, window_s: float) -> bool:
+        """Count a hit on `key`; True if it is within `limit` hits per `window_s` seconds."""
+        ...
+
+
+class Matcher(Protocol):
+    """Maps a message to knowledge-base entries. A matcher may also have `slow = True`
+    (milliseconds per message): the dialogue then calls it from a worker thread."""
+
+    def match(self, text: str, language: str | None = None) -> Match:
+        """Match `text`; `language` is the conversation's language if known."""
+        ...
+
+
+MatcherFactory: TypeAlias = "Callable[[KnowledgeBase], Matcher]"

@@ -26,14 +26,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import events as ev
-from bot.analytics import summarise, unanswered
+from bot.adapters.sqlite.analytics import SqliteAnalyticsStore
+from bot.adapters.sqlite.audit import SqliteAuditLog
+from bot.core import events as ev
+from bot.core.analytics import summarise, unanswered
+from bot.core.events import Event
+from bot.core.unanswered import cluster_questions
 from bot.errors import InputError, KnowledgeError
-from bot.events import Event
-from bot.kb_tools import add_example, replace_answer, write_draft
-from bot.storage.analytics import SqliteAnalyticsStore
-from bot.storage.audit import SqliteAuditLog
-from bot.unanswered import cluster_questions
+from bot.services.curation import add_example, replace_answer, write_draft
 from channels import rest, widget
 from channels.auth import require_role
 from channels.errors import json_error, read_json_object

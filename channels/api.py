@@ -10,12 +10,12 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import events as ev
-from bot.agents import STATUSES
-from bot.customers import Transaction
+from bot.adapters.sqlite.goodwill import record_transaction
+from bot.core import events as ev
+from bot.core.agents import STATUSES
+from bot.core.customers import Transaction
 from bot.errors import InputError, NotFoundError, PermissionDeniedError
-from bot.insights import check_goodwill, parse_limits
-from bot.storage.goodwill import record_transaction
+from bot.services.insights import check_goodwill, parse_limits
 from channels.auth import require_role
 from channels.errors import read_json_object
 from channels.keys import AGENTS, CANNED, DATABASE, DESK, INSIGHTS, SERVICE, SETTINGS

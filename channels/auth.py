@@ -11,7 +11,7 @@ import time
 
 from aiohttp import web
 
-from bot.agents import Agent, new_token, verify_password
+from bot.core.agents import Agent, new_token, verify_password
 from bot.errors import InputError
 from channels.errors import json_error, read_json_object
 from channels.keys import AGENTS, SETTINGS

@@ -26,11 +26,10 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot import events as ev
-from bot.agents import Agent
-from bot.desk import QUEUE_TOPIC
+from bot.core import events as ev
+from bot.core.agents import Agent
 from bot.errors import BalcaoError
-from bot.service import conversation_topic
+from bot.ports import QUEUE_TOPIC, conversation_topic
 from channels.auth import agent_for_token
 from channels.keys import BROKER, DESK, LIMITS, SETTINGS
 from channels.parsing import parse_row_id

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.adapters.sqlite.database import SqliteDatabase
 from bot.config import Settings
-from bot.desk import Desk, HandoffStore
-from bot.insights import CustomerInsights
-from bot.metrics import Metrics
-from bot.ports import AgentStore, Broker, ConversationStore
-from bot.reloader import KnowledgeReloader
-from bot.service import ChatService
-from bot.storage.sqlite import SqliteDatabase
+from bot.core.metrics import Metrics
+from bot.ports import AgentStore, Broker, ConversationStore, HandoffStore
+from bot.services.chat import ChatService
+from bot.services.desk import Desk
+from bot.services.insights import CustomerInsights
+from bot.services.reloader import KnowledgeReloader
 from channels.limits import Limits
 from channels.loop_monitor import LoopMonitor
 

@@ -16,8 +16,8 @@ from collections import Counter
 from aiohttp import web
 
 from bot.config import Settings
-from bot.metrics import Metrics
-from bot.rate_limit import RateLimiter
+from bot.core.metrics import Metrics
+from bot.ports import RateLimiter
 from channels.errors import json_error
 
 logger = logging.getLogger(__name__)

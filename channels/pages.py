@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.knowledge import LANGUAGES
+from bot.knowledge.entries import LANGUAGES
 from channels.keys import SETTINGS
 
 STATIC = Path(__file__).parent / "static"

@@ -6,10 +6,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.conversation import IncomingMessage
+from bot.core.conversation import IncomingMessage
+from bot.core.identity import verify_identity
 from bot.errors import InputError, MessageTooLongError
-from bot.identity import verify_identity
-from bot.knowledge import LANGUAGES
+from bot.knowledge.entries import LANGUAGES
 
 SENDER_PATTERN = re.compile(r"^[\w.@:+\-]{1,128}$")
 MESSAGE_ID_PATTERN = re.compile(r"^[\w\-]{1,64}$")

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.conversation import Reply
+from bot.core.conversation import Reply
 from channels.errors import json_error, read_json_object
 from channels.keys import LIMITS, SERVICE, SETTINGS
 from channels.parsing import parse_message, parse_sender

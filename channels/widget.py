@@ -43,11 +43,11 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.core.events import AGENT, BOT, USER, Event
+from bot.core.texts import say
 from bot.errors import InputError
-from bot.events import AGENT, BOT, USER, Event
-from bot.knowledge import LANGUAGES
-from bot.service import conversation_topic
-from bot.texts import say
+from bot.knowledge.entries import LANGUAGES
+from bot.ports import conversation_topic
 from channels.keys import BROKER, LIMITS, LOOP, METRICS, SERVICE, SETTINGS
 from channels.parsing import parse_identity, parse_message
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.shop_commands import DEMO_ANCHOR
+from bot.cli.shop import DEMO_ANCHOR
 
 SEED = 20261120
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.broker import InProcessBroker
+from bot.adapters.broker import InProcessBroker
 
 
 async def _next(iterator: AsyncIterator[dict[str, Any]], wait: float = 1.0) -> dict[str, Any]:

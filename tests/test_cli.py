@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.program import main
 
 ROOT = Path(__file__).parent.parent
 
@@ -52,7 +52,7 @@ def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) 
 def test_serve_runs_on_uvloop_unless_asked_for_asyncio() -> None:
     import asyncio
 
-    from bot.commands import event_loop
+    from bot.cli.server import event_loop
 
     uvloop = pytest.importorskip("uvloop")  # not on Windows
 
@@ -67,7 +67,7 @@ def test_serve_runs_on_uvloop_unless_asked_for_asyncio() -> None:
 
 
 def test_auto_falls_back_to_asyncio_without_uvloop(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.commands import event_loop
+    from bot.cli.server import event_loop
     from bot.errors import ConfigError
 
     monkeypatch.setitem(sys.modules, "uvloop", None)  # as if not installed

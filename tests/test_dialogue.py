@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from bot import events as ev
-from bot.action_runner import InProcessActionRunner
-from bot.conversation import ConversationState, IncomingMessage, Outcome
-from bot.dialogue import Brain, Dialogue
+from bot.adapters.rasa.action_runner import InProcessActionRunner
+from bot.core import events as ev
+from bot.core.conversation import ConversationState, IncomingMessage, Outcome
+from bot.core.dialogue import Brain, Dialogue
 from bot.errors import ActionError
-from bot.knowledge import load_knowledge
-from bot.matching import Candidate, FuzzyMatcher, Match
+from bot.knowledge.entries import load_knowledge
 from bot.ports import ActionResult
+from bot.understanding.matching import Candidate, FuzzyMatcher, Match
 from tests.conftest import FIXTURES, TEST_ACTIONS
 
 
@@ -277,14 +277,14 @@ async def test_offline_queue_takes_the_customers_email(brain: Brain) -> None:
 
 
 async def test_a_complaint_goes_to_a_person_as_a_relationship_at_risk(tmp_path: Path) -> None:
-    from bot.knowledge import parse_entry
+    from bot.knowledge.entries import parse_entry
 
     entry = parse_entry(
         "---\nid: complaint\nquestion: I want to complain\ntags: [complaint]\nhandoff: true\n---\nSorry.\n",
         "x.md",
         "en",
     )
-    from bot.knowledge import KnowledgeBase
+    from bot.knowledge.entries import KnowledgeBase
 
     kb = KnowledgeBase.of([entry])
     chat = Conversation(Brain(kb, FuzzyMatcher(kb)))
@@ -326,7 +326,7 @@ async def test_two_unhelpful_answers_go_to_a_person(brain: Brain) -> None:
 
 
 def test_a_long_conversations_state_stays_bounded() -> None:
-    from bot.conversation import KEPT_EVENTS, KEPT_MESSAGE_IDS
+    from bot.core.conversation import KEPT_EVENTS, KEPT_MESSAGE_IDS
 
     log = [
         ev.Event(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import FLAGLESS, build_parser
+from bot.cli.program import FLAGLESS, build_parser
 from bot.config import Settings
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")

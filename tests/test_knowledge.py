@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import KnowledgeError
-from bot.knowledge import Button, load_knowledge, parse_entry
+from bot.knowledge.entries import Button, load_knowledge, parse_entry
 
 REPO_KB = Path(__file__).parent.parent / "knowledge"
 
@@ -179,7 +179,7 @@ def test_drafts_are_not_served_until_renamed(tmp_path: Path) -> None:
 
 
 def test_the_shipped_knowledge_passes_its_own_check(capsys: pytest.CaptureFixture[str]) -> None:
-    from bot.cli import main
+    from bot.cli.program import main
 
     code = main(["kb", "check", str(REPO_KB)])
     summary = capsys.readouterr()

@@ -9,8 +9,8 @@ from typing import Any
 
 from bot.app import create_app
 from bot.config import Settings
-from bot.matching import FuzzyMatcher
-from bot.reloader import KnowledgeReloader
+from bot.services.reloader import KnowledgeReloader
+from bot.understanding.matching import FuzzyMatcher
 
 NEW_ENTRY = """---
 id: gift-cards

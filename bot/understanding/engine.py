@@ -29,8 +29,6 @@ from scipy import sparse
 from sklearn.svm import LinearSVC
 
 from bot.errors import InputError
-from bot.folds import spread, stable
-from bot.matching import Decision
 from bot.understanding.calibration import (
     RETENTION,
     SEMANTIC_RETENTION,
@@ -45,7 +43,9 @@ from bot.understanding.calibration import (
 )
 from bot.understanding.encoder import SentenceEncoder
 from bot.understanding.features import Featuriser, TermIndex, Terms, analyse, analyse_all
+from bot.understanding.folds import spread, stable
 from bot.understanding.language import CONFIDENT, detect
+from bot.understanding.matching import Decision
 from bot.understanding.normalise import fold
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from functools import lru_cache
 
-from bot.matching import Entity
+from bot.understanding.matching import Entity
 from bot.understanding.normalise import strip_accents
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from typing import TextIO
 import numpy as np
 
 from bot.errors import InputError
-from bot.textfiles import csv_records, input_error
+from bot.knowledge.textfiles import csv_records, input_error
 from bot.understanding.engine import Engine
 
 logger = logging.getLogger(__name__)

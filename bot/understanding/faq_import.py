@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from bot.errors import InputError, KnowledgeError
-from bot.knowledge import (
+from bot.knowledge.entries import (
     ID_PATTERN,
     LANGUAGES,
     RESERVED_IDS,
@@ -31,8 +31,8 @@ from bot.knowledge import (
     load_knowledge,
     parse_entry,
 )
-from bot.matching import normalise
-from bot.textfiles import csv_records, input_error
+from bot.knowledge.textfiles import csv_records, input_error
+from bot.understanding.matching import normalise
 
 logger = logging.getLogger(__name__)
 

@@ -18,12 +18,13 @@ from datetime import date
 from functools import cache, lru_cache, partial
 from pathlib import Path
 
-from bot.knowledge import KnowledgeBase
-from bot.matching import Candidate, Match, MatcherFactory
+from bot.knowledge.entries import KnowledgeBase
+from bot.ports import MatcherFactory
 from bot.understanding.encoder import SentenceEncoder, encoder_for
 from bot.understanding.engine import OUT_OF_SCOPE, Engine, Sample
 from bot.understanding.entities import extract_entities
 from bot.understanding.language import resolve_language
+from bot.understanding.matching import Candidate, Match
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import pytest
 
 from bot.app import create_app
 from bot.config import Settings
-from bot.matching import FuzzyMatcher
+from bot.understanding.matching import FuzzyMatcher
 from tests.actions.conftest import tracker
 from tests.actions.test_conversation_rest import Chat, action_kb
 from tests.shop.factory import make_shop_db

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 from actions import store
 from bot.app import create_app
 from bot.config import Settings
-from bot.matching import FuzzyMatcher
+from bot.understanding.matching import FuzzyMatcher
 from tests.shop.factory import make_shop_db
 
 REPO_KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.agents import hash_password, new_agent
 from bot.app import create_app
 from bot.config import Settings
+from bot.core.agents import hash_password, new_agent
 from channels.keys import AGENTS
 from tests.browser.conftest import browser as browser
 from tests.browser.conftest import server as server

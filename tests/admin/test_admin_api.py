@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.knowledge import load_knowledge, parse_entry
+from bot.knowledge.entries import load_knowledge, parse_entry
 
 
 async def chat(client: TestClient, sender: str, *messages: str) -> None:

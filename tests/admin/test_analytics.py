@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.analytics import ConversationLog, summarise, unanswered
-from bot.events import Event
-from bot.unanswered import cluster_questions
+from bot.core.analytics import ConversationLog, summarise, unanswered
+from bot.core.events import Event
+from bot.core.unanswered import cluster_questions
 
 DAY1 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 DAY2 = DAY1 + 86_400

@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, expect
 
-from bot.agents import hash_password, new_agent
+from bot.core.agents import hash_password, new_agent
 from channels.keys import AGENTS
 from tests.admin.conftest import PASSWORD
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.kb_tools import (
+from bot.cli.program import main
+from bot.knowledge.entries import load_knowledge, parse_entry
+from bot.services.curation import (
     add_example,
     check_knowledge,
     example_folds,
@@ -15,9 +16,8 @@ from bot.kb_tools import (
     replace_answer,
     write_draft,
 )
-from bot.knowledge import load_knowledge, parse_entry
-from bot.matching import FuzzyMatcher
 from bot.understanding.faq_import import import_faq
+from bot.understanding.matching import FuzzyMatcher
 
 
 def write(root: Path, name: str, text: str) -> Path:

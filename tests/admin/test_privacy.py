@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.events import Event
-from bot.storage.analytics import SqliteAnalyticsStore
-from bot.storage.audit import audit_records
-from bot.storage.audit import migrations as audit_migrations
-from bot.storage.conversations import SqliteConversationStore
-from bot.storage.conversations import migrations as conversation_migrations
-from bot.storage.customers import migrations as customer_migrations
-from bot.storage.sqlite import SqliteDatabase, connect
+from bot.adapters.sqlite.analytics import SqliteAnalyticsStore
+from bot.adapters.sqlite.audit import audit_records
+from bot.adapters.sqlite.audit import migrations as audit_migrations
+from bot.adapters.sqlite.conversations import SqliteConversationStore
+from bot.adapters.sqlite.conversations import migrations as conversation_migrations
+from bot.adapters.sqlite.customers import migrations as customer_migrations
+from bot.adapters.sqlite.database import SqliteDatabase, connect
+from bot.cli.program import main
+from bot.core.events import Event
 
 OLD = time.time() - 40 * 86_400
 NEW = time.time() - 3_600

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin_commands import run_story_files
-from bot.cli import main
+from bot.cli.admin import run_story_files
+from bot.cli.program import main
 from bot.errors import KnowledgeError
-from bot.stories import load_stories
+from bot.services.stories import load_stories
 from tests.conftest import FIXTURES, TEST_ACTIONS
 
 ROOT = Path(__file__).parent.parent.parent

@@ -10,10 +10,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, expect
 
-from bot import events as ev
-from bot.agents import hash_password, new_agent
 from bot.app import create_app
 from bot.config import Settings
+from bot.core import events as ev
+from bot.core.agents import hash_password, new_agent
 from channels.keys import AGENTS, STORE
 
 pytestmark = pytest.mark.browser

@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient
 from actions import store
 from bot.app import create_app
 from bot.config import Secret, Settings
-from bot.identity import identity_hash
-from bot.matching import FuzzyMatcher
+from bot.core.identity import identity_hash
+from bot.understanding.matching import FuzzyMatcher
 from tests.channels.test_widget import collect_until_ack, receive
 from tests.shop.factory import make_shop_db
 

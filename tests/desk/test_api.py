@@ -175,7 +175,7 @@ async def test_an_expired_session_is_rejected(aiohttp_client: Any, make_settings
     from bot.app import create_app
 
     client = await aiohttp_client(create_app(make_settings(session_hours=0.0)))
-    from bot.agents import hash_password, new_agent
+    from bot.core.agents import hash_password, new_agent
     from channels.keys import AGENTS
 
     await client.app[AGENTS].save(new_agent("e@shop.example", "E"), hash_password(PASSWORD), 0.0)
@@ -278,8 +278,8 @@ async def test_outside_business_hours_the_customer_is_told_when_and_leaves_an_em
 async def test_agents_are_assigned_automatically_least_busy_first(
     aiohttp_client: Any, make_settings: Any
 ) -> None:
-    from bot.agents import hash_password, new_agent
     from bot.app import create_app
+    from bot.core.agents import hash_password, new_agent
     from channels.keys import AGENTS
 
     client = await aiohttp_client(create_app(make_settings(business_hours="always")))

@@ -11,10 +11,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from actions import store
-from bot.agents import hash_password, new_agent
 from bot.app import create_app
 from bot.config import Secret, Settings
-from bot.identity import identity_hash
+from bot.core.agents import hash_password, new_agent
+from bot.core.identity import identity_hash
 from channels.keys import AGENTS, DATABASE
 from tests.desk.conftest import PASSWORD, auth
 from tests.shop.factory import make_shop_db

@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.agents import Agent, hash_password, verify_password
-from bot.business_hours import BusinessHours
-from bot.errors import ConfigError, InputError
-from bot.handoff import (
+from bot.core.agents import Agent, hash_password, verify_password
+from bot.core.business_hours import BusinessHours
+from bot.core.handoff import (
     Handoff,
     choose_agent,
     expected_wait,
@@ -18,6 +17,7 @@ from bot.handoff import (
     priority,
     queue_order,
 )
+from bot.errors import ConfigError, InputError
 
 
 def handoff(**overrides: object) -> Handoff:

@@ -11,10 +11,10 @@ import pytest
 from aiohttp import WSServerHandshakeError
 from aiohttp.test_utils import TestClient
 
+from bot.adapters.rate_limit import MemoryRateLimiter
 from bot.app import create_app
+from bot.cli.logs import JsonFormatter, configure_logging
 from bot.config import Settings
-from bot.logs import JsonFormatter, configure_logging
-from bot.rate_limit import MemoryRateLimiter
 from tests.channels.test_widget import hello, receive
 
 WEBHOOK = "/webhooks/rest/webhook"

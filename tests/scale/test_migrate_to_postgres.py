@@ -10,23 +10,23 @@ from pathlib import Path
 
 import pytest
 
-from bot.agents import hash_password, new_agent
-from bot.app import MIGRATIONS
-from bot.customers import ServiceRequest
-from bot.events import BOT, USER, Event
-from bot.handoff import Handoff
-from bot.storage.agents import SqliteAgentStore
-from bot.storage.conversations import SqliteConversationStore
-from bot.storage.customers import SqliteCustomerStore
-from bot.storage.handoffs import SqliteHandoffStore
-from bot.storage.postgres import (
+from bot.adapters.postgres import (
     PostgresAgentStore,
     PostgresConversationStore,
     PostgresCustomerStore,
     PostgresDatabase,
     PostgresHandoffStore,
 )
-from bot.storage.sqlite import SqliteDatabase
+from bot.adapters.sqlite.agents import SqliteAgentStore
+from bot.adapters.sqlite.conversations import SqliteConversationStore
+from bot.adapters.sqlite.customers import SqliteCustomerStore
+from bot.adapters.sqlite.database import SqliteDatabase
+from bot.adapters.sqlite.handoffs import SqliteHandoffStore
+from bot.app import MIGRATIONS
+from bot.core.agents import hash_password, new_agent
+from bot.core.customers import ServiceRequest
+from bot.core.events import BOT, USER, Event
+from bot.core.handoff import Handoff
 from tests.scale.servers import ROOT
 from tests.shop.factory import make_shop_db
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.agents import hash_password, new_agent
 from bot.app import create_app
 from bot.config import Settings
+from bot.core.agents import hash_password, new_agent
 from channels.keys import AGENTS
 from tests.scale.servers import ROOT
 

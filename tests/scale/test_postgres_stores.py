@@ -8,17 +8,17 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.agents import hash_password, new_agent
-from bot.events import BOT, LANGUAGE, USER, Event
-from bot.handoff import Handoff
-from bot.storage.postgres import (
+from bot.adapters.postgres import (
     PostgresAgentStore,
     PostgresConversationStore,
     PostgresCustomerStore,
     PostgresDatabase,
     PostgresHandoffStore,
 )
-from bot.storage.postgres.migrations import MIGRATIONS, apply_migrations
+from bot.adapters.postgres.migrations import MIGRATIONS, apply_migrations
+from bot.core.agents import hash_password, new_agent
+from bot.core.events import BOT, LANGUAGE, USER, Event
+from bot.core.handoff import Handoff
 
 pytestmark = pytest.mark.postgres
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.redis_broker import RedisBroker
-from bot.redis_rate_limit import RedisRateLimiter
+from bot.adapters.redis.broker import RedisBroker
+from bot.adapters.redis.rate_limit import RedisRateLimiter
 
 pytestmark = pytest.mark.redis
 

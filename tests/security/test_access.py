@@ -15,11 +15,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from actions import store as action_store
-from bot.agents import new_token
 from bot.app import create_app
 from bot.config import Settings
-from bot.identity import identity_hash
-from bot.matching import FuzzyMatcher
+from bot.core.agents import new_token
+from bot.core.identity import identity_hash
+from bot.understanding.matching import FuzzyMatcher
 from channels.auth import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_EMAIL
 from channels.keys import AGENTS
 from channels.openapi import SPEC

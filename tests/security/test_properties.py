@@ -10,14 +10,14 @@ from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import events as ev
-from bot.action_runner import InProcessActionRunner
-from bot.conversation import ConversationState, IncomingMessage
-from bot.dialogue import Brain, Dialogue
+from bot.adapters.rasa.action_runner import InProcessActionRunner
+from bot.core import events as ev
+from bot.core.conversation import ConversationState, IncomingMessage
+from bot.core.dialogue import Brain, Dialogue
+from bot.core.identity import identity_hash
 from bot.errors import InputError, KnowledgeError
-from bot.identity import identity_hash
-from bot.knowledge import ID_PATTERN, KNOWN_KEYS, load_knowledge, parse_entry
-from bot.matching import FuzzyMatcher
+from bot.knowledge.entries import ID_PATTERN, KNOWN_KEYS, load_knowledge, parse_entry
+from bot.understanding.matching import FuzzyMatcher
 from channels.parsing import parse_message, parse_sender
 from tests.conftest import FIXTURES, TEST_ACTIONS
 

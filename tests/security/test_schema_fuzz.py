@@ -21,11 +21,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from bot.agents import hash_password, new_agent
 from bot.app import create_app
 from bot.config import Settings
-from bot.identity import identity_hash
-from bot.matching import FuzzyMatcher
+from bot.core.agents import hash_password, new_agent
+from bot.core.identity import identity_hash
+from bot.understanding.matching import FuzzyMatcher
 from channels.keys import AGENTS
 from channels.openapi import SPEC
 from tests.conftest import FIXTURES, TEST_ACTIONS

@@ -19,10 +19,10 @@ import yaml
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, Page, expect
 
-from bot.agents import hash_password, new_agent
 from bot.app import create_app
 from bot.config import Settings
-from bot.matching import FuzzyMatcher
+from bot.core.agents import hash_password, new_agent
+from bot.understanding.matching import FuzzyMatcher
 from channels.keys import AGENTS
 from tests.browser.conftest import browser as browser
 from tests.security.conftest import PASSWORD

@@ -6,7 +6,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.shop_commands import import_shop
+from bot.cli.shop import import_shop
 
 SHOP = Path(__file__).parent / "fixtures" / "shop"
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from bot.customer_value import (
+from bot.core.customer_value import (
     Population,
     assess,
     assess_all,
@@ -14,7 +14,7 @@ from bot.customer_value import (
     rfm,
     stage,
 )
-from bot.customers import PurchaseSummary
+from bot.core.customers import PurchaseSummary
 
 NOW = datetime(2026, 6, 15, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from bot.identity import identity_hash, verify_identity
+from bot.core.identity import identity_hash, verify_identity
 
 
 def test_hash_is_hex_hmac_sha256_as_chatwoot_computes_it() -> None:

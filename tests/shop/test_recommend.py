@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from bot.customer_value import CustomerValue, Rfm
-from bot.customers import Product
-from bot.recommend import recommend
+from bot.core.customer_value import CustomerValue, Rfm
+from bot.core.customers import Product
+from bot.core.recommend import recommend
 
 
 def product(

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.customers import Order
-from bot.returns import decide
+from bot.core.customers import Order
+from bot.core.returns import decide
 
 NOW = datetime(2026, 6, 15, tzinfo=UTC)
 

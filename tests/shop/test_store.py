@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.customers import AttemptCounts, ServiceRequest
-from bot.storage.customers import SqliteCustomerStore
-from bot.storage.customers import migrations as customer_migrations
-from bot.storage.sqlite import SqliteDatabase
+from bot.adapters.sqlite.customers import SqliteCustomerStore
+from bot.adapters.sqlite.customers import migrations as customer_migrations
+from bot.adapters.sqlite.database import SqliteDatabase
+from bot.core.customers import AttemptCounts, ServiceRequest
 from tests.shop.factory import NOW
 
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.customers import AttemptCounts, Customer, Order
-from bot.verification import attempts_left, details_match, may_attempt
+from bot.core.customers import AttemptCounts, Customer, Order
+from bot.core.verification import attempts_left, details_match, may_attempt
 
 CUSTOMER = Customer("C1", "Alice", "alice@example.com", postcode="SW1A 1AA")
 ORDER = Order("100001", "C1", datetime(2026, 6, 1, tzinfo=UTC), "shipped", Decimal("10.00"))

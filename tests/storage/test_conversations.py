@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from bot import events as ev
+from bot.adapters.sqlite.conversations import SqliteConversationStore, migrations
+from bot.adapters.sqlite.database import SqliteDatabase
+from bot.core import events as ev
+from bot.core.events import Event
 from bot.errors import StorageError
-from bot.events import Event
-from bot.storage.conversations import SqliteConversationStore, migrations
-from bot.storage.sqlite import SqliteDatabase
 
 
 @pytest.fixture

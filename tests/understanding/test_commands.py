@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.knowledge import load_knowledge, parse_entry
+from bot.cli.program import main
+from bot.knowledge.entries import load_knowledge, parse_entry
 
 from .conftest import INTENTS
 
@@ -203,7 +203,7 @@ def test_balcao_command_runs_as_a_subprocess(tmp_path: Path) -> None:
 def test_other_modules_can_add_to_the_kb_group() -> None:
     import argparse
 
-    from bot.understanding.commands import kb_subparsers, register
+    from bot.cli.understanding import kb_subparsers, register
 
     parser = argparse.ArgumentParser()
     subparsers = parser.add_subparsers()

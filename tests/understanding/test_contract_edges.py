@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.knowledge import load_knowledge
+from bot.cli.program import main
+from bot.knowledge.entries import load_knowledge
 from bot.understanding.engine import Engine, Sample
 from bot.understanding.evaluation import Progress
 

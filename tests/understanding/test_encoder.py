@@ -20,7 +20,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.app import create_app
-from bot.cli import main
+from bot.cli.program import main
 from bot.config import Settings
 from bot.errors import InputError
 from bot.understanding.encoder import (

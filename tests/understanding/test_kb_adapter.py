@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 
-from bot.knowledge import Entry, KnowledgeBase
-from bot.matching import Match
+from bot.knowledge.entries import Entry, KnowledgeBase
 from bot.understanding import EngineMatcher, build_matcher
 from bot.understanding.engine import Engine
 from bot.understanding.kb_adapter import samples_from_kb
+from bot.understanding.matching import Match
 
 from .conftest import INTENTS
 

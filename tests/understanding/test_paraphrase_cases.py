@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import load_knowledge
+from bot.knowledge.entries import load_knowledge
 from bot.understanding.encoder import load_default
 from bot.understanding.engine import Engine
 from bot.understanding.kb_adapter import samples_from_kb

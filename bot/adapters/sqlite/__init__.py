@@ -1,0 +1,1 @@
+"""SQLite adapters: one file, one writer thread, migrations applied on open (`database`)."""

@@ -1,0 +1,498 @@
+"""SqliteCustomerStore: customers, products, orders, money, requests and identity checks.
+
+Dates are stored as ISO 8601 text in UTC (so they sort), amounts as REAL, extra
+CSV columns as a JSON object. `write_shop` upserts a whole import in one
+transaction. The store runs every call through a `DatabaseRunner` (one thread).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from bot.adapters.sqlite.database import DatabaseRunner
+from bot.core.customers import (
+    AttemptCounts,
+    Customer,
+    Order,
+    OrderItem,
+    Product,
+    PurchaseSummary,
+    ServiceRequest,
+    Transaction,
+)
+from bot.services.shop_import import Known, ShopData
+
+T = TypeVar("T")
+
+migrations = Migrations("customers")
+
+
+@migrations()
+def m001_shop_tables(db: sqlite_utils.Database) -> None:
+    db["customers"].create(  # type: ignore[union-attr]
+        {
+            "customer_id": str,
+            "name": str,
+            "email": str,
+            "phone": str,
+            "language": str,
+            "postcode": str,
+            "created_at": str,
+            "account_manager": str,
+            "extra": str,
+        },
+        pk="customer_id",
+    )
+    db["customers"].create_index(["email"])  # type: ignore[union-attr]
+    db["products"].create(  # type: ignore[union-attr]
+        {
+            "sku": str,
+            "name": str,
+            "category": str,
+            "price": float,
+            "currency": str,
+            "description": str,
+            "stock": int,
+            "extra": str,
+        },
+        pk="sku",
+    )
+    db["orders"].create(  # type: ignore[union-attr]
+        {
+            "order_id": str,
+            "customer_id": str,
+            "created_at": str,
+            "status": str,
+            "total": float,
+            "currency": str,
+            "carrier": str,
+            "tracking_code": str,
+            "estimated_delivery": str,
+            "extra": str,
+        },
+        pk="order_id",
+    )
+    db["orders"].create_index(["customer_id", "created_at"])  # type: ignore[union-attr]
+    db["order_items"].create(  # type: ignore[union-attr]
+        {"order_id": str, "sku": str, "quantity": int, "unit_price": float},
+        pk=("order_id", "sku"),
+    )
+    db["order_items"].create_index(["sku"])  # type: ignore[union-attr]
+    db["transactions"].create(  # type: ignore[union-attr]
+        {
+            "transaction_id": str,
+            "customer_id": str,
+            "order_id": str,
+            "created_at": str,
+            "kind": str,
+            "amount": float,
+            "currency": str,
+            "status": str,
+            "method": str,
+        },
+        pk="transaction_id",
+    )
+    db["transactions"].create_index(["customer_id", "created_at"])  # type: ignore[union-attr]
+    db["transactions"].create_index(["order_id"])  # type: ignore[union-attr]
+
+
+@migrations()
+def m002_requests_and_attempts(db: sqlite_utils.Database) -> None:
+    db["service_requests"].create(  # type: ignore[union-attr]
+        {
+            "request_id": str,
+            "kind": str,
+            "order_id": str,
+            "customer_id": str,
+            "created_at": str,
+            "status": str,
+            "conversation": str,
+        },
+        pk="request_id",
+    )
+    db["service_requests"].create_index(["order_id", "status"])  # type: ignore[union-attr]
+    # identity checks: no email or postcode is kept, only whether it matched
+    db["verification_attempts"].create(  # type: ignore[union-attr]
+        {"id": int, "conversation": str, "order_id": str, "ok": int, "at": str},
+        pk="id",
+    )
+    db["verification_attempts"].create_index(["conversation", "at"])  # type: ignore[union-attr]
+    db["verification_attempts"].create_index(["order_id", "at"])  # type: ignore[union-attr]
+
+
+def _iso(value: datetime | None) -> str:
+    return value.astimezone(UTC).isoformat() if value is not None else ""
+
+
+def _instant(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _money(value: float | None) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def _extra(value: str | None) -> dict[str, str]:
+    return dict(json.loads(value)) if value else {}
+
+
+def known_ids(db: sqlite_utils.Database) -> Known:
+    """Ids already stored, for checking references of a partial import."""
+
+    def column(sql: str) -> frozenset[str]:
+        return frozenset(r[0] for r in db.execute(sql).fetchall())
+
+    return Known(
+        customers=column("SELECT customer_id FROM customers"),
+        products=column("SELECT sku FROM products"),
+        orders=column("SELECT order_id FROM orders"),
+    )
+
+
+def write_shop(db: sqlite_utils.Database, data: ShopData) -> None:
+    """Upsert everything in one transaction; an imported order's items replace its old ones."""
+    with db.atomic():
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO customers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    c.customer_id,
+                    c.name,
+                    c.email,
+                    c.phone,
+                    c.language,
+                    c.postcode,
+                    _iso(c.created_at),
+                    c.account_manager,
+                    json.dumps(dict(c.extra), ensure_ascii=False),
+                )
+                for c in data.customers
+            ],
+        )
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO products VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    p.sku,
+                    p.name,
+                    p.category,
+                    float(p.price),
+                    p.currency,
+                    p.description,
+                    p.stock,
+                    json.dumps(dict(p.extra), ensure_ascii=False),
+                )
+                for p in data.products
+            ],
+        )
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    o.order_id,
+                    o.customer_id,
+                    _iso(o.created_at),
+                    o.status,
+                    float(o.total),
+                    o.currency,
+                    o.carrier,
+                    o.tracking_code,
+                    _iso(o.estimated_delivery),
+                    json.dumps(dict(o.extra), ensure_ascii=False),
+                )
+                for o in data.orders
+            ],
+        )
+        replaced = sorted({i.order_id for i in data.items})
+        db.conn.executemany("DELETE FROM order_items WHERE order_id = ?", [(o,) for o in replaced])
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO order_items VALUES (?, ?, ?, ?)",
+            [(i.order_id, i.sku, i.quantity, float(i.unit_price)) for i in data.items],
+        )
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO transactions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    t.transaction_id,
+                    t.customer_id,
+                    t.order_id,
+                    _iso(t.created_at),
+                    t.kind,
+                    float(t.amount),
+                    t.currency,
+                    t.status,
+                    t.method,
+                )
+                for t in data.transactions
+            ],
+        )
+
+
+def table_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    return {
+        name: int(db.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
+        for name in ("customers", "products", "orders", "order_items", "transactions")
+    }
+
+
+_CUSTOMER = (
+    "SELECT customer_id, name, email, phone, language, postcode, created_at, account_manager,"
+    " extra FROM customers"
+)
+_PRODUCT = "SELECT sku, name, category, price, currency, description, stock, extra FROM products"
+_ORDER = (
+    "SELECT order_id, customer_id, created_at, status, total, currency, carrier, tracking_code,"
+    " estimated_delivery, extra FROM orders"
+)
+_TRANSACTION = (
+    "SELECT transaction_id, customer_id, order_id, created_at, kind, amount, currency, status,"
+    " method FROM transactions"
+)
+
+
+def _customer(r: Any) -> Customer:
+    return Customer(
+        r[0],
+        r[1],
+        r[2],
+        r[3] or "",
+        r[4] or "en",
+        r[5] or "",
+        _instant(r[6]),
+        r[7] or "",
+        _extra(r[8]),
+    )
+
+
+def _product(r: Any) -> Product:
+    return Product(r[0], r[1], r[2], _money(r[3]), r[4], r[5] or "", int(r[6] or 0), _extra(r[7]))
+
+
+def _order(r: Any) -> Order:
+    created = _instant(r[2])
+    assert created is not None
+    return Order(
+        r[0],
+        r[1],
+        created,
+        r[3],
+        _money(r[4]),
+        r[5],
+        r[6] or "",
+        r[7] or "",
+        _instant(r[8]),
+        _extra(r[9]),
+    )
+
+
+def _transaction(r: Any) -> Transaction:
+    created = _instant(r[3])
+    assert created is not None
+    return Transaction(r[0], r[1], r[2] or "", created, r[4], _money(r[5]), r[6], r[7], r[8] or "")
+
+
+_SUMMARY = (
+    "SELECT c.customer_id, count(o.order_id), coalesce(sum(o.total), 0),"
+    " min(o.created_at), max(o.created_at)"
+    " FROM customers c LEFT JOIN orders o ON o.customer_id = c.customer_id"
+    " AND o.status <> 'cancelled'"
+)
+
+
+def _summary(r: Any) -> PurchaseSummary:
+    return PurchaseSummary(r[0], int(r[1]), _money(r[2]), _instant(r[3]), _instant(r[4]))
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+class SqliteCustomerStore:
+    """The CustomerStore port on SQLite."""
+
+    def __init__(self, database: DatabaseRunner) -> None:
+        self.database = database
+
+    async def customer(self, customer_id: str) -> Customer | None:
+        def read(db: sqlite_utils.Database) -> Customer | None:
+            row = db.execute(_CUSTOMER + " WHERE customer_id = ?", [customer_id]).fetchone()
+            return _customer(row) if row else None
+
+        return await self.database.run(read)
+
+    async def order(self, order_id: str) -> Order | None:
+        def read(db: sqlite_utils.Database) -> Order | None:
+            row = db.execute(_ORDER + " WHERE order_id = ?", [order_id]).fetchone()
+            return _order(row) if row else None
+
+        return await self.database.run(read)
+
+    async def orders_of(self, customer_id: str, limit: int = 5) -> list[Order]:
+        def read(db: sqlite_utils.Database) -> list[Order]:
+            rows = db.execute(
+                _ORDER + " WHERE customer_id = ? ORDER BY created_at DESC LIMIT ?",
+                [customer_id, limit],
+            ).fetchall()
+            return [_order(r) for r in rows]
+
+        return await self.database.run(read)
+
+    async def items_of(self, order_ids: Sequence[str]) -> list[OrderItem]:
+        ids = list(order_ids)
+        if not ids:
+            return []
+
+        def read(db: sqlite_utils.Database) -> list[OrderItem]:
+            rows = db.execute(
+                "SELECT order_id, sku, quantity, unit_price FROM order_items"
+                f" WHERE order_id IN ({_marks(ids)}) ORDER BY order_id, sku",
+                ids,
+            ).fetchall()
+            return [OrderItem(r[0], r[1], int(r[2]), _money(r[3])) for r in rows]
+
+        return await self.database.run(read)
+
+    async def products(self, skus: Sequence[str] | None = None) -> list[Product]:
+        wanted = list(skus) if skus is not None else None
+
+        def read(db: sqlite_utils.Database) -> list[Product]:
+            if wanted is None:
+                rows = db.execute(_PRODUCT + " ORDER BY sku").fetchall()
+            elif not wanted:
+                return []
+            else:
+                rows = db.execute(
+                    _PRODUCT + f" WHERE sku IN ({_marks(wanted)}) ORDER BY sku", wanted
+                ).fetchall()
+            return [_product(r) for r in rows]
+
+        return await self.database.run(read)
+
+    async def transactions_of(
+        self, customer_id: str, order_id: str | None = None
+    ) -> list[Transaction]:
+        def read(db: sqlite_utils.Database) -> list[Transaction]:
+            sql = _TRANSACTION + " WHERE customer_id = ?"
+            params: list[str] = [customer_id]
+            if order_id is not None:
+                sql += " AND order_id = ?"
+                params.append(order_id)
+            rows = db.execute(sql + " ORDER BY created_at DESC", params).fetchall()
+            return [_transaction(r) for r in rows]
+
+        return await self.database.run(read)
+
+    async def purchase_summary(self, customer_id: str) -> PurchaseSummary | None:
+        def read(db: sqlite_utils.Database) -> PurchaseSummary | None:
+            row = db.execute(
+                _SUMMARY + " WHERE c.customer_id = ? GROUP BY c.customer_id", [customer_id]
+            ).fetchone()
+            return _summary(row) if row else None
+
+        return await self.database.run(read)
+
+    async def purchase_summaries(self) -> list[PurchaseSummary]:
+        def read(db: sqlite_utils.Database) -> list[PurchaseSummary]:
+            rows = db.execute(_SUMMARY + " GROUP BY c.customer_id").fetchall()
+            return [_summary(r) for r in rows]
+
+        return await self.database.run(read)
+
+    async def best_sellers(self, limit: int = 20) -> list[str]:
+        def read(db: sqlite_utils.Database) -> list[str]:
+            rows = db.execute(
+                "SELECT sku FROM order_items GROUP BY sku ORDER BY sum(quantity) DESC, sku LIMIT ?",
+                [limit],
+            ).fetchall()
+            return [r[0] for r in rows]
+
+        return await self.database.run(read)
+
+    async def bought_together(self, skus: Sequence[str]) -> dict[str, dict[str, int]]:
+        wanted = list(skus)
+        if not wanted:
+            return {}
+
+        def read(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
+            rows = db.execute(
+                "SELECT a.sku, b.sku, count(*) FROM order_items a"
+                " JOIN order_items b ON a.order_id = b.order_id AND a.sku <> b.sku"
+                f" WHERE a.sku IN ({_marks(wanted)}) GROUP BY a.sku, b.sku",
+                wanted,
+            ).fetchall()
+            out: dict[str, dict[str, int]] = {}
+            for a, b, n in rows:
+                out.setdefault(a, {})[b] = int(n)
+            return out
+
+        return await self.database.run(read)
+
+    async def record_request(self, request: ServiceRequest) -> ServiceRequest:
+        def write(db: sqlite_utils.Database) -> ServiceRequest:
+            with db.atomic():
+                row = db.execute(
+                    "SELECT request_id, kind, order_id, customer_id, created_at, status,"
+                    " conversation FROM service_requests WHERE order_id = ? AND status = 'open'",
+                    [request.order_id],
+                ).fetchone()
+                if row:
+                    created = _instant(row[4])
+                    assert created is not None
+                    return ServiceRequest(row[0], row[1], row[2], row[3], created, row[5], row[6])
+                request_id = request.request_id or f"R-{uuid.uuid4().hex[:10].upper()}"
+                db.execute(
+                    "INSERT INTO service_requests VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        request_id,
+                        request.kind,
+                        request.order_id,
+                        request.customer_id,
+                        _iso(request.created_at),
+                        request.status,
+                        request.conversation,
+                    ],
+                )
+            return replace(request, request_id=request_id)
+
+        return await self.database.run(write)
+
+    async def record_attempt(
+        self, conversation: str, order_id: str, ok: bool, at: datetime
+    ) -> None:
+        def write(db: sqlite_utils.Database) -> None:
+            with db.atomic():
+                db.execute(
+                    "INSERT INTO verification_attempts (conversation, order_id, ok, at)"
+                    " VALUES (?, ?, ?, ?)",
+                    [conversation, order_id, int(ok), _iso(at)],
+                )
+
+        await self.database.run(write)
+
+    async def attempt_counts(
+        self, conversation: str, order_id: str | None, since: datetime
+    ) -> AttemptCounts:
+        def read(db: sqlite_utils.Database) -> AttemptCounts:
+            by_conversation = db.execute(
+                "SELECT count(*) FROM verification_attempts WHERE conversation = ? AND ok = 0",
+                [conversation],
+            ).fetchone()[0]
+            by_order = 0
+            if order_id:
+                by_order = db.execute(
+                    "SELECT count(*) FROM verification_attempts"
+                    " WHERE order_id = ? AND ok = 0 AND at >= ?",
+                    [order_id, _iso(since)],
+                ).fetchone()[0]
+            return AttemptCounts(int(by_conversation), int(by_order))
+
+        return await self.database.run(read)

@@ -1,0 +1,172 @@
+"""The embedded SQLite database: one file, one writer thread, migrations applied on open.
+
+Every SQLite call runs on one dedicated thread (an executor with one worker) and
+is awaited from the event loop, so no handler ever blocks on the disk; writes
+go inside `db.atomic()` (the Datasette pattern). Writes on the hot path go
+through a `GroupCommit`: whatever waits is written in one transaction, one
+thread hop and one COMMIT for many writers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Generic, Protocol, TypeVar
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from bot.errors import StorageError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+I = TypeVar("I")  # noqa: E741 (an item to write)
+
+
+def connect(path: Path | str, migrations: Iterable[Migrations] = ()) -> sqlite_utils.Database:
+    """Open (creating if needed) the SQLite file, tune it, apply pending migrations."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA busy_timeout=5000")
+    db.execute("PRAGMA foreign_keys=ON")
+    for migration_set in migrations:
+        migration_set.apply(db)
+    return db
+
+
+class DatabaseRunner(Protocol):
+    """Runs a function on the database's own thread (`SqliteDatabase`); what the SQLite
+    adapters are handed, so a test can hand them something else."""
+
+    async def run(self, fn: Callable[[sqlite_utils.Database], T]) -> T: ...
+
+
+class SqliteDatabase:
+    """A sqlite-utils Database confined to one worker thread."""
+
+    def __init__(self, path: Path | str, migrations: Iterable[Migrations] = ()) -> None:
+        self.path = Path(path)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._migrations = tuple(migrations)
+        self._db: sqlite_utils.Database | None = None
+
+    async def open(self) -> SqliteDatabase:
+        self._db = await self._submit(lambda: connect(self.path, self._migrations))
+        logger.info("SQLite store open at %s", self.path)
+        return self
+
+    async def run(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        """Run `fn(db)` on the database thread. SQLite errors become StorageError."""
+        db = self._db
+        if db is None:
+            raise StorageError("the database is not open")
+        try:
+            return await self._submit(lambda: fn(db))
+        except sqlite3.Error as exc:
+            raise _storage_error(exc) from exc
+
+    async def _submit(self, fn: Callable[[], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, fn)
+
+    async def close(self) -> None:
+        db = self._db
+        self._db = None
+        if db is not None:
+            await self._submit(db.close)
+        self._executor.shutdown(wait=True)
+
+
+def _storage_error(exc: sqlite3.Error) -> StorageError:
+    logger.error("SQLite error: %s", exc)
+    return StorageError(f"database error: {exc}")
+
+
+class GroupCommit(Generic[I, T]):
+    """Writes from many callers, one transaction: group commit.
+
+    `await submit(item)` queues the item; one writer task takes everything queued
+    into one `BEGIN IMMEDIATE ... COMMIT` on the database thread, each item under
+    its own savepoint, and wakes each caller with `write(connection, item)`'s
+    result once the COMMIT is done (nothing is answered before it is durable).
+    An item that fails is rolled back alone and its caller gets the error
+    (SQLite errors as StorageError); a failed COMMIT fails the whole batch.
+    """
+
+    def __init__(
+        self, database: SqliteDatabase, write: Callable[[sqlite3.Connection, I], T]
+    ) -> None:
+        self.database = database
+        self._write = write
+        self._queue: list[tuple[I, asyncio.Future[T]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def submit(self, item: I) -> T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.append((item, future))
+        if self._writer is None:
+            self._writer = loop.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                try:
+                    outcomes = await self.database.run(
+                        functools.partial(self._write_all, [item for item, _ in batch])
+                    )
+                except asyncio.CancelledError:
+                    for _, future in batch:
+                        future.cancel()
+                    raise
+                except Exception as exc:  # the batch is rolled back: every caller is told
+                    outcomes = [(None, exc)] * len(batch)
+                for (_, future), (result, error) in zip(batch, outcomes, strict=True):
+                    if future.done():  # its caller was cancelled; the write stands
+                        continue
+                    if error is None:
+                        future.set_result(result)  # type: ignore[arg-type]
+                    else:
+                        future.set_exception(error)
+        finally:
+            self._writer = None
+
+    def _write_all(
+        self, items: Sequence[I], db: sqlite_utils.Database
+    ) -> list[tuple[T | None, Exception | None]]:
+        """On the database thread: every item under its own savepoint, then one COMMIT."""
+        conn = db.conn
+        outcomes: list[tuple[T | None, Exception | None]] = []
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for item in items:
+                conn.execute("SAVEPOINT item")
+                try:
+                    outcomes.append((self._write(conn, item), None))
+                except sqlite3.Error as exc:
+                    conn.execute("ROLLBACK TO item")
+                    error = _storage_error(exc)
+                    error.__cause__ = exc
+                    outcomes.append((None, error))
+                except Exception as exc:  # handed to the item's caller
+                    conn.execute("ROLLBACK TO item")
+                    outcomes.append((None, exc))
+                conn.execute("RELEASE item")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return outcomes

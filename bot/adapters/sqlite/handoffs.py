@@ -1,0 +1,197 @@
+"""SqliteHandoffStore: the queue of requests for a person, and who holds each."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from bot.adapters.sqlite.database import SqliteDatabase
+from bot.core.handoff import Handoff
+
+migrations = Migrations("handoffs")
+
+
+@migrations()
+def m001_handoffs(db: sqlite_utils.Database) -> None:
+    db["handoffs"].create(  # type: ignore[union-attr]
+        {
+            "id": int,
+            "conversation_id": str,
+            "sender": str,
+            "channel": str,
+            "reason": str,
+            "language": str,
+            "priority": int,
+            "created_at": float,
+            "status": str,
+            "tier": str,
+            "customer_id": str,
+            "account_manager": str,
+            "skills": str,
+            "offline": int,
+            "agent": str,
+            "claimed_at": float,
+            "resolved_at": float,
+            "contact_email": str,
+            "flags": str,
+        },
+        pk="id",
+    )
+    db["handoffs"].create_index(["status", "priority"])  # type: ignore[union-attr]
+    db["handoffs"].create_index(["conversation_id"])  # type: ignore[union-attr]
+    db["handoffs"].create_index(["agent", "status"])  # type: ignore[union-attr]
+
+
+def _handoff(row: Any) -> Handoff:
+    return Handoff(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        sender=row["sender"],
+        channel=row["channel"],
+        reason=row["reason"],
+        language=row["language"],
+        priority=row["priority"],
+        created_at=row["created_at"],
+        status=row["status"],
+        tier=row["tier"],
+        customer_id=row["customer_id"],
+        account_manager=row["account_manager"],
+        skills=tuple(json.loads(row["skills"] or "[]")),
+        offline=bool(row["offline"]),
+        agent=row["agent"],
+        claimed_at=row["claimed_at"],
+        resolved_at=row["resolved_at"],
+        contact_email=row["contact_email"],
+        flags=tuple(json.loads(row["flags"] or "[]")),
+    )
+
+
+class SqliteHandoffStore:
+    def __init__(self, database: SqliteDatabase) -> None:
+        self.database = database
+
+    async def create(self, handoff: Handoff) -> Handoff:
+        """Queue `handoff` (its id is assigned here) unless its conversation already has one open."""
+
+        def write(db: sqlite_utils.Database) -> Handoff:
+            with db.atomic():
+                rows = list(
+                    db.query(
+                        "SELECT * FROM handoffs WHERE conversation_id = ?"
+                        " AND status IN ('waiting', 'assigned')",
+                        [handoff.conversation_id],
+                    )
+                )
+                if rows:
+                    return _handoff(rows[0])
+                row = {
+                    k: v
+                    for k, v in handoff.__dict__.items()
+                    if k not in ("id", "skills", "flags", "offline")
+                }
+                row.update(
+                    skills=json.dumps(list(handoff.skills)),
+                    flags=json.dumps(list(handoff.flags)),
+                    offline=int(handoff.offline),
+                )
+                cursor = db.conn.execute(
+                    f"INSERT INTO handoffs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                    list(row.values()),
+                )
+                new_id = cursor.lastrowid
+            return _handoff(next(db.query("SELECT * FROM handoffs WHERE id = ?", [new_id])))
+
+        return await self.database.run(write)
+
+    async def get(self, handoff_id: int) -> Handoff | None:
+        def read(db: sqlite_utils.Database) -> Handoff | None:
+            rows = list(db.query("SELECT * FROM handoffs WHERE id = ?", [handoff_id]))
+            return _handoff(rows[0]) if rows else None
+
+        return await self.database.run(read)
+
+    async def open_for(self, conversation_id: str) -> Handoff | None:
+        def read(db: sqlite_utils.Database) -> Handoff | None:
+            rows = list(
+                db.query(
+                    "SELECT * FROM handoffs WHERE conversation_id = ?"
+                    " AND status IN ('waiting', 'assigned') ORDER BY id DESC LIMIT 1",
+                    [conversation_id],
+                )
+            )
+            return _handoff(rows[0]) if rows else None
+
+        return await self.database.run(read)
+
+    async def list(self, statuses: tuple[str, ...] = ("waiting", "assigned")) -> list[Handoff]:
+        def read(db: sqlite_utils.Database) -> list[Handoff]:
+            marks = ", ".join("?" * len(statuses))
+            return [
+                _handoff(r)
+                for r in db.query(
+                    f"SELECT * FROM handoffs WHERE status IN ({marks}) ORDER BY id", list(statuses)
+                )
+            ]
+
+        return await self.database.run(read)
+
+    async def loads(self) -> dict[str, int]:
+        """Open conversations per agent."""
+
+        def read(db: sqlite_utils.Database) -> dict[str, int]:
+            rows = db.execute(
+                "SELECT agent, COUNT(*) FROM handoffs WHERE status = 'assigned' GROUP BY agent"
+            ).fetchall()
+            return {agent: count for agent, count in rows}
+
+        return await self.database.run(read)
+
+    async def claim(self, handoff_id: int, agent: str, now: float) -> bool:
+        """Give a waiting handoff to `agent`. Exactly one of concurrent claims wins."""
+
+        def write(db: sqlite_utils.Database) -> bool:
+            with db.atomic():
+                cursor = db.conn.execute(
+                    "UPDATE handoffs SET status = 'assigned', agent = ?, claimed_at = ?"
+                    " WHERE id = ? AND status = 'waiting'",
+                    [agent, now, handoff_id],
+                )
+                return cursor.rowcount == 1
+
+        return await self.database.run(write)
+
+    async def transfer(self, handoff_id: int, from_agent: str, to_agent: str) -> bool:
+        def write(db: sqlite_utils.Database) -> bool:
+            with db.atomic():
+                cursor = db.conn.execute(
+                    "UPDATE handoffs SET agent = ? WHERE id = ? AND status = 'assigned' AND agent = ?",
+                    [to_agent, handoff_id, from_agent],
+                )
+                return cursor.rowcount == 1
+
+        return await self.database.run(write)
+
+    async def resolve(self, handoff_id: int, agent: str | None, now: float) -> bool:
+        """Close a handoff held by `agent` (any holder when `agent` is None, for admins)."""
+
+        def write(db: sqlite_utils.Database) -> bool:
+            with db.atomic():
+                sql = "UPDATE handoffs SET status = 'resolved', resolved_at = ? WHERE id = ?"
+                sql += " AND status IN ('waiting', 'assigned')"
+                params: list[Any] = [now, handoff_id]
+                if agent is not None:
+                    sql += " AND agent = ?"
+                    params.append(agent)
+                return db.conn.execute(sql, params).rowcount == 1
+
+        return await self.database.run(write)
+
+    async def set_contact(self, handoff_id: int, email: str) -> None:
+        await self.database.run(
+            lambda db: db.execute(
+                "UPDATE handoffs SET contact_email = ? WHERE id = ?", [email, handoff_id]
+            )
+        )

@@ -1,0 +1,140 @@
+"""Server commands: `balcao serve` and `balcao seed-demo`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import logging
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.app import create_app
+from bot.core.dialogue import Brain
+from bot.errors import ConfigError
+from channels.keys import RELOADER
+
+logger = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    from bot.cli.program import add_setting_flags
+
+    serve = subparsers.add_parser("serve", help="Serve the widget, REST channel and pages.")
+    add_setting_flags(serve)
+    serve.set_defaults(handler=serve_command)
+
+    seed = subparsers.add_parser("seed-demo", help="Create the demo shop's database.")
+    seed.add_argument("--db", help="SQLite file (BALCAO_DB; default var/balcao.sqlite3).")
+    seed.set_defaults(handler=seed_command)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    from bot.cli.program import settings_from
+
+    settings = settings_from(args)
+    loop = event_loop(settings.loop)
+    try:
+        app = create_app(settings)
+        app.cleanup_ctx.append(_quiet_garbage_collector)
+        print(f"Balcão is serving on http://{settings.host}:{settings.port}/", flush=True)
+    except BaseException:
+        loop.close()  # run_app closes it once it runs
+        raise
+    web.run_app(app, host=settings.host, port=settings.port, print=None, loop=loop)
+    return 0
+
+
+LOOPS = ("auto", "uvloop", "asyncio")
+
+
+def event_loop(kind: str) -> asyncio.AbstractEventLoop:
+    """A new event loop of the kind a setting names. uvloop's transports and timers are
+    written in C, which the server's closed-loop load spends less CPU on
+    (docs/benchmarks.md)."""
+    if kind not in LOOPS:
+        raise ConfigError(f"loop must be one of {', '.join(LOOPS)}, not {kind!r}")
+    if kind != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            if kind == "uvloop":
+                raise ConfigError("loop 'uvloop' asks for uvloop, which is not installed") from None
+        else:
+            logger.debug("event loop: uvloop")
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
+async def _quiet_garbage_collector(app: web.Application) -> AsyncIterator[None]:
+    """Keep full collections off the reply path.
+
+    What start-up built (the knowledge, the model, the imports) lives as long as the
+    process: frozen, the collector stops walking it; fewer, larger young collections
+    follow. Measured with `make bench-load`: full collections of 180-400 ms every few
+    seconds were behind every reply slower than 50 ms (docs/benchmarks.md).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+    reloader = app[RELOADER]
+    previous = reloader.on_change
+
+    def refreeze(brain: Brain) -> None:
+        if previous is not None:
+            previous(brain)
+        gc.collect()
+        gc.freeze()
+
+    reloader.on_change = refreeze
+    yield
+
+
+# The demo shop's team: the two account managers named in data/demo/customers.csv, an
+# agent and an admin. Only `seed-demo` creates them, and only when they do not exist yet.
+DEMO_PASSWORD = "balcao-demo"
+DEMO_TEAM = (
+    ("ana.costa@casabalcao.example", "Ana Costa", "agent", ("en", "pt", "es")),
+    ("marta.reis@casabalcao.example", "Marta Reis", "agent", ("pt", "en")),
+    ("tom.hughes@casabalcao.example", "Tom Hughes", "agent", ("en",)),
+    ("admin@casabalcao.example", "Admin", "admin", ("en", "pt", "es")),
+)
+
+
+def seed_command(args: argparse.Namespace) -> int:
+    """Import the demo shop's CSVs (data/demo) into the store; idempotent (upsert)."""
+    from bot.cli.program import settings_from
+    from bot.cli.shop import seed_demo
+
+    settings = settings_from(args)
+    result = seed_demo(settings.db)
+    counts = ", ".join(f"{n} {k}" for k, n in result.totals.items())
+    print(f"demo store ready at {settings.db}: {counts} ({result.seconds:.2f} s)")
+    created = asyncio.run(_seed_team(settings.db))
+    if created:
+        print(f"demo team (password '{DEMO_PASSWORD}'): {', '.join(created)}")
+    return 0
+
+
+async def _seed_team(db: Path) -> list[str]:
+    from bot.adapters.sqlite.agents import SqliteAgentStore
+    from bot.adapters.sqlite.database import SqliteDatabase
+    from bot.app import MIGRATIONS
+    from bot.core.agents import hash_password, new_agent
+
+    database = await SqliteDatabase(db, MIGRATIONS).open()
+    created = []
+    try:
+        store = SqliteAgentStore(database)
+        for email, name, role, languages in DEMO_TEAM:
+            if await store.get(email) is None:
+                agent = new_agent(email, name, role, languages)
+                await store.save(agent, hash_password(DEMO_PASSWORD), time.time())
+                created.append(email)
+    finally:
+        await database.close()
+    return created

@@ -1,0 +1,365 @@
+"""The dialogue policy: (conversation state, incoming message) -> replies and events.
+
+Pure of transport and storage: it knows the knowledge base, a Matcher and an
+ActionRunner only through their protocols. For each message it decides to
+answer from knowledge, run an action, ask the customer to choose, offer a
+person, or hand over to one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from dataclasses import dataclass
+
+from bot.adapters.rasa.tracker import from_rasa_events, from_rasa_response, rasa_tracker
+from bot.core import events as ev
+from bot.core.conversation import ConversationState, IncomingMessage, Outcome, Reply
+from bot.core.events import Event
+from bot.core.texts import say
+from bot.errors import ActionError
+from bot.knowledge.entries import Button, Entry, KnowledgeBase
+from bot.ports import ActionRunner, Matcher
+from bot.understanding.matching import Candidate, Match
+
+logger = logging.getLogger(__name__)
+
+HANDOFF_PAYLOAD = "/handoff"
+RATE_PAYLOAD = "/rate"
+MISSES_BEFORE_ESCALATION = 2
+# a runner-up under a tenth of the best candidate's score is no real alternative: the
+# customer is asked "is it this?" about the best alone (session 3 saw 0.88 against 0.004)
+RUNNER_UP_SHARE = 0.1
+UNHELPFUL_BEFORE_ESCALATION = 2
+AT_RISK_TAGS = frozenset({"complaint", "at-risk", "churn"})
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+COMMENT_SLOT = "feedback_comment_pending"
+
+
+@dataclass(frozen=True)
+class Brain:
+    """A knowledge base and the matcher built from it; swapped whole when knowledge changes."""
+
+    kb: KnowledgeBase
+    matcher: Matcher
+
+
+async def _match(matcher: Matcher, text: str, language: str | None) -> Match:
+    """The matcher's verdict; a matcher that says it is slow (a transformer's
+    milliseconds per message) runs on a worker thread, so that other conversations'
+    turns go on meanwhile (numpy lets go of the GIL while it computes)."""
+    if getattr(matcher, "slow", False):
+        return await asyncio.to_thread(matcher.match, text, language)
+    return matcher.match(text, language)
+
+
+class Dialogue:
+    def __init__(
+        self,
+        action_runner: ActionRunner | None = None,
+        default_language: str = "en",
+        domain: dict[str, object] | None = None,
+        escalate_on_fallback: bool = True,
+    ) -> None:
+        self.action_runner = action_runner
+        self.default_language = default_language
+        self.domain = domain or {}
+        self.escalate_on_fallback = escalate_on_fallback
+
+    async def respond(
+        self,
+        brain: Brain,
+        state: ConversationState,
+        message: IncomingMessage,
+        *,
+        sender: str,
+        now: float,
+    ) -> Outcome:
+        if message.message_id and message.message_id in state.seen_message_ids:
+            seq = state.seen_message_ids[message.message_id]
+            return Outcome(state.replies_after(seq), (), duplicate=True)
+
+        turn = _Turn(state, now)
+        if message.language and message.language != state.language:
+            turn.set_language(message.language)
+        if message.identity and (
+            state.slots.get("customer_id") != message.identity or not state.slots.get("verified")
+        ):
+            # the host site vouched for this customer: verified without asking
+            turn.add(ev.slot_set("customer_id", message.identity, now))
+            turn.add(ev.slot_set("verified", True, now))
+            turn.add(ev.slot_set("verified_by", "host", now))
+
+        if state.with_person:
+            self._while_with_person(turn, message)
+            return turn.outcome()
+        if message.payload and message.payload.startswith(RATE_PAYLOAD):
+            self._rate_conversation(turn, message)
+            return turn.outcome()
+        if state.slots.get(COMMENT_SLOT):
+            turn.add(_user_event(message, None, now))
+            turn.add(Event(ev.FEEDBACK, {"comment": message.text}, now))
+            turn.add(ev.slot_set(COMMENT_SLOT, None, now))
+            turn.reply(Reply(say("comment_thanks", turn.language)))
+            return turn.outcome()
+
+        if message.payload:
+            match = _payload_match(message.payload, brain.kb)
+        elif state.loop:
+            # an action is collecting details: it takes the message unless the
+            # customer clearly asks for something else
+            match = await _match(brain.matcher, message.text, turn.language)
+            if not (match.decision == "answer" and _is_handoff(brain, match)):
+                # the action takes this message (an order number, an email...): it is not
+                # a question the assistant failed to understand, and must not count as one
+                turn.add(_user_event(message, None, now))
+                await self._run_action(turn, brain, state.loop, sender, message, match)
+                return turn.outcome()
+        else:
+            match = await _match(brain.matcher, message.text, turn.language)
+
+        if (
+            not message.payload
+            and match.language
+            and match.language != turn.language
+            and match.decision != "unknown"
+            and (turn.language is None or len(message.text.split()) >= 3)
+        ):
+            turn.set_language(match.language)
+        language = turn.language or self.default_language
+        turn.add(_user_event(message, match, now))
+        if message.payload == HANDOFF_PAYLOAD:
+            self.hand_over(turn, reason="asked_for_person")
+            return turn.outcome()
+
+        if match.decision == "answer" and match.best is not None:
+            entry = brain.kb.get(match.best.entry_id, language, self.default_language)
+            if entry is not None:
+                await self._use_entry(turn, brain, entry, sender, message, match)
+                return turn.outcome()
+        if match.decision in ("answer", "choose") and match.candidates:
+            buttons = _choice_buttons(brain, match.candidates, language)
+            if len(buttons) == 1:  # one real candidate: "is it this?", or a person
+                person = Button(say("offer_person", language), HANDOFF_PAYLOAD)
+                turn.reply(Reply(say("did_you_mean", language), (*buttons, person)))
+            else:
+                turn.reply(Reply(say("choose", language), buttons))
+            return turn.outcome()
+        self._admit_unknown(turn, brain, match, language)
+        return turn.outcome()
+
+    async def _use_entry(
+        self,
+        turn: _Turn,
+        brain: Brain,
+        entry: Entry,
+        sender: str,
+        message: IncomingMessage,
+        match: Match,
+    ) -> None:
+        if entry.handoff:
+            at_risk = AT_RISK_TAGS.intersection(entry.tags) or entry.id in AT_RISK_TAGS
+            reason = "complaint" if at_risk else "asked_for_person"
+            if entry.answer:  # the entry says it in its own words
+                turn.reply(Reply(entry.answer, entry.buttons, entry=entry.id))
+                turn.add(Event(ev.HANDOFF, {"status": "requested", "reason": reason}, turn.now))
+            else:
+                self.hand_over(turn, reason=reason)
+            return
+        if entry.action:
+            if entry.answer:
+                turn.reply(Reply(entry.answer, entry=entry.id))
+            await self._run_action(
+                turn, brain, entry.action, sender, message, match, intent=entry.id
+            )
+            return
+        turn.reply(Reply(entry.answer, entry.buttons, entry=entry.id))
+
+    def hand_over(self, turn: _Turn, reason: str) -> None:
+        language = turn.language or self.default_language
+        turn.reply(Reply(say("handoff", language)))
+        turn.add(Event(ev.HANDOFF, {"status": "requested", "reason": reason}, turn.now))
+
+    def rate_answer(
+        self,
+        state: ConversationState,
+        entry: str,
+        helpful: bool,
+        *,
+        now: float,
+        suggestion: str | None = None,
+    ) -> Outcome:
+        """The customer rated one answer; the second unhelpful one goes to a person."""
+        turn = _Turn(state, now)
+        turn.add(Event(ev.FEEDBACK, {"helpful": helpful, "entry": entry}, now))
+        if suggestion:
+            turn.add(Event(ev.SUGGESTION, {"entry": entry, "text": suggestion}, now))
+        if helpful:
+            turn.reply(Reply(say("helpful_thanks", turn.language)))
+        elif state.with_person:
+            pass
+        elif state.unhelpful + 1 >= UNHELPFUL_BEFORE_ESCALATION:
+            self.hand_over(turn, reason="unhelpful")
+        else:
+            language = turn.language or self.default_language
+            person = Button(say("offer_person", language), HANDOFF_PAYLOAD)
+            turn.reply(Reply(say("unhelpful", language), (person,)))
+        return turn.outcome()
+
+    def _while_with_person(self, turn: _Turn, message: IncomingMessage) -> None:
+        """A person has the conversation: keep the message for them; take an email if offline."""
+        turn.add(_user_event(message, None, turn.now))
+        state = turn.state
+        if state.handoff_offline and not state.slots.get("contact_email"):
+            found = EMAIL.search(message.text)
+            if found:
+                turn.add(ev.slot_set("contact_email", found.group(0), turn.now))
+                turn.reply(Reply(say("contact_saved", turn.language, email=found.group(0))))
+
+    def _rate_conversation(self, turn: _Turn, message: IncomingMessage) -> None:
+        turn.add(_user_event(message, None, turn.now))
+        rating = _payload_value(message.payload or "", "rating")
+        if not isinstance(rating, int) or not 1 <= rating <= 5:
+            turn.reply(Reply(say("error", turn.language)))
+            return
+        turn.add(Event(ev.FEEDBACK, {"rating": rating}, turn.now))
+        turn.add(ev.slot_set(COMMENT_SLOT, True, turn.now))
+        turn.reply(Reply(say("rated", turn.language)))
+
+    def _admit_unknown(self, turn: _Turn, brain: Brain, match: Match, language: str) -> None:
+        person = Button(say("offer_person", language), HANDOFF_PAYLOAD)
+        if turn.state.misses + 1 >= MISSES_BEFORE_ESCALATION:
+            if self.escalate_on_fallback:
+                self.hand_over(turn, reason="fallback")
+            else:
+                turn.reply(Reply(say("still_unknown", language), (person,)))
+            return
+        buttons = _choice_buttons(brain, match.candidates, language)
+        key = {0: "unknown_empty", 1: "unknown_one"}.get(len(buttons), "unknown")
+        turn.reply(Reply(say(key, language), (*buttons, person)))
+
+    async def _run_action(
+        self,
+        turn: _Turn,
+        brain: Brain,
+        action: str,
+        sender: str,
+        message: IncomingMessage,
+        match: Match | None,
+        intent: str | None = None,
+    ) -> None:
+        language = turn.language or self.default_language
+        if self.action_runner is None:
+            logger.error("no action runner configured for %s", action)
+            turn.reply(Reply(say("action_failed", language)))
+            return
+        state = turn.current_state()
+        tracker = rasa_tracker(state, sender, message, match, intent or action)
+        try:
+            result = await self.action_runner.run(action, tracker, dict(self.domain))
+        except ActionError as exc:
+            logger.warning("%s", exc)
+            turn.reply(Reply(say("action_failed", language)))
+            if state.loop:
+                turn.add(Event(ev.LOOP, {"name": None}, turn.now))
+            return
+        turn.add(Event(ev.ACTION, {"name": action}, turn.now))
+        for event in from_rasa_events(result.events, turn.now):
+            turn.add(event)
+        for response in result.responses:
+            turn.reply(from_rasa_response(response))
+        if any(
+            e.get("event") == "followup" and e.get("name") == "action_handoff"
+            for e in result.events
+        ):
+            self.hand_over(turn, reason=f"{action}_needs_person")
+
+
+class _Turn:
+    """Collects what one message produces, keeping a running state."""
+
+    def __init__(self, state: ConversationState, now: float) -> None:
+        self.state = state
+        self.now = now
+        self.language = state.language
+        self.events: list[Event] = []
+        self.replies: list[Reply] = []
+
+    def add(self, event: Event) -> None:
+        self.events.append(event)
+
+    def reply(self, reply: Reply) -> None:
+        self.replies.append(reply)
+        self.events.append(Event(ev.BOT, reply.to_event_data(), self.now))
+
+    def set_language(self, language: str) -> None:
+        self.language = language
+        self.add(Event(ev.LANGUAGE, {"language": language}, self.now))
+
+    def current_state(self) -> ConversationState:
+        return self.state.apply_all(self.events)
+
+    def outcome(self) -> Outcome:
+        return Outcome(tuple(self.replies), tuple(self.events))
+
+
+def _user_event(message: IncomingMessage, match: Match | None, now: float) -> Event:
+    data: dict[str, object] = {}
+    if message.message_id:
+        data["message_id"] = message.message_id
+    if message.payload:
+        data["payload"] = message.payload
+    if match is not None:
+        data["decision"] = match.decision
+        if match.best is not None:
+            data["entry"] = match.best.entry_id
+            data["confidence"] = match.best.score
+    if message.metadata:
+        data["metadata"] = dict(message.metadata)
+    return Event(ev.USER, {"text": message.text, **data}, now)
+
+
+def _payload_match(payload: str, kb: KnowledgeBase) -> Match:
+    """A button's payload names an entry directly: `/returns`."""
+    name = payload.lstrip("/").split("{", 1)[0].strip()
+    if name in kb.ids:
+        return Match("answer", (Candidate(name, 1.0),))
+    return Match("unknown")
+
+
+def _payload_value(payload: str, key: str) -> object:
+    """A value from a Rasa-style payload: `/rate{"rating": 4}`."""
+    _, _, tail = payload.partition("{")
+    try:
+        data = json.loads("{" + tail) if tail else {}
+    except ValueError:
+        return None
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def rating_buttons() -> tuple[Button, ...]:
+    return tuple(Button("★" * n, f'{RATE_PAYLOAD}{{"rating": {n}}}') for n in range(1, 6))
+
+
+def _is_handoff(brain: Brain, match: Match) -> bool:
+    best = match.best
+    entry = brain.kb.get(best.entry_id, "en") if best else None
+    return bool(entry and entry.handoff)
+
+
+def _choice_buttons(
+    brain: Brain, candidates: tuple[Candidate, ...], language: str
+) -> tuple[Button, ...]:
+    """Buttons for the top three candidates, leaving out any the matcher gives less than
+    RUNNER_UP_SHARE of the best one's score: a button nobody means is noise."""
+    buttons = []
+    floor = candidates[0].score * RUNNER_UP_SHARE if candidates else 0.0
+    for candidate in candidates[:3]:
+        if candidate.score < floor:
+            continue
+        entry = brain.kb.get(candidate.entry_id, language)
+        if entry is not None:
+            buttons.append(Button(entry.question, f"/{entry.id}"))
+    return tuple(buttons)

@@ -1,0 +1,382 @@
+"""The agent desk: queue, routing, claims, agent messages, transfer and resolve.
+
+An application service over the ports (handoff store, agent store, the chat
+service that owns conversation logs, the broker). Everything an agent does is
+an event in the customer's conversation, published to whoever listens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.core import events as ev
+from bot.core.agents import Agent, Status
+from bot.core.business_hours import BusinessHours
+from bot.core.conversation import ConversationState, Reply
+from bot.core.customers import CustomerProfile
+from bot.core.dialogue import rating_buttons
+from bot.core.events import Event
+from bot.core.handoff import (
+    DEFAULT_HANDLE_SECONDS,
+    Handoff,
+    choose_agent,
+    expected_wait,
+    position_in_queue,
+    priority,
+    queue_order,
+)
+from bot.core.texts import say
+from bot.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from bot.ports import (
+    QUEUE_TOPIC,
+    AgentDirectory,
+    Broker,
+    ConversationWriter,
+    HandoffStore,
+    ProfileLookup,
+    conversation_topic,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_AGENT_TEXT = 4000
+
+
+class Desk:
+    def __init__(
+        self,
+        handoffs: HandoffStore,
+        agents: AgentDirectory,
+        conversations: ConversationWriter,
+        broker: Broker,
+        hours: BusinessHours,
+        profiles: ProfileLookup | None = None,
+        auto_assign: bool = True,
+        handle_seconds: float = DEFAULT_HANDLE_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.handoffs = handoffs
+        self.agents = agents
+        self.conversations = conversations
+        self.broker = broker
+        self.hours = hours
+        self.profiles = profiles
+        self.auto_assign = auto_assign
+        self.handle_seconds = handle_seconds
+        self.clock = clock
+        self._assigning = asyncio.Lock()
+
+    # -- the customer's side ----------------------------------------------------
+
+    async def open(
+        self,
+        conversation_id: str,
+        state: ConversationState,
+        reason: str,
+        *,
+        sender: str,
+        channel: str,
+    ) -> list[Event]:
+        """Queue a request for a person; returns the events it appended (queue position...)."""
+        now = self.clock()
+        language = state.language or "en"
+        profile = await self._profile(state)
+        online = [a for a in await self.agents.all() if a.status == "online"]
+        is_open = self.hours.is_open(datetime.fromtimestamp(now, UTC))
+        flags: tuple[str, ...] = ()
+        manager = profile.account_manager if profile else None
+        if manager and not any(a.email == manager for a in online):
+            flags = ("account_manager_away",)
+        handoff = await self.handoffs.create(
+            Handoff(
+                id=0,
+                conversation_id=conversation_id,
+                sender=sender,
+                channel=channel,
+                reason=reason,
+                language=language,
+                priority=priority(reason, profile.tier if profile else None),
+                created_at=now,
+                tier=profile.tier if profile else None,
+                customer_id=profile.customer_id if profile else None,
+                account_manager=manager,
+                offline=not (is_open and online),
+                flags=flags,
+            )
+        )
+        queued = Event(
+            ev.HANDOFF,
+            {
+                "status": "queued",
+                "handoff_id": handoff.id,
+                "priority": handoff.priority,
+                "offline": handoff.offline,
+            },
+            now,
+        )
+        if handoff.offline:
+            back = self.hours.next_open(datetime.fromtimestamp(now, UTC))
+            text = (
+                say("offline", language, when=_when(back, language))
+                if back is not None and not is_open
+                else say("offline_unknown", language)
+            )
+            stored = await self.conversations.append(
+                conversation_id, [queued, _bot(text, now)], sender=sender, channel=channel
+            )
+            await self.publish_queue()
+            return stored
+        stored = await self.conversations.append(
+            conversation_id, [queued], sender=sender, channel=channel
+        )
+        assigned = await self._assign(handoff) if self.auto_assign else None
+        if assigned is None:
+            stored += await self._tell_position(handoff, sender, channel, append=True)
+        else:
+            stored += assigned
+        await self.publish_queue()
+        return stored
+
+    async def _profile(self, state: ConversationState) -> CustomerProfile | None:
+        customer_id = state.slots.get("customer_id")
+        if not (self.profiles and customer_id and state.slots.get("verified")):
+            return None
+        return await self.profiles(str(customer_id))
+
+    async def _tell_position(
+        self, handoff: Handoff, sender: str, channel: str, append: bool
+    ) -> list[Event]:
+        waiting = await self.handoffs.list(("waiting",))
+        position = position_in_queue(handoff.id, waiting) or 1
+        online = sum(1 for a in await self.agents.all() if a.status == "online")
+        wait = expected_wait(position, online, self.handle_seconds)
+        await self.broker.publish(
+            conversation_topic(handoff.conversation_id),
+            {"type": "queue", "position": position, "wait_s": wait},
+        )
+        if not append:
+            return []
+        if wait is None:
+            text = say("queued_no_estimate", handoff.language, position=position)
+        else:
+            minutes = max(1, round(wait / 60))
+            text = say("queued", handoff.language, position=position, minutes=minutes)
+        return await self.conversations.append(
+            handoff.conversation_id, [_bot(text, self.clock())], sender=sender, channel=channel
+        )
+
+    # -- the agents' side -----------------------------------------------------------
+
+    async def queue(self, status: str | None = None) -> list[Handoff]:
+        statuses = (status,) if status else ("waiting", "assigned")
+        handoffs = await self.handoffs.list(statuses)
+        waiting = queue_order(h for h in handoffs if h.status == "waiting")
+        others = [h for h in handoffs if h.status != "waiting"]
+        return waiting + others
+
+    async def get(self, handoff_id: int) -> Handoff:
+        handoff = await self.handoffs.get(handoff_id)
+        if handoff is None:
+            raise NotFoundError(f"handoff {handoff_id} does not exist")
+        return handoff
+
+    async def claim(self, handoff_id: int, agent: Agent) -> Handoff:
+        handoff = await self.get(handoff_id)
+        if handoff.status == "assigned" and handoff.agent == agent.email:
+            return handoff
+        if handoff.status != "waiting":
+            raise ConflictError(f"handoff {handoff_id} is already {handoff.status}")
+        if agent.status == "offline":
+            raise PermissionDeniedError("go online before claiming a conversation")
+        if not await self.handoffs.claim(handoff_id, agent.email, self.clock()):
+            raise ConflictError(f"handoff {handoff_id} was claimed by someone else")
+        await self._joined(handoff, agent, "claimed")
+        await self._update_positions()
+        await self.publish_queue()
+        return await self.get(handoff_id)
+
+    async def _assign(self, handoff: Handoff) -> list[Event] | None:
+        """Offer `handoff` to the best available agent now; the events appended, or None."""
+        async with self._assigning:
+            agents = await self.agents.all()
+            agent = choose_agent(handoff, agents, await self.handoffs.loads())
+            if agent is None or not await self.handoffs.claim(
+                handoff.id, agent.email, self.clock()
+            ):
+                return None
+        return await self._joined(handoff, agent, "claimed")
+
+    async def assign_waiting(self) -> None:
+        """Give waiting handoffs to agents who have room (after a status change or a resolve)."""
+        if not self.auto_assign:
+            return
+        for handoff in queue_order(await self.handoffs.list(("waiting",))):
+            if handoff.offline and not self.hours.is_open(
+                datetime.fromtimestamp(self.clock(), UTC)
+            ):
+                continue
+            await self._assign(handoff)
+        await self._update_positions()
+        await self.publish_queue()
+
+    async def _joined(self, handoff: Handoff, agent: Agent, status: str) -> list[Event]:
+        now = self.clock()
+        key = "agent_joined" if status == "claimed" else "agent_transferred"
+        data: dict[str, Any] = {"status": status, "handoff_id": handoff.id, "agent": agent.email}
+        return await self.conversations.append(
+            handoff.conversation_id,
+            [Event(ev.HANDOFF, data, now), _bot(say(key, handoff.language, name=agent.name), now)],
+            sender=handoff.sender,
+            channel=handoff.channel,
+        )
+
+    async def _held(self, handoff_id: int, agent: Agent) -> Handoff:
+        handoff = await self.get(handoff_id)
+        if handoff.status != "assigned" or handoff.agent != agent.email:
+            if agent.is_admin and handoff.status != "resolved":
+                return handoff
+            raise PermissionDeniedError("this conversation is held by another agent")
+        return handoff
+
+    async def send(self, handoff_id: int, agent: Agent, text: str) -> Event:
+        handoff = await self._held(handoff_id, agent)
+        text = _agent_text(text)
+        [event] = await self.conversations.append(
+            handoff.conversation_id,
+            [
+                Event(
+                    ev.AGENT, {"text": text, "agent": agent.email, "name": agent.name}, self.clock()
+                )
+            ],
+            sender=handoff.sender,
+            channel=handoff.channel,
+        )
+        return event
+
+    async def note(self, handoff_id: int, agent: Agent, text: str) -> Event:
+        handoff = await self.get(handoff_id)
+        [event] = await self.conversations.append(
+            handoff.conversation_id,
+            [Event(ev.NOTE, {"text": _agent_text(text), "agent": agent.email}, self.clock())],
+            sender=handoff.sender,
+            channel=handoff.channel,
+        )
+        return event
+
+    async def transfer(self, handoff_id: int, agent: Agent, to_email: str) -> Handoff:
+        handoff = await self._held(handoff_id, agent)
+        target = await self.agents.get(to_email)
+        if target is None:
+            raise NotFoundError(f"no agent {to_email}")
+        if target.status != "online":
+            raise ConflictError(f"{target.name} is not online")
+        loads = await self.handoffs.loads()
+        if loads.get(target.email, 0) >= target.max_chats:
+            raise ConflictError(f"{target.name} has no room for another conversation")
+        if not await self.handoffs.transfer(handoff_id, handoff.agent or "", target.email):
+            raise ConflictError("the conversation changed hands meanwhile")
+        now = self.clock()
+        data = {
+            "status": "transferred",
+            "handoff_id": handoff_id,
+            "agent": target.email,
+            "from_agent": handoff.agent,
+        }
+        await self.conversations.append(
+            handoff.conversation_id,
+            [
+                Event(ev.HANDOFF, data, now),
+                _bot(say("agent_transferred", handoff.language, name=target.name), now),
+            ],
+            sender=handoff.sender,
+            channel=handoff.channel,
+        )
+        await self.publish_queue()
+        return await self.get(handoff_id)
+
+    async def resolve(self, handoff_id: int, agent: Agent) -> Handoff:
+        handoff = await self._held(handoff_id, agent)
+        holder = None if agent.is_admin else agent.email
+        if not await self.handoffs.resolve(handoff_id, holder, self.clock()):
+            raise ConflictError("the conversation changed hands meanwhile")
+        now = self.clock()
+        await self.conversations.append(
+            handoff.conversation_id,
+            [
+                Event(
+                    ev.HANDOFF,
+                    {"status": "resolved", "handoff_id": handoff_id, "agent": agent.email},
+                    now,
+                ),
+                _bot(say("resolved", handoff.language), now, buttons=rating_buttons()),
+            ],
+            sender=handoff.sender,
+            channel=handoff.channel,
+        )
+        await self.assign_waiting()
+        return await self.get(handoff_id)
+
+    async def set_status(self, agent: Agent, status: Status) -> Agent:
+        await self.agents.set_status(agent.email, status)
+        if status == "online":
+            await self.assign_waiting()
+        else:
+            await self.publish_queue()
+        return replace(agent, status=status)
+
+    async def _update_positions(self) -> None:
+        for handoff in await self.handoffs.list(("waiting",)):
+            await self._tell_position(handoff, handoff.sender, handoff.channel, append=False)
+
+    async def publish_queue(self) -> None:
+        now = self.clock()
+        await self.broker.publish(
+            QUEUE_TOPIC,
+            {"type": "queue", "handoffs": [h.summary(now) for h in await self.queue()]},
+        )
+
+
+def _bot(text: str, now: float, buttons: tuple[Any, ...] = ()) -> Event:
+    return Event(ev.BOT, Reply(text, buttons).to_event_data(), now)
+
+
+def _agent_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InputError("the text is empty", code="empty_message")
+    if len(text) > MAX_AGENT_TEXT:
+        raise InputError(
+            f"the text is longer than {MAX_AGENT_TEXT} characters", code="message_too_long"
+        )
+    return text
+
+
+def _when(moment: datetime, language: str) -> str:
+    days = {
+        "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        "pt": (
+            "segunda-feira",
+            "terça-feira",
+            "quarta-feira",
+            "quinta-feira",
+            "sexta-feira",
+            "sábado",
+            "domingo",
+        ),
+        "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+    }
+    names = days.get(language, days["en"])
+    at = {
+        "en": "{day} at {time} ({zone})",
+        "pt": "{day} às {time} ({zone})",
+        "es": "el {day} a las {time} ({zone})",
+    }
+    return at.get(language, at["en"]).format(
+        day=names[moment.weekday()], time=moment.strftime("%H:%M"), zone=moment.tzname()
+    )

@@ -1,1 +1,0 @@
-"""Storage adapters behind the ports of `bot.ports`."""
