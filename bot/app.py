@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 from aiohttp import web
@@ -26,7 +27,7 @@ from bot.adapters.sqlite.conversations import SqliteConversationStore
 from bot.adapters.sqlite.conversations import migrations as conversation_migrations
 from bot.adapters.sqlite.customers import SqliteCustomerStore
 from bot.adapters.sqlite.customers import migrations as customer_migrations
-from bot.adapters.sqlite.database import SqliteDatabase
+from bot.adapters.sqlite.database import LazySqliteDatabase, SqliteDatabase
 from bot.adapters.sqlite.handoffs import SqliteHandoffStore
 from bot.adapters.sqlite.handoffs import migrations as handoff_migrations
 from bot.config import Settings
@@ -35,7 +36,7 @@ from bot.core.dialogue import Dialogue
 from bot.core.metrics import Metrics
 from bot.errors import ConfigError
 from bot.knowledge.canned import load_canned
-from bot.ports import ActionRunner, MatcherFactory
+from bot.ports import ActionRunner, CustomerStore, MatcherFactory
 from bot.services.chat import ChatService
 from bot.services.desk import Desk
 from bot.services.insights import CustomerInsights
@@ -46,6 +47,7 @@ from channels.keys import (
     AGENTS,
     BROKER,
     CANNED,
+    CUSTOMERS,
     DATABASE,
     DESK,
     HANDOFFS,
@@ -137,7 +139,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
             app[STORE] = PostgresConversationStore(postgres)
             app[AGENTS] = PostgresAgentStore(postgres)
             app[HANDOFFS] = PostgresHandoffStore(postgres)
-            app[INSIGHTS] = CustomerInsights(PostgresCustomerStore(postgres))
+            app[CUSTOMERS] = PostgresCustomerStore(postgres)
         else:
             database = await SqliteDatabase(settings.db, MIGRATIONS).open()
             stack.push_async_callback(database.close)
@@ -145,7 +147,8 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
             app[STORE] = SqliteConversationStore(database)
             app[AGENTS] = SqliteAgentStore(database)
             app[HANDOFFS] = SqliteHandoffStore(database)
-            app[INSIGHTS] = CustomerInsights(SqliteCustomerStore(database))
+            app[CUSTOMERS] = SqliteCustomerStore(database)
+        app[INSIGHTS] = CustomerInsights(app[CUSTOMERS])
         yield
 
 
@@ -159,10 +162,8 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
             settings.action_server_url, session, timeout=settings.action_timeout
         )
     else:
-        import actions
-
-        actions.configure(settings.db, database_url=settings.database or None)
         runner = InProcessActionRunner(settings.actions_package, timeout=settings.action_timeout)
+        hand_stores_to_actions(settings.actions_package, app[CUSTOMERS])
     dialogue = Dialogue(
         runner,
         default_language=settings.default_language,
@@ -232,3 +233,28 @@ async def _retention(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def hand_stores_to_actions(package: str, customers: CustomerStore) -> None:
+    """Give the in-process actions the server's own customer store.
+
+    The actions package is a plug-in named by a setting (`BALCAO_ACTIONS`, as Rasa's actions
+    folder is), so it is reached by name: one that has a `configure(store=...)` is handed the
+    store; one that has not finds its own way.
+    """
+    module = importlib.import_module(package)
+    configure = getattr(module, "configure", None)
+    if callable(configure):
+        configure(store=customers)
+
+
+def open_customer_store(settings: Settings) -> tuple[CustomerStore, Callable[[], None]]:
+    """The customer store the settings name, opened lazily at first use, and how to close it:
+    for code that runs outside the server's lifespan (a standalone action server, `kb test`)."""
+    if settings.database:
+        from bot.adapters.postgres import PostgresCustomerStore, PostgresDatabase
+
+        postgres = PostgresDatabase(settings.database, max_size=4, lazy=True)
+        return PostgresCustomerStore(postgres), postgres.terminate
+    database = LazySqliteDatabase(settings.db, (customer_migrations,))
+    return SqliteCustomerStore(database), database.close

@@ -17,7 +17,7 @@ TYPE_CHECKING), so every layer may depend on it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from bot.core.agents import Agent, Status
-    from bot.core.conversation import ConversationState
+    from bot.core.conversation import ConversationState, IncomingMessage, Reply
     from bot.core.customers import (
         AttemptCounts,
         Customer,
@@ -73,18 +73,32 @@ class ConversationStore(Protocol):
 
 
 @dataclass(frozen=True)
-class ActionResult:
-    """What an action returned, in Rasa's wire shapes."""
+class ActionCall:
+    """What the dialogue asks of an action: run `action` on this conversation as it stands."""
 
-    events: tuple[dict[str, Any], ...] = ()
-    responses: tuple[dict[str, Any], ...] = ()
+    action: str
+    state: ConversationState
+    sender: str
+    message: IncomingMessage
+    match: Match | None
+    intent: str
+    domain: Mapping[str, Any]
+    now: float
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What an action did, in our own values: events to append, replies to send, and
+    whether it asked for a person (Rasa's `followup` of `action_handoff`)."""
+
+    events: tuple[Event, ...] = ()
+    replies: tuple[Reply, ...] = ()
+    wants_person: bool = False
 
 
 class ActionRunner(Protocol):
-    async def run(
-        self, action_name: str, tracker: dict[str, Any], domain: dict[str, Any]
-    ) -> ActionResult:
-        """Run `action_name` on a Rasa-shaped tracker. Raises ActionError on failure."""
+    async def run(self, call: ActionCall) -> ActionResult:
+        """Run `call.action`. Raises ActionError on failure."""
         ...
 
     def names(self) -> frozenset[str]:

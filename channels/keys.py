@@ -7,7 +7,7 @@ from aiohttp import web
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.config import Settings
 from bot.core.metrics import Metrics
-from bot.ports import AgentStore, Broker, ConversationStore, HandoffStore
+from bot.ports import AgentStore, Broker, ConversationStore, CustomerStore, HandoffStore
 from bot.services.chat import ChatService
 from bot.services.desk import Desk
 from bot.services.insights import CustomerInsights
@@ -24,6 +24,7 @@ AGENTS = web.AppKey("agent_store", AgentStore)
 HANDOFFS = web.AppKey("handoff_store", HandoffStore)
 DESK = web.AppKey("desk", Desk)
 INSIGHTS = web.AppKey("customer_insights", CustomerInsights)
+CUSTOMERS = web.AppKey("customer_store", CustomerStore)
 DATABASE = web.AppKey("database", SqliteDatabase)
 CANNED: web.AppKey[list[dict[str, str]]] = web.AppKey("canned_responses")
 METRICS = web.AppKey("metrics", Metrics)

@@ -15,7 +15,7 @@ from bot.core.conversation import ConversationState, IncomingMessage, Outcome
 from bot.core.dialogue import Brain, Dialogue
 from bot.errors import ActionError
 from bot.knowledge.entries import load_knowledge
-from bot.ports import ActionResult
+from bot.ports import ActionCall, ActionResult
 from bot.understanding.matching import Candidate, FuzzyMatcher, Match
 from tests.conftest import FIXTURES, TEST_ACTIONS
 
@@ -225,10 +225,8 @@ async def test_a_crashing_action_gets_a_polite_reply(brain: Brain) -> None:
 
 async def test_an_unreachable_action_runner_gets_a_polite_reply(brain: Brain) -> None:
     class Down:
-        async def run(
-            self, action_name: str, tracker: dict[str, Any], domain: dict[str, Any]
-        ) -> ActionResult:
-            raise ActionError(action_name, "connection refused")
+        async def run(self, call: ActionCall) -> ActionResult:
+            raise ActionError(call.action, "connection refused")
 
         def names(self) -> frozenset[str]:
             return frozenset()

@@ -5,6 +5,7 @@
     redis/     the broker and rate limiter shared by processes
     rasa/      rasa-sdk actions in process or on an action server, and Rasa's tracker shapes
     broker.py, rate_limit.py   their in-process counterparts; memory.py   fakes for unit tests
+    shop_csv.py  the shop's CSV exports read into validated values (`balcao data import`)
 
 May import: `bot.ports`, `bot.core`, `bot.knowledge`, `bot.understanding`, `bot.errors`,
 `bot.config`. Never `bot.services`, `bot.app`, `bot.cli` or `channels`. Only `bot.app` (and

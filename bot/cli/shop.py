@@ -1,6 +1,6 @@
 """Shop data commands: `balcao data import DIR --db PATH`, and the demo shop's seeding.
 
-An import reads and checks every file first (`bot.services.shop_import`), then writes
+An import reads and checks every file first (`bot.adapters.shop_csv`), then writes
 everything in one transaction: a bad row leaves the store as it was.
 """
 
@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.adapters.shop_csv import read_shop
 from bot.adapters.sqlite.customers import known_ids, table_counts, write_shop
 from bot.adapters.sqlite.database import connect
-from bot.services.shop_import import read_shop
 
 logger = logging.getLogger(__name__)
 

@@ -14,14 +14,13 @@ import logging
 import re
 from dataclasses import dataclass
 
-from bot.adapters.rasa.tracker import from_rasa_events, from_rasa_response, rasa_tracker
 from bot.core import events as ev
 from bot.core.conversation import ConversationState, IncomingMessage, Outcome, Reply
 from bot.core.events import Event
 from bot.core.texts import say
 from bot.errors import ActionError
 from bot.knowledge.entries import Button, Entry, KnowledgeBase
-from bot.ports import ActionRunner, Matcher
+from bot.ports import ActionCall, ActionRunner, Matcher
 from bot.understanding.matching import Candidate, Match
 
 logger = logging.getLogger(__name__)
@@ -255,25 +254,30 @@ class Dialogue:
             logger.error("no action runner configured for %s", action)
             turn.reply(Reply(say("action_failed", language)))
             return
-        state = turn.current_state()
-        tracker = rasa_tracker(state, sender, message, match, intent or action)
+        call = ActionCall(
+            action,
+            turn.current_state(),
+            sender,
+            message,
+            match,
+            intent or action,
+            self.domain,
+            turn.now,
+        )
         try:
-            result = await self.action_runner.run(action, tracker, dict(self.domain))
+            result = await self.action_runner.run(call)
         except ActionError as exc:
             logger.warning("%s", exc)
             turn.reply(Reply(say("action_failed", language)))
-            if state.loop:
+            if call.state.loop:
                 turn.add(Event(ev.LOOP, {"name": None}, turn.now))
             return
         turn.add(Event(ev.ACTION, {"name": action}, turn.now))
-        for event in from_rasa_events(result.events, turn.now):
+        for event in result.events:
             turn.add(event)
-        for response in result.responses:
-            turn.reply(from_rasa_response(response))
-        if any(
-            e.get("event") == "followup" and e.get("name") == "action_handoff"
-            for e in result.events
-        ):
+        for reply in result.replies:
+            turn.reply(reply)
+        if result.wants_person:
             self.hand_over(turn, reason=f"{action}_needs_person")
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.shop_csv import ShopDataError
 from bot.cli.program import main
 from bot.cli.shop import DEMO_ANCHOR, demo_shift, import_shop, seed_demo
-from bot.services.shop_import import ShopDataError
 
 
 def count(db: Path, table: str) -> int:

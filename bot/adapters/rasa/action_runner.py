@@ -12,8 +12,9 @@ from typing import Any
 
 import aiohttp
 
+from bot.adapters.rasa.tracker import from_rasa_events, from_rasa_response, rasa_tracker
 from bot.errors import ActionError
-from bot.ports import ActionResult
+from bot.ports import ActionCall, ActionResult
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +35,10 @@ class InProcessActionRunner:
     def names(self) -> frozenset[str]:
         return frozenset(self.executor.actions)
 
-    async def run(
-        self, action_name: str, tracker: dict[str, Any], domain: dict[str, Any]
-    ) -> ActionResult:
+    async def run(self, action: ActionCall) -> ActionResult:
+        action_name = action.action
+        tracker = _tracker(action)
+        domain = dict(action.domain)
         if action_name not in self.executor.actions:
             raise ActionError(action_name, "no such action is registered")
         call = {
@@ -54,7 +56,7 @@ class InProcessActionRunner:
             raise ActionError(action_name, f"{type(exc).__name__}: {exc}") from exc
         if result is None:
             return ActionResult()
-        return ActionResult(tuple(result.events), tuple(result.responses))
+        return _result(action, list(result.events), list(result.responses))
 
 
 class RemoteActionRunner:
@@ -68,9 +70,10 @@ class RemoteActionRunner:
     def names(self) -> frozenset[str]:
         return frozenset()
 
-    async def run(
-        self, action_name: str, tracker: dict[str, Any], domain: dict[str, Any]
-    ) -> ActionResult:
+    async def run(self, action: ActionCall) -> ActionResult:
+        action_name = action.action
+        tracker = _tracker(action)
+        domain = dict(action.domain)
         payload = {
             "next_action": action_name,
             "sender_id": tracker.get("sender_id"),
@@ -90,4 +93,21 @@ class RemoteActionRunner:
             raise ActionError(action_name, f"action server unreachable: {exc!r}") from exc
         if not isinstance(body, dict):
             raise ActionError(action_name, "action server answered something other than an object")
-        return ActionResult(tuple(body.get("events") or ()), tuple(body.get("responses") or ()))
+        return _result(action, list(body.get("events") or ()), list(body.get("responses") or ()))
+
+
+def _tracker(action: ActionCall) -> dict[str, Any]:
+    return rasa_tracker(action.state, action.sender, action.message, action.match, action.intent)
+
+
+def _result(
+    action: ActionCall, events: list[dict[str, Any]], responses: list[dict[str, Any]]
+) -> ActionResult:
+    """Rasa's wire shapes back into our values."""
+    return ActionResult(
+        tuple(from_rasa_events(tuple(events), action.now)),
+        tuple(from_rasa_response(r) for r in responses),
+        wants_person=any(
+            e.get("event") == "followup" and e.get("name") == "action_handoff" for e in events
+        ),
+    )

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from bot.adapters.shop_csv import Known, ShopData
 from bot.adapters.sqlite.database import DatabaseRunner
 from bot.core.customers import (
     AttemptCounts,
@@ -29,7 +30,6 @@ from bot.core.customers import (
     ServiceRequest,
     Transaction,
 )
-from bot.services.shop_import import Known, ShopData
 
 T = TypeVar("T")
 

@@ -170,3 +170,33 @@ class GroupCommit(Generic[I, T]):
                 conn.execute("ROLLBACK")
             raise
         return outcomes
+
+
+class LazySqliteDatabase:
+    """A DatabaseRunner that connects on its own worker thread at first use, for code that
+    runs outside the server's lifespan (a standalone action server, `kb test`)."""
+
+    def __init__(self, path: Path | str, migrations: Iterable[Migrations] = ()) -> None:
+        self.path = Path(path)
+        self.migrations = tuple(migrations)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lazy-sqlite")
+        self._db: sqlite_utils.Database | None = None
+
+    def _connection(self) -> sqlite_utils.Database:
+        if self._db is None:
+            self._db = connect(self.path, self.migrations)
+            logger.info("opened the store at %s", self.path)
+        return self._db
+
+    async def run(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: fn(self._connection()))
+
+    def close(self) -> None:
+        def shut() -> None:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+        self._executor.submit(shut)
+        self._executor.shutdown(wait=False)
