@@ -21,7 +21,8 @@ from bot.adapters.rasa.action_runner import InProcessActionRunner, RemoteActionR
 from bot.adapters.rate_limit import MemoryRateLimiter
 from bot.adapters.sqlite.agents import SqliteAgentStore
 from bot.adapters.sqlite.agents import migrations as agent_migrations
-from bot.adapters.sqlite.audit import SqlitePrivacyStore
+from bot.adapters.sqlite.analytics import SqliteAnalyticsStore
+from bot.adapters.sqlite.audit import SqliteAuditLog, SqlitePrivacyStore
 from bot.adapters.sqlite.audit import migrations as audit_migrations
 from bot.adapters.sqlite.conversations import SqliteConversationStore
 from bot.adapters.sqlite.conversations import migrations as conversation_migrations
@@ -33,23 +34,27 @@ from bot.adapters.sqlite.handoffs import migrations as handoff_migrations
 from bot.config import Settings
 from bot.core.business_hours import BusinessHours
 from bot.core.dialogue import Dialogue
+from bot.core.goodwill import parse_limits
 from bot.core.metrics import Metrics
 from bot.errors import ConfigError
 from bot.knowledge.canned import load_canned
 from bot.ports import ActionRunner, CustomerStore, MatcherFactory
 from bot.services.chat import ChatService
 from bot.services.desk import Desk
+from bot.services.goodwill import GoodwillService
 from bot.services.insights import CustomerInsights
 from bot.services.reloader import KnowledgeReloader
 from channels import admin, api, auth, console, health, metrics, openapi, pages, rest, widget
 from channels.errors import error_middleware
 from channels.keys import (
     AGENTS,
+    ANALYTICS,
+    AUDIT,
     BROKER,
     CANNED,
     CUSTOMERS,
-    DATABASE,
     DESK,
+    GOODWILL,
     HANDOFFS,
     INSIGHTS,
     LIMITS,
@@ -64,6 +69,9 @@ from channels.limits import Limits
 from channels.loop_monitor import LoopMonitor
 
 logger = logging.getLogger(__name__)
+
+# the embedded store, for the retention schedule only (channels reach the stores through ports)
+DATABASE = web.AppKey("database", SqliteDatabase)
 
 MIGRATIONS = (
     conversation_migrations,
@@ -144,6 +152,10 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
             database = await SqliteDatabase(settings.db, MIGRATIONS).open()
             stack.push_async_callback(database.close)
             app[DATABASE] = database
+            analytics = SqliteAnalyticsStore(database)
+            await analytics.ensure_schema()
+            app[ANALYTICS] = analytics
+            app[AUDIT] = SqliteAuditLog(database)
             app[STORE] = SqliteConversationStore(database)
             app[AGENTS] = SqliteAgentStore(database)
             app[HANDOFFS] = SqliteHandoffStore(database)
@@ -192,6 +204,9 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     )
     app[SERVICE] = chat
     app[DESK] = desk
+    app[GOODWILL] = GoodwillService(
+        desk, chat, app[INSIGHTS], app[CUSTOMERS], parse_limits(settings.goodwill_limits)
+    )
     yield
     if session is not None:
         await session.close()

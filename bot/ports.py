@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from bot.core.agents import Agent, Status
+    from bot.core.analytics import ConversationLog, Suggestion
     from bot.core.conversation import ConversationState, IncomingMessage, Reply
     from bot.core.customers import (
         AttemptCounts,
@@ -220,6 +221,10 @@ class CustomerStore(Protocol):
         self, conversation: str, order_id: str | None, since: datetime
     ) -> AttemptCounts: ...
 
+    async def record_transaction(self, transaction: Transaction) -> None:
+        """A goodwill refund or credit an agent granted."""
+        ...
+
 
 class RateLimiter(Protocol):
     async def hit(self, key: str, limit: int, window_s: float) -> bool:
@@ -237,3 +242,26 @@ class Matcher(Protocol):
 
 
 MatcherFactory: TypeAlias = "Callable[[KnowledgeBase], Matcher]"
+
+
+class AnalyticsStore(Protocol):
+    """Conversations' events by the time they started, and customers' suggestions."""
+
+    def stream_logs(self, start: float, end: float) -> AsyncIterator[ConversationLog]: ...
+    async def logs(self, start: float, end: float) -> list[ConversationLog]: ...
+    async def suggestions(self, limit: int = 100) -> list[Suggestion]: ...
+    async def suggestion(self, event_id: int) -> Suggestion | None: ...
+
+
+class AuditLog(Protocol):
+    """Who did what to which subject, kept for data protection and accountability."""
+
+    async def record(
+        self,
+        *,
+        at: float,
+        actor: str,
+        action: str,
+        subject: str,
+        details: dict[str, Any] | None = None,
+    ) -> None: ...

@@ -26,18 +26,17 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.adapters.sqlite.analytics import SqliteAnalyticsStore
-from bot.adapters.sqlite.audit import SqliteAuditLog
 from bot.core import events as ev
 from bot.core.analytics import summarise, unanswered
 from bot.core.events import Event
 from bot.core.unanswered import cluster_questions
 from bot.errors import InputError, KnowledgeError
+from bot.ports import AnalyticsStore, AuditLog
 from bot.services.curation import add_example, replace_answer, write_draft
 from channels import rest, widget
 from channels.auth import require_role
 from channels.errors import json_error, read_json_object
-from channels.keys import DATABASE, RELOADER, SERVICE, SETTINGS, STORE
+from channels.keys import ANALYTICS, AUDIT, RELOADER, SERVICE, SETTINGS, STORE
 from channels.parsing import parse_row_id, parse_sender
 
 logger = logging.getLogger(__name__)
@@ -59,16 +58,18 @@ def _sqlite_only(what: str) -> web.HTTPNotImplemented:
     )
 
 
-def _analytics(request: web.Request) -> SqliteAnalyticsStore:
-    database = request.app.get(DATABASE)
-    if database is None:
+def _analytics(request: web.Request) -> AnalyticsStore:
+    store = request.app.get(ANALYTICS)
+    if store is None:
         raise _sqlite_only("analytics and the audit log")
-    return SqliteAnalyticsStore(database)
+    return store
 
 
-async def _audit(request: web.Request) -> SqliteAuditLog:
-    await _analytics(request).ensure_schema()
-    return SqliteAuditLog(request.app[DATABASE])
+async def _audit(request: web.Request) -> AuditLog:
+    log = request.app.get(AUDIT)
+    if log is None:
+        raise _sqlite_only("analytics and the audit log")
+    return log
 
 
 def _instant(value: str, name: str, end: bool) -> float:

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import secrets
 import time
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aiohttp import web
 
-from bot.adapters.sqlite.goodwill import record_transaction
 from bot.core import events as ev
 from bot.core.agents import STATUSES
-from bot.core.customers import Transaction
 from bot.errors import InputError, NotFoundError, PermissionDeniedError
-from bot.services.insights import check_goodwill, parse_limits
 from channels.auth import require_role
 from channels.errors import read_json_object
-from channels.keys import AGENTS, CANNED, DATABASE, DESK, INSIGHTS, SERVICE, SETTINGS
+from channels.keys import AGENTS, CANNED, DESK, GOODWILL, INSIGHTS, SERVICE
 from channels.parsing import parse_row_id
 
 routes = web.RouteTableDef()
@@ -127,16 +122,6 @@ async def resolve(request: web.Request) -> web.Response:
 async def goodwill(request: web.Request) -> web.Response:
     """Grant a refund or credit within the agent's limit for the customer's tier."""
     agent = await require_role(request, "agent")
-    if DATABASE not in request.app:
-        raise web.HTTPNotImplemented(
-            text='{"error": {"code": "sqlite_only",'
-            ' "message": "goodwill works with the SQLite store only for now"}}',
-            content_type="application/json",
-        )
-    desk = request.app[DESK]
-    handoff = await desk.get(_handoff_id(request))
-    if not agent.is_admin and (handoff.agent != agent.email or handoff.status != "assigned"):
-        raise PermissionDeniedError("this conversation is held by another agent")
     body = await read_json_object(request)
     kind = body.get("kind")
     if kind not in ("refund", "credit"):
@@ -145,34 +130,16 @@ async def goodwill(request: web.Request) -> web.Response:
         amount = Decimal(str(body.get("amount"))).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         raise InputError("'amount' must be a number", code="invalid_amount") from None
-    state = await request.app[SERVICE].state(handoff.conversation_id)
-    customer_id = state.slots.get("customer_id")
-    if not (customer_id and state.slots.get("verified")):
-        raise InputError("the customer is not verified", code="not_verified")
-    insights = request.app[INSIGHTS]
-    value = await insights.value(str(customer_id))
-    tier = value.tier if value else None
-    limits = parse_limits(request.app[SETTINGS].goodwill_limits)
-    check_goodwill(amount, tier, limits, agent.is_admin)
     raw_order = body.get("order_id")
-    order_id = raw_order if isinstance(raw_order, str) else ""
-    transaction = Transaction(
-        transaction_id=f"GW-{secrets.token_hex(6).upper()}",
-        customer_id=str(customer_id),
-        order_id=order_id or "",
-        created_at=datetime.now(UTC),
-        kind=kind,
-        amount=amount,
-        currency=str(body.get("currency") or "EUR"),
-        status="pending" if kind == "refund" else "settled",
-        method=f"goodwill:{agent.email}",
-    )
-    await record_transaction(request.app[DATABASE], transaction)
-    await desk.note(
-        handoff.id,
+    grant = await request.app[GOODWILL].grant(
+        _handoff_id(request),
         agent,
-        f"Goodwill {kind} of {amount} {transaction.currency} granted ({transaction.transaction_id})",
+        kind,
+        amount,
+        str(body.get("currency") or "EUR"),
+        raw_order if isinstance(raw_order, str) else "",
     )
+    transaction = grant.transaction
     return web.json_response(
         {
             "transaction_id": transaction.transaction_id,
@@ -180,7 +147,7 @@ async def goodwill(request: web.Request) -> web.Response:
             "amount": str(amount),
             "currency": transaction.currency,
             "status": transaction.status,
-            "tier": tier,
+            "tier": grant.tier,
         },
         status=201,
     )

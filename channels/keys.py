@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.adapters.sqlite.database import SqliteDatabase
 from bot.config import Settings
 from bot.core.metrics import Metrics
-from bot.ports import AgentStore, Broker, ConversationStore, CustomerStore, HandoffStore
+from bot.ports import (
+    AgentStore,
+    AnalyticsStore,
+    AuditLog,
+    Broker,
+    ConversationStore,
+    CustomerStore,
+    HandoffStore,
+)
 from bot.services.chat import ChatService
 from bot.services.desk import Desk
+from bot.services.goodwill import GoodwillService
 from bot.services.insights import CustomerInsights
 from bot.services.reloader import KnowledgeReloader
 from channels.limits import Limits
@@ -25,7 +33,9 @@ HANDOFFS = web.AppKey("handoff_store", HandoffStore)
 DESK = web.AppKey("desk", Desk)
 INSIGHTS = web.AppKey("customer_insights", CustomerInsights)
 CUSTOMERS = web.AppKey("customer_store", CustomerStore)
-DATABASE = web.AppKey("database", SqliteDatabase)
+GOODWILL = web.AppKey("goodwill", GoodwillService)
+ANALYTICS = web.AppKey("analytics_store", AnalyticsStore)
+AUDIT = web.AppKey("audit_log", AuditLog)
 CANNED: web.AppKey[list[dict[str, str]]] = web.AppKey("canned_responses")
 METRICS = web.AppKey("metrics", Metrics)
 LIMITS = web.AppKey("limits", Limits)

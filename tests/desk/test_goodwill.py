@@ -11,11 +11,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from actions import store
-from bot.app import create_app
+from bot.app import DATABASE, create_app
 from bot.config import Secret, Settings
 from bot.core.agents import hash_password, new_agent
 from bot.core.identity import identity_hash
-from channels.keys import AGENTS, DATABASE
+from channels.keys import AGENTS
 from tests.desk.conftest import PASSWORD, auth
 from tests.shop.factory import make_shop_db
 

@@ -10,9 +10,9 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.app import create_app
+from bot.app import DATABASE, create_app
 from bot.config import Settings
-from channels.keys import DATABASE, METRICS
+from channels.keys import METRICS
 from tests.channels.test_widget import hello, receive
 
 WEBHOOK = "/webhooks/rest/webhook"

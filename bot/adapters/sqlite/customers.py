@@ -496,3 +496,26 @@ class SqliteCustomerStore:
             return AttemptCounts(int(by_conversation), int(by_order))
 
         return await self.database.run(read)
+
+    async def record_transaction(self, transaction: Transaction) -> None:
+        """A goodwill refund or credit an agent granted."""
+
+        def write(db: sqlite_utils.Database) -> None:
+            with db.atomic():
+                db.execute(
+                    "INSERT INTO transactions (transaction_id, customer_id, order_id, created_at, kind,"
+                    " amount, currency, status, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        transaction.transaction_id,
+                        transaction.customer_id,
+                        transaction.order_id,
+                        transaction.created_at.isoformat(),
+                        transaction.kind,
+                        float(transaction.amount),
+                        transaction.currency,
+                        transaction.status,
+                        transaction.method,
+                    ],
+                )
+
+        await self.database.run(write)
