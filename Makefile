@@ -47,10 +47,13 @@ seed: venv
 run: venv seed
 	$(PY) -m bot serve --db $(DB) --kb $(KB) --host $(HOST) --port $(PORT)
 
+# the architecture's import contracts (pyproject.toml [tool.importlinter]) first: seconds
 test: venv chromium
+	$(VENV)/bin/lint-imports --no-cache
 	BALCAO_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q
 
 lint: venv
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 

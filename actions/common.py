@@ -1,7 +1,7 @@
 """What every Balcão action shares: reading the tracker, the verified identity, services.
 
 A *service* is what an action does for a verified customer. Actions that need
-an identity call `serve_verified`: a verified customer is served at once;
+an identity call `serve_verified` (actions/verify.py): a verified customer is served at once;
 anyone else is taken through `action_verify_identity`, which serves them when
 the check succeeds. Nothing about a customer is said before that.
 """
@@ -83,18 +83,6 @@ def service(action_name: str) -> Callable[[Service], Service]:
 
 def person_button(language: str) -> list[dict[str, str]]:
     return [{"title": t("person_button", language), "payload": HANDOFF_PAYLOAD}]
-
-
-async def serve_verified(
-    action_name: str, dispatcher: CollectingDispatcher, tracker: Tracker
-) -> EventList:
-    """Serve a verified customer, or start verifying whoever this is."""
-    turn = read_turn(tracker)
-    if turn.customer_id is not None:
-        return await SERVICES[action_name](dispatcher, turn)
-    from actions.verify import start_verification
-
-    return await start_verification(dispatcher, turn, action_name)
 
 
 async def run_service(

@@ -8,8 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import EventList, Turn, serve_verified, service
+from actions.common import EventList, Turn, service
 from actions.texts import day, money, order_status, t
+from actions.verify import serve_verified
 from bot.core.customers import Order
 
 ORDER_STATUS = "action_order_status"

@@ -8,9 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import EventList, Turn, serve_verified, service
+from actions.common import EventList, Turn, service
 from actions.orders import own_order
 from actions.texts import day, kind_name, method_name, money, money_state, t
+from actions.verify import serve_verified
 from bot.core.customers import Transaction
 
 PAYMENT_STATUS = "action_payment_status"

@@ -8,8 +8,9 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import EventList, Turn, serve_verified, service
+from actions.common import EventList, Turn, service
 from actions.texts import money, t
+from actions.verify import serve_verified
 from bot.core.customer_value import Population, assess
 from bot.core.customers import Product
 from bot.core.recommend import Recommendation, recommend

@@ -10,9 +10,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import EventList, Turn, person_button, read_turn, serve_verified, service
+from actions.common import EventList, Turn, person_button, read_turn, service
 from actions.orders import order_list, own_order
 from actions.texts import day, order_status, t
+from actions.verify import serve_verified
 from bot.core.customers import RequestKind, ServiceRequest
 from bot.core.returns import ReturnPolicy, decide, delivered_on
 

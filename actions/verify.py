@@ -17,7 +17,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import VERIFY_ACTION, EventList, Turn, person_button, read_turn, run_service
+from actions.common import (
+    SERVICES,
+    VERIFY_ACTION,
+    EventList,
+    Turn,
+    person_button,
+    read_turn,
+    run_service,
+)
 from actions.extract import normalise_order_id
 from actions.texts import t
 from bot.core.verification import DEFAULT_POLICY, attempts_left, details_match, may_attempt
@@ -42,6 +50,16 @@ def _end(dispatcher: CollectingDispatcher, turn: Turn, key: str, person: bool) -
         text=t(key, turn.language), buttons=person_button(turn.language) if person else None
     )
     return [*_clear(), ActiveLoop(None)]
+
+
+async def serve_verified(
+    action_name: str, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> EventList:
+    """Serve a verified customer, or start verifying whoever this is."""
+    turn = read_turn(tracker)
+    if turn.customer_id is not None:
+        return await SERVICES[action_name](dispatcher, turn)
+    return await start_verification(dispatcher, turn, action_name)
 
 
 async def start_verification(
