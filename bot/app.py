@@ -40,6 +40,7 @@ from bot.errors import ConfigError
 from bot.knowledge.canned import load_canned
 from bot.ports import ActionRunner, CustomerStore, MatcherFactory
 from bot.services.chat import ChatService
+from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
 from bot.services.goodwill import GoodwillService
 from bot.services.insights import CustomerInsights
@@ -58,6 +59,7 @@ from channels.keys import (
     HANDOFFS,
     INSIGHTS,
     LIMITS,
+    LOG,
     LOOP,
     METRICS,
     RELOADER,
@@ -181,27 +183,23 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         default_language=settings.default_language,
         escalate_on_fallback=settings.escalate_on_fallback,
     )
-    chat = ChatService(
+    log = ConversationLog(
         app[STORE],
-        dialogue,
-        app[RELOADER].current,
         app[BROKER],
-        metrics=app[METRICS],
         cache_states=not settings.database,  # several processes: the store is the truth
     )
     desk = Desk(
         app[HANDOFFS],
         app[AGENTS],
-        chat,
+        log,
         app[BROKER],
         BusinessHours.parse(settings.business_hours, settings.timezone, settings.holidays),
         profiles=app[INSIGHTS].profile,
         auto_assign=settings.auto_assign,
         handle_seconds=settings.handle_minutes * 60,
     )
-    chat.open_handoff = lambda cid, state, reason, sender, channel: desk.open(
-        cid, state, reason, sender=sender, channel=channel
-    )
+    chat = ChatService(log, dialogue, app[RELOADER].current, desk.open, metrics=app[METRICS])
+    app[LOG] = log
     app[SERVICE] = chat
     app[DESK] = desk
     app[GOODWILL] = GoodwillService(

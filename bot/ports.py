@@ -74,6 +74,15 @@ class ConversationStore(Protocol):
 
 
 @dataclass(frozen=True)
+class Turn:
+    """A customer's turn in progress. What is appended in it is part of the answer (not
+    `pushed`), and is published with `origin`: the channel that handles the turn delivers
+    those events itself, so its own subscription skips them."""
+
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
 class ActionCall:
     """What the dialogue asks of an action: run `action` on this conversation as it stands."""
 
@@ -165,10 +174,18 @@ class AgentDirectory(Protocol):
 
 
 class ConversationWriter(Protocol):
+    """Appends to a conversation's log (`bot.services.conversation_log.ConversationLog`)."""
+
     async def state(self, conversation_id: str) -> ConversationState: ...
 
     async def append(
-        self, conversation_id: str, events: list[Event], *, sender: str, channel: str
+        self,
+        conversation_id: str,
+        events: list[Event],
+        *,
+        sender: str,
+        channel: str,
+        turn: Turn | None = None,
     ) -> list[Event]: ...
 
 

@@ -36,7 +36,7 @@ from bot.services.curation import add_example, replace_answer, write_draft
 from channels import rest, widget
 from channels.auth import require_role
 from channels.errors import json_error, read_json_object
-from channels.keys import ANALYTICS, AUDIT, RELOADER, SERVICE, SETTINGS, STORE
+from channels.keys import ANALYTICS, AUDIT, LOG, RELOADER, SERVICE, SETTINGS, STORE
 from channels.parsing import parse_row_id, parse_sender
 
 logger = logging.getLogger(__name__)
@@ -287,7 +287,7 @@ async def feedback(request: web.Request) -> web.Response:
             {"recorded": [e.kind for e in stored], "replies": replies}, status=201
         )
     else:
-        stored = await service.append(
+        stored = await request.app[LOG].append(
             conversation_id, events, sender=info.sender, channel=info.channel
         )
     return web.json_response({"recorded": [e.kind for e in stored]}, status=201)

@@ -16,6 +16,7 @@ from bot.ports import (
     HandoffStore,
 )
 from bot.services.chat import ChatService
+from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
 from bot.services.goodwill import GoodwillService
 from bot.services.insights import CustomerInsights
@@ -28,6 +29,7 @@ STORE = web.AppKey("conversation_store", ConversationStore)
 BROKER = web.AppKey("broker", Broker)
 RELOADER = web.AppKey("knowledge_reloader", KnowledgeReloader)
 SERVICE = web.AppKey("chat_service", ChatService)
+LOG = web.AppKey("conversation_log", ConversationLog)
 AGENTS = web.AppKey("agent_store", AgentStore)
 HANDOFFS = web.AppKey("handoff_store", HandoffStore)
 DESK = web.AppKey("desk", Desk)

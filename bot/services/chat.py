@@ -1,39 +1,39 @@
-"""ChatService: takes a parsed message through the core and into the store.
+"""ChatService: takes a parsed message through the core and into the conversation log.
 
-Load state (cached), let the dialogue decide, append the events, publish them
-to the conversation's topic. One message at a time per conversation. Knows the
-ports, not their technology. When the dialogue asks for a person, the desk
-(set by the composition root) queues the conversation.
+Load state, let the dialogue decide, append the events through the `ConversationLog` (which
+publishes them). One message at a time per conversation. When the dialogue asks for a person,
+the desk queues the conversation, appending its events in the same turn.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import logging
 import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.core import events as ev
 from bot.core.conversation import ConversationState, IncomingMessage, Outcome, Reply
 from bot.core.dialogue import Brain, Dialogue
 from bot.core.events import Event
 from bot.core.metrics import Metrics
-from bot.ports import ORIGIN, Broker, ConversationStore, conversation_topic
-
-logger = logging.getLogger(__name__)
-
-# (conversation id, state, reason, sender, channel) -> events the desk appended
-HandoffOpener = Callable[[str, ConversationState, str, str, str], Awaitable[list[Event]]]
+from bot.ports import ConversationStore, Turn
+from bot.services.conversation_log import PUSHED, ConversationLog
 
 
-# Set while a customer's message is being handled: what is appended then is part of the answer.
-_IN_TURN: contextvars.ContextVar[bool] = contextvars.ContextVar("in_turn", default=False)
-# Who handles the current turn and delivers its events itself: published with this origin.
-_ORIGIN: contextvars.ContextVar[str | None] = contextvars.ContextVar("origin", default=None)
-PUSHED = "pushed"  # data flag of messages that reached the customer outside an answer
+class HandoffOpener(Protocol):
+    """Queues a conversation for a person (the desk); returns the events it appended."""
+
+    def __call__(
+        self,
+        conversation_id: str,
+        state: ConversationState,
+        reason: str,
+        *,
+        sender: str,
+        channel: str,
+        turn: Turn,
+    ) -> Awaitable[list[Event]]: ...
 
 
 @dataclass(frozen=True)
@@ -54,113 +54,26 @@ class Handled:
 class ChatService:
     def __init__(
         self,
-        store: ConversationStore,
+        log: ConversationLog,
         dialogue: Dialogue,
         brain: Callable[[], Brain],
-        broker: Broker,
+        open_handoff: HandoffOpener | None = None,
         clock: Callable[[], float] = time.time,
-        cache_size: int = 10_000,
         metrics: Metrics | None = None,
-        cache_states: bool = True,
     ) -> None:
-        """`cache_states=False` when several processes share the store: each turn then
-        loads the conversation's state from it (the store's append orders the writers).
-        """
-        self.store = store
+        self.log = log
         self.dialogue = dialogue
         self.brain = brain
-        self.broker = broker
+        self.open_handoff = open_handoff
         self.clock = clock
-        self.open_handoff: HandoffOpener | None = None
         self.metrics = metrics or Metrics()
-        self._states: OrderedDict[str, ConversationState] = OrderedDict()
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._cache_size = cache_size
-        self.cache_states = cache_states
+
+    @property
+    def store(self) -> ConversationStore:
+        return self.log.store
 
     async def state(self, conversation_id: str) -> ConversationState:
-        cached = self._states.get(conversation_id)
-        if cached is not None:
-            self._states.move_to_end(conversation_id)
-            return cached
-        events = await self.store.load(conversation_id)
-        state = ConversationState.from_events(conversation_id, events)
-        self._remember(state)
-        return state
-
-    def _remember(self, state: ConversationState) -> None:
-        if not self.cache_states:  # nothing kept but the locks, and not too many of those
-            if len(self._locks) > self._cache_size:
-                for key in [k for k, lock in self._locks.items() if not lock.locked()]:
-                    del self._locks[key]
-            return
-        self._states[state.conversation_id] = state
-        self._states.move_to_end(state.conversation_id)
-        while len(self._states) > self._cache_size:
-            evicted, _ = self._states.popitem(last=False)
-            lock = self._locks.get(evicted)
-            if lock is not None and not lock.locked():
-                del self._locks[evicted]
-
-    def _lock(self, conversation_id: str) -> asyncio.Lock:
-        return self._locks.setdefault(conversation_id, asyncio.Lock())
-
-    async def _store(
-        self,
-        state: ConversationState,
-        events: Sequence[Event],
-        sender: str,
-        channel: str,
-    ) -> tuple[list[Event], ConversationState]:
-        """Append under the conversation's lock (held by the caller) and fold into `state`."""
-        conversation_id = state.conversation_id
-        try:
-            stored = await self.store.append(
-                conversation_id, events, sender=sender, channel=channel
-            )
-        except BaseException:
-            self._states.pop(conversation_id, None)  # reload from the log next time
-            raise
-        state = state.apply_all(stored)
-        self._remember(state)
-        return stored, state
-
-    async def _publish(self, conversation_id: str, stored: Sequence[Event]) -> None:
-        if stored:
-            message: dict[str, object] = {
-                "type": "events",
-                "events": [event_frame(e) for e in stored],
-            }
-            origin = _ORIGIN.get()
-            if origin is not None:
-                message[ORIGIN] = origin
-            await self.broker.publish(conversation_topic(conversation_id), message)
-
-    async def append(
-        self, conversation_id: str, events: list[Event], *, sender: str, channel: str
-    ) -> list[Event]:
-        """Append events from outside the dialogue (the desk, an agent) and publish them.
-
-        Messages appended outside a customer's turn are flagged `pushed`: a REST
-        customer receives them with the answer to their next message.
-        """
-        if not _IN_TURN.get():
-            events = [
-                Event(e.kind, {**e.data, PUSHED: True}, e.timestamp)
-                if e.kind in (ev.BOT, ev.AGENT)
-                else e
-                for e in events
-            ]
-        async with self._lock(conversation_id):
-            # without a cache nothing is folded into a kept state: skip reading the log
-            state = (
-                await self.state(conversation_id)
-                if self.cache_states
-                else ConversationState(conversation_id)
-            )
-            stored, _ = await self._store(state, events, sender, channel)
-        await self._publish(conversation_id, stored)
-        return stored
+        return await self.log.state(conversation_id)
 
     async def handle(
         self,
@@ -177,11 +90,9 @@ class ChatService:
         it: that subscriber does not get them back, its caller delivers `events`.
         """
         started = time.perf_counter()
-        token = _ORIGIN.set(origin)
-        try:
-            handled = await self._handle(conversation_id, message, sender=sender, channel=channel)
-        finally:
-            _ORIGIN.reset(token)
+        handled = await self._handle(
+            conversation_id, message, sender=sender, channel=channel, turn=Turn(origin)
+        )
         if not handled.outcome.duplicate:
             self._measure(handled, channel, time.perf_counter() - started)
         return handled
@@ -203,19 +114,27 @@ class ChatService:
                 )
 
     async def _handle(
-        self, conversation_id: str, message: IncomingMessage, *, sender: str, channel: str
+        self,
+        conversation_id: str,
+        message: IncomingMessage,
+        *,
+        sender: str,
+        channel: str,
+        turn: Turn,
     ) -> Handled:
-        async with self._lock(conversation_id):
-            state = await self.state(conversation_id)
+        async with self.log.lock(conversation_id):
+            state = await self.log.state(conversation_id)
             outcome = await self.dialogue.respond(
                 self.brain(), state, message, sender=sender, now=self.clock()
             )
             if outcome.duplicate:
                 return Handled(outcome, (), state)
             pending = self.undelivered(state)
-            stored, state = await self._store(state, outcome.events, sender, channel)
-        await self._publish(conversation_id, stored)
-        handled = await self._after(conversation_id, outcome, stored, state, sender, channel)
+            stored, state = await self.log.write(
+                state, outcome.events, sender=sender, channel=channel
+            )
+        await self.log.publish(conversation_id, stored, turn)
+        handled = await self._after(outcome, stored, state, sender, channel, turn)
         return Handled(handled.outcome, handled.events, handled.state, pending)
 
     async def rate_answer(
@@ -228,38 +147,43 @@ class ChatService:
         sender: str,
         channel: str,
     ) -> Handled:
-        async with self._lock(conversation_id):
-            state = await self.state(conversation_id)
+        turn = Turn()
+        async with self.log.lock(conversation_id):
+            state = await self.log.state(conversation_id)
             outcome = self.dialogue.rate_answer(
                 state, entry, helpful, now=self.clock(), suggestion=suggestion
             )
-            stored, state = await self._store(state, outcome.events, sender, channel)
-        await self._publish(conversation_id, stored)
-        return await self._after(conversation_id, outcome, stored, state, sender, channel)
+            stored, state = await self.log.write(
+                state, outcome.events, sender=sender, channel=channel
+            )
+        await self.log.publish(conversation_id, stored, turn)
+        return await self._after(outcome, stored, state, sender, channel, turn)
 
     async def _after(
         self,
-        conversation_id: str,
         outcome: Outcome,
         stored: list[Event],
         state: ConversationState,
         sender: str,
         channel: str,
+        turn: Turn,
     ) -> Handled:
         requested = next(
             (e for e in stored if e.kind == ev.HANDOFF and e.data.get("status") == "requested"),
             None,
         )
         if requested is not None and self.open_handoff is not None:
-            token = _IN_TURN.set(True)
-            try:
-                more = await self.open_handoff(
-                    conversation_id, state, requested.data.get("reason", ""), sender, channel
-                )
-            finally:
-                _IN_TURN.reset(token)
+            conversation_id = state.conversation_id
+            more = await self.open_handoff(
+                conversation_id,
+                state,
+                requested.data.get("reason", ""),
+                sender=sender,
+                channel=channel,
+                turn=turn,
+            )
             stored = stored + more
-            state = await self.state(conversation_id)
+            state = await self.log.state(conversation_id)
         return Handled(outcome, tuple(stored), state)
 
     @staticmethod
@@ -274,9 +198,5 @@ class ChatService:
         return tuple(reversed(pushed))
 
     async def history(self, conversation_id: str, limit: int) -> tuple[Event, ...]:
-        state = await self.state(conversation_id)
+        state = await self.log.state(conversation_id)
         return state.messages[-limit:] if limit else ()
-
-
-def event_frame(event: Event) -> dict[str, object]:
-    return {"seq": event.seq, "kind": event.kind, "data": event.data, "timestamp": event.timestamp}

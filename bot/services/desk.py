@@ -40,6 +40,7 @@ from bot.ports import (
     ConversationWriter,
     HandoffStore,
     ProfileLookup,
+    Turn,
     conversation_topic,
 )
 
@@ -82,8 +83,11 @@ class Desk:
         *,
         sender: str,
         channel: str,
+        turn: Turn | None = None,
     ) -> list[Event]:
-        """Queue a request for a person; returns the events it appended (queue position...)."""
+        """Queue a request for a person; returns the events it appended (queue position...).
+
+        Called in a customer's `turn`, what it appends is part of that turn's answer."""
         now = self.clock()
         language = state.language or "en"
         profile = await self._profile(state)
@@ -128,16 +132,20 @@ class Desk:
                 else say("offline_unknown", language)
             )
             stored = await self.conversations.append(
-                conversation_id, [queued, _bot(text, now)], sender=sender, channel=channel
+                conversation_id,
+                [queued, _bot(text, now)],
+                sender=sender,
+                channel=channel,
+                turn=turn,
             )
             await self.publish_queue()
             return stored
         stored = await self.conversations.append(
-            conversation_id, [queued], sender=sender, channel=channel
+            conversation_id, [queued], sender=sender, channel=channel, turn=turn
         )
-        assigned = await self._assign(handoff) if self.auto_assign else None
+        assigned = await self._assign(handoff, turn) if self.auto_assign else None
         if assigned is None:
-            stored += await self._tell_position(handoff, sender, channel, append=True)
+            stored += await self._tell_position(handoff, sender, channel, append=True, turn=turn)
         else:
             stored += assigned
         await self.publish_queue()
@@ -150,7 +158,7 @@ class Desk:
         return await self.profiles(str(customer_id))
 
     async def _tell_position(
-        self, handoff: Handoff, sender: str, channel: str, append: bool
+        self, handoff: Handoff, sender: str, channel: str, append: bool, turn: Turn | None = None
     ) -> list[Event]:
         waiting = await self.handoffs.list(("waiting",))
         position = position_in_queue(handoff.id, waiting) or 1
@@ -168,7 +176,11 @@ class Desk:
             minutes = max(1, round(wait / 60))
             text = say("queued", handoff.language, position=position, minutes=minutes)
         return await self.conversations.append(
-            handoff.conversation_id, [_bot(text, self.clock())], sender=sender, channel=channel
+            handoff.conversation_id,
+            [_bot(text, self.clock())],
+            sender=sender,
+            channel=channel,
+            turn=turn,
         )
 
     # -- the agents' side -----------------------------------------------------------
@@ -201,7 +213,7 @@ class Desk:
         await self.publish_queue()
         return await self.get(handoff_id)
 
-    async def _assign(self, handoff: Handoff) -> list[Event] | None:
+    async def _assign(self, handoff: Handoff, turn: Turn | None = None) -> list[Event] | None:
         """Offer `handoff` to the best available agent now; the events appended, or None."""
         async with self._assigning:
             agents = await self.agents.all()
@@ -210,7 +222,7 @@ class Desk:
                 handoff.id, agent.email, self.clock()
             ):
                 return None
-        return await self._joined(handoff, agent, "claimed")
+        return await self._joined(handoff, agent, "claimed", turn)
 
     async def assign_waiting(self) -> None:
         """Give waiting handoffs to agents who have room (after a status change or a resolve)."""
@@ -225,7 +237,9 @@ class Desk:
         await self._update_positions()
         await self.publish_queue()
 
-    async def _joined(self, handoff: Handoff, agent: Agent, status: str) -> list[Event]:
+    async def _joined(
+        self, handoff: Handoff, agent: Agent, status: str, turn: Turn | None = None
+    ) -> list[Event]:
         now = self.clock()
         key = "agent_joined" if status == "claimed" else "agent_transferred"
         data: dict[str, Any] = {"status": status, "handoff_id": handoff.id, "agent": agent.email}
@@ -234,6 +248,7 @@ class Desk:
             [Event(ev.HANDOFF, data, now), _bot(say(key, handoff.language, name=agent.name), now)],
             sender=handoff.sender,
             channel=handoff.channel,
+            turn=turn,
         )
 
     async def _held(self, handoff_id: int, agent: Agent) -> Handoff:
