@@ -10,6 +10,7 @@ a postcode is upper-cased with its usual space or dash.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -21,18 +22,23 @@ from bot.understanding.normalise import strip_accents
 
 logger = logging.getLogger(__name__)
 
-EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}\b")
+# Every quantifier that can meet customer text is bounded (RFC 5321's lengths for emails, a
+# dozen digits for amounts): each start position then costs a constant, so a message of any
+# shape is matched in linear time (tests/understanding/test_entities.py times the worst runs).
+EMAIL = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.[a-zA-Z]{2,24}\b")
 
 _ORDER_WORDS = (
     r"order|orders|order\s+(?:number|no\.?|id)|encomenda|pedido|n[ºo°]\.?|numero|número|"
     r"ref(?:erence)?|referência|referencia"
 )
 ORDER = re.compile(
-    rf"(?:(?<![\w])(?:{_ORDER_WORDS})\s*(?:#|:|n[ºo°]\.?)?\s*|#\s*)"
+    rf"(?:(?<![\w])(?:{_ORDER_WORDS})\s{{0,3}}(?:#|:|n[ºo°]\.?)?\s{{0,3}}|#\s{{0,3}})"
     r"(?P<id>[A-Za-z]{0,4}-?\d[\dA-Za-z-]{2,15})\b",
     re.IGNORECASE,
 )
-ORDER_CODE = re.compile(r"\b(?P<id>(?:ORD|ORDER|PED|ENC)-?\d{3,12}(?:-\d{1,8})*)\b", re.IGNORECASE)
+ORDER_CODE = re.compile(
+    r"\b(?P<id>(?:ORD|ORDER|PED|ENC)-?\d{3,12}(?:-\d{1,8}){0,4})\b", re.IGNORECASE
+)
 
 POSTCODE_PT = re.compile(r"\b\d{4}-\d{3}\b")
 POSTCODE_UK = re.compile(
@@ -48,7 +54,8 @@ _CURRENCY_WORDS = {
     "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "libras": "GBP", "libra": "GBP",
     "brl": "BRL", "reais": "BRL", "real": "BRL",
 }  # fmt: skip
-_NUMBER = r"\d{1,3}(?:[.,\s]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+# an amount starts where a number starts (not inside a longer one) and has at most 15 digits
+_NUMBER = r"(?<![\d.,])(?:\d{1,3}(?:[.,\s]\d{3}){0,4}(?:[.,]\d{1,2})?|\d{1,15}(?:[.,]\d{1,2})?)"
 AMOUNT_BEFORE = re.compile(rf"(?P<cur>R\$|US\$|[€$£])\s?(?P<num>{_NUMBER})", re.IGNORECASE)
 AMOUNT_AFTER = re.compile(
     rf"(?P<num>{_NUMBER})\s?(?P<cur>[€$£]|(?:{'|'.join(_CURRENCY_WORDS)})\b)", re.IGNORECASE
@@ -95,6 +102,7 @@ MONTH_DAY = re.compile(
 )
 
 Found = tuple[int, int, str, str]  # start, end, kind, value
+MAX_ENTITIES = 64  # per finder: no customer message names more; a flood is cut, not scanned
 
 
 def extract_entities(text: str, today: date | None = None) -> tuple[Entity, ...]:
@@ -103,16 +111,21 @@ def extract_entities(text: str, today: date | None = None) -> tuple[Entity, ...]
     # lowercase and accent-free, same length as `text` so that spans line up
     lowered = text.lower()
     folded = lowered if lowered.isascii() else "".join(map(_plain_char, lowered))
-    taken: list[tuple[int, int]] = []
+    starts: list[int] = []  # the spans taken so far: disjoint, sorted by start
+    ends: list[int] = []
     found: list[Found] = []
     # most messages have neither digits nor '@': only the worded dates can be there
     finders = _FINDERS if "@" in text or _DIGIT.search(folded) else _WORDED
     for finder in finders:
         for start, end, kind, value in finder(text, folded, anchor):
-            if any(start < e and s < end for s, e in taken):
+            i = bisect.bisect_left(starts, end)  # spans before i start before `end`
+            if i and ends[i - 1] > start:  # the last of them overlaps unless it ends first
                 continue
-            taken.append((start, end))
+            starts.insert(i, start)
+            ends.insert(i, end)
             found.append((start, end, kind, value))
+            if len(found) >= MAX_ENTITIES:
+                break
     found.sort()
     return tuple(Entity(kind, value, start, end) for start, end, kind, value in found)
 

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.understanding.entities import extract_entities
 
@@ -72,3 +75,56 @@ def test_spans_point_at_the_text_and_never_overlap() -> None:
 
 def test_plain_text_has_no_entities() -> None:
     assert found("how do I return a sweater?") == []
+
+
+# -- customer text of any shape is read in linear time (issue #15: "1" * 2000 took 383 ms) ----
+
+WORST_RUNS = {
+    "digits": "1",
+    "digit-space": "1 ",
+    "digit-dot": "1.",
+    "thousands": "111 ",
+    "at-dots": "a@a.",
+    "dotted-words": "a.",
+    "order-words": "order 1-",
+    "slashed-dates": "1/",
+    "dashes": "1-",
+    "euros": "€1 ",
+}
+
+
+def _seconds(text: str) -> float:
+    """The best of three runs: the machine's own hiccups only ever add time."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        extract_entities(text, TODAY)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+@pytest.mark.parametrize("unit", WORST_RUNS.values(), ids=WORST_RUNS.keys())
+def test_worst_runs_take_linear_time(unit: str) -> None:
+    """Doubling a pathological message (up to the 2,000-character default limit, and past
+    it) at most about doubles the time; quadratic patterns quadrupled it."""
+    short = _seconds((unit * 4000)[:2000])
+    long = _seconds((unit * 8000)[:4000])
+    assert long < 3 * short + 0.002, (short, long)
+
+
+def test_a_flood_of_entities_is_cut_not_scanned_pairwise() -> None:
+    entities = extract_entities("order 100007 " * 500, TODAY)
+    assert 0 < len(entities) <= 64 * 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="1 ,.-/@a€$#\n", max_size=2000))
+def test_any_digit_and_separator_run_is_read_quickly_and_sanely(text: str) -> None:
+    started = time.perf_counter()
+    entities = extract_entities(text, TODAY)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.25, elapsed  # quadratic patterns took seconds on runs this long
+    for entity in entities:
+        assert 0 <= entity.start < entity.end <= len(text)
+    spans = sorted((e.start, e.end) for e in entities)
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:], strict=False))
