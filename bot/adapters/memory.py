@@ -1,12 +1,49 @@
-"""In-memory adapters: fakes for unit tests that honour the same protocols."""
+"""In-memory adapters: fakes for unit tests that honour the same protocols.
+
+    MemoryConversationStore   ConversationStore
+    MemoryAgentStore          AgentStore (and so AgentDirectory)
+    MemoryHandoffStore        HandoffStore
+    MemoryCustomerStore       CustomerStore, over lists of values
+    MemoryAuditLog            AuditLog
+
+Each answers as its SQLite adapter does (tests/storage/test_contracts.py runs the same
+checks on both). Each call lets other tasks run first, as a real store's round trip does,
+then does its work without awaiting: atomic on the event loop, as a transaction is.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
+from bot.core.agents import Agent, Status, token_digest
+from bot.core.customers import (
+    AttemptCounts,
+    Customer,
+    Order,
+    OrderItem,
+    Product,
+    PurchaseSummary,
+    ServiceRequest,
+    Transaction,
+)
 from bot.core.events import LANGUAGE, Event
+from bot.core.handoff import OPEN_STATUSES, Handoff
+from bot.errors import StorageError
 from bot.ports import ConversationInfo
+
+CENT = Decimal("0.01")
+
+
+async def _round_trip() -> None:
+    """Let other tasks run, as a real store's call does: races show in unit tests too."""
+    await asyncio.sleep(0)
 
 
 class MemoryConversationStore:
@@ -17,6 +54,7 @@ class MemoryConversationStore:
     async def append(
         self, conversation_id: str, events: Sequence[Event], *, sender: str, channel: str
     ) -> list[Event]:
+        await _round_trip()
         if not events:
             return []
         log = self._events.setdefault(conversation_id, [])
@@ -32,13 +70,328 @@ class MemoryConversationStore:
         return stored
 
     async def load(self, conversation_id: str) -> list[Event]:
+        await _round_trip()
         return list(self._events.get(conversation_id, ()))
 
     async def info(self, conversation_id: str) -> ConversationInfo | None:
+        await _round_trip()
         return self._info.get(conversation_id)
 
     async def list_conversations(
         self, *, limit: int = 50, offset: int = 0
     ) -> list[ConversationInfo]:
+        await _round_trip()
         ordered = sorted(self._info.values(), key=lambda i: -i.updated_at)
         return ordered[offset : offset + limit]
+
+
+class MemoryAgentStore:
+    """The AgentStore port in memory: like SqliteAgentStore, a new agent starts offline,
+    `save` keeps status (and the password when given None), lookups by email ignore case."""
+
+    def __init__(self) -> None:
+        self._agents: dict[str, Agent] = {}
+        self._passwords: dict[str, str] = {}
+        self._sessions: dict[str, tuple[str, float]] = {}  # token digest -> (email, expires_at)
+        self._failures: list[tuple[str, float]] = []
+
+    async def save(self, agent: Agent, password_hash: str | None, now: float) -> None:
+        await _round_trip()
+        known = self._agents.get(agent.email)
+        if known is None:
+            self._agents[agent.email] = replace(agent, status="offline")
+            self._passwords[agent.email] = password_hash or ""
+            return
+        self._agents[agent.email] = replace(agent, status=known.status)
+        if password_hash is not None:
+            self._passwords[agent.email] = password_hash
+
+    async def get(self, email: str) -> Agent | None:
+        await _round_trip()
+        return self._agents.get(email.lower())
+
+    async def password_hash(self, email: str) -> str | None:
+        await _round_trip()
+        return self._passwords.get(email.lower())
+
+    async def all(self) -> list[Agent]:
+        await _round_trip()
+        return sorted(self._agents.values(), key=lambda a: a.email)
+
+    async def set_status(self, email: str, status: Status) -> None:
+        await _round_trip()
+        agent = self._agents.get(email)
+        if agent is not None:
+            self._agents[email] = replace(agent, status=status)
+
+    async def create_session(self, token: str, email: str, now: float, ttl: float) -> None:
+        await _round_trip()
+        if email not in self._agents:  # the SQLite table's foreign key
+            raise StorageError(f"no agent {email} to open a session for")
+        self._sessions = {t: s for t, s in self._sessions.items() if s[1] >= now}
+        self._sessions[token_digest(token)] = (email, now + ttl)
+
+    async def session_agent(self, token: str, now: float) -> Agent | None:
+        await _round_trip()
+        session = self._sessions.get(token_digest(token))
+        if session is None or session[1] <= now:
+            return None
+        return self._agents.get(session[0])
+
+    async def end_session(self, token: str) -> None:
+        await _round_trip()
+        self._sessions.pop(token_digest(token), None)
+
+    async def record_login_failure(self, key: str, now: float) -> None:
+        await _round_trip()
+        self._failures.append((key, now))
+
+    async def login_failures_since(self, key: str, since: float) -> int:
+        await _round_trip()
+        return sum(1 for k, at in self._failures if k == key and at > since)
+
+
+class MemoryHandoffStore:
+    """The HandoffStore port in memory. No method awaits between reading and writing, so
+    each is atomic on the event loop, as SQLite's conditional UPDATEs are."""
+
+    def __init__(self) -> None:
+        self._handoffs: dict[int, Handoff] = {}
+        self._next_id = 1
+
+    async def create(self, handoff: Handoff) -> Handoff:
+        """Queue `handoff` with a new id, unless its conversation already has one open."""
+        await _round_trip()
+        for existing in self._handoffs.values():
+            if (
+                existing.conversation_id == handoff.conversation_id
+                and existing.status in OPEN_STATUSES
+            ):
+                return existing
+        created = replace(handoff, id=self._next_id)
+        self._handoffs[created.id] = created
+        self._next_id += 1
+        return created
+
+    async def get(self, handoff_id: int) -> Handoff | None:
+        await _round_trip()
+        return self._handoffs.get(handoff_id)
+
+    async def list(self, statuses: tuple[str, ...] = OPEN_STATUSES) -> list[Handoff]:
+        await _round_trip()
+        return [h for h in self._handoffs.values() if h.status in statuses]  # ids ascend
+
+    async def loads(self) -> dict[str, int]:
+        """Open conversations per agent."""
+        await _round_trip()
+        held = Counter(h.agent for h in self._handoffs.values() if h.status == "assigned")
+        return {agent: count for agent, count in held.items() if agent is not None}
+
+    async def claim(self, handoff_id: int, agent: str, now: float) -> bool:
+        """Give a waiting handoff to `agent`; False if it is not waiting."""
+        await _round_trip()
+        handoff = self._handoffs.get(handoff_id)
+        if handoff is None or handoff.status != "waiting":
+            return False
+        self._handoffs[handoff_id] = replace(
+            handoff, status="assigned", agent=agent, claimed_at=now
+        )
+        return True
+
+    async def transfer(self, handoff_id: int, from_agent: str, to_agent: str) -> bool:
+        await _round_trip()
+        handoff = self._handoffs.get(handoff_id)
+        if handoff is None or handoff.status != "assigned" or handoff.agent != from_agent:
+            return False
+        self._handoffs[handoff_id] = replace(handoff, agent=to_agent)
+        return True
+
+    async def resolve(self, handoff_id: int, agent: str | None, now: float) -> bool:
+        """Close a handoff held by `agent` (any holder when `agent` is None, for admins)."""
+        await _round_trip()
+        handoff = self._handoffs.get(handoff_id)
+        if handoff is None or handoff.status not in OPEN_STATUSES:
+            return False
+        if agent is not None and handoff.agent != agent:
+            return False
+        self._handoffs[handoff_id] = replace(handoff, status="resolved", resolved_at=now)
+        return True
+
+    async def set_contact(self, handoff_id: int, email: str) -> None:
+        await _round_trip()
+        handoff = self._handoffs.get(handoff_id)
+        if handoff is not None:
+            self._handoffs[handoff_id] = replace(handoff, contact_email=email)
+
+
+def _money(amount: Decimal) -> Decimal:
+    """Amounts as SQLite gives them back: to the cent."""
+    return amount.quantize(CENT)
+
+
+class MemoryCustomerStore:
+    """The CustomerStore port over lists of values, as SqliteCustomerStore answers them."""
+
+    def __init__(
+        self,
+        customers: Iterable[Customer] = (),
+        orders: Iterable[Order] = (),
+        items: Iterable[OrderItem] = (),
+        products: Iterable[Product] = (),
+        transactions: Iterable[Transaction] = (),
+    ) -> None:
+        self._customers = {c.customer_id: c for c in customers}
+        self._orders = {o.order_id: replace(o, total=_money(o.total)) for o in orders}
+        self._items = {
+            (i.order_id, i.sku): replace(i, unit_price=_money(i.unit_price)) for i in items
+        }
+        self._products = {p.sku: replace(p, price=_money(p.price)) for p in products}
+        self._transactions = {
+            t.transaction_id: replace(t, amount=_money(t.amount)) for t in transactions
+        }
+        self.requests: list[ServiceRequest] = []
+        self.attempts: list[tuple[str, str, bool, datetime]] = []
+
+    async def customer(self, customer_id: str) -> Customer | None:
+        await _round_trip()
+        return self._customers.get(customer_id)
+
+    async def order(self, order_id: str) -> Order | None:
+        await _round_trip()
+        return self._orders.get(order_id)
+
+    async def orders_of(self, customer_id: str, limit: int = 5) -> list[Order]:
+        await _round_trip()
+        mine = [o for o in self._orders.values() if o.customer_id == customer_id]
+        return sorted(mine, key=lambda o: o.created_at, reverse=True)[:limit]
+
+    async def items_of(self, order_ids: Sequence[str]) -> list[OrderItem]:
+        await _round_trip()
+        wanted = set(order_ids)
+        return [i for key, i in sorted(self._items.items()) if i.order_id in wanted]
+
+    async def products(self, skus: Sequence[str] | None = None) -> list[Product]:
+        await _round_trip()
+        wanted = set(self._products if skus is None else skus)
+        return [p for sku, p in sorted(self._products.items()) if sku in wanted]
+
+    async def transactions_of(
+        self, customer_id: str, order_id: str | None = None
+    ) -> list[Transaction]:
+        await _round_trip()
+        mine = [
+            t
+            for t in self._transactions.values()
+            if t.customer_id == customer_id and (order_id is None or t.order_id == order_id)
+        ]
+        return sorted(mine, key=lambda t: t.created_at, reverse=True)
+
+    async def purchase_summary(self, customer_id: str) -> PurchaseSummary | None:
+        await _round_trip()
+        return self._summary(customer_id) if customer_id in self._customers else None
+
+    async def purchase_summaries(self) -> list[PurchaseSummary]:
+        await _round_trip()
+        return [self._summary(c) for c in sorted(self._customers)]
+
+    def _summary(self, customer_id: str) -> PurchaseSummary:
+        """Orders not cancelled: how many, their total, the first and the last."""
+        bought = [
+            o
+            for o in self._orders.values()
+            if o.customer_id == customer_id and o.status != "cancelled"
+        ]
+        dates = [o.created_at for o in bought]
+        return PurchaseSummary(
+            customer_id,
+            len(bought),
+            _money(sum((o.total for o in bought), Decimal(0))),
+            min(dates, default=None),
+            max(dates, default=None),
+        )
+
+    async def best_sellers(self, limit: int = 20) -> list[str]:
+        await _round_trip()
+        units: Counter[str] = Counter()
+        for item in self._items.values():
+            units[item.sku] += item.quantity
+        return sorted(units, key=lambda sku: (-units[sku], sku))[:limit]
+
+    async def bought_together(self, skus: Sequence[str]) -> dict[str, dict[str, int]]:
+        await _round_trip()
+        baskets: dict[str, set[str]] = {}
+        for order_id, sku in self._items:
+            baskets.setdefault(order_id, set()).add(sku)
+        together: dict[str, dict[str, int]] = {}
+        for sku in dict.fromkeys(skus):
+            others = Counter(o for basket in baskets.values() if sku in basket for o in basket)
+            del others[sku]
+            if others:
+                together[sku] = dict(others)
+        return together
+
+    async def record_request(self, request: ServiceRequest) -> ServiceRequest:
+        """Record a return or cancellation; an open one for the same order is returned instead."""
+        await _round_trip()
+        for known in self.requests:
+            if known.order_id == request.order_id and known.status == "open":
+                return known
+        recorded = replace(
+            request, request_id=request.request_id or f"R-{uuid.uuid4().hex[:10].upper()}"
+        )
+        self.requests.append(recorded)
+        return recorded
+
+    async def record_attempt(
+        self, conversation: str, order_id: str, ok: bool, at: datetime
+    ) -> None:
+        await _round_trip()
+        self.attempts.append((conversation, order_id, ok, at))
+
+    async def attempt_counts(
+        self, conversation: str, order_id: str | None, since: datetime
+    ) -> AttemptCounts:
+        await _round_trip()
+        failed = [(c, o, at) for c, o, ok, at in self.attempts if not ok]
+        by_order = sum(1 for _, o, at in failed if o == order_id and at >= since) if order_id else 0
+        return AttemptCounts(sum(1 for c, _, _ in failed if c == conversation), by_order)
+
+    async def record_transaction(self, transaction: Transaction) -> None:
+        """A goodwill refund or credit an agent granted."""
+        await _round_trip()
+        if transaction.transaction_id in self._transactions:  # SQLite's primary key
+            raise StorageError(f"transaction {transaction.transaction_id} exists")
+        self._transactions[transaction.transaction_id] = replace(
+            transaction, amount=_money(transaction.amount)
+        )
+
+
+class MemoryAuditLog:
+    """The AuditLog port in memory; `records` reads like `audit_records` of the SQLite one."""
+
+    def __init__(self) -> None:
+        self._records: list[dict[str, Any]] = []
+
+    async def record(
+        self,
+        *,
+        at: float,
+        actor: str,
+        action: str,
+        subject: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        await _round_trip()
+        self._records.append(
+            {
+                "id": len(self._records) + 1,
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "subject": subject,
+                "details": dict(details or {}),
+            }
+        )
+
+    def records(self, subject: str | None = None) -> list[dict[str, Any]]:
+        return [r for r in self._records if not subject or r["subject"] == subject]
