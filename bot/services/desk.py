@@ -164,10 +164,7 @@ class Desk:
         position = position_in_queue(handoff.id, waiting) or 1
         online = sum(1 for a in await self.agents.all() if a.status == "online")
         wait = expected_wait(position, online, self.handle_seconds)
-        await self.broker.publish(
-            conversation_topic(handoff.conversation_id),
-            {"type": "queue", "position": position, "wait_s": wait},
-        )
+        await self._publish_position(handoff, position, wait)
         if not append:
             return []
         if wait is None:
@@ -181,6 +178,12 @@ class Desk:
             sender=sender,
             channel=channel,
             turn=turn,
+        )
+
+    async def _publish_position(self, handoff: Handoff, position: int, wait: float | None) -> None:
+        await self.broker.publish(
+            conversation_topic(handoff.conversation_id),
+            {"type": "queue", "position": position, "wait_s": wait},
         )
 
     # -- the agents' side -----------------------------------------------------------
@@ -225,15 +228,32 @@ class Desk:
         return await self._joined(handoff, agent, "claimed", turn)
 
     async def assign_waiting(self) -> None:
-        """Give waiting handoffs to agents who have room (after a status change or a resolve)."""
+        """Give waiting handoffs to agents who have room (after a status change or a resolve).
+
+        One read of the queue, the agents and their loads; loads are counted here as
+        handoffs are claimed, and the walk stops as soon as no online agent has room, so a
+        queue of thousands costs one pass, not a database round trip per waiting customer."""
         if not self.auto_assign:
             return
-        for handoff in queue_order(await self.handoffs.list(("waiting",))):
-            if handoff.offline and not self.hours.is_open(
-                datetime.fromtimestamp(self.clock(), UTC)
-            ):
-                continue
-            await self._assign(handoff)
+        async with self._assigning:
+            agents = await self.agents.all()
+            loads = dict(await self.handoffs.loads())
+            closed = not self.hours.is_open(datetime.fromtimestamp(self.clock(), UTC))
+            joined: list[tuple[Handoff, Agent]] = []
+            for handoff in queue_order(await self.handoffs.list(("waiting",))):
+                if not any(_has_room(a, loads) for a in agents):
+                    break  # nobody has room for anyone
+                if handoff.offline and closed:
+                    continue
+                agent = choose_agent(handoff, agents, loads)
+                if agent is None or not await self.handoffs.claim(
+                    handoff.id, agent.email, self.clock()
+                ):
+                    continue
+                loads[agent.email] = loads.get(agent.email, 0) + 1
+                joined.append((handoff, agent))
+        for handoff, agent in joined:
+            await self._joined(handoff, agent, "claimed")
         await self._update_positions()
         await self.publish_queue()
 
@@ -346,8 +366,14 @@ class Desk:
         return replace(agent, status=status)
 
     async def _update_positions(self) -> None:
-        for handoff in await self.handoffs.list(("waiting",)):
-            await self._tell_position(handoff, handoff.sender, handoff.channel, append=False)
+        """Tell every waiting customer their place: one read and one sort for the whole queue
+        (it used to re-read and re-sort the queue for each of them)."""
+        queue = queue_order(await self.handoffs.list(("waiting",)))
+        online = sum(1 for a in await self.agents.all() if a.status == "online")
+        for position, handoff in enumerate(queue, start=1):
+            await self._publish_position(
+                handoff, position, expected_wait(position, online, self.handle_seconds)
+            )
 
     async def publish_queue(self) -> None:
         now = self.clock()
@@ -395,3 +421,7 @@ def _when(moment: datetime, language: str) -> str:
     return at.get(language, at["en"]).format(
         day=names[moment.weekday()], time=moment.strftime("%H:%M"), zone=moment.tzname()
     )
+
+
+def _has_room(agent: Agent, loads: dict[str, int]) -> bool:
+    return agent.status == "online" and loads.get(agent.email, 0) < agent.max_chats
