@@ -114,6 +114,8 @@ class Desk:
                 flags=flags,
             )
         )
+        if handoff.status == "assigned":
+            return []  # the conversation already has its person: nothing to queue or say
         queued = Event(
             ev.HANDOFF,
             {

@@ -224,3 +224,14 @@ async def test_queue_work_reads_the_queue_a_fixed_number_of_times(
     online_reads = handoffs.lists
     assert claim_reads <= 4 and online_reads <= 4, (claim_reads, online_reads)
     assert len(await handoffs.list(("assigned",))) == 6  # ana's 3 and rui's 3
+
+
+async def test_asking_again_while_an_agent_holds_the_conversation_adds_nothing(
+    desk: Desk, add_agent: AddAgent, store: MemoryConversationStore
+) -> None:
+    await add_agent("ana@shop.example")
+    await ask(desk, "c1")
+    assert (await desk.get(1)).status == "assigned"
+    before = await store.load("c1")
+    assert await ask(desk, "c1") == []
+    assert await store.load("c1") == before  # no second "queued", no "you are number 1"
