@@ -203,7 +203,13 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     app[SERVICE] = chat
     app[DESK] = desk
     app[GOODWILL] = GoodwillService(
-        desk, chat, app[INSIGHTS], app[CUSTOMERS], parse_limits(settings.goodwill_limits)
+        desk,
+        chat,
+        app[INSIGHTS],
+        app[CUSTOMERS],
+        parse_limits(settings.goodwill_limits),
+        period_days=settings.goodwill_period_days,
+        audit=app.get(AUDIT),
     )
     yield
     if session is not None:

@@ -162,7 +162,13 @@ class Settings:
     goodwill_limits: str = _setting(
         "top=100,high-potential=50,low-value=20,other=20",
         "BALCAO_GOODWILL_LIMITS",
-        "Largest refund or credit an agent may grant per customer tier (admins: no limit).",
+        "Most goodwill (refunds and credits) agents may grant one customer of each tier within"
+        " BALCAO_GOODWILL_PERIOD_DAYS (admins: no limit).",
+    )
+    goodwill_period_days: int = _setting(
+        30,
+        "BALCAO_GOODWILL_PERIOD_DAYS",
+        "The period over which a customer's goodwill adds up against their tier's limit.",
     )
 
     @classmethod

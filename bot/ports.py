@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from datetime import datetime
+    from decimal import Decimal
 
     from bot.core.agents import Agent, Status
     from bot.core.analytics import ConversationLog, Suggestion
@@ -238,8 +239,12 @@ class CustomerStore(Protocol):
         self, conversation: str, order_id: str | None, since: datetime
     ) -> AttemptCounts: ...
 
-    async def record_transaction(self, transaction: Transaction) -> None:
-        """A goodwill refund or credit an agent granted."""
+    async def record_goodwill(
+        self, transaction: Transaction, *, limit: Decimal | None, since: datetime
+    ) -> Decimal | None:
+        """Record a goodwill refund or credit unless it would take the customer's goodwill
+        since `since` above `limit` (None: no limit), atomically, even against concurrent
+        grants from other processes. The period's total with it, or None (nothing written)."""
         ...
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
 
 from bot.core import events as ev
 from bot.core.agents import STATUSES
+from bot.core.goodwill import parse_amount
 from bot.errors import InputError, NotFoundError, PermissionDeniedError
+from bot.services.goodwill import Allowance
 from channels.auth import require_role
 from channels.errors import read_json_object
 from channels.keys import AGENTS, CANNED, DESK, GOODWILL, INSIGHTS, SERVICE
@@ -118,26 +120,45 @@ async def resolve(request: web.Request) -> web.Response:
     return web.json_response(handoff.summary(time.time()))
 
 
+def _allowance(allowance: Allowance) -> dict[str, object]:
+    def money(value: Decimal | None) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "tier": allowance.tier,
+        "limit": money(allowance.limit),
+        "granted": str(allowance.granted),
+        "remaining": money(allowance.remaining),
+        "currency": allowance.currency,
+        "period_days": allowance.period_days,
+        "orders": list(allowance.orders),
+    }
+
+
+@routes.get("/api/handoffs/{id}/goodwill")
+async def goodwill_allowance(request: web.Request) -> web.Response:
+    """What the agent may still grant this conversation's customer, and their orders."""
+    agent = await require_role(request, "agent")
+    allowance = await request.app[GOODWILL].allowance(_handoff_id(request), agent)
+    return web.json_response(_allowance(allowance))
+
+
 @routes.post("/api/handoffs/{id}/goodwill")
 async def goodwill(request: web.Request) -> web.Response:
-    """Grant a refund or credit within the agent's limit for the customer's tier."""
+    """Grant a refund or credit within the customer's limit for the period."""
     agent = await require_role(request, "agent")
     body = await read_json_object(request)
     kind = body.get("kind")
     if kind not in ("refund", "credit"):
         raise InputError("'kind' must be refund or credit", code="invalid_kind")
-    try:
-        amount = Decimal(str(body.get("amount"))).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        raise InputError("'amount' must be a number", code="invalid_amount") from None
-    raw_order = body.get("order_id")
+    amount = parse_amount(body.get("amount"))
+    currency, order_id = body.get("currency"), body.get("order_id", "")
+    if currency is not None and not isinstance(currency, str):
+        raise InputError("'currency' must be a currency code", code="invalid_currency")
+    if not isinstance(order_id, str) or len(order_id) > 64:
+        raise InputError("'order_id' must be an order number", code="invalid_order")
     grant = await request.app[GOODWILL].grant(
-        _handoff_id(request),
-        agent,
-        kind,
-        amount,
-        str(body.get("currency") or "EUR"),
-        raw_order if isinstance(raw_order, str) else "",
+        _handoff_id(request), agent, kind, amount, currency, order_id.strip()
     )
     transaction = grant.transaction
     return web.json_response(
@@ -146,8 +167,10 @@ async def goodwill(request: web.Request) -> web.Response:
             "kind": kind,
             "amount": str(amount),
             "currency": transaction.currency,
+            "order_id": transaction.order_id,
             "status": transaction.status,
             "tier": grant.tier,
+            "allowance": _allowance(grant.allowance),
         },
         status=201,
     )

@@ -262,6 +262,12 @@ SPEC: dict[str, Any] = {
             )
         },
         "/api/handoffs/{id}/goodwill": {
+            "get": _handoff_action(
+                "What may still be granted to this customer in the period, and their orders",
+                None,
+                200,
+                {"type": "object"},
+            ),
             "post": _handoff_action(
                 "Grant a refund or credit within the limit for the customer's tier",
                 _body(
@@ -275,7 +281,7 @@ SPEC: dict[str, Any] = {
                 ),
                 201,
                 {"type": "object"},
-            )
+            ),
         },
         "/api/agents": {
             "get": {

@@ -356,14 +356,29 @@ class MemoryCustomerStore:
         by_order = sum(1 for _, o, at in failed if o == order_id and at >= since) if order_id else 0
         return AttemptCounts(sum(1 for c, _, _ in failed if c == conversation), by_order)
 
-    async def record_transaction(self, transaction: Transaction) -> None:
-        """A goodwill refund or credit an agent granted."""
+    async def record_goodwill(
+        self, transaction: Transaction, *, limit: Decimal | None, since: datetime
+    ) -> Decimal | None:
         await _round_trip()
         if transaction.transaction_id in self._transactions:  # SQLite's primary key
             raise StorageError(f"transaction {transaction.transaction_id} exists")
+        total = transaction.amount + sum(
+            (
+                t.amount
+                for t in self._transactions.values()
+                if t.customer_id == transaction.customer_id
+                and t.method.startswith("goodwill")
+                and t.kind in ("refund", "credit")
+                and t.created_at >= since
+            ),
+            Decimal(0),
+        )
+        if limit is not None and total > limit:
+            return None
         self._transactions[transaction.transaction_id] = replace(
             transaction, amount=_money(transaction.amount)
         )
+        return _money(total)
 
 
 class MemoryAuditLog:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -149,3 +150,103 @@ async def test_goodwill_needs_a_verified_customer(client: TestClient) -> None:
     )
     assert resp.status == 400
     assert (await resp.json())["error"]["code"] == "not_verified"
+
+
+async def _limit(client: TestClient, handoff: int, token: str) -> int:
+    detail = await (await client.get(f"/api/handoffs/{handoff}", headers=auth(token))).json()
+    return {"top": 100, "high-potential": 50, "low-value": 20}.get(detail["customer"]["tier"], 10)
+
+
+async def test_concurrent_grants_cannot_add_up_past_the_limit(client: TestClient) -> None:
+    """Issue #15: ten €20 refunds to a €50-limit customer all succeeded, one at a time or at
+    once. The limit is per customer per period, checked and recorded in one atomic step."""
+    token = await login(client, "ana@shop.example")
+    handoff = await claimed_handoff(client, token, "C1")
+    limit = await _limit(client, handoff, token)
+    step = limit / 4  # four grants fill the limit exactly; a fifth would pass it
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                f"/api/handoffs/{handoff}/goodwill",
+                json={"kind": "refund", "amount": step},
+                headers=auth(token),
+            )
+            for _ in range(10)
+        )
+    )
+    statuses = sorted(r.status for r in responses)
+    assert statuses == [201] * 4 + [403] * 6, statuses
+    total = await client.app[DATABASE].run(
+        lambda db: db.execute(
+            "SELECT SUM(amount) FROM transactions WHERE customer_id = 'C1'"
+            " AND method LIKE 'goodwill%'"
+        ).fetchone()[0]
+    )
+    assert total == pytest.approx(limit)
+    left = await (await client.get(f"/api/handoffs/{handoff}/goodwill", headers=auth(token))).json()
+    assert left["remaining"] == "0.00" and left["granted"] == f"{limit:.2f}"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"kind": "credit", "amount": "NaN"}, "invalid_amount"),
+        ({"kind": "credit", "amount": "Infinity"}, "invalid_amount"),
+        ({"kind": "credit", "amount": "-5"}, "invalid_amount"),
+        ({"kind": "credit", "amount": "1e9"}, "invalid_amount"),
+        ({"kind": "credit", "amount": "2.555"}, "invalid_amount"),
+        ({"kind": "credit", "amount": 5, "currency": "USD"}, "invalid_currency"),
+        ({"kind": "refund", "amount": 5, "order_id": "999999"}, "invalid_order"),
+        ({"kind": "refund", "amount": 5, "order_id": ["100001"]}, "invalid_order"),
+    ],
+    ids=["nan", "infinity", "negative", "huge", "three-decimals", "currency", "unknown-order",
+         "order-not-text"],
+)  # fmt: skip
+async def test_bad_goodwill_is_refused_and_nothing_is_written(
+    client: TestClient, body: dict[str, Any], code: str
+) -> None:
+    token = await login(client, "ana@shop.example")
+    handoff = await claimed_handoff(client, token, "C1")
+    resp = await client.post(f"/api/handoffs/{handoff}/goodwill", json=body, headers=auth(token))
+    assert resp.status == 400, await resp.text()
+    assert (await resp.json())["error"]["code"] == code
+    rows = await client.app[DATABASE].run(
+        lambda db: db.execute(
+            "SELECT count(*) FROM transactions WHERE method LIKE 'goodwill%'"
+        ).fetchone()[0]
+    )
+    assert rows == 0
+
+
+async def test_another_customers_order_is_refused(client: TestClient) -> None:
+    token = await login(client, "ana@shop.example")
+    handoff = await claimed_handoff(client, token, "C1")
+    others = await client.app[DATABASE].run(
+        lambda db: [
+            r["order_id"] for r in db.query("SELECT order_id FROM orders WHERE customer_id != 'C1'")
+        ]
+    )
+    assert others
+    resp = await client.post(
+        f"/api/handoffs/{handoff}/goodwill",
+        json={"kind": "refund", "amount": 5, "order_id": others[0]},
+        headers=auth(token),
+    )
+    assert resp.status == 400 and (await resp.json())["error"]["code"] == "invalid_order"
+
+
+async def test_the_customer_never_sees_who_granted_goodwill(client: TestClient) -> None:
+    token = await login(client, "ana@shop.example")
+    handoff = await claimed_handoff(client, token, "C1")
+    resp = await client.post(
+        f"/api/handoffs/{handoff}/goodwill",
+        json={"kind": "refund", "amount": 5, "order_id": "100001"},
+        headers=auth(token),
+    )
+    assert resp.status == 201, await resp.text()
+    assert (await resp.json())["order_id"] == "100001"
+    methods = await client.app[DATABASE].run(
+        lambda db: [r["method"] for r in db.query("SELECT method FROM transactions")]
+    )
+    assert "goodwill" in methods
+    assert not any("ana@shop.example" in m for m in methods)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -17,6 +19,7 @@ from bot.adapters.postgres import (
 )
 from bot.adapters.postgres.migrations import MIGRATIONS, apply_migrations
 from bot.core.agents import hash_password, new_agent
+from bot.core.customers import Transaction
 from bot.core.events import BOT, LANGUAGE, USER, Event
 from bot.core.handoff import Handoff
 
@@ -121,3 +124,24 @@ async def test_an_empty_customer_store_answers_like_sqlite(
     assert await store.products() == [] and await store.products([]) == []
     assert await store.purchase_summaries() == []
     assert await store.bought_together(["X"]) == {}
+
+
+async def test_goodwill_grants_from_two_processes_cannot_pass_the_limit(
+    two: tuple[PostgresDatabase, PostgresDatabase],
+) -> None:
+    """Ten concurrent €20 grants, half from each process, against a €50 limit: two pass."""
+    stores = [PostgresCustomerStore(db) for db in two]
+    now = datetime.now(UTC)
+
+    def grant(n: int) -> Transaction:
+        return Transaction(f"GW-{n}", "C1", "", now, "refund", Decimal(20), "EUR", "pending",
+                           "goodwill")  # fmt: skip
+
+    totals = await asyncio.gather(
+        *(
+            stores[n % 2].record_goodwill(grant(n), limit=Decimal(50), since=now - timedelta(1))
+            for n in range(10)
+        )
+    )
+    assert sorted(t for t in totals if t is not None) == [Decimal(20), Decimal(40)]
+    assert sum(t.amount for t in await stores[0].transactions_of("C1")) == Decimal(40)

@@ -5,6 +5,7 @@ The behaviour they share with the SQLite adapters is in tests/storage/test_contr
 from __future__ import annotations
 
 import inspect
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -159,14 +160,20 @@ async def test_attempts_count_failures_by_conversation_and_recent_ones_by_order(
     assert await shop.attempt_counts("c2", None, since=day(1)) == AttemptCounts(1, 0)
 
 
-async def test_record_transaction_keeps_it_and_refuses_a_repeated_id(
+async def test_record_goodwill_keeps_it_refuses_a_repeated_id_and_stops_at_the_limit(
     shop: MemoryCustomerStore,
 ) -> None:
-    credit = Transaction("GW-1", "BEA", "", NOW, "credit", Decimal("5"), "EUR", "settled")
-    await shop.record_transaction(credit)
+    credit = Transaction(
+        "GW-1", "BEA", "", NOW, "credit", Decimal("5"), "EUR", "settled", "goodwill"
+    )
+    since = NOW - timedelta(days=30)
+    assert await shop.record_goodwill(credit, limit=Decimal(8), since=since) == Decimal("5.00")
     assert await shop.transactions_of("BEA") == [credit]
     with pytest.raises(StorageError):
-        await shop.record_transaction(credit)
+        await shop.record_goodwill(credit, limit=None, since=since)
+    more = replace(credit, transaction_id="GW-2")
+    assert await shop.record_goodwill(more, limit=Decimal(8), since=since) is None
+    assert await shop.transactions_of("BEA") == [credit]
 
 
 async def test_audit_log_keeps_records_in_order_by_subject() -> None:

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 
 from bot.adapters.postgres.database import PostgresDatabase
 from bot.adapters.sqlite.customers import (
@@ -18,6 +19,8 @@ from bot.adapters.sqlite.customers import (
     _PRODUCT,
     _SUMMARY,
     _TRANSACTION,
+    GOODWILL_SUM,
+    INSERT_TRANSACTION,
     _customer,
     _instant,
     _iso,
@@ -26,6 +29,7 @@ from bot.adapters.sqlite.customers import (
     _product,
     _summary,
     _transaction,
+    _transaction_row,
 )
 from bot.core.customers import (
     AttemptCounts,
@@ -197,20 +201,27 @@ class PostgresCustomerStore:
                 )
         return AttemptCounts(int(by_conversation), int(by_order))
 
-    async def record_transaction(self, transaction: Transaction) -> None:
-        """A goodwill refund or credit an agent granted (see bot.adapters.sqlite.goodwill)."""
-        async with self.database.connection() as conn:
+    async def record_goodwill(
+        self, transaction: Transaction, *, limit: Decimal | None, since: datetime
+    ) -> Decimal | None:
+        async with self.database.transaction() as conn:
+            # one grant per customer at a time, across every process
             await conn.execute(
-                "INSERT INTO transactions (transaction_id, customer_id, order_id, created_at,"
-                " kind, amount, currency, status, method)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                transaction.transaction_id,
-                transaction.customer_id,
-                transaction.order_id,
-                transaction.created_at.isoformat(),
-                transaction.kind,
-                float(transaction.amount),
-                transaction.currency,
-                transaction.status,
-                transaction.method,
+                "SELECT pg_advisory_xact_lock(hashtext($1))", "goodwill:" + transaction.customer_id
             )
+            granted = await conn.fetchval(
+                _numbered(GOODWILL_SUM),
+                transaction.customer_id,
+                _iso(since),
+            )
+            total = _money(granted) + transaction.amount
+            if limit is not None and total > limit:
+                return None
+            await conn.execute(_numbered(INSERT_TRANSACTION), *_transaction_row(transaction))
+            return total
+
+
+def _numbered(sql: str) -> str:
+    """SQLite's `?` placeholders as asyncpg's `$1, $2, ...`, for the statements both share."""
+    parts = sql.split("?")
+    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], start=1)) + parts[-1]

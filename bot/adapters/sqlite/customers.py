@@ -497,25 +497,43 @@ class SqliteCustomerStore:
 
         return await self.database.run(read)
 
-    async def record_transaction(self, transaction: Transaction) -> None:
-        """A goodwill refund or credit an agent granted."""
+    async def record_goodwill(
+        self, transaction: Transaction, *, limit: Decimal | None, since: datetime
+    ) -> Decimal | None:
+        def write(db: sqlite_utils.Database) -> Decimal | None:
+            with db.atomic():  # one writer thread: the sum and the insert are one step
+                (granted,) = db.execute(
+                    GOODWILL_SUM, [transaction.customer_id, _iso(since)]
+                ).fetchone()
+                total = _money(granted) + transaction.amount
+                if limit is not None and total > limit:
+                    return None
+                db.execute(INSERT_TRANSACTION, _transaction_row(transaction))
+                return total
 
-        def write(db: sqlite_utils.Database) -> None:
-            with db.atomic():
-                db.execute(
-                    "INSERT INTO transactions (transaction_id, customer_id, order_id, created_at, kind,"
-                    " amount, currency, status, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        transaction.transaction_id,
-                        transaction.customer_id,
-                        transaction.order_id,
-                        transaction.created_at.isoformat(),
-                        transaction.kind,
-                        float(transaction.amount),
-                        transaction.currency,
-                        transaction.status,
-                        transaction.method,
-                    ],
-                )
+        return await self.database.run(write)
 
-        await self.database.run(write)
+
+GOODWILL_SUM = (
+    "SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE customer_id = ?"
+    " AND method LIKE 'goodwill%' AND kind IN ('refund', 'credit') AND created_at >= ?"
+)
+INSERT_TRANSACTION = (
+    "INSERT INTO transactions (transaction_id, customer_id, order_id, created_at, kind,"
+    " amount, currency, status, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _transaction_row(transaction: Transaction) -> list[object]:
+    """A transaction's values in INSERT_TRANSACTION's order (shared with PostgreSQL)."""
+    return [
+        transaction.transaction_id,
+        transaction.customer_id,
+        transaction.order_id,
+        _iso(transaction.created_at),
+        transaction.kind,
+        float(transaction.amount),
+        transaction.currency,
+        transaction.status,
+        transaction.method,
+    ]
