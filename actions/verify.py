@@ -120,16 +120,23 @@ async def attempt(
     postcode: str | None,
 ) -> EventList:
     since = turn.now - DEFAULT_POLICY.order_window
-    counts = await turn.store.attempt_counts(turn.conversation, order_id, since)
-    verdict = may_attempt(counts)
-    if verdict == "conversation_locked":
-        return _end(dispatcher, turn, "locked_conversation", person=True)
-    if verdict == "order_locked":
-        return _end(dispatcher, turn, "locked_order", person=True)
+    # count and record in one step: a hundred conversations guessing at once get five tries
+    counts, attempt_id = await turn.store.reserve_attempt(
+        turn.conversation,
+        order_id,
+        turn.now,
+        since,
+        (DEFAULT_POLICY.per_conversation, DEFAULT_POLICY.per_order),
+    )
+    if attempt_id is None:
+        verdict = may_attempt(counts)
+        key = "locked_conversation" if verdict == "conversation_locked" else "locked_order"
+        return _end(dispatcher, turn, key, person=True)
     order = await turn.store.order(order_id)
     customer = await turn.store.customer(order.customer_id) if order is not None else None
     ok = details_match(order, customer, email=email, postcode=postcode)
-    await turn.store.record_attempt(turn.conversation, order_id, ok, turn.now)
+    if ok:
+        await turn.store.settle_attempt(attempt_id, True)
     if not ok or customer is None:
         logger.info(
             "identity check failed in a conversation (%s)", "email" if email else "postcode"

@@ -239,6 +239,25 @@ class CustomerStore(Protocol):
         self, conversation: str, order_id: str | None, since: datetime
     ) -> AttemptCounts: ...
 
+    async def reserve_attempt(
+        self,
+        conversation: str,
+        order_id: str,
+        at: datetime,
+        since: datetime,
+        limits: tuple[int, int],
+    ) -> tuple[AttemptCounts, int | None]:
+        """Atomically count the failed checks (of this conversation; of this order since
+        `since`) and, while both are under `limits` (per conversation, per order), record a
+        new attempt as failed until it is settled. The counts before it, and the attempt's
+        id (None when a limit is reached: nothing recorded). Concurrent guesses from many
+        conversations, or processes, cannot all slip under the order's limit."""
+        ...
+
+    async def settle_attempt(self, attempt_id: int, ok: bool) -> None:
+        """Record the outcome of a reserved attempt."""
+        ...
+
     async def record_goodwill(
         self, transaction: Transaction, *, limit: Decimal | None, since: datetime
     ) -> Decimal | None:

@@ -356,6 +356,30 @@ class MemoryCustomerStore:
         by_order = sum(1 for _, o, at in failed if o == order_id and at >= since) if order_id else 0
         return AttemptCounts(sum(1 for c, _, _ in failed if c == conversation), by_order)
 
+    async def reserve_attempt(
+        self,
+        conversation: str,
+        order_id: str,
+        at: datetime,
+        since: datetime,
+        limits: tuple[int, int],
+    ) -> tuple[AttemptCounts, int | None]:
+        await _round_trip()
+        failed = [(c, o, when) for c, o, ok, when in self.attempts if not ok]
+        counts = AttemptCounts(
+            sum(1 for c, _, _ in failed if c == conversation),
+            sum(1 for _, o, when in failed if o == order_id and when >= since),
+        )
+        if counts.conversation_failures >= limits[0] or counts.order_failures >= limits[1]:
+            return counts, None
+        self.attempts.append((conversation, order_id, False, at))
+        return counts, len(self.attempts) - 1
+
+    async def settle_attempt(self, attempt_id: int, ok: bool) -> None:
+        await _round_trip()
+        conversation, order_id, _, at = self.attempts[attempt_id]
+        self.attempts[attempt_id] = (conversation, order_id, ok, at)
+
     async def record_goodwill(
         self, transaction: Transaction, *, limit: Decimal | None, since: datetime
     ) -> Decimal | None:

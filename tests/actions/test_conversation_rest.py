@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from actions import store
-from bot.app import create_app
+from bot.app import DATABASE, create_app
 from bot.config import Settings
 from bot.understanding.matching import FuzzyMatcher
 from tests.shop.factory import make_shop_db
@@ -171,3 +172,28 @@ async def test_shipped_knowledge_and_default_engine_route_to_the_actions(
     answer = await chat.say(contact)
 
     assert expected in answer
+
+
+async def test_a_hundred_conversations_guessing_one_order_get_five_tries_in_all(
+    shop_client: TestClient,
+) -> None:
+    """Issue #15: 100 REST conversations guessing order 100001's email at once had 23
+    guesses evaluated (the limit is 5 per order per day) and the right one verified."""
+    guessers = [Chat(shop_client, f"guesser-{n}") for n in range(100)]
+    for chat in guessers:
+        await chat.say("where is my order")
+        await chat.say("100001")
+    guesses = [f"wrong{n}@example.com" for n in range(99)] + ["alice@example.com"]
+    answers = await asyncio.gather(
+        *(chat.say(guess) for chat, guess in zip(guessers, guesses, strict=True))
+    )
+    evaluated = [a for a in answers if "don't match" in a or "that's you confirmed" in a]
+    assert len(evaluated) <= 5, len(evaluated)
+    attempts = await shop_client.app[DATABASE].run(
+        lambda db: db.execute(
+            "SELECT count(*) FROM verification_attempts WHERE order_id = '100001'"
+        ).fetchone()[0]
+    )
+    assert attempts <= 5
+    if "that's you confirmed" not in answers[-1]:  # the right guess was one of the five, or not
+        assert not any("RM123456789GB" in a for a in answers)

@@ -145,3 +145,19 @@ async def test_goodwill_grants_from_two_processes_cannot_pass_the_limit(
     )
     assert sorted(t for t in totals if t is not None) == [Decimal(20), Decimal(40)]
     assert sum(t.amount for t in await stores[0].transactions_of("C1")) == Decimal(40)
+
+
+async def test_identity_checks_from_two_processes_stop_at_the_order_limit(
+    two: tuple[PostgresDatabase, PostgresDatabase],
+) -> None:
+    stores = [PostgresCustomerStore(db) for db in two]
+    now = datetime.now(UTC)
+    reserved = await asyncio.gather(
+        *(
+            stores[n % 2].reserve_attempt(f"conv-{n}", "100001", now, now - timedelta(1), (3, 5))
+            for n in range(40)
+        )
+    )
+    assert sum(1 for _, attempt in reserved if attempt is not None) == 5
+    counts = await stores[0].attempt_counts("conv-0", "100001", now - timedelta(1))
+    assert counts.order_failures == 5

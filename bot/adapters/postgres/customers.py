@@ -12,6 +12,8 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
+import asyncpg
+
 from bot.adapters.postgres.database import PostgresDatabase
 from bot.adapters.sqlite.customers import (
     _CUSTOMER,
@@ -187,19 +189,36 @@ class PostgresCustomerStore:
         self, conversation: str, order_id: str | None, since: datetime
     ) -> AttemptCounts:
         async with self.database.connection() as conn:
-            by_conversation = await conn.fetchval(
-                "SELECT count(*) FROM verification_attempts WHERE conversation = $1 AND ok = 0",
+            return await _attempt_counts(conn, conversation, order_id, since)
+
+    async def reserve_attempt(
+        self,
+        conversation: str,
+        order_id: str,
+        at: datetime,
+        since: datetime,
+        limits: tuple[int, int],
+    ) -> tuple[AttemptCounts, int | None]:
+        async with self.database.transaction() as conn:
+            # one check of an order at a time, across every process
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", "verify:" + order_id)
+            counts = await _attempt_counts(conn, conversation, order_id, since)
+            if counts.conversation_failures >= limits[0] or counts.order_failures >= limits[1]:
+                return counts, None
+            attempt_id = await conn.fetchval(
+                "INSERT INTO verification_attempts (conversation, order_id, ok, at)"
+                " VALUES ($1, $2, 0, $3) RETURNING id",
                 conversation,
+                order_id,
+                _iso(at),
             )
-            by_order = 0
-            if order_id:
-                by_order = await conn.fetchval(
-                    "SELECT count(*) FROM verification_attempts"
-                    " WHERE order_id = $1 AND ok = 0 AND at >= $2",
-                    order_id,
-                    _iso(since),
-                )
-        return AttemptCounts(int(by_conversation), int(by_order))
+            return counts, int(attempt_id)
+
+    async def settle_attempt(self, attempt_id: int, ok: bool) -> None:
+        async with self.database.connection() as conn:
+            await conn.execute(
+                "UPDATE verification_attempts SET ok = $1 WHERE id = $2", int(ok), attempt_id
+            )
 
     async def record_goodwill(
         self, transaction: Transaction, *, limit: Decimal | None, since: datetime
@@ -225,3 +244,21 @@ def _numbered(sql: str) -> str:
     """SQLite's `?` placeholders as asyncpg's `$1, $2, ...`, for the statements both share."""
     parts = sql.split("?")
     return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], start=1)) + parts[-1]
+
+
+async def _attempt_counts(
+    conn: asyncpg.Connection, conversation: str, order_id: str | None, since: datetime
+) -> AttemptCounts:
+    by_conversation = await conn.fetchval(
+        "SELECT count(*) FROM verification_attempts WHERE conversation = $1 AND ok = 0",
+        conversation,
+    )
+    by_order = 0
+    if order_id:
+        by_order = await conn.fetchval(
+            "SELECT count(*) FROM verification_attempts"
+            " WHERE order_id = $1 AND ok = 0 AND at >= $2",
+            order_id,
+            _iso(since),
+        )
+    return AttemptCounts(int(by_conversation), int(by_order))

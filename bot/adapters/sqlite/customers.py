@@ -481,21 +481,40 @@ class SqliteCustomerStore:
     async def attempt_counts(
         self, conversation: str, order_id: str | None, since: datetime
     ) -> AttemptCounts:
-        def read(db: sqlite_utils.Database) -> AttemptCounts:
-            by_conversation = db.execute(
-                "SELECT count(*) FROM verification_attempts WHERE conversation = ? AND ok = 0",
-                [conversation],
-            ).fetchone()[0]
-            by_order = 0
-            if order_id:
-                by_order = db.execute(
-                    "SELECT count(*) FROM verification_attempts"
-                    " WHERE order_id = ? AND ok = 0 AND at >= ?",
-                    [order_id, _iso(since)],
-                ).fetchone()[0]
-            return AttemptCounts(int(by_conversation), int(by_order))
+        return await self.database.run(
+            lambda db: _attempt_counts(db, conversation, order_id, since)
+        )
 
-        return await self.database.run(read)
+    async def reserve_attempt(
+        self,
+        conversation: str,
+        order_id: str,
+        at: datetime,
+        since: datetime,
+        limits: tuple[int, int],
+    ) -> tuple[AttemptCounts, int | None]:
+        def write(db: sqlite_utils.Database) -> tuple[AttemptCounts, int | None]:
+            with db.atomic():  # one writer thread: the count and the insert are one step
+                counts = _attempt_counts(db, conversation, order_id, since)
+                if counts.conversation_failures >= limits[0] or counts.order_failures >= limits[1]:
+                    return counts, None
+                cursor = db.conn.execute(
+                    "INSERT INTO verification_attempts (conversation, order_id, ok, at)"
+                    " VALUES (?, ?, 0, ?)",
+                    [conversation, order_id, _iso(at)],
+                )
+                return counts, cursor.lastrowid
+
+        return await self.database.run(write)
+
+    async def settle_attempt(self, attempt_id: int, ok: bool) -> None:
+        def write(db: sqlite_utils.Database) -> None:
+            with db.atomic():
+                db.execute(
+                    "UPDATE verification_attempts SET ok = ? WHERE id = ?", [int(ok), attempt_id]
+                )
+
+        await self.database.run(write)
 
     async def record_goodwill(
         self, transaction: Transaction, *, limit: Decimal | None, since: datetime
@@ -537,3 +556,19 @@ def _transaction_row(transaction: Transaction) -> list[object]:
         transaction.status,
         transaction.method,
     ]
+
+
+def _attempt_counts(
+    db: sqlite_utils.Database, conversation: str, order_id: str | None, since: datetime
+) -> AttemptCounts:
+    by_conversation = db.execute(
+        "SELECT count(*) FROM verification_attempts WHERE conversation = ? AND ok = 0",
+        [conversation],
+    ).fetchone()[0]
+    by_order = 0
+    if order_id:
+        by_order = db.execute(
+            "SELECT count(*) FROM verification_attempts WHERE order_id = ? AND ok = 0 AND at >= ?",
+            [order_id, _iso(since)],
+        ).fetchone()[0]
+    return AttemptCounts(int(by_conversation), int(by_order))
