@@ -21,15 +21,10 @@ from bot.understanding.matching import FuzzyMatcher
 from tests.actions.conftest import tracker
 from tests.actions.test_conversation_rest import Chat, action_kb
 from tests.shop.factory import make_shop_db
+from tests.support.network import free_port
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

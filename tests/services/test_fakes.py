@@ -1,6 +1,6 @@
 """The in-memory fakes are their ports: checked by mypy (the annotated assignments, run
 `mypy tests/services`) and at run time (same methods, same parameters, async alike).
-The behaviour they share with the SQLite adapters is in tests/storage/test_contracts.py."""
+The behaviour they share with the SQLite adapters is in tests/adapters/test_contracts.py."""
 
 from __future__ import annotations
 

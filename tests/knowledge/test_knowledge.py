@@ -9,7 +9,7 @@ import pytest
 from bot.errors import KnowledgeError
 from bot.knowledge.entries import Button, load_knowledge, parse_entry
 
-REPO_KB = Path(__file__).parent.parent / "knowledge"
+REPO_KB = Path(__file__).parents[2] / "knowledge"
 
 GOOD = """---
 id: returns

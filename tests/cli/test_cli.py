@@ -10,7 +10,7 @@ import pytest
 
 from bot.cli.program import main
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 
 
 def test_serve_with_a_broken_knowledge_file_exits_2_naming_file_and_line(
