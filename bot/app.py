@@ -17,6 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.adapters.broker import InProcessBroker
+from bot.adapters.hashing import ThreadPasswordHasher
 from bot.adapters.rasa.action_runner import InProcessActionRunner, RemoteActionRunner
 from bot.adapters.rate_limit import MemoryRateLimiter
 from bot.adapters.sqlite.agents import SqliteAgentStore
@@ -57,6 +58,7 @@ from channels.keys import (
     DESK,
     GOODWILL,
     HANDOFFS,
+    HASHER,
     INSIGHTS,
     LIMITS,
     LOG,
@@ -101,6 +103,7 @@ def create_app(
     app[LIMITS] = Limits(settings, MemoryRateLimiter(), app[METRICS])
     app[METRICS].websockets.read = lambda: app[LIMITS].open_sockets
     app[LOOP] = LoopMonitor()
+    app.cleanup_ctx.append(_password_hasher)
     app[METRICS].loop_lag.read = lambda: app[LOOP].lag
     app[RELOADER] = KnowledgeReloader(
         settings.kb, matcher_factory or default_matcher_factory(settings)
@@ -119,6 +122,14 @@ def create_app(
         app.add_routes(module.routes)
     pages.add_static(app)
     return app
+
+
+async def _password_hasher(app: web.Application) -> AsyncIterator[None]:
+    """One thread for scrypt, beside the event loop; a bounded queue in front of it."""
+    hasher = ThreadPasswordHasher(workers=1, queue=app[SETTINGS].hash_queue)
+    app[HASHER] = hasher
+    yield
+    hasher.close()
 
 
 async def _storage(app: web.Application) -> AsyncIterator[None]:
