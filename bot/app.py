@@ -12,6 +12,7 @@ import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 import aiohttp
 from aiohttp import web
@@ -39,7 +40,7 @@ from bot.core.goodwill import parse_limits
 from bot.core.metrics import Metrics
 from bot.errors import ConfigError
 from bot.knowledge.canned import load_canned
-from bot.ports import ActionRunner, CustomerStore, MatcherFactory
+from bot.ports import ActionRunner, AgentStore, CustomerStore, MatcherFactory
 from bot.services.chat import ChatService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
@@ -282,3 +283,22 @@ def open_customer_store(settings: Settings) -> tuple[CustomerStore, Callable[[],
         return PostgresCustomerStore(postgres), postgres.terminate
     database = LazySqliteDatabase(settings.db, (customer_migrations,))
     return SqliteCustomerStore(database), database.close
+
+
+@asynccontextmanager
+async def open_agent_store(settings: Settings) -> AsyncIterator[AgentStore]:
+    """The agent store the settings name, open for one command (`balcao agents ...`)."""
+    if settings.database:
+        from bot.adapters.postgres import PostgresAgentStore, PostgresDatabase
+
+        postgres = await PostgresDatabase(settings.database, max_size=1).open()
+        try:
+            yield PostgresAgentStore(postgres)
+        finally:
+            await postgres.close()
+        return
+    database = await SqliteDatabase(settings.db, MIGRATIONS).open()
+    try:
+        yield SqliteAgentStore(database)
+    finally:
+        await database.close()

@@ -13,12 +13,12 @@ from bot.core.agents import Agent, Status, token_digest
 
 _SAVE = """
 INSERT INTO agents AS a (email, name, role, languages, skills, max_chats, status, password_hash,
-                         created_at)
-VALUES ($1, $2, $3, $4, $5, $6, 'offline', COALESCE($7, ''), $8)
+                         created_at, disabled)
+VALUES ($1, $2, $3, $4, $5, $6, 'offline', COALESCE($7, ''), $8, $9)
 ON CONFLICT (email) DO UPDATE SET
     name = EXCLUDED.name, role = EXCLUDED.role, languages = EXCLUDED.languages,
     skills = EXCLUDED.skills, max_chats = EXCLUDED.max_chats,
-    password_hash = COALESCE($7, a.password_hash)
+    password_hash = COALESCE($7, a.password_hash), disabled = EXCLUDED.disabled
 """
 
 
@@ -42,6 +42,7 @@ class PostgresAgentStore:
                 agent.max_chats,
                 password_hash,
                 now,
+                int(agent.disabled),
             )
 
     async def get(self, email: str) -> Agent | None:
@@ -64,7 +65,11 @@ class PostgresAgentStore:
 
     async def set_status(self, email: str, status: Status) -> None:
         async with self.database.connection() as conn:
-            await conn.execute("UPDATE agents SET status = $1 WHERE email = $2", status, email)
+            await conn.execute(
+                "UPDATE agents SET status = $1 WHERE email = $2 AND (disabled = 0 OR $1 = 'offline')",
+                status,
+                email,
+            )
 
     async def create_session(self, token: str, email: str, now: float, ttl: float) -> None:
         async with self.database.transaction() as conn:

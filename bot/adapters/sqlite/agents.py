@@ -80,6 +80,7 @@ class SqliteAgentStore:
                 "languages": json.dumps(list(agent.languages)),
                 "skills": json.dumps(list(agent.skills)),
                 "max_chats": agent.max_chats,
+                "disabled": int(agent.disabled),
             }
             with db.atomic():
                 exists = db.execute(
@@ -122,7 +123,10 @@ class SqliteAgentStore:
 
     async def set_status(self, email: str, status: Status) -> None:
         await self.database.run(
-            lambda db: db.execute("UPDATE agents SET status = ? WHERE email = ?", [status, email])
+            lambda db: db.execute(
+                "UPDATE agents SET status = ? WHERE email = ? AND (disabled = 0 OR ? = 'offline')",
+                [status, email, status],
+            )
         )
 
     async def create_session(self, token: str, email: str, now: float, ttl: float) -> None:
