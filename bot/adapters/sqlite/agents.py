@@ -65,6 +65,11 @@ def _agent(row: Any) -> Agent:
     )
 
 
+def agent_emails(db: sqlite_utils.Database) -> frozenset[str]:
+    """Every agent's email (for `seed-demo`'s check that a file is the demo's)."""
+    return frozenset(r[0] for r in db.execute("SELECT email FROM agents").fetchall())
+
+
 class SqliteAgentStore:
     def __init__(self, database: SqliteDatabase) -> None:
         self.database = database
