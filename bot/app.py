@@ -49,6 +49,7 @@ from bot.services.insights import CustomerInsights
 from bot.services.reloader import KnowledgeReloader
 from channels import admin, api, auth, console, health, metrics, openapi, pages, rest, widget
 from channels.errors import error_middleware
+from channels.headers import security_headers
 from channels.keys import (
     AGENTS,
     ANALYTICS,
@@ -97,7 +98,10 @@ def default_matcher_factory(settings: Settings) -> MatcherFactory:
 def create_app(
     settings: Settings, matcher_factory: MatcherFactory | None = None
 ) -> web.Application:
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[security_headers, error_middleware],
+    )
     app[SETTINGS] = settings
     app[BROKER] = InProcessBroker()
     app[METRICS] = Metrics()
