@@ -12,11 +12,13 @@ import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 import aiohttp
 from aiohttp import web
 
 from bot.adapters.broker import InProcessBroker
+from bot.adapters.hashing import ThreadPasswordHasher
 from bot.adapters.rasa.action_runner import InProcessActionRunner, RemoteActionRunner
 from bot.adapters.rate_limit import MemoryRateLimiter
 from bot.adapters.sqlite.agents import SqliteAgentStore
@@ -38,7 +40,7 @@ from bot.core.goodwill import parse_limits
 from bot.core.metrics import Metrics
 from bot.errors import ConfigError
 from bot.knowledge.canned import load_canned
-from bot.ports import ActionRunner, CustomerStore, MatcherFactory
+from bot.ports import ActionRunner, AgentStore, CustomerStore, MatcherFactory
 from bot.services.chat import ChatService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
@@ -47,6 +49,7 @@ from bot.services.insights import CustomerInsights
 from bot.services.reloader import KnowledgeReloader
 from channels import admin, api, auth, console, health, metrics, openapi, pages, rest, widget
 from channels.errors import error_middleware
+from channels.headers import security_headers
 from channels.keys import (
     AGENTS,
     ANALYTICS,
@@ -57,6 +60,7 @@ from channels.keys import (
     DESK,
     GOODWILL,
     HANDOFFS,
+    HASHER,
     INSIGHTS,
     LIMITS,
     LOG,
@@ -94,13 +98,17 @@ def default_matcher_factory(settings: Settings) -> MatcherFactory:
 def create_app(
     settings: Settings, matcher_factory: MatcherFactory | None = None
 ) -> web.Application:
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[security_headers, error_middleware],
+    )
     app[SETTINGS] = settings
     app[BROKER] = InProcessBroker()
     app[METRICS] = Metrics()
     app[LIMITS] = Limits(settings, MemoryRateLimiter(), app[METRICS])
     app[METRICS].websockets.read = lambda: app[LIMITS].open_sockets
     app[LOOP] = LoopMonitor()
+    app.cleanup_ctx.append(_password_hasher)
     app[METRICS].loop_lag.read = lambda: app[LOOP].lag
     app[RELOADER] = KnowledgeReloader(
         settings.kb, matcher_factory or default_matcher_factory(settings)
@@ -119,6 +127,14 @@ def create_app(
         app.add_routes(module.routes)
     pages.add_static(app)
     return app
+
+
+async def _password_hasher(app: web.Application) -> AsyncIterator[None]:
+    """One thread for scrypt, beside the event loop; a bounded queue in front of it."""
+    hasher = ThreadPasswordHasher(workers=1, queue=app[SETTINGS].hash_queue)
+    app[HASHER] = hasher
+    yield
+    hasher.close()
 
 
 async def _storage(app: web.Application) -> AsyncIterator[None]:
@@ -277,3 +293,22 @@ def open_customer_store(settings: Settings) -> tuple[CustomerStore, Callable[[],
         return PostgresCustomerStore(postgres), postgres.terminate
     database = LazySqliteDatabase(settings.db, (customer_migrations,))
     return SqliteCustomerStore(database), database.close
+
+
+@asynccontextmanager
+async def open_agent_store(settings: Settings) -> AsyncIterator[AgentStore]:
+    """The agent store the settings name, open for one command (`balcao agents ...`)."""
+    if settings.database:
+        from bot.adapters.postgres import PostgresAgentStore, PostgresDatabase
+
+        postgres = await PostgresDatabase(settings.database, max_size=1).open()
+        try:
+            yield PostgresAgentStore(postgres)
+        finally:
+            await postgres.close()
+        return
+    database = await SqliteDatabase(settings.db, MIGRATIONS).open()
+    try:
+        yield SqliteAgentStore(database)
+    finally:
+        await database.close()

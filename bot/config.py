@@ -120,6 +120,43 @@ class Settings:
     session_hours: float = _setting(
         12.0, "BALCAO_SESSION_HOURS", "How long an agent's login lasts, in hours."
     )
+    login_attempts_per_email: int = _setting(
+        5,
+        "BALCAO_LOGIN_ATTEMPTS_PER_EMAIL",
+        "Failed logins one account may have in the login window before it is refused (429).",
+    )
+    login_attempts_per_address: int = _setting(
+        20,
+        "BALCAO_LOGIN_ATTEMPTS_PER_ADDRESS",
+        "Failed logins one client address may have in the login window before it is refused.",
+    )
+    login_window_minutes: float = _setting(
+        15.0, "BALCAO_LOGIN_WINDOW_MINUTES", "The window the failed logins are counted in."
+    )
+    hash_queue: int = _setting(
+        8,
+        "BALCAO_HASH_QUEUE",
+        "Password checks that may wait for the one hashing thread; more are refused (503).",
+    )
+    agent_sockets_per_ip: int = _setting(
+        10, "BALCAO_AGENT_SOCKETS_PER_IP", "Agent console sockets one client address may hold."
+    )
+    agent_auth_seconds: float = _setting(
+        10.0,
+        "BALCAO_AGENT_AUTH_SECONDS",
+        "Seconds an agent socket has to send its auth frame before it is closed.",
+    )
+    agent_recheck_seconds: float = _setting(
+        30.0,
+        "BALCAO_AGENT_RECHECK_SECONDS",
+        "How often an open agent socket checks that its login is still valid.",
+    )
+    metrics: bool = _setting(True, "BALCAO_METRICS", "Serve Prometheus metrics at /metrics.")
+    metrics_token: Secret = _setting(
+        Secret(""),
+        "BALCAO_METRICS_TOKEN",
+        "Bearer token /metrics requires (Authorization: Bearer ...); empty leaves it open.",
+    )
     handle_minutes: float = _setting(
         5.0,
         "BALCAO_HANDLE_MINUTES",

@@ -6,6 +6,7 @@
     ├── InputError           a client sent something we cannot take
     │   └── MessageTooLongError
     ├── StorageError         a store could not do what was asked
+    ├── BusyError            a bounded resource is full: try again shortly
     ├── ActionError          an action could not run
     └── DeskError            the agent desk refused an operation
         ├── NotFoundError
@@ -68,6 +69,13 @@ class MessageTooLongError(InputError):
 
 class StorageError(BalcaoError):
     default_message = "the store could not complete the operation"
+
+
+class BusyError(BalcaoError):
+    """A bounded queue is full (the password hasher): answered at once, never queued."""
+
+    default_message = "the server is busy; try again in a moment"
+    code = "busy"
 
 
 class ActionError(BalcaoError):

@@ -1,7 +1,8 @@
 """Ports: every protocol the core and the services need from the outside world, in one place.
 
     ConversationStore, ConversationWriter   a conversation's event log
-    AgentStore, AgentDirectory              agent accounts, status and sessions
+    AgentStore, AgentDirectory              agent accounts, status, sessions, login attempts
+    PasswordHasher                          slow password hashing, off the event loop
     HandoffStore, ProfileLookup             the desk's queue; who a customer is
     CustomerStore                           the shop's customers, orders and money
     ActionRunner                            rasa-sdk actions
@@ -125,6 +126,11 @@ def conversation_topic(conversation_id: str) -> str:
     return f"conversation:{conversation_id}"
 
 
+def agent_topic(email: str) -> str:
+    """Where an agent's sessions changing is announced (logout): their sockets recheck."""
+    return f"agent:{email}"
+
+
 class Broker(Protocol):
     """Fan-out of things that happen in a conversation to whoever listens.
 
@@ -140,7 +146,11 @@ class Broker(Protocol):
 
 
 class AgentStore(Protocol):
-    """Agent accounts, their status, login sessions and failed logins."""
+    """Agent accounts, their status, login sessions and login attempts.
+
+    Saving a new password hash, disabling or removing an agent ends all their sessions.
+    A disabled agent has no live session (`session_agent` is None) and cannot log in.
+    """
 
     async def save(self, agent: Agent, password_hash: str | None, now: float) -> None: ...
     async def get(self, email: str) -> Agent | None: ...
@@ -150,8 +160,25 @@ class AgentStore(Protocol):
     async def create_session(self, token: str, email: str, now: float, ttl: float) -> None: ...
     async def session_agent(self, token: str, now: float) -> Agent | None: ...
     async def end_session(self, token: str) -> None: ...
-    async def record_login_failure(self, key: str, now: float) -> None: ...
-    async def login_failures_since(self, key: str, since: float) -> int: ...
+    async def disable(self, email: str, now: float) -> bool:
+        """Mark the agent disabled, offline, and end their sessions; False if unknown."""
+        ...
+
+    async def remove(self, email: str) -> bool:
+        """Delete the agent and their sessions; False if unknown."""
+        ...
+
+    async def reserve_login_attempt(
+        self, limits: Sequence[tuple[str, int]], now: float, window_s: float
+    ) -> str | None:
+        """Atomically (across processes that share the store): if every key has fewer than
+        its limit of attempts in the last `window_s` seconds, count one attempt on each and
+        return its id; else count nothing and return None."""
+        ...
+
+    async def release_login_attempt(self, attempt: str) -> None:
+        """Forget a reserved attempt (the login succeeded)."""
+        ...
 
 
 ProfileLookup: TypeAlias = "Callable[[str], Awaitable[CustomerProfile | None]]"
@@ -265,6 +292,14 @@ class CustomerStore(Protocol):
         since `since` above `limit` (None: no limit), atomically, even against concurrent
         grants from other processes. The period's total with it, or None (nothing written)."""
         ...
+
+
+class PasswordHasher(Protocol):
+    """Password hashing (deliberately slow) away from the event loop, with a bounded queue:
+    raises BusyError at once when the queue is full."""
+
+    async def verify(self, password: str, stored: str) -> bool: ...
+    async def hash(self, password: str) -> str: ...
 
 
 class RateLimiter(Protocol):

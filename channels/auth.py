@@ -2,7 +2,10 @@
 
 Bearer tokens (never cookies), so the API is not open to cross-site request
 forgery; tokens are stored hashed and expire. Login attempts are throttled per
-email and per address.
+email and per address: an attempt is counted (atomically, in the shared store)
+BEFORE its password is checked, and taken back if it succeeds, so concurrent
+guesses cannot all slip in before the first failure is recorded. The check itself
+runs on the password hasher's thread, behind a bounded queue (503 when full).
 """
 
 from __future__ import annotations
@@ -11,16 +14,15 @@ import time
 
 from aiohttp import web
 
-from bot.core.agents import Agent, new_token, verify_password
-from bot.errors import InputError
+from bot.core.agents import Agent, new_token
+from bot.errors import BusyError, InputError
+from bot.ports import agent_topic
 from channels.errors import json_error, read_json_object
-from channels.keys import AGENTS, SETTINGS
+from channels.keys import AGENTS, BROKER, HASHER, SETTINGS
 
 routes = web.RouteTableDef()
 
-FAILURE_WINDOW = 15 * 60.0
-MAX_FAILURES_PER_EMAIL = 5
-MAX_FAILURES_PER_ADDRESS = 20
+MAX_EMAIL = 254
 # verify against this when the email is unknown, so timing does not reveal which emails exist
 _DUMMY_HASH = "scrypt$16384$8$1$00000000000000000000000000000000$" + "0" * 64
 
@@ -78,35 +80,49 @@ async def login(request: web.Request) -> web.Response:
     email, password = body.get("email"), body.get("password")
     if not isinstance(email, str) or not isinstance(password, str):
         raise InputError("'email' and 'password' are required", code="missing_credentials")
+    email = email.strip().lower()
+    if len(email) > MAX_EMAIL:
+        raise InputError("that is not an email address", code="invalid_email")
+    settings = request.app[SETTINGS]
     store = request.app[AGENTS]
     now = time.time()
-    email = email.strip().lower()
-    address = f"ip:{request.remote}"
-    since = now - FAILURE_WINDOW
-    if (
-        await store.login_failures_since(f"email:{email}", since) >= MAX_FAILURES_PER_EMAIL
-        or await store.login_failures_since(address, since) >= MAX_FAILURES_PER_ADDRESS
-    ):
-        return json_error(429, "too_many_attempts", "too many failed logins; try again later")
+    window_s = settings.login_window_minutes * 60
+    attempt = await store.reserve_login_attempt(
+        [
+            (f"email:{email}", settings.login_attempts_per_email),
+            (f"ip:{request.remote}", settings.login_attempts_per_address),
+        ],
+        now,
+        window_s,
+    )
+    if attempt is None:
+        response = json_error(429, "too_many_attempts", "too many failed logins; try again later")
+        response.headers["Retry-After"] = str(int(window_s))
+        return response
     stored = await store.password_hash(email)
-    valid = verify_password(password, stored or _DUMMY_HASH) and stored is not None
-    agent = await store.get(email) if valid else None
-    if agent is None:
-        await store.record_login_failure(f"email:{email}", now)
-        await store.record_login_failure(address, now)
+    try:
+        valid = await request.app[HASHER].verify(password, stored or _DUMMY_HASH)
+    except BusyError:
+        await store.release_login_attempt(attempt)  # not evaluated: not counted
+        raise
+    agent = await store.get(email) if valid and stored is not None else None
+    if agent is None or agent.disabled:
         return json_error(401, "invalid_credentials", "wrong email or password")
+    await store.release_login_attempt(attempt)
     token = new_token()
-    ttl = request.app[SETTINGS].session_hours * 3600
+    ttl = settings.session_hours * 3600
     await store.create_session(token, agent.email, now, ttl)
     return web.json_response({"token": token, "expires_at": now + ttl, "agent": agent.public()})
 
 
 @routes.post("/api/auth/logout")
 async def logout(request: web.Request) -> web.Response:
-    await current_agent(request)
+    agent = await current_agent(request)
     token = bearer_token(request)
     if token:
         await request.app[AGENTS].end_session(token)
+        # the agent's open console sockets check their own tokens now, not at the next recheck
+        await request.app[BROKER].publish(agent_topic(agent.email), {"type": "sessions_changed"})
     return web.json_response({"status": "logged_out"})
 
 

@@ -1,7 +1,7 @@
 """The agent console: its page (/console) and its live WebSocket (/api/agent/ws).
 
 Client -> server frames:
-    {"type": "auth", "token"}                  first, always
+    {"type": "auth", "token"}                  first, within BALCAO_AGENT_AUTH_SECONDS
     {"type": "watch", "handoff_id"}            follow one conversation live
     {"type": "unwatch", "handoff_id"}
     {"type": "typing", "handoff_id", "on"}     shown to the customer
@@ -11,6 +11,12 @@ Server -> client frames:
     {"type": "event", "handoff_id", "seq", "kind", "data", "timestamp"}
     {"type": "typing", "handoff_id", "who": "customer", "on"}
     {"type": "error", "code", "message"}
+
+Limits: BALCAO_AGENT_SOCKETS_PER_IP sockets per address (429 at the upgrade); a socket
+that has not authenticated within BALCAO_AGENT_AUTH_SECONDS is closed (4408). The login
+is checked again on every frame, every BALCAO_AGENT_RECHECK_SECONDS, and at once when
+the agent logs out anywhere: a logged-out, expired, disabled or removed agent's socket
+is closed (4401) and streams nothing more.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from aiohttp import WSMsgType, web
 from bot.core import events as ev
 from bot.core.agents import Agent
 from bot.errors import BalcaoError
-from bot.ports import QUEUE_TOPIC, conversation_topic
+from bot.ports import QUEUE_TOPIC, agent_topic, conversation_topic
 from channels.auth import agent_for_token
 from channels.keys import BROKER, DESK, LIMITS, SETTINGS
 from channels.parsing import parse_row_id
@@ -39,6 +45,8 @@ routes = web.RouteTableDef()
 STATIC = Path(__file__).parent / "static"
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("console_sockets")
 SHOWN_KINDS = (ev.USER, ev.BOT, ev.AGENT, ev.NOTE, ev.HANDOFF)
+CLOSE_UNAUTHORIZED = 4401  # no valid login: never had one, logged out, expired, disabled
+CLOSE_AUTH_TIMEOUT = 4408  # no auth frame in time
 
 
 @routes.get("/console")
@@ -48,17 +56,21 @@ async def console_page(request: web.Request) -> web.FileResponse:
 
 @routes.get("/api/agent/ws")
 async def agent_socket(request: web.Request) -> web.WebSocketResponse:
-    refusal = request.app[LIMITS].origin_refusal(request)
+    limits = request.app[LIMITS]
+    refusal = limits.origin_refusal(request) or limits.open_agent_socket(request)
     if refusal is not None:
         return refusal  # type: ignore[return-value]
-    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=request.app[SETTINGS].max_body_bytes)
-    await ws.prepare(request)
-    request.app[SOCKETS].add(ws)
-    session = _AgentSession(request.app, ws)
     try:
-        await session.serve()
+        ws = web.WebSocketResponse(heartbeat=30, max_msg_size=request.app[SETTINGS].max_body_bytes)
+        await ws.prepare(request)
+        request.app[SOCKETS].add(ws)
+        session = _AgentSession(request.app, ws)
+        try:
+            await session.serve()
+        finally:
+            await session.stop()
     finally:
-        await session.stop()
+        limits.close_agent_socket(request)
     return ws
 
 
@@ -67,7 +79,10 @@ class _AgentSession:
         self.app = app
         self.ws = ws
         self.agent: Agent | None = None
+        self.token = ""
         self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.closing: asyncio.Task[bool] | None = None
+        self.authenticated = asyncio.Event()
 
     async def send(self, frame: dict[str, Any]) -> None:
         if not self.ws.closed:
@@ -77,7 +92,55 @@ class _AgentSession:
     async def error(self, code: str, message: str) -> None:
         await self.send({"type": "error", "code": code, "message": message})
 
+    async def close(self, code: int, reason: str) -> None:
+        """Stop relaying and close the socket. The closing handshake runs in a task of its
+        own, so that the handler's clean-up (which cancels this session's tasks) waits for
+        it instead of cutting it short."""
+        current = asyncio.current_task()
+        for task in list(self.tasks.values()):  # nothing more is relayed from now on
+            if task is not current:
+                task.cancel()
+        if self.closing is None:
+            self.closing = asyncio.create_task(self.ws.close(code=code, message=reason.encode()))
+        await asyncio.shield(self.closing)
+
+    async def guard(self) -> None:
+        """Close the socket if it does not authenticate in time, then recheck its login."""
+        settings = self.app[SETTINGS]
+        try:
+            await asyncio.wait_for(self.authenticated.wait(), settings.agent_auth_seconds)
+        except TimeoutError:
+            await self.error("auth_timeout", "send the auth frame first")
+            await self.close(CLOSE_AUTH_TIMEOUT, "authentication timeout")
+            return
+        while True:
+            await asyncio.sleep(settings.agent_recheck_seconds)
+            if not await self.recheck():
+                return
+
+    async def recheck(self) -> bool:
+        """Is the login still valid? If not, say so and close the socket."""
+        agent = await agent_for_token(self.app, self.token)
+        if agent is None:
+            await self.error("session_ended", "logged out, expired or disabled: log in again")
+            await self.close(CLOSE_UNAUTHORIZED, "session ended")
+            return False
+        self.agent = agent
+        return True
+
     async def serve(self) -> None:
+        guard = asyncio.create_task(self.guard())
+        try:
+            await self.read_frames()
+        finally:
+            if self.closing is not None:  # the guard may be closing the socket: let it finish
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(self.closing)
+            guard.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await guard
+
+    async def read_frames(self) -> None:
         async for msg in self.ws:
             if msg.type != WSMsgType.TEXT:
                 await self.error("binary_not_supported", "send JSON text frames")
@@ -97,18 +160,23 @@ class _AgentSession:
     async def on_frame(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
         if kind == "auth":
-            agent = await agent_for_token(self.app, str(frame.get("token") or ""))
+            token = str(frame.get("token") or "")
+            agent = await agent_for_token(self.app, token)
             if agent is None:
                 await self.error("unauthorized", "invalid or expired token")
-                await self.ws.close(code=4401, message=b"unauthorized")
+                await self.close(CLOSE_UNAUTHORIZED, "unauthorized")
                 return
-            self.agent = agent
+            self.agent, self.token = agent, token
+            self.authenticated.set()
             await self.send({"type": "ready", "agent": agent.public()})
+            self.follow("sessions", agent_topic(agent.email), None)
             self.follow("queue", QUEUE_TOPIC, None)
             await self.app[DESK].publish_queue()
             return
         if self.agent is None:
             await self.error("unauthorized", "send auth first")
+            return
+        if not await self.recheck():
             return
         handoff_id = parse_row_id(frame.get("handoff_id"))
         if handoff_id is None or isinstance(frame.get("handoff_id"), str):
@@ -138,7 +206,10 @@ class _AgentSession:
     async def relay(self, topic: str, handoff_id: int | None) -> None:
         async for update in self.app[BROKER].subscribe(topic):
             kind = update.get("type")
-            if kind == "queue" and handoff_id is None:
+            if kind == "sessions_changed":
+                # recheck in its own task: closing the socket cancels this relay
+                self.tasks["recheck"] = asyncio.create_task(self._recheck_quietly())
+            elif kind == "queue" and handoff_id is None:
                 await self.send(update)
             elif kind == "events" and handoff_id is not None:
                 for item in update["events"]:
@@ -155,10 +226,16 @@ class _AgentSession:
                     }
                 )
 
+    async def _recheck_quietly(self) -> None:
+        await self.recheck()
+
     async def stop(self) -> None:
-        for task in self.tasks.values():
+        if self.closing is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(self.closing)
+        for task in list(self.tasks.values()):
             task.cancel()
-        for task in self.tasks.values():
+        for task in list(self.tasks.values()):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 

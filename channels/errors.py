@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.errors import (
+    BusyError,
     ConflictError,
     DeskError,
     InputError,
@@ -40,6 +41,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return json_error(403, exc.code, exc.message)
     except DeskError as exc:
         return json_error(400, exc.code, exc.message)
+    except BusyError as exc:
+        response = json_error(503, exc.code, exc.message)
+        response.headers["Retry-After"] = "1"
+        return response
     except StorageError:
         logger.exception("storage failure on %s", request.path)
         return json_error(503, "storage_unavailable", "the store is unavailable; try again")

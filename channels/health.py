@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aiohttp import web
 
 from bot import __version__
-from channels.keys import RELOADER
+from bot.errors import KnowledgeError
+from channels.keys import RELOADER, SETTINGS
 
 routes = web.RouteTableDef()
 
@@ -21,11 +24,25 @@ async def health(request: web.Request) -> web.Response:
         "knowledge": {
             "entries": len(kb),
             "languages": list(kb.languages),
-            "last_error": str(reloader.last_error) if reloader.last_error else None,
+            "last_error": _public_error(reloader.last_error, request.app[SETTINGS].kb),
         },
         "understanding": _understanding(engine),
     }
     return web.json_response(body)
+
+
+def _public_error(error: KnowledgeError | None, kb: Path) -> str | None:
+    """The knowledge error with its file named inside the knowledge folder: no absolute
+    path of the server's disk is shown to whoever asks /health."""
+    if error is None:
+        return None
+    path = Path(error.path)
+    try:
+        name = str(path.resolve().relative_to(kb.resolve()))
+    except (ValueError, OSError):
+        name = path.name
+    problem = error.problem.replace(str(kb.resolve()) + "/", "").replace(str(kb) + "/", "")
+    return f"{name}:{error.line}: {problem}" if error.line else f"{name}: {problem}"
 
 
 def _understanding(engine: object) -> dict[str, object]:

@@ -14,6 +14,7 @@ from bot.ports import (
     ConversationStore,
     CustomerStore,
     HandoffStore,
+    PasswordHasher,
 )
 from bot.services.chat import ChatService
 from bot.services.conversation_log import ConversationLog
@@ -42,3 +43,4 @@ CANNED: web.AppKey[list[dict[str, str]]] = web.AppKey("canned_responses")
 METRICS = web.AppKey("metrics", Metrics)
 LIMITS = web.AppKey("limits", Limits)
 LOOP = web.AppKey("loop_monitor", LoopMonitor)
+HASHER = web.AppKey("password_hasher", PasswordHasher)

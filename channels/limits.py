@@ -5,7 +5,8 @@
   (not browsers) are let through.
 - Messages per minute per conversation and per client address (sliding window,
   through the RateLimiter port so several processes can share the counts).
-- WebSockets per client address (counted in this process).
+- WebSockets per client address (counted in this process), the customers' and the agent
+  console's apart: a flood of one kind cannot take the other's place.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Limits:
             o.strip().rstrip("/").lower() for o in settings.allowed_origins.split(",") if o.strip()
         }
         self._connections: Counter[str] = Counter()
+        self._agent_sockets: Counter[str] = Counter()
 
     def origin_refusal(self, request: web.Request) -> web.Response | None:
         """A 403 for a WebSocket upgrade from a foreign origin, else None."""
@@ -62,6 +64,24 @@ class Limits:
         self._connections[address] -= 1
         if self._connections[address] <= 0:
             del self._connections[address]
+
+    def open_agent_socket(self, request: web.Request) -> web.Response | None:
+        """Count a new agent console socket; a 429 if the address holds too many."""
+        address = request.remote or "?"
+        if self._agent_sockets[address] >= self.settings.agent_sockets_per_ip:
+            self.metrics.rejected.inc(limit="agent_sockets")
+            logger.warning("refused an agent socket: too many from one address")
+            return json_error(
+                429, "too_many_connections", "too many agent connections from this address"
+            )
+        self._agent_sockets[address] += 1
+        return None
+
+    def close_agent_socket(self, request: web.Request) -> None:
+        address = request.remote or "?"
+        self._agent_sockets[address] -= 1
+        if self._agent_sockets[address] <= 0:
+            del self._agent_sockets[address]
 
     @property
     def open_sockets(self) -> int:

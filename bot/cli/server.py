@@ -28,8 +28,17 @@ def register(subparsers: Any) -> None:
     add_setting_flags(serve)
     serve.set_defaults(handler=serve_command)
 
-    seed = subparsers.add_parser("seed-demo", help="Create the demo shop's database.")
+    seed = subparsers.add_parser(
+        "seed-demo",
+        help="Create the demo shop's database, with demo agents whose password is public;"
+        " refuses a file that holds another shop's customers or agents.",
+    )
     seed.add_argument("--db", help="SQLite file (BALCAO_DB; default var/balcao.sqlite3).")
+    seed.add_argument(
+        "--force",
+        action="store_true",
+        help="Seed even a file that holds data that is not the demo's (adds a public admin).",
+    )
     seed.set_defaults(handler=seed_command)
 
 
@@ -108,9 +117,15 @@ DEMO_TEAM = (
 def seed_command(args: argparse.Namespace) -> int:
     """Import the demo shop's CSVs (data/demo) into the store; idempotent (upsert)."""
     from bot.cli.program import settings_from
-    from bot.cli.shop import seed_demo
+    from bot.cli.shop import not_the_demos, seed_demo
 
     settings = settings_from(args)
+    foreign = not_the_demos(settings.db, frozenset(email for email, *_ in DEMO_TEAM))
+    if foreign and not args.force:
+        raise ConfigError(
+            f"{settings.db} is not the demo's ({', '.join(foreign)} of its own); seed-demo would"
+            " add an admin whose password is public: seed an empty file, or pass --force"
+        )
     result = seed_demo(settings.db)
     counts = ", ".join(f"{n} {k}" for k, n in result.totals.items())
     print(f"demo store ready at {settings.db}: {counts} ({result.seconds:.2f} s)")

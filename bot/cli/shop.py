@@ -7,6 +7,7 @@ everything in one transaction: a bad row leaves the store as it was.
 from __future__ import annotations
 
 import argparse
+import csv
 import logging
 import time
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.adapters.shop_csv import read_shop
+from bot.adapters.sqlite.agents import agent_emails
 from bot.adapters.sqlite.customers import known_ids, table_counts, write_shop
 from bot.adapters.sqlite.database import connect
 
@@ -55,6 +57,33 @@ def demo_shift(today: date | None = None) -> timedelta:
 
 def seed_demo(db_path: Path, today: date | None = None) -> ImportResult:
     return import_shop(DEMO_DIR, db_path, demo_shift(today))
+
+
+def not_the_demos(db_path: Path, demo_agents: frozenset[str]) -> list[str]:
+    """What the store at `db_path` holds that the demo did not put there: customers or
+    agents of a real shop. Empty for a new file, and for one `seed-demo` seeded before
+    (its demo agents are there already: seeding again adds no account)."""
+    from bot.app import MIGRATIONS
+
+    if not db_path.exists():
+        return []
+    with (DEMO_DIR / "customers.csv").open(encoding="utf-8", newline="") as f:
+        demo_customers = {row["customer_id"] for row in csv.DictReader(f)}
+    db = connect(db_path, MIGRATIONS)
+    try:
+        emails = agent_emails(db)
+        if emails & demo_agents:
+            return []
+        customers = set(known_ids(db).customers) - demo_customers
+        agents = emails - demo_agents
+    finally:
+        db.close()
+    found = []
+    if customers:
+        found.append(f"customers: {len(customers)}")
+    if agents:
+        found.append(f"agents: {len(agents)}")
+    return found
 
 
 def register(subparsers: Any) -> None:

@@ -1,7 +1,10 @@
 """Agents (the people who take conversations) and their passwords.
 
 Passwords are stored as salted scrypt hashes (`scrypt$n$r$p$salt$hash`), slow on
-purpose; comparison is constant-time.
+purpose (~40 ms of CPU: the server runs them off its event loop, `PasswordHasher` in
+bot.ports); comparison is constant-time. A new password must be long enough and hard to
+guess: zxcvbn's estimate, which knows the common passwords, keyboard walks, dates and
+the account's own email and name (`check_password`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
+from zxcvbn import zxcvbn
+
 from bot.errors import InputError
 
 Role = Literal["agent", "admin"]
@@ -21,6 +26,7 @@ ROLES: tuple[Role, ...] = ("agent", "admin")
 STATUSES: tuple[Status, ...] = ("online", "away", "offline")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
+MIN_PASSWORD_SCORE = 3  # zxcvbn: 0 too guessable ... 4 very unguessable
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
@@ -34,6 +40,7 @@ class Agent:
     skills: tuple[str, ...] = ()
     max_chats: int = 3
     status: Status = "offline"
+    disabled: bool = False  # cannot log in, is not given conversations; kept for the record
 
     @property
     def id(self) -> str:
@@ -52,6 +59,7 @@ class Agent:
             "skills": list(self.skills),
             "max_chats": self.max_chats,
             "status": self.status,
+            "disabled": self.disabled,
         }
 
 
@@ -76,7 +84,28 @@ def new_agent(
     return Agent(email, name.strip(), role, languages or ("en",), skills, max_chats)
 
 
+def check_password(password: str, user_inputs: tuple[str, ...] = ()) -> None:
+    """An InputError saying why, if `password` is too short or too easy to guess
+    ("password", "12345678", the account's email, a keyboard walk...)."""
+    if len(password) < MIN_PASSWORD:
+        raise InputError(
+            f"the password must have at least {MIN_PASSWORD} characters", code="weak_password"
+        )
+    words = [w for text in user_inputs for w in re.split(r"[^\w]+", text.lower()) if w]
+    joined = [re.sub(r"[^\w]+", "", text.lower().partition("@")[0]) for text in user_inputs]
+    estimate = zxcvbn(password[:200], user_inputs=[*user_inputs, *words, *joined])
+    if int(estimate["score"]) < MIN_PASSWORD_SCORE:
+        warning = str((estimate.get("feedback") or {}).get("warning") or "").rstrip(".")
+        raise InputError(
+            "the password is too easy to guess"
+            + (f" ({warning.lower()})" if warning else "")
+            + "; use a longer passphrase of uncommon words",
+            code="weak_password",
+        )
+
+
 def hash_password(password: str) -> str:
+    """The scrypt hash of a password (its strength is checked by `check_password`)."""
     if len(password) < MIN_PASSWORD:
         raise InputError(
             f"the password must have at least {MIN_PASSWORD} characters", code="weak_password"

@@ -97,6 +97,7 @@ def queue_order(handoffs: Iterable[Handoff]) -> list[Handoff]:
 def can_take(agent: Agent, handoff: Handoff, load: int) -> bool:
     return (
         agent.status == "online"
+        and not agent.disabled
         and load < agent.max_chats
         and (handoff.language in agent.languages or not agent.languages)
         and all(skill in agent.skills for skill in handoff.skills)
@@ -109,7 +110,7 @@ def choose_agent(
     """Who should take `handoff` now, or None to leave it in the queue."""
     if handoff.account_manager:
         manager = next((a for a in agents if a.email == handoff.account_manager), None)
-        if manager is not None and manager.status == "online":
+        if manager is not None and manager.status == "online" and not manager.disabled:
             if loads.get(manager.email, 0) < manager.max_chats:
                 return manager
             return None  # dedicated assistance: wait for them while they are online

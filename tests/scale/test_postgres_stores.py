@@ -110,10 +110,39 @@ async def test_agents_and_sessions_are_shared(
     assert await a.session_agent("tok", time.time()) == await b.get(agent.email)
     await b.set_status(agent.email, "online")
     assert [x.status for x in await a.all()] == ["online"]
-    await a.record_login_failure("ip:1", time.time())
-    assert await b.login_failures_since("ip:1", time.time() - 5) == 1
     await a.end_session("tok")
     assert await b.session_agent("tok", time.time()) is None
+    await b.create_session("tok2", agent.email, time.time(), 60)
+    await a.save(agent, hash_password("another long passphrase"), time.time())
+    assert await b.session_agent("tok2", time.time()) is None  # a new password ends sessions
+    await b.create_session("tok3", agent.email, time.time(), 60)
+    assert await a.disable(agent.email, time.time())
+    assert await b.session_agent("tok3", time.time()) is None
+    assert await b.password_hash(agent.email) is None  # a disabled agent cannot log in
+    await b.set_status(agent.email, "online")
+    [disabled] = await b.all()
+    assert disabled.disabled and disabled.status == "offline"
+    assert await b.remove(agent.email) and not await a.remove(agent.email)
+    assert await a.all() == []
+
+
+async def test_login_attempts_are_counted_once_across_processes_under_concurrency(
+    two: tuple[PostgresDatabase, PostgresDatabase],
+) -> None:
+    a, b = PostgresAgentStore(two[0]), PostgresAgentStore(two[1])
+    limits = [("email:ana@shop.example", 5), ("ip:1", 20)]
+    now = time.time()
+
+    reserved = await asyncio.gather(
+        *((a if n % 2 else b).reserve_login_attempt(limits, now, 900.0) for n in range(40))
+    )
+
+    kept = [r for r in reserved if r is not None]
+    assert len(kept) == 5
+    await a.release_login_attempt(kept[0])  # a success takes its attempt back
+    assert await b.reserve_login_attempt(limits, now, 900.0) is not None
+    assert await a.reserve_login_attempt(limits, now, 900.0) is None
+    assert await a.reserve_login_attempt([("ip:1", 20)], now + 901, 900.0) is not None
 
 
 async def test_an_empty_customer_store_answers_like_sqlite(

@@ -20,12 +20,13 @@ from bot.config import Settings
 from bot.core.agents import new_token
 from bot.core.identity import identity_hash
 from bot.understanding.matching import FuzzyMatcher
-from channels.auth import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_EMAIL
 from channels.keys import AGENTS
 from channels.openapi import SPEC
 from tests.security.conftest import PASSWORD, SECRET, Login, bearer, make_agent
 from tests.shop.factory import make_shop_db
 
+MAX_FAILURES_PER_EMAIL = Settings().login_attempts_per_email
+MAX_FAILURES_PER_ADDRESS = Settings().login_attempts_per_address
 WEBHOOK = "/webhooks/rest/webhook"
 METHODS = ("get", "post", "put", "patch", "delete")
 PATH_VALUES = {"id": "1", "cluster": "c0"}

@@ -185,3 +185,38 @@ def test_seed_demo_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
     assert code == 0
     assert "demo store ready" in capsys.readouterr().out
+
+
+def test_seed_demo_runs_again_on_its_own_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    db = str(tmp_path / "demo.sqlite3")
+    assert main(["seed-demo", "--db", db]) == 0
+    assert main(["seed-demo", "--db", db]) == 0  # `make run` seeds on every start
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long private passphrase\n"))
+    add = ["agents", "add", "ana@shop.example", "--name", "Ana", "--password-stdin", "--db", db]
+    assert main(add) == 0  # as README's "A person takes over" says
+    assert main(["seed-demo", "--db", db]) == 0
+    assert "demo store ready" in capsys.readouterr().out
+
+
+def test_seed_demo_refuses_a_real_shops_file_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    db = str(tmp_path / "shop.sqlite3")
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long private passphrase\n"))
+    add = ["agents", "add", "boss@realshop.example", "--name", "Boss", "--password-stdin"]
+    assert main([*add, "--role", "admin", "--db", db]) == 0
+    capsys.readouterr()
+
+    code = main(["seed-demo", "--db", db])
+
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err[-1].startswith(f"balcao: {db} is not the demo's (agents: 1 of its own)")
+    assert "--force" in err[-1]
+    assert main(["seed-demo", "--db", db, "--force"]) == 0

@@ -159,6 +159,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX audit_at ON audit (at);
         """,
     ),
+    Migration(
+        6,
+        "disabled_agents_and_login_attempts",
+        """
+        ALTER TABLE agents ADD COLUMN disabled integer NOT NULL DEFAULT 0;
+        -- an attempt is counted before its password is checked; a success takes it back
+        ALTER TABLE login_failures ADD COLUMN attempt text;
+        CREATE INDEX login_failures_attempt ON login_failures (attempt);
+        CREATE INDEX agent_sessions_agent ON agent_sessions (agent);
+        """,
+    ),
 )
 
 

@@ -1,8 +1,10 @@
-"""SqliteAgentStore: agent accounts, their status, and login sessions."""
+"""SqliteAgentStore: agent accounts, their status, login sessions and login attempts."""
 
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import sqlite_utils
@@ -41,6 +43,15 @@ def m001_agents_and_sessions(db: sqlite_utils.Database) -> None:
     db["login_failures"].create_index(["key", "at"])  # type: ignore[union-attr]
 
 
+@migrations()
+def m002_disabled_agents_and_login_attempts(db: sqlite_utils.Database) -> None:
+    db["agents"].add_column("disabled", int, not_null_default=0)  # type: ignore[union-attr]
+    # an attempt is counted before its password is checked; a success takes it back
+    db["login_failures"].add_column("attempt", str)  # type: ignore[union-attr]
+    db["login_failures"].create_index(["attempt"])  # type: ignore[union-attr]
+    db["agent_sessions"].create_index(["agent"])  # type: ignore[union-attr]
+
+
 def _agent(row: Any) -> Agent:
     return Agent(
         email=row["email"],
@@ -50,7 +61,13 @@ def _agent(row: Any) -> Agent:
         skills=tuple(json.loads(row["skills"])),
         max_chats=row["max_chats"],
         status=row["status"],
+        disabled=bool(row["disabled"]),
     )
+
+
+def agent_emails(db: sqlite_utils.Database) -> frozenset[str]:
+    """Every agent's email (for `seed-demo`'s check that a file is the demo's)."""
+    return frozenset(r[0] for r in db.execute("SELECT email FROM agents").fetchall())
 
 
 class SqliteAgentStore:
@@ -68,6 +85,7 @@ class SqliteAgentStore:
                 "languages": json.dumps(list(agent.languages)),
                 "skills": json.dumps(list(agent.skills)),
                 "max_chats": agent.max_chats,
+                "disabled": int(agent.disabled),
             }
             with db.atomic():
                 exists = db.execute(
@@ -76,6 +94,8 @@ class SqliteAgentStore:
                 if exists:
                     if password_hash is not None:
                         row["password_hash"] = password_hash
+                        # a new password ends every session opened with the old one
+                        db.execute("DELETE FROM agent_sessions WHERE agent = ?", [agent.email])
                     db["agents"].update(agent.email, row)  # type: ignore[union-attr]
                 else:
                     row.update(status="offline", password_hash=password_hash or "", created_at=now)
@@ -93,7 +113,8 @@ class SqliteAgentStore:
     async def password_hash(self, email: str) -> str | None:
         def read(db: sqlite_utils.Database) -> str | None:
             row = db.execute(
-                "SELECT password_hash FROM agents WHERE email = ?", [email.lower()]
+                "SELECT password_hash FROM agents WHERE email = ? AND disabled = 0",
+                [email.lower()],
             ).fetchone()
             return row[0] if row else None
 
@@ -107,7 +128,10 @@ class SqliteAgentStore:
 
     async def set_status(self, email: str, status: Status) -> None:
         await self.database.run(
-            lambda db: db.execute("UPDATE agents SET status = ? WHERE email = ?", [status, email])
+            lambda db: db.execute(
+                "UPDATE agents SET status = ? WHERE email = ? AND (disabled = 0 OR ? = 'offline')",
+                [status, email, status],
+            )
         )
 
     async def create_session(self, token: str, email: str, now: float, ttl: float) -> None:
@@ -130,7 +154,7 @@ class SqliteAgentStore:
                 db.query(
                     "SELECT agents.* FROM agent_sessions JOIN agents"
                     " ON agents.email = agent_sessions.agent"
-                    " WHERE token_digest = ? AND expires_at > ?",
+                    " WHERE token_digest = ? AND expires_at > ? AND agents.disabled = 0",
                     [token_digest(token), now],
                 )
             )
@@ -145,16 +169,54 @@ class SqliteAgentStore:
             )
         )
 
-    async def record_login_failure(self, key: str, now: float) -> None:
+    async def disable(self, email: str, now: float) -> bool:
+        def write(db: sqlite_utils.Database) -> bool:
+            with db.atomic():
+                changed = db.execute(
+                    "UPDATE agents SET disabled = 1, status = 'offline' WHERE email = ?",
+                    [email.lower()],
+                ).rowcount
+                db.execute("DELETE FROM agent_sessions WHERE agent = ?", [email.lower()])
+            return bool(changed)
+
+        return await self.database.run(write)
+
+    async def remove(self, email: str) -> bool:
+        def write(db: sqlite_utils.Database) -> bool:
+            with db.atomic():
+                db.execute("DELETE FROM agent_sessions WHERE agent = ?", [email.lower()])
+                return bool(
+                    db.execute("DELETE FROM agents WHERE email = ?", [email.lower()]).rowcount
+                )
+
+        return await self.database.run(write)
+
+    async def reserve_login_attempt(
+        self, limits: Sequence[tuple[str, int]], now: float, window_s: float
+    ) -> str | None:
+        """Check and count in one transaction on the store's one writer thread."""
+
+        def write(db: sqlite_utils.Database) -> str | None:
+            since = now - window_s
+            attempt = uuid.uuid4().hex
+            with db.atomic():
+                for key, limit in limits:
+                    db.execute("DELETE FROM login_failures WHERE key = ? AND at <= ?", [key, since])
+                    (count,) = db.execute(
+                        "SELECT COUNT(*) FROM login_failures WHERE key = ?", [key]
+                    ).fetchone()
+                    if count >= limit:
+                        return None
+                for key, _ in limits:
+                    db.execute(
+                        "INSERT INTO login_failures (key, at, attempt) VALUES (?, ?, ?)",
+                        [key, now, attempt],
+                    )
+            return attempt
+
+        return await self.database.run(write)
+
+    async def release_login_attempt(self, attempt: str) -> None:
         await self.database.run(
-            lambda db: db.execute("INSERT INTO login_failures (key, at) VALUES (?, ?)", [key, now])
+            lambda db: db.execute("DELETE FROM login_failures WHERE attempt = ?", [attempt])
         )
-
-    async def login_failures_since(self, key: str, since: float) -> int:
-        def read(db: sqlite_utils.Database) -> int:
-            row = db.execute(
-                "SELECT COUNT(*) FROM login_failures WHERE key = ? AND at > ?", [key, since]
-            ).fetchone()
-            return int(row[0])
-
-        return await self.database.run(read)
