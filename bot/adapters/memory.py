@@ -93,7 +93,7 @@ class MemoryAgentStore:
         self._agents: dict[str, Agent] = {}
         self._passwords: dict[str, str] = {}
         self._sessions: dict[str, tuple[str, float]] = {}  # token digest -> (email, expires_at)
-        self._failures: list[tuple[str, float]] = []
+        self._attempts: list[tuple[str, float, str]] = []  # key, at, attempt id
 
     async def save(self, agent: Agent, password_hash: str | None, now: float) -> None:
         await _round_trip()
@@ -105,6 +105,10 @@ class MemoryAgentStore:
         self._agents[agent.email] = replace(agent, status=known.status)
         if password_hash is not None:
             self._passwords[agent.email] = password_hash
+            self._end_sessions_of(agent.email)  # a new password ends the old sessions
+
+    def _end_sessions_of(self, email: str) -> None:
+        self._sessions = {t: s for t, s in self._sessions.items() if s[0] != email}
 
     async def get(self, email: str) -> Agent | None:
         await _round_trip()
@@ -112,7 +116,8 @@ class MemoryAgentStore:
 
     async def password_hash(self, email: str) -> str | None:
         await _round_trip()
-        return self._passwords.get(email.lower())
+        agent = self._agents.get(email.lower())
+        return None if agent is None or agent.disabled else self._passwords.get(email.lower())
 
     async def all(self) -> list[Agent]:
         await _round_trip()
@@ -121,7 +126,7 @@ class MemoryAgentStore:
     async def set_status(self, email: str, status: Status) -> None:
         await _round_trip()
         agent = self._agents.get(email)
-        if agent is not None:
+        if agent is not None and (not agent.disabled or status == "offline"):
             self._agents[email] = replace(agent, status=status)
 
     async def create_session(self, token: str, email: str, now: float, ttl: float) -> None:
@@ -136,19 +141,46 @@ class MemoryAgentStore:
         session = self._sessions.get(token_digest(token))
         if session is None or session[1] <= now:
             return None
-        return self._agents.get(session[0])
+        agent = self._agents.get(session[0])
+        return None if agent is None or agent.disabled else agent
 
     async def end_session(self, token: str) -> None:
         await _round_trip()
         self._sessions.pop(token_digest(token), None)
 
-    async def record_login_failure(self, key: str, now: float) -> None:
+    async def disable(self, email: str, now: float) -> bool:
         await _round_trip()
-        self._failures.append((key, now))
+        agent = self._agents.get(email.lower())
+        if agent is None:
+            return False
+        self._agents[agent.email] = replace(agent, disabled=True, status="offline")
+        self._end_sessions_of(agent.email)
+        return True
 
-    async def login_failures_since(self, key: str, since: float) -> int:
+    async def remove(self, email: str) -> bool:
         await _round_trip()
-        return sum(1 for k, at in self._failures if k == key and at > since)
+        agent = self._agents.pop(email.lower(), None)
+        if agent is None:
+            return False
+        self._passwords.pop(agent.email, None)
+        self._end_sessions_of(agent.email)
+        return True
+
+    async def reserve_login_attempt(
+        self, limits: Sequence[tuple[str, int]], now: float, window_s: float
+    ) -> str | None:
+        await _round_trip()
+        self._attempts = [a for a in self._attempts if a[1] > now - window_s]
+        for key, limit in limits:
+            if sum(1 for k, _, _ in self._attempts if k == key) >= limit:
+                return None
+        attempt = uuid.uuid4().hex
+        self._attempts.extend((key, now, attempt) for key, _ in limits)
+        return attempt
+
+    async def release_login_attempt(self, attempt: str) -> None:
+        await _round_trip()
+        self._attempts = [a for a in self._attempts if a[2] != attempt]
 
 
 class MemoryHandoffStore:

@@ -14,7 +14,7 @@ from bot.adapters.sqlite.agents import SqliteAgentStore
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.adapters.sqlite.handoffs import SqliteHandoffStore
 from bot.app import MIGRATIONS
-from bot.core.agents import Agent
+from bot.core.agents import Agent, new_agent
 from bot.core.handoff import Handoff
 from bot.errors import StorageError
 from bot.ports import AgentStore, HandoffStore
@@ -231,10 +231,29 @@ async def test_a_session_needs_an_existing_agent(agents: AgentStore) -> None:
         await agents.create_session("token", "nobody@shop.example", NOW, ttl=60)
 
 
-async def test_login_failures_are_counted_per_key_after_a_moment(agents: AgentStore) -> None:
-    for at in (NOW, NOW + 10, NOW + 20):
-        await agents.record_login_failure("ip:1.2.3.4", at)
-    await agents.record_login_failure("email:ana@shop.example", NOW + 20)
-    assert await agents.login_failures_since("ip:1.2.3.4", NOW) == 2  # strictly after
-    assert await agents.login_failures_since("ip:1.2.3.4", NOW - 1) == 3
-    assert await agents.login_failures_since("ip:9.9.9.9", NOW - 1) == 0
+async def test_login_attempts_are_reserved_per_key_within_the_window(agents: AgentStore) -> None:
+    limits = [("email:ana@shop.example", 2), ("ip:1.2.3.4", 3)]
+    first = await agents.reserve_login_attempt(limits, NOW, 60)
+    second = await agents.reserve_login_attempt(limits, NOW + 1, 60)
+    assert first and second and first != second
+    assert await agents.reserve_login_attempt(limits, NOW + 2, 60) is None  # email's 2 used
+    await agents.release_login_attempt(second)  # a successful login takes its attempt back
+    assert await agents.reserve_login_attempt(limits, NOW + 3, 60) is not None
+    assert await agents.reserve_login_attempt([("ip:1.2.3.4", 2)], NOW + 4, 60) is None
+    assert await agents.reserve_login_attempt(limits, NOW + 120, 60) is not None  # window past
+
+
+async def test_disabling_ends_sessions_and_logins_and_removing_forgets(
+    agents: AgentStore,
+) -> None:
+    await agents.save(new_agent("ana@shop.example", "Ana"), "hash", NOW)
+    await agents.create_session("token", "ana@shop.example", NOW, ttl=60)
+    assert await agents.disable("ana@shop.example", NOW)
+    assert await agents.session_agent("token", NOW + 1) is None
+    assert await agents.password_hash("ana@shop.example") is None
+    await agents.set_status("ana@shop.example", "online")
+    assert (await agents.get("ana@shop.example")).status == "offline"  # type: ignore[union-attr]
+    assert await agents.remove("ana@shop.example")
+    assert await agents.get("ana@shop.example") is None
+    assert not await agents.disable("nobody@shop.example", NOW)
+    assert not await agents.remove("nobody@shop.example")

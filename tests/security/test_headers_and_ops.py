@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 from bot.app import create_app
 from bot.config import Settings
 from bot.understanding.matching import FuzzyMatcher
-from tests.test_reloader import touch_later
+from tests.services.test_reloader import touch_later
 
 
 async def _client(aiohttp_client: Any, settings: Settings) -> TestClient:
