@@ -60,6 +60,14 @@ class Settings:
     max_body_bytes: int = _setting(
         64 * 1024, "BALCAO_MAX_BODY_BYTES", "Largest HTTP request body or WebSocket frame."
     )
+    max_metadata_bytes: int = _setting(
+        2048,
+        "BALCAO_MAX_METADATA_BYTES",
+        "Largest message metadata stored with a message, in bytes of JSON (more is refused).",
+    )
+    max_metadata_depth: int = _setting(
+        4, "BALCAO_MAX_METADATA_DEPTH", "Deepest nesting of objects and lists in message metadata."
+    )
     kb_poll_seconds: float = _setting(
         1.0, "BALCAO_KB_POLL_SECONDS", "How often the knowledge folder is checked for edits."
     )

@@ -46,7 +46,13 @@ async def webhook(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     body = await read_json_object(request)
     sender = parse_sender(body.get("sender"))
-    message = parse_message(body, limit=settings.max_message_chars, secret=settings.secret.reveal())
+    message = parse_message(
+        body,
+        limit=settings.max_message_chars,
+        secret=settings.secret.reveal(),
+        max_metadata_bytes=settings.max_metadata_bytes,
+        max_metadata_depth=settings.max_metadata_depth,
+    )
     if not await request.app[LIMITS].allow_message(conversation_id(sender), request.remote):
         response = json_error(429, "rate_limited", "too many messages; wait a minute")
         response.headers["Retry-After"] = "60"

@@ -49,7 +49,7 @@ from bot.errors import InputError
 from bot.knowledge.entries import LANGUAGES
 from bot.ports import conversation_topic
 from channels.keys import BROKER, LIMITS, LOOP, METRICS, SERVICE, SETTINGS
-from channels.parsing import parse_identity, parse_message
+from channels.parsing import load_json, parse_identity, parse_message
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -144,9 +144,9 @@ class _Session:
 
     async def on_text(self, raw: str) -> None:
         try:
-            frame = json.loads(raw)
-        except ValueError:
-            await self.send(error_frame("invalid_json", "the frame is not valid JSON"))
+            frame = load_json(raw, "the frame")
+        except InputError as exc:
+            await self.send(error_frame(exc.code, exc.message))
             return
         if not isinstance(frame, dict):
             await self.send(error_frame("invalid_json", "the frame must be a JSON object"))
@@ -263,6 +263,8 @@ class _Session:
                 limit=settings.max_message_chars,
                 text_key="text",
                 secret=settings.secret.reveal(),
+                max_metadata_bytes=settings.max_metadata_bytes,
+                max_metadata_depth=settings.max_metadata_depth,
             )
         except InputError as exc:
             await self.send(error_frame(exc.code, exc.message, message_id))
