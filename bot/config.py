@@ -105,6 +105,19 @@ class Settings:
     ip_messages_per_minute: int = _setting(
         600, "BALCAO_IP_MESSAGES_PER_MINUTE", "Messages one client address may send per minute."
     )
+    feedback_per_minute: int = _setting(
+        10,
+        "BALCAO_FEEDBACK_PER_MINUTE",
+        "Ratings and suggestions one conversation may send per minute (widget and /api/feedback).",
+    )
+    ip_feedback_per_minute: int = _setting(
+        60, "BALCAO_IP_FEEDBACK_PER_MINUTE", "Ratings one client address may send per minute."
+    )
+    typing_per_minute: int = _setting(
+        30,
+        "BALCAO_TYPING_PER_MINUTE",
+        "Typing notices one widget conversation may pass to agents per minute (more are dropped).",
+    )
     max_connections_per_ip: int = _setting(
         50, "BALCAO_MAX_CONNECTIONS_PER_IP", "WebSockets one client address may hold open."
     )

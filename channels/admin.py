@@ -36,7 +36,7 @@ from bot.services.curation import add_example, replace_answer, write_draft
 from channels import rest, widget
 from channels.auth import require_role
 from channels.errors import json_error, read_json_object
-from channels.keys import ANALYTICS, AUDIT, LOG, RELOADER, SERVICE, SETTINGS, STORE
+from channels.keys import ANALYTICS, AUDIT, LIMITS, LOG, RELOADER, SERVICE, SETTINGS, STORE
 from channels.parsing import parse_row_id, parse_sender
 
 logger = logging.getLogger(__name__)
@@ -262,6 +262,10 @@ async def feedback(request: web.Request) -> web.Response:
         conversation_id = rest.conversation_id(sender)
     else:
         raise InputError("'channel' must be 'web' or 'rest'", code="invalid_channel")
+    if not await request.app[LIMITS].allow_feedback(conversation_id, request.remote):
+        response = json_error(429, "rate_limited", "too many ratings; wait a minute")
+        response.headers["Retry-After"] = "60"
+        return response
     store = request.app[STORE]
     info = await store.info(conversation_id)
     if info is None:

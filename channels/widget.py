@@ -56,6 +56,7 @@ routes = web.RouteTableDef()
 
 CHANNEL = "web"
 TYPING_DELAY = 0.3  # seconds a turn runs before the widget shows the bot typing
+TYPING_EVERY = 2.0  # seconds between "still typing" notices passed on to the agent
 SESSION_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("widget_sockets")
 
@@ -126,6 +127,8 @@ class _Session:
         self.page_language: str | None = None
         self.identity: str | None = None
         self.listener: asyncio.Task[None] | None = None
+        self.typing_on = False
+        self.typing_at = float("-inf")
         self.origin = secrets.token_hex(8)  # this socket, in what the broker fans out
 
     async def send(self, frame: dict[str, Any]) -> None:
@@ -157,11 +160,7 @@ class _Session:
         elif kind == "message":
             await self.on_message(frame)
         elif kind == "typing":
-            if self.session_id is not None:
-                await self.app[BROKER].publish(
-                    conversation_topic(conversation_id(self.session_id)),
-                    {"type": "typing", "who": "customer", "on": bool(frame.get("on"))},
-                )
+            await self.on_typing(bool(frame.get("on")))
         elif kind == "feedback":
             await self.on_feedback(frame)
         elif kind == "ping":
@@ -225,6 +224,22 @@ class _Session:
                 if frame is not None:
                     await self.send(frame)
 
+    async def on_typing(self, on: bool) -> None:
+        """Pass the customer's typing to the agent: never stored, only a change or a
+        reminder every TYPING_EVERY seconds, within the conversation's allowance."""
+        if self.session_id is None:
+            return
+        now = asyncio.get_running_loop().time()
+        if on == self.typing_on and now - self.typing_at < TYPING_EVERY:
+            return
+        conversation = conversation_id(self.session_id)
+        if not await self.app[LIMITS].allow_typing(conversation, self.address):
+            return  # advisory: dropped without an answer
+        self.typing_on, self.typing_at = on, now
+        await self.app[BROKER].publish(
+            conversation_topic(conversation), {"type": "typing", "who": "customer", "on": on}
+        )
+
     async def on_feedback(self, frame: dict[str, Any]) -> None:
         entry, helpful = frame.get("entry"), frame.get("helpful")
         suggestion = frame.get("suggestion")
@@ -241,6 +256,11 @@ class _Session:
             or len(suggestion) > self.app[SETTINGS].max_message_chars
         ):
             await self.send(error_frame("invalid_feedback", "the suggestion must be short text"))
+            return
+        if not await self.app[LIMITS].allow_feedback(
+            conversation_id(self.session_id), self.address
+        ):
+            await self.send(error_frame("rate_limited", "too many ratings; wait a minute"))
             return
         await self.app[SERVICE].rate_answer(
             conversation_id(self.session_id),
