@@ -76,6 +76,12 @@ class Settings:
         "BALCAO_SECRET",
         "Server secret for identity hashes (HMAC of customer_id); empty disables them.",
     )
+    rest_tokens: Secret = _setting(
+        Secret(""),
+        "BALCAO_REST_TOKENS",
+        "Bearer tokens the REST channel requires, comma-separated, each 'name=token' (a bare"
+        " token is named 'default'); empty leaves the channel public, as Rasa's.",
+    )
     action_server_url: str = _setting(
         "",
         "BALCAO_ACTION_SERVER_URL",

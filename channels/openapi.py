@@ -393,13 +393,15 @@ SPEC["paths"].update(
                         "channel": {"type": "string", "enum": ["web", "rest"]},
                         "entry": {"type": "string"},
                         "helpful": {"type": "boolean"},
+                        "seq": {"type": "integer", "description": "the rated answer's"},
+                        "token": {"type": "string", "description": "came with the answer"},
                         "suggestion": {"type": "string"},
                         "rating": {"type": "integer", "minimum": 1, "maximum": 5},
                         "comment": {"type": "string"},
                     },
                     ["conversation"],
                 ),
-                "responses": {"201": _json({"type": "object"}), **_errors(400, 404)},
+                "responses": {"201": _json({"type": "object"}), **_errors(400, 403, 404, 429)},
             }
         },
     }

@@ -5,7 +5,8 @@ Client -> server frames (JSON text):
      "metadata"?: {"customer_id", "identifier_hash"}}     identity vouched for by the host site
     {"type": "message", "id": str, "text": str, "payload"?: str}
     {"type": "typing", "on": bool}                     shown to the agent
-    {"type": "feedback", "entry": str, "helpful": bool, "suggestion"?: str}
+    {"type": "feedback", "entry": str, "seq": int, "helpful": bool, "suggestion"?: str}
+                                                       rates answer `seq`, once
     {"type": "ping"}
 Server -> client frames:
     {"type": "welcome", "session_id", "language", "greeting", "history": [message...]}
@@ -241,14 +242,23 @@ class _Session:
         )
 
     async def on_feedback(self, frame: dict[str, Any]) -> None:
-        entry, helpful = frame.get("entry"), frame.get("helpful")
+        entry, helpful, seq = frame.get("entry"), frame.get("helpful"), frame.get("seq")
         suggestion = frame.get("suggestion")
         if self.session_id is None:
             await self.send(error_frame("hello_required", "send hello first"))
             return
-        if not isinstance(entry, str) or not isinstance(helpful, bool) or len(entry) > 128:
+        if (
+            not isinstance(entry, str)
+            or not isinstance(helpful, bool)
+            or len(entry) > 128
+            or not isinstance(seq, int)
+            or isinstance(seq, bool)
+        ):
             await self.send(
-                error_frame("invalid_feedback", "send entry (text) and helpful (true/false)")
+                error_frame(
+                    "invalid_feedback",
+                    "send entry (text), seq (the answer's) and helpful (true/false)",
+                )
             )
             return
         if suggestion is not None and (
@@ -262,14 +272,18 @@ class _Session:
         ):
             await self.send(error_frame("rate_limited", "too many ratings; wait a minute"))
             return
-        await self.app[SERVICE].rate_answer(
-            conversation_id(self.session_id),
-            entry,
-            helpful,
-            suggestion=(suggestion or "").strip() or None,
-            sender=self.session_id,
-            channel=CHANNEL,
-        )
+        try:
+            await self.app[SERVICE].rate_answer(
+                conversation_id(self.session_id),
+                entry,
+                helpful,
+                seq=seq,
+                suggestion=(suggestion or "").strip() or None,
+                sender=self.session_id,
+                channel=CHANNEL,
+            )
+        except InputError as exc:
+            await self.send(error_frame(exc.code, exc.message))
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         message_id = frame.get("id") if isinstance(frame.get("id"), str) else None

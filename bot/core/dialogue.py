@@ -18,7 +18,7 @@ from bot.core import events as ev
 from bot.core.conversation import ConversationState, IncomingMessage, Outcome, Reply
 from bot.core.events import Event
 from bot.core.texts import say
-from bot.errors import ActionError
+from bot.errors import ActionError, InputError
 from bot.knowledge.entries import Button, Entry, KnowledgeBase
 from bot.ports import ActionCall, ActionRunner, Matcher
 from bot.understanding.matching import Candidate, Match
@@ -187,12 +187,22 @@ class Dialogue:
         entry: str,
         helpful: bool,
         *,
+        seq: int,
         now: float,
         suggestion: str | None = None,
     ) -> Outcome:
-        """The customer rated one answer; the second unhelpful one goes to a person."""
+        """The customer rated answer `seq` (of `entry`), once; the second answer rated
+        unhelpful goes to a person."""
+        answer = next((e for e in state.events if e.seq == seq), None)
+        if answer is None or answer.kind != ev.BOT or answer.data.get("entry") != entry:
+            raise InputError(
+                f"'seq' must name an answer of this conversation from entry {entry!r}",
+                code="unknown_answer",
+            )
+        if any(e.kind == ev.FEEDBACK and e.data.get("answer") == seq for e in state.events):
+            raise InputError("this answer was rated already", code="already_rated")
         turn = _Turn(state, now)
-        turn.add(Event(ev.FEEDBACK, {"helpful": helpful, "entry": entry}, now))
+        turn.add(Event(ev.FEEDBACK, {"helpful": helpful, "entry": entry, "answer": seq}, now))
         if suggestion:
             turn.add(Event(ev.SUGGESTION, {"entry": entry, "text": suggestion}, now))
         if helpful:

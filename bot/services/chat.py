@@ -143,15 +143,17 @@ class ChatService:
         entry: str,
         helpful: bool,
         *,
+        seq: int,
         suggestion: str | None = None,
         sender: str,
         channel: str,
     ) -> Handled:
+        """Rate answer `seq`: an InputError if it is no answer of `entry` here, or was rated."""
         turn = Turn()
         async with self.log.lock(conversation_id):
             state = await self.log.state(conversation_id)
             outcome = self.dialogue.rate_answer(
-                state, entry, helpful, now=self.clock(), suggestion=suggestion
+                state, entry, helpful, seq=seq, now=self.clock(), suggestion=suggestion
             )
             stored, state = await self.log.write(
                 state, outcome.events, sender=sender, channel=channel

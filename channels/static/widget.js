@@ -153,7 +153,7 @@
     if (msg.text) item.appendChild(role === "bot" ? renderMarkdown(msg.text) : el("p", "balcao-text", msg.text));
     if (msg.custom && msg.custom.type === "card") item.appendChild(renderCard(msg.custom));
     if (msg.buttons && msg.buttons.length) item.appendChild(renderButtons(msg.buttons));
-    if (role === "bot" && msg.entry && msg.seq) item.appendChild(renderRating(msg.entry));
+    if (role === "bot" && msg.entry && msg.seq) item.appendChild(renderRating(msg.entry, msg.seq));
     log.appendChild(item);
     if (key) state.seen[key] = msg.seq ? true : item;
     if (msg.pending) item.classList.add("balcao-pending");
@@ -199,7 +199,7 @@
     if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
-  function renderRating(entry) {
+  function renderRating(entry, seq) {
     var box = el("div", "balcao-rating");
     var up = el("button", "balcao-thumb", "👍");
     var down = el("button", "balcao-thumb", "👎");
@@ -207,7 +207,7 @@
     up.setAttribute("aria-label", L.helpful);
     down.setAttribute("aria-label", L.unhelpful);
     function done() { box.textContent = ""; box.appendChild(el("span", "balcao-rated", L.thanks)); }
-    up.addEventListener("click", function () { sendFeedback(entry, true, null); done(); });
+    up.addEventListener("click", function () { sendFeedback(entry, seq, true, null); done(); });
     down.addEventListener("click", function () {
       box.textContent = "";
       var form = el("form", "balcao-suggest");
@@ -221,7 +221,7 @@
       form.appendChild(ok);
       form.addEventListener("submit", function (e) {
         e.preventDefault();
-        sendFeedback(entry, false, field.value.trim() || null);
+        sendFeedback(entry, seq, false, field.value.trim() || null);
         done();
       });
       box.appendChild(form);
@@ -231,9 +231,9 @@
     box.appendChild(down);
     return box;
   }
-  function sendFeedback(entry, helpful, suggestion) {
+  function sendFeedback(entry, seq, helpful, suggestion) {
     if (!state.ready) return;
-    var frame = { type: "feedback", entry: entry, helpful: helpful };
+    var frame = { type: "feedback", entry: entry, seq: seq, helpful: helpful };
     if (suggestion) frame.suggestion = suggestion;
     state.ws.send(JSON.stringify(frame));
   }
