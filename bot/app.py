@@ -196,6 +196,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         runner,
         default_language=settings.default_language,
         escalate_on_fallback=settings.escalate_on_fallback,
+        verification_ttl=settings.verification_minutes * 60,
     )
     log = ConversationLog(
         app[STORE],

@@ -93,6 +93,12 @@ class Settings:
     actions_package: str = _setting(
         "actions", "BALCAO_ACTIONS_PACKAGE", "Python package of rasa-sdk actions run in process."
     )
+    verification_minutes: float = _setting(
+        30.0,
+        "BALCAO_VERIFICATION_MINUTES",
+        "Minutes without a message from a verified customer after which the verification"
+        " lapses: the bot asks again and resumed history hides personal details (0: never).",
+    )
     history_limit: int = _setting(
         200, "BALCAO_HISTORY_LIMIT", "Most messages replayed to a reconnecting widget."
     )

@@ -26,7 +26,11 @@ customer's own message is not echoed back to it, but goes to the conversation's
 other tabs. A turn that answers within TYPING_DELAY sends no typing frames.
 
 Session ids are issued by the server (unguessable) and kept by the widget in
-localStorage; a reconnecting widget says hello with it and gets its history.
+localStorage; a reconnecting widget says hello with it and gets its history. A session
+the host site vouched for (metadata identity) resumes only under that same identity, and
+one verified as a customer never under another: else the hello starts a fresh one. In
+the history, messages that carried personal details show as a placeholder unless the
+customer they belong to is verified now (BALCAO_VERIFICATION_MINUTES).
 """
 
 from __future__ import annotations
@@ -188,15 +192,18 @@ class _Session:
             isinstance(asked, str)
             and SESSION_PATTERN.match(asked)
             and await service.store.info(conversation_id(asked)) is not None
+            and not await service.belongs_elsewhere(conversation_id(asked), self.identity)
         ):
-            session_id = asked
+            session_id = asked  # else a fresh conversation: that one is someone else's
         self.session_id = session_id or secrets.token_urlsafe(24)
         state = await service.state(conversation_id(self.session_id))
         language = frame.get("language")
         if state.language is None and language in LANGUAGES:
             self.page_language = language
         self.language = state.language or self.page_language or settings.default_language
-        history = await service.history(conversation_id(self.session_id), settings.history_limit)
+        history = await service.history(
+            conversation_id(self.session_id), settings.history_limit, identity=self.identity
+        )
         await self.send(
             {
                 "type": "welcome",
