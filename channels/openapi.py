@@ -144,6 +144,15 @@ SPEC: dict[str, Any] = {
                         },
                     },
                     "custom": {"type": "object"},
+                    "feedback": {
+                        "type": "object",
+                        "description": "on an answer that can be rated: POST /api/feedback",
+                        "properties": {
+                            "entry": {"type": "string"},
+                            "seq": {"type": "integer"},
+                            "token": {"type": "string"},
+                        },
+                    },
                 },
             },
         },
@@ -176,7 +185,7 @@ SPEC: dict[str, Any] = {
                     "200": _json(
                         {"type": "array", "items": {"$ref": "#/components/schemas/RestReply"}}
                     ),
-                    **_errors(400, 413),
+                    **_errors(400, 401, 413, 429),
                 },
             }
         },
