@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import importlib
 import logging
+import secrets
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -53,6 +56,7 @@ from channels.headers import security_headers
 from channels.keys import (
     AGENTS,
     ANALYTICS,
+    ANSWER_KEY,
     AUDIT,
     BROKER,
     CANNED,
@@ -95,6 +99,15 @@ def default_matcher_factory(settings: Settings) -> MatcherFactory:
     return matcher_factory(settings.encoder, settings.encoder_runtime)
 
 
+def answer_key(settings: Settings) -> bytes:
+    """The key of answer tokens: from BALCAO_SECRET, so that every process of a deployment
+    accepts the others' tokens; without one, this process's own."""
+    secret = settings.secret.reveal()
+    if not secret:
+        return secrets.token_bytes(32)
+    return hmac.new(secret.encode("utf-8"), b"balcao answer tokens", hashlib.sha256).digest()
+
+
 def create_app(
     settings: Settings, matcher_factory: MatcherFactory | None = None
 ) -> web.Application:
@@ -114,6 +127,7 @@ def create_app(
         settings.kb, matcher_factory or default_matcher_factory(settings)
     )
     app[CANNED] = load_canned(settings.kb / "canned.yml")
+    app[ANSWER_KEY] = answer_key(settings)
     app[widget.SOCKETS] = weakref.WeakSet()
     app[console.SOCKETS] = weakref.WeakSet()
     app.cleanup_ctx.append(_storage)
@@ -198,6 +212,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         runner,
         default_language=settings.default_language,
         escalate_on_fallback=settings.escalate_on_fallback,
+        verification_ttl=settings.verification_minutes * 60,
     )
     log = ConversationLog(
         app[STORE],

@@ -60,6 +60,14 @@ class Settings:
     max_body_bytes: int = _setting(
         64 * 1024, "BALCAO_MAX_BODY_BYTES", "Largest HTTP request body or WebSocket frame."
     )
+    max_metadata_bytes: int = _setting(
+        2048,
+        "BALCAO_MAX_METADATA_BYTES",
+        "Largest message metadata stored with a message, in bytes of JSON (more is refused).",
+    )
+    max_metadata_depth: int = _setting(
+        4, "BALCAO_MAX_METADATA_DEPTH", "Deepest nesting of objects and lists in message metadata."
+    )
     kb_poll_seconds: float = _setting(
         1.0, "BALCAO_KB_POLL_SECONDS", "How often the knowledge folder is checked for edits."
     )
@@ -67,6 +75,12 @@ class Settings:
         Secret(""),
         "BALCAO_SECRET",
         "Server secret for identity hashes (HMAC of customer_id); empty disables them.",
+    )
+    rest_tokens: Secret = _setting(
+        Secret(""),
+        "BALCAO_REST_TOKENS",
+        "Bearer tokens the REST channel requires, comma-separated, each 'name=token' (a bare"
+        " token is named 'default'); empty leaves the channel public, as Rasa's.",
     )
     action_server_url: str = _setting(
         "",
@@ -78,6 +92,12 @@ class Settings:
     )
     actions_package: str = _setting(
         "actions", "BALCAO_ACTIONS_PACKAGE", "Python package of rasa-sdk actions run in process."
+    )
+    verification_minutes: float = _setting(
+        30.0,
+        "BALCAO_VERIFICATION_MINUTES",
+        "Minutes without a message from a verified customer after which the verification"
+        " lapses: the bot asks again and resumed history hides personal details (0: never).",
     )
     history_limit: int = _setting(
         200, "BALCAO_HISTORY_LIMIT", "Most messages replayed to a reconnecting widget."
@@ -96,6 +116,19 @@ class Settings:
     )
     ip_messages_per_minute: int = _setting(
         600, "BALCAO_IP_MESSAGES_PER_MINUTE", "Messages one client address may send per minute."
+    )
+    feedback_per_minute: int = _setting(
+        10,
+        "BALCAO_FEEDBACK_PER_MINUTE",
+        "Ratings and suggestions one conversation may send per minute (widget and /api/feedback).",
+    )
+    ip_feedback_per_minute: int = _setting(
+        60, "BALCAO_IP_FEEDBACK_PER_MINUTE", "Ratings one client address may send per minute."
+    )
+    typing_per_minute: int = _setting(
+        30,
+        "BALCAO_TYPING_PER_MINUTE",
+        "Typing notices one widget conversation may pass to agents per minute (more are dropped).",
     )
     max_connections_per_ip: int = _setting(
         50, "BALCAO_MAX_CONNECTIONS_PER_IP", "WebSockets one client address may hold open."

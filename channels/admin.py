@@ -8,7 +8,8 @@ GET  /api/analytics/suggestions                     customers' proposed answers
 POST /api/analytics/suggestions/{id}/accept         {"mode": "example" | "answer"}
 POST /api/analytics/suggestions/{id}/dismiss
 POST /api/feedback                                   public: {conversation, channel?, entry,
-                                                     helpful, suggestion?} or {conversation, rating}
+                                                     helpful, seq, token, suggestion?}
+                                                     or {conversation, channel?, rating}
 
 `from`/`to` are UTC dates (YYYY-MM-DD, `to` included) or UNIX seconds; the default
 is the last 30 days. Every /api/analytics route calls `require_role(request, "admin")`.
@@ -29,6 +30,7 @@ from aiohttp import web
 from bot.core import events as ev
 from bot.core.analytics import summarise, unanswered
 from bot.core.events import Event
+from bot.core.identity import verify_answer_token
 from bot.core.unanswered import cluster_questions
 from bot.errors import InputError, KnowledgeError
 from bot.ports import AnalyticsStore, AuditLog
@@ -36,7 +38,17 @@ from bot.services.curation import add_example, replace_answer, write_draft
 from channels import rest, widget
 from channels.auth import require_role
 from channels.errors import json_error, read_json_object
-from channels.keys import ANALYTICS, AUDIT, LOG, RELOADER, SERVICE, SETTINGS, STORE
+from channels.keys import (
+    ANALYTICS,
+    ANSWER_KEY,
+    AUDIT,
+    LIMITS,
+    LOG,
+    RELOADER,
+    SERVICE,
+    SETTINGS,
+    STORE,
+)
 from channels.parsing import parse_row_id, parse_sender
 
 logger = logging.getLogger(__name__)
@@ -252,31 +264,51 @@ async def dismiss(request: web.Request) -> web.Response:
 
 @routes.post("/api/feedback")
 async def feedback(request: web.Request) -> web.Response:
-    """A customer rates an answer (and may suggest a better one), or rates the conversation."""
+    """A customer rates an answer (and may suggest a better one), or rates the conversation.
+
+    An answer is rated with the `seq` and `token` that came with it (REST replies carry
+    them): a stranger who knows a sender id cannot rate its answers, and each answer is
+    rated once, so nobody can push someone else's conversation to a person."""
     body = await read_json_object(request)
     channel = body.get("channel", widget.CHANNEL)
     sender = parse_sender(body.get("conversation"))
     if channel == widget.CHANNEL:
         conversation_id = widget.conversation_id(sender)
     elif channel == rest.CHANNEL:
-        conversation_id = rest.conversation_id(sender)
+        conversation_id = rest.conversation_id(sender, rest.origin(request))
     else:
         raise InputError("'channel' must be 'web' or 'rest'", code="invalid_channel")
+    if not await request.app[LIMITS].allow_feedback(conversation_id, request.remote):
+        response = json_error(429, "rate_limited", "too many ratings; wait a minute")
+        response.headers["Retry-After"] = "60"
+        return response
+    now = time.time()
+    events = _feedback_events(body, request, now)
+    helpful = next((e for e in events if e.kind == ev.FEEDBACK and "helpful" in e.data), None)
+    seq, token = body.get("seq"), body.get("token")
+    if helpful is not None and not (
+        isinstance(seq, int)
+        and not isinstance(seq, bool)
+        and isinstance(token, str)
+        and verify_answer_token(request.app[ANSWER_KEY], conversation_id, seq, token)
+    ):
+        return json_error(
+            403, "invalid_token", "rate an answer with the 'seq' and 'token' that came with it"
+        )
     store = request.app[STORE]
     info = await store.info(conversation_id)
     if info is None:
         return json_error(404, "unknown_conversation", "no such conversation")
-    now = time.time()
-    events = _feedback_events(body, request, now)
     service = request.app[SERVICE]
-    helpful = next((e for e in events if e.kind == ev.FEEDBACK and "helpful" in e.data), None)
     if helpful is not None:
+        assert isinstance(seq, int)
         # through the dialogue, so a second unhelpful answer still calls a person
         suggestion = next((e.data["text"] for e in events if e.kind == ev.SUGGESTION), None)
         handled = await service.rate_answer(
             conversation_id,
             helpful.data["entry"],
             helpful.data["helpful"],
+            seq=seq,
             suggestion=suggestion,
             sender=info.sender,
             channel=info.channel,
@@ -286,10 +318,9 @@ async def feedback(request: web.Request) -> web.Response:
         return web.json_response(
             {"recorded": [e.kind for e in stored], "replies": replies}, status=201
         )
-    else:
-        stored = await request.app[LOG].append(
-            conversation_id, events, sender=info.sender, channel=info.channel
-        )
+    stored = await request.app[LOG].append(
+        conversation_id, events, sender=info.sender, channel=info.channel
+    )
     return web.json_response({"recorded": [e.kind for e in stored]}, status=201)
 
 

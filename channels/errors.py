@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -17,6 +16,7 @@ from bot.errors import (
     PermissionDeniedError,
     StorageError,
 )
+from channels.parsing import load_json
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +62,7 @@ async def read_json_object(request: web.Request) -> dict[str, object]:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InputError("the body is not valid JSON", code="invalid_json") from None
+    body = load_json(raw)
     if not isinstance(body, dict):
         raise InputError("the body must be a JSON object", code="invalid_json")
     return body

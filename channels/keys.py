@@ -39,6 +39,7 @@ CUSTOMERS = web.AppKey("customer_store", CustomerStore)
 GOODWILL = web.AppKey("goodwill", GoodwillService)
 ANALYTICS = web.AppKey("analytics_store", AnalyticsStore)
 AUDIT = web.AppKey("audit_log", AuditLog)
+ANSWER_KEY = web.AppKey("answer_token_key", bytes)  # signs the tokens that rate answers
 CANNED: web.AppKey[list[dict[str, str]]] = web.AppKey("canned_responses")
 METRICS = web.AppKey("metrics", Metrics)
 LIMITS = web.AppKey("limits", Limits)

@@ -3,8 +3,9 @@
 - Origin: a browser's WebSocket upgrade must come from the server's own origin or
   one of BALCAO_ALLOWED_ORIGINS (`*` allows any); clients that send no Origin
   (not browsers) are let through.
-- Messages per minute per conversation and per client address (sliding window,
-  through the RateLimiter port so several processes can share the counts).
+- Messages, ratings (widget `feedback` frames, POST /api/feedback) and typing notices per
+  minute per conversation and per client address (sliding windows, through the
+  RateLimiter port so several processes share the counts on Redis).
 - WebSockets per client address (counted in this process), the customers' and the agent
   console's apart: a flood of one kind cannot take the other's place.
 """
@@ -90,11 +91,40 @@ class Limits:
     async def allow_message(self, conversation: str, address: str | None) -> bool:
         """Count a message; False (and counted as refused) when over a limit."""
         settings = self.settings
+        return await self._allow(
+            "messages", "msg", conversation, settings.messages_per_minute,
+            address, settings.ip_messages_per_minute,
+        )  # fmt: skip
+
+    async def allow_feedback(self, conversation: str, address: str | None) -> bool:
+        """Count a rating (of an answer or of the conversation); False when over a limit."""
+        settings = self.settings
+        return await self._allow(
+            "feedback", "fb", conversation, settings.feedback_per_minute,
+            address, settings.ip_feedback_per_minute,
+        )  # fmt: skip
+
+    async def allow_typing(self, conversation: str, address: str | None) -> bool:
+        """Count a customer's typing notice; the address shares the messages' allowance."""
+        settings = self.settings
+        return await self._allow(
+            "typing", "typ", conversation, settings.typing_per_minute,
+            address, settings.ip_messages_per_minute,
+        )  # fmt: skip
+
+    async def _allow(
+        self,
+        limit: str,
+        prefix: str,
+        conversation: str,
+        per_conversation: int,
+        address: str | None,
+        per_address: int,
+    ) -> bool:
+        # the address first: a flood over many conversations stops at its first check
         allowed = await self.limiter.hit(
-            f"msg:conv:{conversation}", settings.messages_per_minute, WINDOW_S
-        ) and await self.limiter.hit(
-            f"msg:ip:{address or '?'}", settings.ip_messages_per_minute, WINDOW_S
-        )
+            f"{prefix}:ip:{address or '?'}", per_address, WINDOW_S
+        ) and await self.limiter.hit(f"{prefix}:conv:{conversation}", per_conversation, WINDOW_S)
         if not allowed:
-            self.metrics.rejected.inc(limit="messages")
+            self.metrics.rejected.inc(limit=limit)
         return allowed

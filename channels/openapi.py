@@ -144,6 +144,15 @@ SPEC: dict[str, Any] = {
                         },
                     },
                     "custom": {"type": "object"},
+                    "feedback": {
+                        "type": "object",
+                        "description": "on an answer that can be rated: POST /api/feedback",
+                        "properties": {
+                            "entry": {"type": "string"},
+                            "seq": {"type": "integer"},
+                            "token": {"type": "string"},
+                        },
+                    },
                 },
             },
         },
@@ -176,7 +185,7 @@ SPEC: dict[str, Any] = {
                     "200": _json(
                         {"type": "array", "items": {"$ref": "#/components/schemas/RestReply"}}
                     ),
-                    **_errors(400, 413),
+                    **_errors(400, 401, 413, 429),
                 },
             }
         },
@@ -399,13 +408,15 @@ SPEC["paths"].update(
                         "channel": {"type": "string", "enum": ["web", "rest"]},
                         "entry": {"type": "string"},
                         "helpful": {"type": "boolean"},
+                        "seq": {"type": "integer", "description": "the rated answer's"},
+                        "token": {"type": "string", "description": "came with the answer"},
                         "suggestion": {"type": "string"},
                         "rating": {"type": "integer", "minimum": 1, "maximum": 5},
                         "comment": {"type": "string"},
                     },
                     ["conversation"],
                 ),
-                "responses": {"201": _json({"type": "object"}), **_errors(400, 404)},
+                "responses": {"201": _json({"type": "object"}), **_errors(400, 403, 404, 429)},
             }
         },
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +16,66 @@ SENDER_PATTERN = re.compile(r"^[\w.@:+\-]{1,128}$")
 MESSAGE_ID_PATTERN = re.compile(r"^[\w\-]{1,64}$")
 HASH_PATTERN = re.compile(r"\s*[0-9A-Fa-f]{64}\s*")  # hex HMAC-SHA256
 MAX_ROW_ID = 2**63 - 1  # SQLite's largest INTEGER: a bigger one overflows in the driver
+MAX_JSON_DEPTH = 32  # deeper than any body or frame a client has reason to send
+
+
+def load_json(raw: str | bytes, what: str = "the body") -> object:
+    """A client's JSON, or an InputError (`invalid_json`): not JSON, nested deeper than
+    MAX_JSON_DEPTH (the decoder's recursion gives out long before a 64 KB body does), or
+    text that is not Unicode (a lone surrogate such as "\\ud800" cannot be stored)."""
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise InputError(f"{what} is not valid JSON", code="invalid_json") from None
+    check_json(value, what, max_depth=MAX_JSON_DEPTH, code="invalid_json")
+    return value
+
+
+def check_json(value: object, what: str, *, max_depth: int, code: str) -> None:
+    """Walk a decoded JSON value without recursion: an InputError (`code`) if it nests
+    deeper than `max_depth`, `invalid_json` if it holds a lone surrogate."""
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, str):
+            children: list[object] = [item]
+        elif isinstance(item, dict):
+            level += 1
+            children = [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            level += 1
+            children = item
+        else:
+            continue
+        if level > max_depth:
+            raise InputError(f"{what} is nested more than {max_depth} levels deep", code=code)
+        for child in children:
+            if isinstance(child, str):
+                if not child.isascii() and not _is_unicode(child):
+                    raise InputError(
+                        f"{what} holds text that is not valid Unicode", code="invalid_json"
+                    )
+            elif isinstance(child, dict | list):
+                stack.append((child, level))
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_metadata(metadata: Mapping[str, Any], *, max_bytes: int, max_depth: int) -> None:
+    """Refuse message metadata bigger or deeper than a server stores with every message."""
+    check_json(dict(metadata), "'metadata'", max_depth=max_depth, code="metadata_too_deep")
+    size = len(json.dumps(metadata, ensure_ascii=False).encode("utf-8"))
+    if size > max_bytes:
+        raise InputError(
+            f"'metadata' is {size} bytes; at most {max_bytes} are kept with a message",
+            code="metadata_too_large",
+        )
 
 
 def parse_row_id(value: object) -> int | None:
@@ -59,7 +120,13 @@ def parse_identity(metadata: Mapping[str, Any], secret: str) -> str | None:
 
 
 def parse_message(
-    body: Mapping[str, Any], *, limit: int, text_key: str = "message", secret: str = ""
+    body: Mapping[str, Any],
+    *,
+    limit: int,
+    text_key: str = "message",
+    secret: str = "",
+    max_metadata_bytes: int = 2048,
+    max_metadata_depth: int = 4,
 ) -> IncomingMessage:
     """An IncomingMessage from a REST body or a widget frame."""
     text = body.get(text_key)
@@ -82,6 +149,7 @@ def parse_message(
         metadata = {}
     if not isinstance(metadata, dict):
         raise InputError("'metadata' must be an object", code="invalid_metadata")
+    check_metadata(metadata, max_bytes=max_metadata_bytes, max_depth=max_metadata_depth)
     message_id = body.get("id")
     if message_id is not None and (
         not isinstance(message_id, str) or not MESSAGE_ID_PATTERN.fullmatch(message_id)

@@ -1,19 +1,31 @@
 """The Rasa-compatible REST channel.
 
 POST /webhooks/rest/webhook {"sender", "message", "metadata"?}
-  -> 200 [{"recipient_id", "text"?, "buttons"?: [{"title","payload"}], "custom"?}]
+  -> 200 [{"recipient_id", "text"?, "buttons"?: [{"title","payload"}], "custom"?,
+           "feedback"?: {"entry", "seq", "token"}}]     an answer that can be rated
 GET  /webhooks/rest/ -> {"status": "ok"}
+
+With BALCAO_REST_TOKENS set, POSTs need `Authorization: Bearer <token>` (401 without);
+each token names an origin, and a sender's conversation is that origin's own
+(`rest:<origin>/<sender>`): nothing, a verification least of all, carries over to the
+same sender id used with another token. Without tokens the channel is public, as Rasa's:
+whoever knows a sender id speaks as that sender, so senders must be unguessable.
 """
 
 from __future__ import annotations
 
+import functools
+import hmac
+import json
 from typing import Any
 
 from aiohttp import web
 
+from bot.core import events as ev
 from bot.core.conversation import Reply
+from bot.core.identity import answer_token
 from channels.errors import json_error, read_json_object
-from channels.keys import LIMITS, SERVICE, SETTINGS
+from channels.keys import ANSWER_KEY, LIMITS, SERVICE, SETTINGS
 from channels.parsing import parse_message, parse_sender
 
 routes = web.RouteTableDef()
@@ -21,11 +33,49 @@ routes = web.RouteTableDef()
 CHANNEL = "rest"
 
 
-def conversation_id(sender: str) -> str:
-    return f"rest:{sender}"
+def conversation_id(sender: str, origin: str | None = None) -> str:
+    """`rest:<sender>` on a public channel; `rest:<origin>/<sender>` for a token's origin
+    (a sender id has no `/`, so the two never meet)."""
+    return f"rest:{origin}/{sender}" if origin else f"rest:{sender}"
 
 
-def rasa_reply(recipient: str, reply: Reply) -> dict[str, Any]:
+@functools.lru_cache(maxsize=8)
+def _tokens(raw: str) -> tuple[tuple[str, bytes], ...]:
+    """(origin name, token) pairs from BALCAO_REST_TOKENS."""
+    pairs = []
+    for item in raw.split(","):
+        name, _, token = item.strip().rpartition("=")
+        if token:
+            pairs.append((name.strip() or "default", token.encode("utf-8")))
+    return tuple(pairs)
+
+
+def origin(request: web.Request) -> str | None:
+    """The origin a REST request authenticated as (its token's name); None when the
+    channel is public; a JSON 401 when tokens are required and this one is none of them."""
+    tokens = _tokens(request.app[SETTINGS].rest_tokens.reveal())
+    if not tokens:
+        return None
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    found = None
+    if scheme.lower() == "bearer" and given.strip():
+        presented = given.strip().encode("utf-8", "replace")
+        for name, token in tokens:  # every token compared: the time says nothing of which
+            if hmac.compare_digest(presented, token):
+                found = name
+    if found is None:
+        body = {"error": {"code": "unauthorized", "message": "a valid channel token is needed"}}
+        raise web.HTTPUnauthorized(
+            text=json.dumps(body),
+            content_type="application/json",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return found
+
+
+def rasa_reply(
+    recipient: str, reply: Reply, feedback: dict[str, Any] | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {"recipient_id": recipient}
     if reply.text:
         out["text"] = reply.text
@@ -33,6 +83,8 @@ def rasa_reply(recipient: str, reply: Reply) -> dict[str, Any]:
         out["buttons"] = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
     if reply.custom is not None:
         out["custom"] = dict(reply.custom)
+    if feedback is not None:
+        out["feedback"] = feedback
     return out
 
 
@@ -46,14 +98,34 @@ async def webhook(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     body = await read_json_object(request)
     sender = parse_sender(body.get("sender"))
-    message = parse_message(body, limit=settings.max_message_chars, secret=settings.secret.reveal())
-    if not await request.app[LIMITS].allow_message(conversation_id(sender), request.remote):
+    conversation = conversation_id(sender, origin(request))
+    message = parse_message(
+        body,
+        limit=settings.max_message_chars,
+        secret=settings.secret.reveal(),
+        max_metadata_bytes=settings.max_metadata_bytes,
+        max_metadata_depth=settings.max_metadata_depth,
+    )
+    if not await request.app[LIMITS].allow_message(conversation, request.remote):
         response = json_error(429, "rate_limited", "too many messages; wait a minute")
         response.headers["Retry-After"] = "60"
         return response
     handled = await request.app[SERVICE].handle(
-        conversation_id(sender), message, sender=sender, channel=CHANNEL
+        conversation, message, sender=sender, channel=CHANNEL
     )
     # what an agent wrote since the customer's last message comes first, in order
-    replies = (*handled.pending, *handled.replies)
-    return web.json_response([rasa_reply(sender, r) for r in replies])
+    out = [rasa_reply(sender, r) for r in handled.pending]
+    if handled.outcome.duplicate:
+        out += [rasa_reply(sender, r) for r in handled.replies]
+    else:
+        key = request.app[ANSWER_KEY]
+        for event in handled.events:
+            if event.kind != ev.BOT:
+                continue
+            entry = event.data.get("entry")
+            feedback = None
+            if entry:  # the token rates this answer, in this conversation, once
+                token = answer_token(key, conversation, event.seq)
+                feedback = {"entry": entry, "seq": event.seq, "token": token}
+            out.append(rasa_reply(sender, Reply.from_event(event), feedback))
+    return web.json_response(out)

@@ -5,7 +5,8 @@ Client -> server frames (JSON text):
      "metadata"?: {"customer_id", "identifier_hash"}}     identity vouched for by the host site
     {"type": "message", "id": str, "text": str, "payload"?: str}
     {"type": "typing", "on": bool}                     shown to the agent
-    {"type": "feedback", "entry": str, "helpful": bool, "suggestion"?: str}
+    {"type": "feedback", "entry": str, "seq": int, "helpful": bool, "suggestion"?: str}
+                                                       rates answer `seq`, once
     {"type": "ping"}
 Server -> client frames:
     {"type": "welcome", "session_id", "language", "greeting", "history": [message...]}
@@ -25,7 +26,11 @@ customer's own message is not echoed back to it, but goes to the conversation's
 other tabs. A turn that answers within TYPING_DELAY sends no typing frames.
 
 Session ids are issued by the server (unguessable) and kept by the widget in
-localStorage; a reconnecting widget says hello with it and gets its history.
+localStorage; a reconnecting widget says hello with it and gets its history. A session
+the host site vouched for (metadata identity) resumes only under that same identity, and
+one verified as a customer never under another: else the hello starts a fresh one. In
+the history, messages that carried personal details show as a placeholder unless the
+customer they belong to is verified now (BALCAO_VERIFICATION_MINUTES).
 """
 
 from __future__ import annotations
@@ -49,13 +54,14 @@ from bot.errors import InputError
 from bot.knowledge.entries import LANGUAGES
 from bot.ports import conversation_topic
 from channels.keys import BROKER, LIMITS, LOOP, METRICS, SERVICE, SETTINGS
-from channels.parsing import parse_identity, parse_message
+from channels.parsing import load_json, parse_identity, parse_message
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 CHANNEL = "web"
 TYPING_DELAY = 0.3  # seconds a turn runs before the widget shows the bot typing
+TYPING_EVERY = 2.0  # seconds between "still typing" notices passed on to the agent
 SESSION_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("widget_sockets")
 
@@ -126,6 +132,8 @@ class _Session:
         self.page_language: str | None = None
         self.identity: str | None = None
         self.listener: asyncio.Task[None] | None = None
+        self.typing_on = False
+        self.typing_at = float("-inf")
         self.origin = secrets.token_hex(8)  # this socket, in what the broker fans out
 
     async def send(self, frame: dict[str, Any]) -> None:
@@ -144,9 +152,9 @@ class _Session:
 
     async def on_text(self, raw: str) -> None:
         try:
-            frame = json.loads(raw)
-        except ValueError:
-            await self.send(error_frame("invalid_json", "the frame is not valid JSON"))
+            frame = load_json(raw, "the frame")
+        except InputError as exc:
+            await self.send(error_frame(exc.code, exc.message))
             return
         if not isinstance(frame, dict):
             await self.send(error_frame("invalid_json", "the frame must be a JSON object"))
@@ -157,11 +165,7 @@ class _Session:
         elif kind == "message":
             await self.on_message(frame)
         elif kind == "typing":
-            if self.session_id is not None:
-                await self.app[BROKER].publish(
-                    conversation_topic(conversation_id(self.session_id)),
-                    {"type": "typing", "who": "customer", "on": bool(frame.get("on"))},
-                )
+            await self.on_typing(bool(frame.get("on")))
         elif kind == "feedback":
             await self.on_feedback(frame)
         elif kind == "ping":
@@ -188,15 +192,18 @@ class _Session:
             isinstance(asked, str)
             and SESSION_PATTERN.match(asked)
             and await service.store.info(conversation_id(asked)) is not None
+            and not await service.belongs_elsewhere(conversation_id(asked), self.identity)
         ):
-            session_id = asked
+            session_id = asked  # else a fresh conversation: that one is someone else's
         self.session_id = session_id or secrets.token_urlsafe(24)
         state = await service.state(conversation_id(self.session_id))
         language = frame.get("language")
         if state.language is None and language in LANGUAGES:
             self.page_language = language
         self.language = state.language or self.page_language or settings.default_language
-        history = await service.history(conversation_id(self.session_id), settings.history_limit)
+        history = await service.history(
+            conversation_id(self.session_id), settings.history_limit, identity=self.identity
+        )
         await self.send(
             {
                 "type": "welcome",
@@ -225,15 +232,40 @@ class _Session:
                 if frame is not None:
                     await self.send(frame)
 
+    async def on_typing(self, on: bool) -> None:
+        """Pass the customer's typing to the agent: never stored, only a change or a
+        reminder every TYPING_EVERY seconds, within the conversation's allowance."""
+        if self.session_id is None:
+            return
+        now = asyncio.get_running_loop().time()
+        if on == self.typing_on and now - self.typing_at < TYPING_EVERY:
+            return
+        conversation = conversation_id(self.session_id)
+        if not await self.app[LIMITS].allow_typing(conversation, self.address):
+            return  # advisory: dropped without an answer
+        self.typing_on, self.typing_at = on, now
+        await self.app[BROKER].publish(
+            conversation_topic(conversation), {"type": "typing", "who": "customer", "on": on}
+        )
+
     async def on_feedback(self, frame: dict[str, Any]) -> None:
-        entry, helpful = frame.get("entry"), frame.get("helpful")
+        entry, helpful, seq = frame.get("entry"), frame.get("helpful"), frame.get("seq")
         suggestion = frame.get("suggestion")
         if self.session_id is None:
             await self.send(error_frame("hello_required", "send hello first"))
             return
-        if not isinstance(entry, str) or not isinstance(helpful, bool) or len(entry) > 128:
+        if (
+            not isinstance(entry, str)
+            or not isinstance(helpful, bool)
+            or len(entry) > 128
+            or not isinstance(seq, int)
+            or isinstance(seq, bool)
+        ):
             await self.send(
-                error_frame("invalid_feedback", "send entry (text) and helpful (true/false)")
+                error_frame(
+                    "invalid_feedback",
+                    "send entry (text), seq (the answer's) and helpful (true/false)",
+                )
             )
             return
         if suggestion is not None and (
@@ -242,14 +274,23 @@ class _Session:
         ):
             await self.send(error_frame("invalid_feedback", "the suggestion must be short text"))
             return
-        await self.app[SERVICE].rate_answer(
-            conversation_id(self.session_id),
-            entry,
-            helpful,
-            suggestion=(suggestion or "").strip() or None,
-            sender=self.session_id,
-            channel=CHANNEL,
-        )
+        if not await self.app[LIMITS].allow_feedback(
+            conversation_id(self.session_id), self.address
+        ):
+            await self.send(error_frame("rate_limited", "too many ratings; wait a minute"))
+            return
+        try:
+            await self.app[SERVICE].rate_answer(
+                conversation_id(self.session_id),
+                entry,
+                helpful,
+                seq=seq,
+                suggestion=(suggestion or "").strip() or None,
+                sender=self.session_id,
+                channel=CHANNEL,
+            )
+        except InputError as exc:
+            await self.send(error_frame(exc.code, exc.message))
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         message_id = frame.get("id") if isinstance(frame.get("id"), str) else None
@@ -263,6 +304,8 @@ class _Session:
                 limit=settings.max_message_chars,
                 text_key="text",
                 secret=settings.secret.reveal(),
+                max_metadata_bytes=settings.max_metadata_bytes,
+                max_metadata_depth=settings.max_metadata_depth,
             )
         except InputError as exc:
             await self.send(error_frame(exc.code, exc.message, message_id))

@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-FLAGLESS = {"secret", "metrics_token"}  # secrets come from the environment only, never from `ps`
+FLAGLESS = {"secret", "metrics_token", "rest_tokens"}  # secrets: the environment only, never `ps`
 
 
 def add_setting_flags(parser: argparse.ArgumentParser, names: Sequence[str] | None = None) -> None:

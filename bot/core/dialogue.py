@@ -18,7 +18,8 @@ from bot.core import events as ev
 from bot.core.conversation import ConversationState, IncomingMessage, Outcome, Reply
 from bot.core.events import Event
 from bot.core.texts import say
-from bot.errors import ActionError
+from bot.core.verification import HOST_SLOT, forget_verification, lapsed
+from bot.errors import ActionError, InputError
 from bot.knowledge.entries import Button, Entry, KnowledgeBase
 from bot.ports import ActionCall, ActionRunner, Matcher
 from bot.understanding.matching import Candidate, Match
@@ -61,11 +62,13 @@ class Dialogue:
         default_language: str = "en",
         domain: dict[str, object] | None = None,
         escalate_on_fallback: bool = True,
+        verification_ttl: float = 0.0,
     ) -> None:
         self.action_runner = action_runner
         self.default_language = default_language
         self.domain = domain or {}
         self.escalate_on_fallback = escalate_on_fallback
+        self.verification_ttl = verification_ttl  # seconds of silence; 0: never lapses
 
     async def respond(
         self,
@@ -83,13 +86,21 @@ class Dialogue:
         turn = _Turn(state, now)
         if message.language and message.language != state.language:
             turn.set_language(message.language)
+        if lapsed(state, now, self.verification_ttl):
+            # silent too long: whoever writes now proves again who they are
+            for event in forget_verification(now):
+                turn.add(event)
+        current = turn.current_state()
         if message.identity and (
-            state.slots.get("customer_id") != message.identity or not state.slots.get("verified")
+            current.slots.get("customer_id") != message.identity
+            or not current.slots.get("verified")
         ):
             # the host site vouched for this customer: verified without asking
             turn.add(ev.slot_set("customer_id", message.identity, now))
             turn.add(ev.slot_set("verified", True, now))
             turn.add(ev.slot_set("verified_by", "host", now))
+        if message.identity and current.slots.get(HOST_SLOT) != message.identity:
+            turn.add(ev.slot_set(HOST_SLOT, message.identity, now))
 
         if state.with_person:
             self._while_with_person(turn, message)
@@ -187,12 +198,22 @@ class Dialogue:
         entry: str,
         helpful: bool,
         *,
+        seq: int,
         now: float,
         suggestion: str | None = None,
     ) -> Outcome:
-        """The customer rated one answer; the second unhelpful one goes to a person."""
+        """The customer rated answer `seq` (of `entry`), once; the second answer rated
+        unhelpful goes to a person."""
+        answer = next((e for e in state.events if e.seq == seq), None)
+        if answer is None or answer.kind != ev.BOT or answer.data.get("entry") != entry:
+            raise InputError(
+                f"'seq' must name an answer of this conversation from entry {entry!r}",
+                code="unknown_answer",
+            )
+        if any(e.kind == ev.FEEDBACK and e.data.get("answer") == seq for e in state.events):
+            raise InputError("this answer was rated already", code="already_rated")
         turn = _Turn(state, now)
-        turn.add(Event(ev.FEEDBACK, {"helpful": helpful, "entry": entry}, now))
+        turn.add(Event(ev.FEEDBACK, {"helpful": helpful, "entry": entry, "answer": seq}, now))
         if suggestion:
             turn.add(Event(ev.SUGGESTION, {"entry": entry, "text": suggestion}, now))
         if helpful:

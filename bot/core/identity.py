@@ -1,4 +1,5 @@
-"""Identity from the host site: the customer id signed with the server's secret.
+"""Identity from the host site: the customer id signed with the server's secret; and the
+token that binds a rating to the conversation that received the answer.
 
 The site that embeds the widget (or calls the REST channel) sends
 `customer_id` and `identifier_hash = hex(HMAC-SHA256(secret, customer_id))`,
@@ -23,3 +24,16 @@ def verify_identity(secret: str, customer_id: str, given: str) -> bool:
         return False
     expected = identity_hash(secret, customer_id)
     return hmac.compare_digest(expected, given.strip().lower())
+
+
+def answer_token(key: bytes, conversation_id: str, seq: int) -> str:
+    """The token a client gets with answer `seq` of a conversation, to rate that answer."""
+    message = f"{conversation_id}\n{seq}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def verify_answer_token(key: bytes, conversation_id: str, seq: int, given: str) -> bool:
+    """Whether `given` is the token of answer `seq` of the conversation; constant time."""
+    if not given.isascii():
+        return False
+    return hmac.compare_digest(answer_token(key, conversation_id, seq), given)

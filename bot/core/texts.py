@@ -123,6 +123,11 @@ TEXTS.update(
             "pt": "Ainda bem que ajudou!",
             "es": "¡Me alegro de que te haya servido!",
         },
+        "private_hidden": {
+            "en": "(hidden: personal details are shown again once you confirm it's you)",
+            "pt": "(oculto: os dados pessoais voltam a aparecer quando confirmar que é você)",
+            "es": "(oculto: los datos personales se vuelven a mostrar cuando confirmes que eres tú)",
+        },
     }
 )
 

@@ -17,6 +17,7 @@ from bot.core.conversation import ConversationState, IncomingMessage, Outcome, R
 from bot.core.dialogue import Brain, Dialogue
 from bot.core.events import Event
 from bot.core.metrics import Metrics
+from bot.core.verification import HOST_SLOT, lapsed, private_owners, redact, verified_customer
 from bot.ports import ConversationStore, Turn
 from bot.services.conversation_log import PUSHED, ConversationLog
 
@@ -143,15 +144,17 @@ class ChatService:
         entry: str,
         helpful: bool,
         *,
+        seq: int,
         suggestion: str | None = None,
         sender: str,
         channel: str,
     ) -> Handled:
+        """Rate answer `seq`: an InputError if it is no answer of `entry` here, or was rated."""
         turn = Turn()
         async with self.log.lock(conversation_id):
             state = await self.log.state(conversation_id)
             outcome = self.dialogue.rate_answer(
-                state, entry, helpful, now=self.clock(), suggestion=suggestion
+                state, entry, helpful, seq=seq, now=self.clock(), suggestion=suggestion
             )
             stored, state = await self.log.write(
                 state, outcome.events, sender=sender, channel=channel
@@ -197,6 +200,27 @@ class ChatService:
                 pushed.append(Reply.from_event(event))
         return tuple(reversed(pushed))
 
-    async def history(self, conversation_id: str, limit: int) -> tuple[Event, ...]:
+    async def history(
+        self, conversation_id: str, limit: int, *, identity: str | None = None
+    ) -> tuple[Event, ...]:
+        """The latest `limit` messages, as the customer resuming may see them: what carried
+        personal details shows only to the customer it belonged to, verified now (by the
+        host's `identity`, or by a verification that has not lapsed)."""
         state = await self.log.state(conversation_id)
-        return state.messages[-limit:] if limit else ()
+        if not limit:
+            return ()
+        viewer = identity
+        if viewer is None and not lapsed(state, self.clock(), self.dialogue.verification_ttl):
+            viewer = verified_customer(state)
+        return redact(state.messages[-limit:], private_owners(state.events), viewer, state.language)
+
+    async def belongs_elsewhere(self, conversation_id: str, identity: str | None) -> bool:
+        """Whether a conversation is bound to another customer than `identity` (the one the
+        host site vouches for now, None for none): one a host vouched for resumes only under
+        that identity; one verified as a customer does not resume under another."""
+        state = await self.log.state(conversation_id)
+        host = state.slots.get(HOST_SLOT)
+        if host is not None and host != identity:
+            return True
+        customer = verified_customer(state)
+        return identity is not None and customer is not None and customer != identity

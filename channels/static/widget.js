@@ -9,6 +9,11 @@
  * Talks to the server over a WebSocket (/ws). Keeps the session id in
  * localStorage, replays history on reconnect, queues messages typed while
  * offline (sent once: the server de-duplicates by client message id).
+ *
+ * When the customer logs out of the host site, call Balcao.logout() (also
+ * BalcaoWidget.logout()): it forgets the stored session and starts a fresh one, so
+ * the next person at this browser does not continue the conversation. A stored session
+ * made under another data-customer-id is dropped on load too.
  * Every text is rendered with textContent: nothing from the network is HTML.
  */
 (function () {
@@ -36,10 +41,13 @@
   }
   function save() {
     try {
-      localStorage.setItem(storageKey, JSON.stringify({ sessionId: state.sessionId, outbox: state.outbox, open: state.open }));
+      localStorage.setItem(storageKey, JSON.stringify({ sessionId: state.sessionId, customerId: data.customerId || null, outbox: state.outbox, open: state.open }));
     } catch (e) { /* storage full or disabled: the widget still works for this page */ }
   }
   var saved = load();
+  if (saved.sessionId && (saved.customerId || null) !== (data.customerId || null)) {
+    saved = { open: saved.open };  // someone else's conversation: not resumed here
+  }
   var state = {
     sessionId: saved.sessionId || null,
     outbox: saved.outbox || [],      // [{id, text, payload}] not yet acknowledged
@@ -153,7 +161,7 @@
     if (msg.text) item.appendChild(role === "bot" ? renderMarkdown(msg.text) : el("p", "balcao-text", msg.text));
     if (msg.custom && msg.custom.type === "card") item.appendChild(renderCard(msg.custom));
     if (msg.buttons && msg.buttons.length) item.appendChild(renderButtons(msg.buttons));
-    if (role === "bot" && msg.entry && msg.seq) item.appendChild(renderRating(msg.entry));
+    if (role === "bot" && msg.entry && msg.seq) item.appendChild(renderRating(msg.entry, msg.seq));
     log.appendChild(item);
     if (key) state.seen[key] = msg.seq ? true : item;
     if (msg.pending) item.classList.add("balcao-pending");
@@ -199,7 +207,7 @@
     if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
-  function renderRating(entry) {
+  function renderRating(entry, seq) {
     var box = el("div", "balcao-rating");
     var up = el("button", "balcao-thumb", "👍");
     var down = el("button", "balcao-thumb", "👎");
@@ -207,7 +215,7 @@
     up.setAttribute("aria-label", L.helpful);
     down.setAttribute("aria-label", L.unhelpful);
     function done() { box.textContent = ""; box.appendChild(el("span", "balcao-rated", L.thanks)); }
-    up.addEventListener("click", function () { sendFeedback(entry, true, null); done(); });
+    up.addEventListener("click", function () { sendFeedback(entry, seq, true, null); done(); });
     down.addEventListener("click", function () {
       box.textContent = "";
       var form = el("form", "balcao-suggest");
@@ -221,7 +229,7 @@
       form.appendChild(ok);
       form.addEventListener("submit", function (e) {
         e.preventDefault();
-        sendFeedback(entry, false, field.value.trim() || null);
+        sendFeedback(entry, seq, false, field.value.trim() || null);
         done();
       });
       box.appendChild(form);
@@ -231,9 +239,9 @@
     box.appendChild(down);
     return box;
   }
-  function sendFeedback(entry, helpful, suggestion) {
+  function sendFeedback(entry, seq, helpful, suggestion) {
     if (!state.ready) return;
-    var frame = { type: "feedback", entry: entry, helpful: helpful };
+    var frame = { type: "feedback", entry: entry, seq: seq, helpful: helpful };
     if (suggestion) frame.suggestion = suggestion;
     state.ws.send(JSON.stringify(frame));
   }
@@ -321,6 +329,7 @@
       handle(frame);
     };
     ws.onclose = function () {
+      if (state.ws !== ws) return;  // replaced (logout): no reconnect from this one
       state.ready = false;
       root.setAttribute("data-connection", "offline");
       status.textContent = L.offline;
@@ -391,6 +400,24 @@
     setOpen(state.open);
     connect();
   }
-  window.BalcaoWidget = { open: function () { setOpen(true); }, close: function () { setOpen(false); } };
+  // The host site's logout: forget this browser's conversation and start a fresh one.
+  function logout() {
+    var old = state.ws;
+    state.ws = null;
+    state.ready = false;
+    if (old) old.close();
+    state.sessionId = null;
+    state.outbox = [];
+    state.seen = {};
+    log.textContent = "";
+    typing.hidden = true;
+    status.textContent = "";
+    try { localStorage.removeItem(storageKey); } catch (e) { /* storage disabled */ }
+    save();
+    connect();
+  }
+  window.BalcaoWidget = window.Balcao = {
+    open: function () { setOpen(true); }, close: function () { setOpen(false); }, logout: logout
+  };
   if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
 })();

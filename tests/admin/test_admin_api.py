@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -10,12 +11,17 @@ from aiohttp.test_utils import TestClient
 from bot.knowledge.entries import load_knowledge, parse_entry
 
 
-async def chat(client: TestClient, sender: str, *messages: str) -> None:
+async def chat(client: TestClient, sender: str, *messages: str) -> dict[str, Any]:
+    """Say `messages` as `sender`; the `feedback` ({entry, seq, token}) of the last answer."""
+    rating: dict[str, Any] = {}
     for message in messages:
         response = await client.post(
             "/webhooks/rest/webhook", json={"sender": sender, "message": message}
         )
         assert response.status == 200
+        for reply in await response.json():
+            rating = reply.get("feedback", rating)
+    return rating
 
 
 @pytest.mark.parametrize(
@@ -94,12 +100,14 @@ async def test_unanswered_questions_are_grouped_and_drafted(
 async def test_feedback_and_suggestion_are_appended_and_accepted(
     admin_client: TestClient, admin_headers: dict[str, str], kb_dir: Path
 ) -> None:
-    await chat(admin_client, "erin", "how long does delivery take")
+    rating = await chat(admin_client, "erin", "how long does delivery take")
     response = await admin_client.post(
         "/api/feedback",
         json={
             "conversation": "erin",
             "channel": "rest",
+            "seq": rating["seq"],
+            "token": rating["token"],
             "entry": "delivery-times",
             "helpful": False,
             "suggestion": "Two to four working days in Portugal.",
@@ -138,12 +146,14 @@ async def test_feedback_and_suggestion_are_appended_and_accepted(
 async def test_a_suggestion_can_become_an_example(
     admin_client: TestClient, admin_headers: dict[str, str], kb_dir: Path
 ) -> None:
-    await chat(admin_client, "fay", "how long does delivery take")
+    rating = await chat(admin_client, "fay", "how long does delivery take")
     await admin_client.post(
         "/api/feedback",
         json={
             "conversation": "fay",
             "channel": "rest",
+            "seq": rating["seq"],
+            "token": rating["token"],
             "entry": "delivery-times",
             "helpful": True,
             "suggestion": "when will my parcel come",
@@ -166,7 +176,7 @@ async def test_a_suggestion_can_become_an_example(
     "body,status,code",
     [
         (
-            {"conversation": "nobody", "channel": "rest", "entry": "returns", "helpful": True},
+            {"conversation": "nobody", "channel": "rest", "rating": 5},
             404,
             "unknown_conversation",
         ),
@@ -186,6 +196,23 @@ async def test_a_suggestion_can_become_an_example(
             "invalid_channel",
         ),
         ({"conversation": "gus", "channel": "rest", "rating": 9}, 400, "invalid_rating"),
+        (
+            {"conversation": "gus", "channel": "rest", "entry": "returns", "helpful": False},
+            403,
+            "invalid_token",
+        ),
+        (
+            {
+                "conversation": "gus",
+                "channel": "rest",
+                "entry": "returns",
+                "helpful": False,
+                "seq": 2,
+                "token": "0" * 32,
+            },
+            403,
+            "invalid_token",
+        ),  # fmt: skip
         ({"conversation": "../etc", "channel": "rest", "rating": 5}, 400, "invalid_sender"),
     ],
     ids=[
@@ -194,6 +221,8 @@ async def test_a_suggestion_can_become_an_example(
         "helpful-not-bool",
         "bad-channel",
         "rating-out-of-range",
+        "no-token",
+        "guessed-token",
         "bad-id",
     ],
 )

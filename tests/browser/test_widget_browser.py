@@ -11,6 +11,9 @@ from playwright.async_api import Browser, Page, expect
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.core import events as ev
+from channels.keys import STORE
+from channels.widget import conversation_id
 
 pytestmark = pytest.mark.browser
 
@@ -166,4 +169,38 @@ async def test_bot_markdown_is_built_as_elements_not_parsed_as_html(
     await expect(answer.locator("a")).to_have_attribute("href", "https://example.com")
     assert await page.locator(".balcao-log script").count() == 0
     assert dialogs == []
+    await page.close()
+
+
+async def test_a_rating_reaches_the_server_and_logout_starts_a_fresh_conversation(
+    browser: Browser, server: TestServer
+) -> None:
+    page = await browser.new_page()
+    await page.goto(url(server))
+    await ask(page, "how long does delivery take")
+    answer = page.locator(".balcao-msg.balcao-bot", has_text="Orders arrive in 2-4 working days")
+    await expect(answer).to_be_visible()
+    session = await page.evaluate(
+        "JSON.parse(localStorage.getItem('balcao:' + location.origin)).sessionId"
+    )
+    await answer.get_by_role("button", name="Helpful", exact=True).click()
+    await expect(answer.locator(".balcao-rated")).to_be_visible()
+    store = server.app[STORE]
+    for _ in range(50):
+        rated = [e for e in await store.load(conversation_id(session)) if e.kind == ev.FEEDBACK]
+        if rated:
+            break
+        await asyncio.sleep(0.1)
+    assert [e.data["helpful"] for e in rated] == [True]
+
+    await page.evaluate("Balcao.logout()")
+    await expect(page.locator(".balcao-user")).to_have_count(0)
+    await expect(page.locator(".balcao-greeting")).to_be_visible()
+    await page.reload()
+    await expect(page.locator(".balcao-greeting")).to_be_visible()
+    await expect(page.locator(".balcao-user")).to_have_count(0)
+    fresh = await page.evaluate(
+        "JSON.parse(localStorage.getItem('balcao:' + location.origin)).sessionId"
+    )
+    assert fresh and fresh != session
     await page.close()

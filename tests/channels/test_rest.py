@@ -22,7 +22,10 @@ async def say(client: TestClient, message: str, sender: str = "alice") -> list[d
 
 async def test_hello_is_answered_in_rasas_shape(client: TestClient) -> None:
     replies = await say(client, "hello")
+    # Rasa's keys, and the answer's rating handle (extra keys are ignored by Rasa clients)
+    rating = replies[0].pop("feedback")
     assert replies == [{"recipient_id": "alice", "text": "Hello! How can I help you today?"}]
+    assert rating["entry"] == "greeting" and rating["seq"] >= 2 and len(rating["token"]) == 32
 
 
 async def test_rest_status_endpoint_answers_ok(client: TestClient) -> None:

@@ -13,7 +13,7 @@ from bot.adapters.rasa.action_runner import InProcessActionRunner
 from bot.core import events as ev
 from bot.core.conversation import ConversationState, IncomingMessage, Outcome
 from bot.core.dialogue import Brain, Dialogue
-from bot.errors import ActionError
+from bot.errors import ActionError, InputError
 from bot.knowledge.entries import load_knowledge
 from bot.ports import ActionCall, ActionResult
 from bot.understanding.matching import Candidate, FuzzyMatcher, Match
@@ -311,16 +311,38 @@ async def test_a_bad_rating_payload_is_not_recorded(brain: Brain) -> None:
 async def test_two_unhelpful_answers_go_to_a_person(brain: Brain) -> None:
     chat = Conversation(brain)
     await chat.say("return policy")
+    await chat.say("what is the return policy")
+    first_seq, second_seq = [
+        e.seq for e in chat.state.events if e.kind == ev.BOT and e.data.get("entry") == "returns"
+    ]
     dialogue = chat.dialogue
-    first = dialogue.rate_answer(chat.state, "returns", helpful=False, now=5.0)
+    first = dialogue.rate_answer(chat.state, "returns", helpful=False, seq=first_seq, now=5.0)
     for event in first.events:
         chat.seq += 1
         chat.state = chat.state.apply(event.with_seq(chat.seq))
     assert first.replies[0].text.startswith("Sorry that didn't help.")
-    second = dialogue.rate_answer(chat.state, "returns", helpful=False, now=6.0)
+    second = dialogue.rate_answer(chat.state, "returns", helpful=False, seq=second_seq, now=6.0)
     assert [e.data for e in second.events if e.kind == ev.HANDOFF] == [
         {"status": "requested", "reason": "unhelpful"}
     ]
+
+
+async def test_an_answer_is_rated_once_and_only_an_answer_is_rated(brain: Brain) -> None:
+    chat = Conversation(brain)
+    await chat.say("return policy")
+    [seq] = [e.seq for e in chat.state.events if e.kind == ev.BOT and e.data.get("entry")]
+    rated = chat.dialogue.rate_answer(chat.state, "returns", helpful=False, seq=seq, now=5.0)
+    for event in rated.events:
+        chat.seq += 1
+        chat.state = chat.state.apply(event.with_seq(chat.seq))
+    with pytest.raises(InputError) as again:
+        chat.dialogue.rate_answer(chat.state, "returns", helpful=False, seq=seq, now=6.0)
+    assert again.value.code == "already_rated"
+    user_seq = chat.state.last_user_seq
+    for wrong_seq, entry in ((user_seq, "returns"), (seq, "delivery-times"), (10_000, "returns")):
+        with pytest.raises(InputError) as wrong:
+            chat.dialogue.rate_answer(chat.state, entry, helpful=False, seq=wrong_seq, now=7.0)
+        assert wrong.value.code == "unknown_answer"
 
 
 def test_a_long_conversations_state_stays_bounded() -> None:

@@ -103,9 +103,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, reques
             },
         )
         assert reply.status_code == 200
+        rating = reply.json()[0]["feedback"]
         reply = http.post(
             f"{base}/api/feedback",
             json={"conversation": "seed9", "channel": "rest", "entry": "delivery-times",
+                  "seq": rating["seq"], "token": rating["token"],
                   "helpful": False, "suggestion": "Two to four days"},
         )  # fmt: skip
         assert reply.status_code == 201, reply.text

@@ -226,10 +226,12 @@ async def test_dashboard_renders_unanswered_questions_and_suggestions_as_text(
             xss_server.make_url("/webhooks/rest/webhook"),
             json={"sender": "rater", "message": "show me the payload entry"},
         )
-        assert (await response.json())[0]["text"].startswith("Payloads")
+        answer = (await response.json())[0]
+        assert answer["text"].startswith("Payloads")
         response = await http.post(
             xss_server.make_url("/api/feedback"),
             json={"conversation": "rater", "channel": "rest", "entry": "payload-entry",
+                  "seq": answer["feedback"]["seq"], "token": answer["feedback"]["token"],
                   "helpful": False, "suggestion": PAYLOADS[0] + " " + PAYLOADS[1]},
         )  # fmt: skip
         assert response.status == 201, await response.text()
