@@ -11,7 +11,8 @@ import importlib
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -38,7 +39,7 @@ from bot.core.goodwill import parse_limits
 from bot.core.metrics import Metrics
 from bot.errors import ConfigError
 from bot.knowledge.canned import load_canned
-from bot.ports import ActionRunner, CustomerStore, MatcherFactory
+from bot.ports import ActionRunner, CustomerStore, MatcherFactory, Warehouse, WarehouseSource
 from bot.services.chat import ChatService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
@@ -271,3 +272,28 @@ def open_customer_store(settings: Settings) -> tuple[CustomerStore, Callable[[],
         return PostgresCustomerStore(postgres), postgres.terminate
     database = LazySqliteDatabase(settings.db, (customer_migrations,))
     return SqliteCustomerStore(database), database.close
+
+
+async def open_warehouse_source(
+    settings: Settings,
+) -> tuple[WarehouseSource, Callable[[], Awaitable[None]]]:
+    """What `balcao warehouse export` reads: PostgreSQL when BALCAO_DATABASE is set, else the
+    SQLite file; and how to close it."""
+    from bot.adapters.warehouse.sources import PostgresWarehouseSource, SqliteWarehouseSource
+
+    if settings.database:
+        postgres = await PostgresWarehouseSource.connect(settings.database)
+        return postgres, postgres.close
+    sqlite = SqliteWarehouseSource(settings.db)
+
+    async def close() -> None:
+        sqlite.close()
+
+    return sqlite, close
+
+
+def open_warehouse(target: Path, fmt: str) -> Warehouse:
+    """The DuckDB file (or Parquet folder) an export writes."""
+    from bot.adapters.warehouse.duckdb_warehouse import DuckDbWarehouse
+
+    return DuckDbWarehouse(target, fmt)
