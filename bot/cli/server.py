@@ -113,6 +113,8 @@ def seed_command(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     result = seed_demo(settings.db)
     counts = ", ".join(f"{n} {k}" for k, n in result.totals.items())
+    if result.conversations:
+        counts += f", {result.conversations} demo conversations"
     print(f"demo store ready at {settings.db}: {counts} ({result.seconds:.2f} s)")
     created = asyncio.run(_seed_team(settings.db))
     if created:
