@@ -67,14 +67,29 @@ POPULAR = ("order-status", "shipping", "returns-policy", "refunds", "payment-met
 TOUCHY = ("damaged-item", "refunds", "cancel-order", "complaint", "warranty")
 
 
+# The demo shop's team: the two account managers named in data/demo/customers.csv, an
+# agent and an admin. Only `seed-demo` creates them, and only when they do not exist yet.
+DEMO_TEAM = (
+    ("ana.costa@casabalcao.example", "Ana Costa", "agent", ("en", "pt", "es")),
+    ("marta.reis@casabalcao.example", "Marta Reis", "agent", ("pt", "en")),
+    ("tom.hughes@casabalcao.example", "Tom Hughes", "agent", ("en",)),
+    ("admin@casabalcao.example", "Admin", "admin", ("en", "pt", "es")),
+)
+
+
 @dataclass
 class _Conversation:
     conversation_id: str
     channel: str
     language: str
     customer_id: str = ""
+    now: float = 0.0
     events: list[tuple[str, dict[str, Any], float]] = field(default_factory=list)
     handoff: dict[str, Any] | None = None
+
+    def add(self, kind: str, data: dict[str, Any], pause: float = 0.0) -> None:
+        self.now += pause
+        self.events.append((kind, data, self.now))
 
 
 def generate(
@@ -102,14 +117,14 @@ def generate(
         day = start + timedelta(days=rng.uniform(0, DAYS - 1))
         now = day.replace(hour=rng.randint(8, 21), minute=rng.randint(0, 59)).timestamp()
         conv = _Conversation(
-            f"{PREFIX}{index + 1:05d}", rng.choice(("widget",) * 4 + ("rest",)), language, customer_id
+            f"{PREFIX}{index + 1:05d}",
+            rng.choice(("widget",) * 4 + ("rest",)),
+            language,
+            customer_id,
+            now,
         )
         out.append(conv)
-
-        def add(kind: str, data: dict[str, Any], pause: float = 0.0) -> None:
-            nonlocal now
-            now += pause
-            conv.events.append((kind, data, now))
+        add = conv.add
 
         add("language", {"language": language})
         if customer_id:
@@ -130,7 +145,11 @@ def generate(
                 entry = rng.choice(entries)
             text = rng.choice(entry.phrasings)
             confidence = round(rng.uniform(0.55, 0.99), 3)
-            add("user", {"text": text, "decision": "answer", "entry": entry.id, "confidence": confidence}, 25)
+            add(
+                "user",
+                {"text": text, "decision": "answer", "entry": entry.id, "confidence": confidence},
+                25,
+            )
             add("bot", {"text": entry.answer[:160] or entry.question, "entry": entry.id}, 1)
             last = entry
             if rng.random() < 0.15:
@@ -145,7 +164,7 @@ def generate(
         elif rng.random() < 0.06:
             reason = "asked_for_person"
         if reason:
-            _hand_over(conv, rng, add, reason, language, agents, lambda: now)
+            _hand_over(conv, rng, reason, language, agents)
         if rng.random() < (0.55 if reason else 0.3):
             low = reason is not None and rng.random() < 0.3
             rating = rng.choice((1, 2, 3)) if low else rng.choice((3, 4, 5, 5))
@@ -165,19 +184,18 @@ def _entry(entries: list[Entry], entry_id: str) -> Entry | None:
 def _hand_over(
     conv: _Conversation,
     rng: random.Random,
-    add: Any,
     reason: str,
     language: str,
     agents: Sequence[tuple[str, str, tuple[str, ...]]],
-    clock: Any,
 ) -> None:
+    add = conv.add
     speakers = [a for a in agents if language in a[2]] or list(agents)
     email, name, _ = rng.choice(speakers)
     add("handoff", {"status": "requested", "reason": reason}, 2)
-    requested = clock()
+    requested = conv.now
     add("handoff", {"status": "queued", "handoff_id": 0, "priority": 50, "offline": False})
     add("handoff", {"status": "claimed", "handoff_id": 0, "agent": email}, rng.uniform(20, 1500))
-    claimed = clock()
+    claimed = conv.now
     for line in AGENT_LINES[language]:
         add("agent", {"text": line, "agent": email, "name": name}, rng.uniform(30, 240))
     add("handoff", {"status": "resolved", "handoff_id": 0, "agent": email}, 30)
@@ -187,13 +205,16 @@ def _hand_over(
         "agent": email,
         "created_at": requested,
         "claimed_at": claimed,
-        "resolved_at": clock(),
+        "resolved_at": conv.now,
     }
+
+
+def _when(row: tuple[str, int, str, str, float]) -> float:
+    return row[4]
 
 
 def seed_history(db: sqlite_utils.Database, today: date, kb_dir: Path = DEMO_KB) -> int:
     """Write the demo's conversations unless they are there; returns how many were written."""
-    from bot.cli.server import DEMO_TEAM
     from bot.knowledge.entries import load_knowledge
 
     if db.execute("SELECT 1 FROM conversations WHERE id LIKE ? LIMIT 1", [PREFIX + "%"]).fetchone():
@@ -205,7 +226,9 @@ def seed_history(db: sqlite_utils.Database, today: date, kb_dir: Path = DEMO_KB)
     agents = [(e, n, langs) for e, n, role, langs in DEMO_TEAM if role == "agent"]
     conversations = generate(load_knowledge(kb_dir), customers, agents, today)
     next_handoff = int(db.execute("SELECT coalesce(max(id), 0) + 1 FROM handoffs").fetchone()[0])
-    conv_rows, event_rows, handoff_rows = [], [], []
+    conv_rows: list[tuple[Any, ...]] = []
+    handoff_rows: list[tuple[Any, ...]] = []
+    event_rows: list[tuple[str, int, str, str, float]] = []
     for conv in conversations:
         if conv.handoff is not None:
             handoff_id = next_handoff
@@ -228,6 +251,7 @@ def seed_history(db: sqlite_utils.Database, today: date, kb_dir: Path = DEMO_KB)
             (conv.conversation_id, seq, kind, json.dumps(data, ensure_ascii=False), at)
             for seq, (kind, data, at) in enumerate(events, start=1)
         )
+    event_rows.sort(key=_when)
     with db.atomic():
         db.conn.executemany(
             "INSERT INTO conversations (id, sender, channel, language, created_at, updated_at,"
@@ -236,7 +260,7 @@ def seed_history(db: sqlite_utils.Database, today: date, kb_dir: Path = DEMO_KB)
         )
         db.conn.executemany(
             "INSERT INTO events (conversation_id, seq, kind, data, timestamp) VALUES (?, ?, ?, ?, ?)",
-            sorted(event_rows, key=lambda r: r[4]),
+            event_rows,
         )
         db.conn.executemany(
             "INSERT INTO handoffs (id, conversation_id, sender, channel, reason, language,"

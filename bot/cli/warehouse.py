@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.errors import InputError
+
 
 def register(subparsers: Any) -> None:
     from bot.cli.program import add_setting_flags
@@ -53,19 +55,16 @@ def register(subparsers: Any) -> None:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from bot.app import open_warehouse
     from bot.cli.program import settings_from
     from bot.core.warehouse import ExportOptions
-    from bot.knowledge.entries import load_knowledge
 
     settings = settings_from(args)
-    kb = load_knowledge(settings.kb)
+    if not settings.secret.reveal():
+        raise InputError(
+            "BALCAO_SECRET is empty: the warehouse's customer keys are keyed hashes under it"
+        )
     options = ExportOptions(args.full, args.with_text, args.with_personal_data)
-    warehouse = open_warehouse(args.to, args.format)
-    try:
-        result = asyncio.run(_export(settings, warehouse, kb, options, args))
-    finally:
-        warehouse.close()
+    result = asyncio.run(_export(settings, options, args))
     fact_rows = sum(n for t, n in result.written.items() if t.startswith("fact_"))
     kind = "rebuilt" if result.full else "appended to"
     print(
@@ -76,12 +75,17 @@ def export_command(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _export(settings: Any, warehouse: Any, kb: Any, options: Any, args: Any) -> Any:
-    from bot.app import open_warehouse_source
+async def _export(settings: Any, options: Any, args: Any) -> Any:
+    """The store first, then the warehouse, then the knowledge: each refusal is one line."""
+    from bot.app import open_warehouse, open_warehouse_source
+    from bot.knowledge.entries import load_knowledge
     from bot.services.warehouse import export
 
     source, close = await open_warehouse_source(settings)
+    warehouse = None
     try:
+        warehouse = open_warehouse(args.to, args.format)
+        kb = load_knowledge(settings.kb)
         with _Bar(enabled=not args.quiet) as bar:
             return await export(
                 source,
@@ -94,6 +98,8 @@ async def _export(settings: Any, warehouse: Any, kb: Any, options: Any, args: An
                 progress=bar,
             )
     finally:
+        if warehouse is not None:
+            warehouse.close()
         await close()
 
 
@@ -143,9 +149,7 @@ class _Bar:
             return
         self.done += rows
         elapsed = max(time.perf_counter() - self.started, 1e-6)
-        self.progress.update(
-            self.task, advance=rows, rate=f"{self.done / elapsed:,.0f} rows/s"
-        )
+        self.progress.update(self.task, advance=rows, rate=f"{self.done / elapsed:,.0f} rows/s")
 
     def _finish(self) -> None:
         if self.task is not None:

@@ -104,7 +104,9 @@ async def export(
             feedback.extend(rows.feedback)
             if rows.conversation is not None:
                 conversations.append(rows.conversation)
-        handoffs = [handoff_row(h, keys) for h in await source.handoffs([c.conversation_id for c in batch])]
+        handoffs = [
+            handoff_row(h, keys) for h in await source.handoffs([c.conversation_id for c in batch])
+        ]
         if not full:
             warehouse.delete("fact_conversation", "conversation_key", [r[0] for r in conversations])
             warehouse.delete("fact_handoff", "handoff_id", [r[0] for r in handoffs])
@@ -128,7 +130,9 @@ async def export(
         written["fact_order"] += warehouse.append("fact_order", order_rows)
         written["fact_order_item"] += warehouse.append("fact_order_item", item_rows)
         if full:
-            purchases.extend((o.customer_id, o.created_at, o.total, o.status) for o, _ in order_batch)
+            purchases.extend(
+                (o.customer_id, o.created_at, o.total, o.status) for o, _ in order_batch
+            )
         newest_order = max(newest_order, order_batch[-1][0].created_at.isoformat())
         show.advance(len(order_rows) + len(item_rows))
 
@@ -222,7 +226,10 @@ def _check_compatible(previous: dict[str, Any], keys: Keys, options: ExportOptio
         raise InputError(
             "the warehouse's keys were made with another BALCAO_SECRET: add --full to rebuild it"
         )
-    for flag, name in ((options.with_text, "with_text"), (options.with_personal_data, "with_personal_data")):
+    for flag, name in (
+        (options.with_text, "with_text"),
+        (options.with_personal_data, "with_personal_data"),
+    ):
         if bool(previous[name]) != flag:
             given = "with" if previous[name] else "without"
             raise InputError(

@@ -60,7 +60,9 @@ class DuckDbWarehouse:
             raise InputError(f"{target}: folder {parent} does not exist")
         if fmt == "duckdb":
             if self.path.is_dir():
-                raise InputError(f"{target}: is a folder (give a .duckdb file, or --format parquet)")
+                raise InputError(
+                    f"{target}: is a folder (give a .duckdb file, or --format parquet)"
+                )
             if not os.access(parent, os.W_OK) or (
                 self.path.exists() and not os.access(self.path, os.W_OK)
             ):
@@ -88,9 +90,7 @@ class DuckDbWarehouse:
                 fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
                 self._lock.close()
-                raise InputError(
-                    f"{target}: the warehouse is locked by another export"
-                ) from exc
+                raise InputError(f"{target}: the warehouse is locked by another export") from exc
             self.conn = duckdb.connect()
             for table in TABLES:
                 file = self.path / f"{table.name}.parquet"
@@ -117,9 +117,7 @@ class DuckDbWarehouse:
             for table in TABLES:
                 final = self.path / f"{table.name}.parquet"
                 partial = self.path / f".{table.name}.parquet.partial"
-                self._run(
-                    f"COPY {table.name} TO '{_quoted(partial)}' (FORMAT parquet)"
-                )
+                self._run(f"COPY {table.name} TO '{_quoted(partial)}' (FORMAT parquet)")
                 os.replace(partial, final)
         else:
             self._run("CHECKPOINT")
@@ -138,9 +136,7 @@ class DuckDbWarehouse:
             return 0
         spec = BY_NAME[table]
         handed = spec.handed
-        name = self._register(
-            {c.name: _column([r[i] for r in rows]) for i, c in enumerate(handed)}
-        )
+        name = self._register({c.name: _column([r[i] for r in rows]) for i, c in enumerate(handed)})
         try:
             names = ", ".join(f'"{c.name}"' for c in spec.columns)
             selects = ", ".join(_select(c) for c in spec.columns)
@@ -158,9 +154,9 @@ class DuckDbWarehouse:
             return 0
         name = self._register({"v": _column(list(values))})
         try:
-            result = self._run(
-                f'DELETE FROM {table} WHERE "{column}" IN (SELECT v FROM {name})'
-            )[:1]
+            result = self._run(f'DELETE FROM {table} WHERE "{column}" IN (SELECT v FROM {name})')[
+                :1
+            ]
         finally:
             self.conn.unregister(name)
         return int(result[0][0]) if result else 0
@@ -220,9 +216,7 @@ class DuckDbWarehouse:
         return {r[0]: ((r[1], r[2], r[3], r[4], r[5]), r[6]) for r in rows}
 
     def next_customer_version(self) -> int:
-        row = self._run(
-            "SELECT coalesce(max(customer_version), 0) + 1 FROM dim_customer"
-        )[:1]
+        row = self._run("SELECT coalesce(max(customer_version), 0) + 1 FROM dim_customer")[:1]
         return int(row[0][0]) if row else 1
 
     def close_customer_versions(self, closed: Sequence[tuple[int, float]]) -> None:

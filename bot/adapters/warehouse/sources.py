@@ -43,9 +43,7 @@ BATCH = 2000  # conversations per batch
 ORDER_BATCH = 5000
 EXPORT_ACTION = "warehouse.export"
 
-_CONVERSATIONS_AFTER = (
-    "SELECT DISTINCT conversation_id FROM events WHERE id > {0} AND id <= {1}"
-)
+_CONVERSATIONS_AFTER = "SELECT DISTINCT conversation_id FROM events WHERE id > {0} AND id <= {1}"
 
 
 def _stored(
@@ -232,7 +230,9 @@ class PostgresWarehouseSource:
         return int(await self.conn.fetchval("SELECT coalesce(max(id), 0) FROM events"))
 
     async def count_events(self, after_event_id: int) -> int:
-        return int(await self.conn.fetchval("SELECT count(*) FROM events WHERE id > $1", after_event_id))
+        return int(
+            await self.conn.fetchval("SELECT count(*) FROM events WHERE id > $1", after_event_id)
+        )
 
     async def conversations(
         self, after_event_id: int, upto_event_id: int
