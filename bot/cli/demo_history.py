@@ -98,11 +98,14 @@ def generate(
     agents: Sequence[tuple[str, str, tuple[str, ...]]],
     today: date,
     count: int = CONVERSATIONS,
+    prefix: str = PREFIX,
+    seed: int = SEED,
+    days: int = DAYS,
 ) -> list[_Conversation]:
     """`customers`: (customer_id, language); `agents`: (email, name, languages)."""
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     end = datetime(today.year, today.month, today.day, tzinfo=UTC)
-    start = end - timedelta(days=DAYS)
+    start = end - timedelta(days=days)
     by_language = {
         lang: [e for e in kb.in_language(lang) if e.id not in ("greeting", "goodbye", "thanks")]
         for lang in ("en", "pt", "es")
@@ -114,10 +117,10 @@ def generate(
         if not language:
             language = rng.choices(("pt", "es", "en"), weights=(45, 30, 25))[0]
         entries = by_language[language] or by_language["en"]
-        day = start + timedelta(days=rng.uniform(0, DAYS - 1))
+        day = start + timedelta(days=rng.uniform(0, max(days - 1, 0)))
         now = day.replace(hour=rng.randint(8, 21), minute=rng.randint(0, 59)).timestamp()
         conv = _Conversation(
-            f"{PREFIX}{index + 1:05d}",
+            f"{prefix}{index + 1:05d}",
             rng.choice(("widget",) * 4 + ("rest",)),
             language,
             customer_id,
@@ -225,6 +228,12 @@ def seed_history(db: sqlite_utils.Database, today: date, kb_dir: Path = DEMO_KB)
     ]
     agents = [(e, n, langs) for e, n, role, langs in DEMO_TEAM if role == "agent"]
     conversations = generate(load_knowledge(kb_dir), customers, agents, today)
+    write_history(db, conversations)
+    return len(conversations)
+
+
+def write_history(db: sqlite_utils.Database, conversations: Sequence[_Conversation]) -> None:
+    """Insert generated conversations, their events and handoffs in one transaction."""
     next_handoff = int(db.execute("SELECT coalesce(max(id), 0) + 1 FROM handoffs").fetchone()[0])
     conv_rows: list[tuple[Any, ...]] = []
     handoff_rows: list[tuple[Any, ...]] = []
@@ -268,4 +277,3 @@ def seed_history(db: sqlite_utils.Database, today: date, kb_dir: Path = DEMO_KB)
             " offline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', '[]', 0)",
             handoff_rows,
         )
-    return len(conversations)

@@ -32,7 +32,7 @@ from bot.core.privacy import CUSTOMER_SLOT
 from bot.knowledge.entries import Entry
 
 Row = tuple[Any, ...]
-HISTORY_MONTHS = 12  # a full export rebuilds dim_customer at this many past month ends
+HISTORY_QUARTERS = 4  # a full export rebuilds dim_customer at the start of this many quarters
 SETTLE_DAYS = 30  # an incremental export re-reads orders this much older than its watermark
 
 
@@ -331,13 +331,13 @@ def agent_row(agent: Agent) -> Row:
 # --- customers' value over time ---------------------------------------------------------
 
 
-def month_ends(now: datetime, months: int = HISTORY_MONTHS) -> list[datetime]:
-    """The first instant of each of the last `months` months (oldest first), before `now`."""
+def quarter_starts(now: datetime, quarters: int = HISTORY_QUARTERS) -> list[datetime]:
+    """The first instant of each of the last `quarters` quarters (oldest first), before `now`."""
     moments = []
-    year, month = now.year, now.month
-    for _ in range(months):
+    year, month = now.year, 1 + 3 * ((now.month - 1) // 3)
+    for _ in range(quarters):
         moments.append(datetime(year, month, 1, tzinfo=UTC))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        year, month = (year, month - 3) if month > 3 else (year - 1, month + 9)
     return [m for m in reversed(moments) if m < now]
 
 
@@ -421,6 +421,7 @@ class CustomerVersions:
     current: dict[str, tuple[Tracked, int]] = field(default_factory=dict)
     rows: list[list[Any]] = field(default_factory=list)
     closed: list[tuple[int, float]] = field(default_factory=list)
+    _made: dict[int, int] = field(default_factory=dict)  # version -> index in rows
 
     def add(self, snap: Snapshot) -> None:
         at = snap.at.timestamp()
@@ -436,14 +437,15 @@ class CustomerVersions:
             version = self.next_version
             self.next_version += 1
             self.current[key] = (now, version)
+            self._made[version] = len(self.rows)
             self.rows.append(self._row(version, key, at, value, snap.summaries[customer_id]))
 
     def _close(self, version: int, at: float) -> None:
-        for row in reversed(self.rows):
-            if row[0] == version:  # made in this run: close it in place
-                row[3], row[4] = at, False
-                return
-        self.closed.append((version, at))
+        index = self._made.get(version)
+        if index is not None:  # made in this run: close it in place
+            self.rows[index][3], self.rows[index][4] = at, False
+        else:
+            self.closed.append((version, at))
 
     def _row(
         self, version: int, key: str, at: float, value: CustomerValue, summary: PurchaseSummary

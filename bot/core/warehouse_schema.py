@@ -216,7 +216,7 @@ DIM_CUSTOMER = Table(
     "dim_customer",
     "Customers and their value, a slowly changing dimension (type 2): a new version whenever"
     " the RFM scores, tier or lifecycle stage change. A full export rebuilds the history at"
-    " each of the last 12 month ends from the orders; every export adds the versions that"
+    " the start of each of the last 4 quarters from the orders; every export adds the versions that"
     " changed as of that export.",
     (
         _c("customer_version", "BIGINT", "this version's own key"),

@@ -31,9 +31,9 @@ from bot.core.warehouse import (
     handoff_row,
     history,
     item_row,
-    month_ends,
     order_row,
     product_row,
+    quarter_starts,
     snapshot,
     transaction_row,
 )
@@ -159,7 +159,7 @@ async def export(
         {} if full else warehouse.current_customers(),
     )
     if full:
-        moments = month_ends(moment)
+        moments = quarter_starts(moment)
         for at, summaries in zip(moments, history(purchases, moments), strict=True):
             versions.add(snapshot(customers, summaries, at))
     versions.add(snapshot(customers, await source.purchase_summaries(), moment))
