@@ -30,7 +30,7 @@ from bot.cli import main as balcao  # noqa: E402
 from bot.cli.demo_history import DEMO_TEAM, generate, write_history  # noqa: E402
 from bot.knowledge.entries import load_knowledge  # noqa: E402
 
-MESSAGES_PER_CONVERSATION = 3.7  # what the generator makes on average
+MESSAGES_PER_CONVERSATION = 3.63  # what the generator makes on average
 SKUS = [f"SKU-{n:03d}" for n in range(200)]
 
 
