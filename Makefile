@@ -8,7 +8,7 @@ DB ?= var/balcao.sqlite3
 KB ?= knowledge
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck venv encoder lock chromium seed clean bench-nlu bench-load bench-match bench-encoder
+.PHONY: run test lint typecheck venv encoder lock chromium seed clean bench-nlu bench-load bench-match bench-encoder bench-warehouse
 
 venv: $(VENV)/.installed
 
@@ -68,6 +68,10 @@ bench-match: venv
 
 bench-encoder: venv
 	$(PY) benchmarks/bench_encoder.py
+
+# a shop of 1 million messages and 100,000 orders, exported in full, then incrementally
+bench-warehouse: venv
+	$(PY) benchmarks/bench_warehouse.py $(BENCH_WAREHOUSE_ARGS)
 
 # BENCH_LOAD_ARGS="--processes 2 --database postgresql://... --redis redis://..." for several
 bench-load: venv

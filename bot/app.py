@@ -14,8 +14,9 @@ import logging
 import secrets
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -43,7 +44,14 @@ from bot.core.goodwill import parse_limits
 from bot.core.metrics import Metrics
 from bot.errors import ConfigError
 from bot.knowledge.canned import load_canned
-from bot.ports import ActionRunner, AgentStore, CustomerStore, MatcherFactory
+from bot.ports import (
+    ActionRunner,
+    AgentStore,
+    CustomerStore,
+    MatcherFactory,
+    Warehouse,
+    WarehouseSource,
+)
 from bot.services.chat import ChatService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
@@ -327,3 +335,28 @@ async def open_agent_store(settings: Settings) -> AsyncIterator[AgentStore]:
         yield SqliteAgentStore(database)
     finally:
         await database.close()
+
+
+async def open_warehouse_source(
+    settings: Settings,
+) -> tuple[WarehouseSource, Callable[[], Awaitable[None]]]:
+    """What `balcao warehouse export` reads: PostgreSQL when BALCAO_DATABASE is set, else the
+    SQLite file; and how to close it."""
+    from bot.adapters.warehouse.sources import PostgresWarehouseSource, SqliteWarehouseSource
+
+    if settings.database:
+        postgres = await PostgresWarehouseSource.connect(settings.database)
+        return postgres, postgres.close
+    sqlite = SqliteWarehouseSource(settings.db)
+
+    async def close() -> None:
+        sqlite.close()
+
+    return sqlite, close
+
+
+def open_warehouse(target: Path, fmt: str) -> Warehouse:
+    """The DuckDB file (or Parquet folder) an export writes."""
+    from bot.adapters.warehouse.duckdb_warehouse import DuckDbWarehouse
+
+    return DuckDbWarehouse(target, fmt)

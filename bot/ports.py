@@ -8,6 +8,7 @@
     ActionRunner                            rasa-sdk actions
     Matcher, MatcherFactory                 the understanding engine, seen by the dialogue
     Broker, RateLimiter                     fan-out and limits, in process or across processes
+    WarehouseSource, Warehouse              the analysis export: what it reads, where it writes
 
 Adapters live in `bot.adapters`; fakes for unit tests in `bot.adapters.memory`.
 
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     )
     from bot.core.events import Event
     from bot.core.handoff import Handoff
+    from bot.core.warehouse import StoredConversation
     from bot.knowledge.entries import KnowledgeBase
     from bot.understanding.matching import Match
 
@@ -341,3 +343,93 @@ class AuditLog(Protocol):
         subject: str,
         details: dict[str, Any] | None = None,
     ) -> None: ...
+
+
+class WarehouseSource(Protocol):
+    """What the warehouse export reads from a store (SQLite or PostgreSQL), in batches."""
+
+    name: str  # "sqlite" or "postgresql"
+
+    async def last_event_id(self) -> int: ...
+
+    async def count_events(self, after_event_id: int) -> int: ...
+
+    def conversations(
+        self, after_event_id: int, upto_event_id: int
+    ) -> AsyncIterator[list[StoredConversation]]:
+        """Batches of conversations with an event in (after, upto], every event up to `upto`;
+        `new_from_seq` is the seq of the first event after `after_event_id`."""
+        ...
+
+    async def handoffs(self, conversation_ids: Sequence[str]) -> list[Handoff]: ...
+
+    async def customers(self) -> list[Customer]: ...
+
+    async def purchase_summaries(self) -> list[PurchaseSummary]: ...
+
+    async def products(self) -> list[Product]: ...
+
+    async def agents(self) -> list[Agent]: ...
+
+    def orders(self, since: str) -> AsyncIterator[list[tuple[Order, list[OrderItem]]]]:
+        """Batches of orders created at or after `since` (ISO 8601; "" for all), with items."""
+        ...
+
+    def transactions(self, since: str) -> AsyncIterator[list[Transaction]]: ...
+
+    async def forgotten_since(self, at: float) -> list[str]:
+        """Ids of customers erased (audit `customer.forget`) after `at`."""
+        ...
+
+    async def record_export(self, *, at: float, actor: str, target: str, details: Any) -> None:
+        """An audit record of the export (action `warehouse.export`, subject `warehouse:TARGET`)."""
+        ...
+
+
+class Warehouse(Protocol):
+    """Where the export writes: tables of bot/core/warehouse_schema.py (DuckDB or Parquet).
+    Everything between `begin` and `commit` is one transaction."""
+
+    target: str
+
+    def begin(self, full: bool) -> None:
+        """Start; `full` drops every table first. Creates missing tables."""
+        ...
+
+    def last_export(self) -> dict[str, Any] | None:
+        """The newest warehouse_export row, or None for an empty warehouse."""
+        ...
+
+    def append(self, table: str, rows: Sequence[tuple[Any, ...]]) -> int: ...
+
+    def replace(self, table: str, rows: Sequence[tuple[Any, ...]]) -> int: ...
+
+    def delete(self, table: str, column: str, values: Sequence[Any]) -> int: ...
+
+    def forget_customers(self, customer_keys: Sequence[str]) -> int:
+        """Delete every row about these customers, their conversations' included."""
+        ...
+
+    def current_customers(self) -> dict[str, tuple[tuple[int, int, int, str, str], int]]:
+        """customer_key -> (tracked values, version) of every current dim_customer row."""
+        ...
+
+    def next_customer_version(self) -> int: ...
+
+    def close_customer_versions(self, closed: Sequence[tuple[int, float]]) -> None: ...
+
+    def rebuild_dates(self) -> int: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+    def commit(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ExportProgress(Protocol):
+    """How a long export shows its progress (a bar on the terminal, or nothing)."""
+
+    def stage(self, label: str, total: int | None) -> None: ...
+
+    def advance(self, rows: int) -> None: ...

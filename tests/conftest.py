@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -55,3 +58,43 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
 @pytest.fixture
 async def client(aiohttp_client: Any, settings: Settings) -> TestClient:
     return await aiohttp_client(create_app(settings))
+
+
+# PostgreSQL on this machine (127.0.0.1:5432, trust auth) unless BALCAO_TEST_POSTGRES says
+POSTGRES = os.environ.get("BALCAO_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: needs a PostgreSQL server (BALCAO_TEST_POSTGRES)")
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+async def _admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(POSTGRES, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """The URL of a new, empty database, dropped after the test."""
+    name = f"balcao_test_{secrets.token_hex(6)}"
+    try:
+        asyncio.run(_admin(f"CREATE DATABASE {name}"))
+    except (OSError, ConnectionError) as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {POSTGRES}: {exc}. Start it (README: Running as"
+            " several processes) or point BALCAO_TEST_POSTGRES at one."
+        )
+    try:
+        yield _with_database(POSTGRES, name)
+    finally:
+        asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -4,7 +4,8 @@
     balcao kb test [STORIES...]               run conversation tests (exit 1 on failures)
     balcao kb export --kb DIR --out FAQ.csv   the CSV that `balcao kb import` reads
     balcao customer export ID [--out FILE]    everything about one customer, as JSON
-    balcao customer forget ID                 erase one customer (audited)
+    balcao customer forget ID                 erase one customer (audited); names the warehouse
+                                              exports that may still hold them
     balcao retention apply --days N           blank conversation text older than N days
 
 Bad usage raises a BalcaoError: bot/cli.py prints one line and exits 2.
@@ -221,12 +222,25 @@ def customer_forget_command(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     store = _privacy_store(settings.db)
+    now = time.time()
     try:
-        erased = store.forget_customer(args.customer_id, actor=args.by, now=time.time())
+        erased = store.forget_customer(args.customer_id, actor=args.by, now=now)
+        exports = store.warehouse_exports(before=now)
     finally:
         store.close()
     counts = ", ".join(f"{n} {table}" for table, n in erased.items() if n)
     print(f"forgot customer {args.customer_id}: {counts or 'nothing was stored'}")
+    if exports:
+        listed = ", ".join(
+            f"{target} ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(at))})"
+            for target, at in exports
+        )
+        print(
+            f"earlier warehouse exports may still hold them: {listed};"
+            " the next export into each removes them"
+        )
+    else:
+        print("no warehouse export holds them")
     return 0
 
 

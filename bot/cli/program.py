@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "bot.cli.admin",
     "bot.cli.agents",
     "bot.cli.scale",
+    "bot.cli.warehouse",
 ]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.app import create_app
+from bot.cli.demo_history import DEMO_TEAM
 from bot.core.dialogue import Brain
 from bot.errors import ConfigError
 from channels.keys import RELOADER
@@ -103,15 +104,8 @@ async def _quiet_garbage_collector(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
-# The demo shop's team: the two account managers named in data/demo/customers.csv, an
-# agent and an admin. Only `seed-demo` creates them, and only when they do not exist yet.
+# the demo team (bot/cli/demo_history.py) logs in with this password
 DEMO_PASSWORD = "balcao-demo"
-DEMO_TEAM = (
-    ("ana.costa@casabalcao.example", "Ana Costa", "agent", ("en", "pt", "es")),
-    ("marta.reis@casabalcao.example", "Marta Reis", "agent", ("pt", "en")),
-    ("tom.hughes@casabalcao.example", "Tom Hughes", "agent", ("en",)),
-    ("admin@casabalcao.example", "Admin", "admin", ("en", "pt", "es")),
-)
 
 
 def seed_command(args: argparse.Namespace) -> int:
@@ -128,6 +122,8 @@ def seed_command(args: argparse.Namespace) -> int:
         )
     result = seed_demo(settings.db)
     counts = ", ".join(f"{n} {k}" for k, n in result.totals.items())
+    if result.conversations:
+        counts += f", {result.conversations} demo conversations"
     print(f"demo store ready at {settings.db}: {counts} ({result.seconds:.2f} s)")
     created = asyncio.run(_seed_team(settings.db))
     if created:

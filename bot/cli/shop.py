@@ -10,7 +10,7 @@ import argparse
 import csv
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ class ImportResult:
     imported: dict[str, int]  # rows read per table
     totals: dict[str, int]  # rows in the store afterwards
     seconds: float
+    conversations: int = 0  # demo conversations written (seed-demo)
 
 
 def import_shop(directory: Path, db_path: Path, shift: timedelta = timedelta(0)) -> ImportResult:
@@ -56,7 +57,20 @@ def demo_shift(today: date | None = None) -> timedelta:
 
 
 def seed_demo(db_path: Path, today: date | None = None) -> ImportResult:
-    return import_shop(DEMO_DIR, db_path, demo_shift(today))
+    """The demo shop's CSVs, then months of its conversations (bot/cli/demo_history.py)."""
+    from bot.app import MIGRATIONS
+    from bot.cli.demo_history import seed_history
+
+    result = import_shop(DEMO_DIR, db_path, demo_shift(today))
+    started = time.perf_counter()
+    db = connect(db_path, MIGRATIONS)
+    try:
+        written = seed_history(db, today or datetime.now(UTC).date())
+    finally:
+        db.close()
+    return replace(
+        result, conversations=written, seconds=result.seconds + time.perf_counter() - started
+    )
 
 
 def not_the_demos(db_path: Path, demo_agents: frozenset[str]) -> list[str]:

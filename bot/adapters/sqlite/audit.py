@@ -252,6 +252,15 @@ class SqlitePrivacyStore:
         logger.info("forgot a customer: %d conversations", len(conversations))
         return counts
 
+    def warehouse_exports(self, before: float) -> list[tuple[str, float]]:
+        """(target, latest time) of every warehouse export recorded before `before`."""
+        rows = self.db.execute(
+            "SELECT subject, max(at) FROM audit WHERE action = 'warehouse.export' AND at <= ?"
+            " GROUP BY subject ORDER BY max(at)",
+            [before],
+        ).fetchall()
+        return [(str(subject).removeprefix("warehouse:"), float(at)) for subject, at in rows]
+
     def apply_retention(self, days: int, *, actor: str, now: float) -> int:
         """Blank the text of events older than `days` days; returns how many changed."""
         cutoff = retention_cutoff(now, days)
