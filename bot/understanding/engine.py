@@ -8,10 +8,11 @@ to choose, or to admit it does not know.
 A linear SVM over sparse TF-IDF features (features.Featuriser) ranks the
 labels; a nearest-example similarity and vocabulary coverage join the scores
 in a confidence model learned by cross-validation (calibration). With the
-optional sentence encoder (encoder.py), each text's sentence vector joins the
-TF-IDF features (scaled by EMBEDDING_WEIGHT) and the similarity of the nearest
-example by meaning joins the confidence model. The engine is immutable once
-trained: share it between threads freely.
+sentence encoder (encoder.py, multilingual, in the default install), each text's
+sentence vector joins the TF-IDF features (scaled by EMBEDDING_WEIGHT) and the
+similarity of the nearest example by meaning joins the confidence model; a text
+in a language the encoder does not know is scored by a model trained without
+vectors. The engine is immutable once trained: share it between threads freely.
 """
 
 from __future__ import annotations
@@ -292,15 +293,15 @@ class Engine:
         default_language = _majority_language(samples)
         languages = [s.language or default_language for s in samples]
         docs = analyse_all([s.text for s in samples], languages)
-        if encoder is not None and not encoder.languages.intersection(languages):
-            # a Portuguese or Spanish intent set: the vectors would all be zeros and every
-            # message would go to the lexical model, so train that one alone, once
+        if encoder is not None and not any(_encodable(encoder, lang) for lang in languages):
+            # an intent set in languages the encoder does not know: the vectors would all
+            # be zeros and every message would go to the lexical model, so train that alone
             logger.info("no training text in the encoder's languages: trained without it")
             encoder = None
         vectors = None
         if encoder is not None:  # sentence vectors for the encoder's languages, else zeros
             vectors = np.zeros((len(samples), encoder.dimensions), dtype=np.float32)
-            known = [i for i, lang in enumerate(languages) if lang in encoder.languages]
+            known = [i for i, lang in enumerate(languages) if _encodable(encoder, lang)]
             if progress is not None:
                 progress(len(samples) - len(known))
             vectors[known] = encoder.encode([samples[i].text for i in known], True, progress)
@@ -308,7 +309,7 @@ class Engine:
         model = _Model(samples, index, range(len(samples)), docs, vectors)
         calibration = _cross_validate(samples, index, docs, languages, folds, vectors)
         lexical = None
-        if encoder is not None and any(lang not in encoder.languages for lang in languages):
+        if encoder is not None and not all(_encodable(encoder, lang) for lang in languages):
             lexical = (
                 _Model(samples, index, range(len(samples)), docs),
                 _cross_validate(samples, index, docs, languages, folds),
@@ -342,7 +343,7 @@ class Engine:
         lang = self.language_for(text, language)
         model, calibration, vector = self._model, self.calibration, None
         if self.encoder is not None:
-            if lang in self.encoder.languages:
+            if _encodable(self.encoder, lang):
                 vector = self.encoder.encode([text])[0]
             elif self._lexical is not None:
                 model, calibration = self._lexical
@@ -374,6 +375,12 @@ class Engine:
         else:
             verdict = "unknown"
         return Prediction(verdict, ranked, round(confidence, 4))
+
+
+def _encodable(encoder: SentenceEncoder, language: str | None) -> bool:
+    """Whether the encoder gives `language`'s texts vectors worth having (a text of no
+    known language is tried: the encoder is multilingual)."""
+    return language is None or language in encoder.languages
 
 
 def _corrected(featuriser: Featuriser, doc: Terms, language: str | None) -> Terms:

@@ -97,5 +97,5 @@ def _engine_for(samples: tuple[Sample, ...], encoder: SentenceEncoder | None) ->
 
 def matcher_factory(encoder: str, runtime: str = "auto") -> MatcherFactory:
     """The engine's `MatcherFactory` for the encoder settings (`encoder`: 'auto', 'on' or
-    'off'; `runtime`: 'auto', 'onnxruntime' or 'numpy')."""
+    'off'; `runtime`: 'auto' or 'numpy')."""
     return partial(build_matcher, encoder=encoder_for(encoder, runtime))
