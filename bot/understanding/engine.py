@@ -72,6 +72,10 @@ class Sample:
     label: str
     language: str | None = None
     weight: float = 1.0
+    # samples of one label with the same twin key (a question and its translations) share
+    # a calibration fold: a held-out text never has its translation in training, whose
+    # sentence vector would all but give the answer away; "" keys a sample by its text
+    twin: str = ""
 
 
 @dataclass(frozen=True)
@@ -403,8 +407,8 @@ def assign_folds(samples: Sequence[Sample], folds: int) -> tuple[dict[str, int],
     Drawn from each label's and each text's own hash, not from one random sequence:
     adding an example to one label moves that label's examples alone, and the others
     keep their folds (a new label shifts the groups of the labels after it in hash order).
-    The same text twice in a label goes to one fold, so a held-out text never has its
-    twin in training.
+    The same text twice in a label goes to one fold, and so do samples with the same
+    `twin` key (translations), so a held-out text never has its twin in training.
     """
     labels = sorted({s.label for s in samples} - {OUT_OF_SCOPE}, key=lambda x: (stable(x, SEED), x))
     group = {label: i % folds for i, label in enumerate(labels)}
@@ -414,7 +418,8 @@ def assign_folds(samples: Sequence[Sample], folds: int) -> tuple[dict[str, int],
     for i, s in enumerate(samples):
         by_label.setdefault(s.label, []).append(i)
     for label, members in by_label.items():
-        fold_of[members] = spread(label, [samples[i].text for i in members], folds, SEED)
+        keys = [samples[i].twin or samples[i].text for i in members]
+        fold_of[members] = spread(label, keys, folds, SEED)
     return group, fold_of
 
 
