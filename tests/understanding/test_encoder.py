@@ -302,3 +302,25 @@ async def test_server_answers_a_paraphrase_with_the_encoder(
         "encoder": False,
         "encoder_runtime": None,
     }
+
+
+def test_the_in_scope_gate_weighs_nearness_by_meaning(encoder: SentenceEncoder) -> None:
+    """With out-of-scope examples, a message nearer the entries' examples than the
+    off-topic ones by meaning scores higher in scope, whatever its words or language."""
+    off_topic = [
+        "will it rain tomorrow",
+        "who won the football match",
+        "tell me a joke",
+        "what is the capital of france",
+        "recommend me a good film",
+        "how do i cook rice",
+    ]
+    samples = [Sample(t, label, "en") for label, texts in INTENTS.items() for t in texts]
+    samples += [Sample(t, "oos", "en") for t in off_topic]
+    engine = Engine.train(samples, encoder=encoder)
+    near = encoder.encode(["o pacote ainda não chegou", "I would like to be reimbursed"])
+    far = encoder.encode(["vai nevar em lisboa no fim de semana", "who is the best goalkeeper"])
+    assert (engine._model._margin(near) > 0).all()
+    assert (engine._model._margin(far) < 0).all()
+    lean = Engine.train([s for s in samples if s.label != "oos"], encoder=encoder)
+    assert not lean._model._margin(near).any()  # no out-of-scope examples: no margin
