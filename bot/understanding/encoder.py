@@ -213,27 +213,30 @@ def encoder_for(mode: str, runtime: str = "auto") -> SentenceEncoder | None:
         return None
     found = load_default()
     if found is None and mode == "on":
-        SentenceEncoder.load()  # raises, saying why
+        raise InputError(_why[0] if _why else "the sentence encoder cannot load")
     return found
 
 
 _default: list[SentenceEncoder | None] = []
+_why: list[str] = []  # why the process's encoder did not load
 _default_lock = threading.Lock()
 
 
 def load_default() -> SentenceEncoder | None:
     """The process's encoder, loaded and warmed once, or None when it cannot load (the
-    engine then runs lean)."""
+    engine then runs lean; `encoder_for('on')` says why)."""
     with _default_lock:
         if not _default:
             found: SentenceEncoder | None = None
             try:
                 found = SentenceEncoder.load()
             except InputError as exc:
-                logger.warning("%s; understanding runs without it", exc)
+                _why.append(str(exc))
             except (OSError, ValueError) as exc:  # a damaged install must not stop the server
-                logger.warning("the sentence encoder cannot load (%s); running without it", exc)
+                _why.append(f"the sentence encoder cannot load ({exc}): reinstall {INSTALL}")
             else:
                 logger.info("sentence encoder loaded: %s (USE multilingual v3)", DISTRIBUTION)
+            if found is None:
+                logger.warning("%s; understanding runs without it", _why[0])
             _default.append(found)
         return _default[0]

