@@ -448,7 +448,10 @@ def assign_folds(samples: Sequence[Sample], folds: int) -> tuple[dict[str, int],
     for i, s in enumerate(samples):
         by_label.setdefault(s.label, []).append(i)
     for label, members in by_label.items():
-        keys = [samples[i].twin or samples[i].text for i in members]
+        first: dict[str, str] = {}  # a text repeated under other twin keys keeps its first
+        keys = [
+            first.setdefault(samples[i].text, samples[i].twin or samples[i].text) for i in members
+        ]
         fold_of[members] = spread(label, keys, folds, SEED)
     return group, fold_of
 

@@ -223,3 +223,7 @@ def test_translations_share_a_calibration_fold() -> None:
     assert all(len(folds) == 1 for folds in by_twin.values())
     # and the twins still spread over every fold
     assert {f for folds in by_twin.values() for f in folds} == {0, 1, 2}
+    # a phrasing repeated at another position stays with its first twin group
+    repeated = [*kb_samples, Sample(refunds[0].text, "refunds", "en", twin="#40")]
+    folds_repeated = assign_folds(repeated, 3)[1]
+    assert folds_repeated[-1] == folds_repeated[kb_samples.index(refunds[0])]
