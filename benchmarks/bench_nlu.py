@@ -113,7 +113,7 @@ def svm_trainer(texts: Sequence[str], labels: Sequence[str]) -> Predict:
 def encoder_trainer(texts: Sequence[str], labels: Sequence[str]) -> Predict:
     encoder = load_default()
     if encoder is None:
-        raise SystemExit("bench_nlu: the sentence encoder is not installed (make encoder)")
+        raise SystemExit("bench_nlu: the sentence encoder cannot load (make venv)")
     return engine_trainer(texts, labels, encoder)
 
 

@@ -34,6 +34,8 @@ MISSES_BEFORE_ESCALATION = 2
 RUNNER_UP_SHARE = 0.1
 UNHELPFUL_BEFORE_ESCALATION = 2
 AT_RISK_TAGS = frozenset({"complaint", "at-risk", "churn"})
+# an entry tagged so (in English) is never offered as a choice: nobody picks "Hello!"
+SMALL_TALK_TAG = "smalltalk"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 COMMENT_SLOT = "feedback_comment_pending"
 
@@ -150,7 +152,7 @@ class Dialogue:
                 await self._use_entry(turn, brain, entry, sender, message, match)
                 return turn.outcome()
         if match.decision in ("answer", "choose") and match.candidates:
-            buttons = _choice_buttons(brain, match.candidates, language)
+            buttons = _choice_buttons(brain, match.candidates, language, person_offered=False)
             if len(buttons) == 1:  # one real candidate: "is it this?", or a person
                 person = Button(say("offer_person", language), HANDOFF_PAYLOAD)
                 turn.reply(Reply(say("did_you_mean", language), (*buttons, person)))
@@ -256,7 +258,7 @@ class Dialogue:
             else:
                 turn.reply(Reply(say("still_unknown", language), (person,)))
             return
-        buttons = _choice_buttons(brain, match.candidates, language)
+        buttons = _choice_buttons(brain, match.candidates, language, person_offered=True)
         key = {0: "unknown_empty", 1: "unknown_one"}.get(len(buttons), "unknown")
         turn.reply(Reply(say(key, language), (*buttons, person)))
 
@@ -375,16 +377,25 @@ def _is_handoff(brain: Brain, match: Match) -> bool:
 
 
 def _choice_buttons(
-    brain: Brain, candidates: tuple[Candidate, ...], language: str
+    brain: Brain, candidates: tuple[Candidate, ...], language: str, person_offered: bool
 ) -> tuple[Button, ...]:
     """Buttons for the top three candidates, leaving out any the matcher gives less than
-    RUNNER_UP_SHARE of the best one's score: a button nobody means is noise."""
+    RUNNER_UP_SHARE of the best one's score (a button nobody means is noise), small talk,
+    and handoff entries beyond the first, or all of them when the reply offers a person
+    anyway (#17: "Goodbye" or "I want to talk to a person" beside "Talk to a person")."""
     buttons = []
     floor = candidates[0].score * RUNNER_UP_SHARE if candidates else 0.0
+    handoff = person_offered
     for candidate in candidates[:3]:
         if candidate.score < floor:
             continue
         entry = brain.kb.get(candidate.entry_id, language)
-        if entry is not None:
-            buttons.append(Button(entry.question, f"/{entry.id}"))
+        english = brain.kb.get(candidate.entry_id, "en")
+        if entry is None or english is None or SMALL_TALK_TAG in english.tags:
+            continue
+        if entry.handoff:
+            if handoff:
+                continue
+            handoff = True
+        buttons.append(Button(entry.question, f"/{entry.id}"))
     return tuple(buttons)

