@@ -403,7 +403,7 @@ async def test_a_slow_matcher_runs_off_the_event_loop(brain: Brain) -> None:
 
 @pytest.fixture(scope="module")
 def shipped_kb() -> Any:
-    return load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
+    return load_knowledge(Path(__file__).resolve().parents[2] / "knowledge")
 
 
 async def test_choices_are_real_topics_never_small_talk_or_a_second_person(
