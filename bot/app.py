@@ -82,6 +82,7 @@ from channels.keys import (
     SERVICE,
     SETTINGS,
     STORE,
+    STORE_PROBE,
 )
 from channels.limits import Limits
 from channels.loop_monitor import LoopMonitor
@@ -183,13 +184,17 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
             if settings.retention_days > 0:
                 raise ConfigError("BALCAO_RETENTION_DAYS works with SQLite only for now")
             postgres = await PostgresDatabase(settings.database).open()
+            app[STORE_PROBE] = postgres.probe
             stack.push_async_callback(postgres.close)
             app[STORE] = PostgresConversationStore(postgres)
             app[AGENTS] = PostgresAgentStore(postgres)
             app[HANDOFFS] = PostgresHandoffStore(postgres)
             app[CUSTOMERS] = PostgresCustomerStore(postgres)
         else:
-            database = await SqliteDatabase(settings.db, MIGRATIONS).open()
+            database = await SqliteDatabase(
+                settings.db, MIGRATIONS, settings.sqlite_synchronous
+            ).open()
+            app[STORE_PROBE] = database.probe
             stack.push_async_callback(database.close)
             app[DATABASE] = database
             analytics = SqliteAnalyticsStore(database)

@@ -235,6 +235,12 @@ class Settings:
         "Most goodwill (refunds and credits) agents may grant one customer of each tier within"
         " BALCAO_GOODWILL_PERIOD_DAYS (admins: no limit).",
     )
+    sqlite_synchronous: str = _setting(
+        "normal",
+        "BALCAO_SQLITE_SYNCHRONOUS",
+        "SQLite durability: 'normal' loses nothing committed if the process crashes (a power"
+        " cut may lose the last moments); 'full' syncs every commit, slower writes.",
+    )
     goodwill_period_days: int = _setting(
         30,
         "BALCAO_GOODWILL_PERIOD_DAYS",

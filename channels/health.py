@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from aiohttp import web
 
 from bot import __version__
-from bot.errors import KnowledgeError
-from channels.keys import RELOADER, SETTINGS
+from bot.errors import KnowledgeError, StorageError
+from channels.keys import RELOADER, SETTINGS, STORE_PROBE
 
 routes = web.RouteTableDef()
 
@@ -18,8 +19,10 @@ async def health(request: web.Request) -> web.Response:
     reloader = request.app[RELOADER]
     kb = reloader.kb
     engine = getattr(reloader.brain.matcher, "engine", None)
+    store = await _store(request.app)
     body = {
-        "status": "ok",
+        "status": "ok" if store == "ok" else "failing",
+        "store": store,
         "version": __version__,
         "knowledge": {
             "entries": len(kb),
@@ -28,7 +31,21 @@ async def health(request: web.Request) -> web.Response:
         },
         "understanding": _understanding(engine),
     }
-    return web.json_response(body)
+    return web.json_response(body, status=200 if store == "ok" else 503)
+
+
+async def _store(app: web.Application) -> str:
+    """'ok' when the store takes a write within two seconds, else why not (no paths)."""
+    probe = app.get(STORE_PROBE)
+    if probe is None:
+        return "ok"
+    try:
+        await asyncio.wait_for(probe(), 2.0)
+    except StorageError as exc:
+        return "failing: " + str(exc).split(": ", 1)[-1]
+    except TimeoutError:
+        return "failing: no answer within 2 s"
+    return "ok"
 
 
 def _public_error(error: KnowledgeError | None, kb: Path) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 
 from bot.config import Settings
@@ -45,3 +47,5 @@ METRICS = web.AppKey("metrics", Metrics)
 LIMITS = web.AppKey("limits", Limits)
 LOOP = web.AppKey("loop_monitor", LoopMonitor)
 HASHER = web.AppKey("password_hasher", PasswordHasher)
+# can the store take a write now? (GET /health)
+STORE_PROBE: web.AppKey[Callable[[], Awaitable[None]]] = web.AppKey("store_probe")

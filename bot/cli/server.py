@@ -51,11 +51,14 @@ def serve_command(args: argparse.Namespace) -> int:
     try:
         app = create_app(settings)
         app.cleanup_ctx.append(_quiet_garbage_collector)
-        print(f"Balcão is serving on http://{settings.host}:{settings.port}/", flush=True)
     except BaseException:
         loop.close()  # run_app closes it once it runs
         raise
-    web.run_app(app, host=settings.host, port=settings.port, print=None, loop=loop)
+
+    def serving(_: object) -> None:  # once the stores are open and the socket listens
+        print(f"Balcão is serving on http://{settings.host}:{settings.port}/", flush=True)
+
+    web.run_app(app, host=settings.host, port=settings.port, print=serving, loop=loop)
     return 0
 
 

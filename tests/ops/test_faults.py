@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +17,7 @@ from bot.app import DATABASE, create_app
 from bot.config import Settings
 from channels.keys import METRICS
 from tests.channels.test_widget import hello, receive
+from tests.scale.servers import ROOT
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -118,3 +122,53 @@ async def test_a_remote_action_server_speaking_rasas_protocol_is_used(
         assert json.dumps(call)  # a plain JSON document
     finally:
         await actions.close()
+
+
+async def test_health_says_failing_while_the_store_cannot_take_a_write(
+    aiohttp_client: Any, make_settings: Callable[..., Settings]
+) -> None:
+    """Issue #15: while the disk was full /health still said ok. The probe writes; a trigger
+    fails that write as a full disk fails SQLite's (the other test of this file does too)."""
+    client = await aiohttp_client(create_app(make_settings()))
+    assert (await client.get("/health")).status == 200  # the probe's table now exists
+    database = client.app[DATABASE]
+    await database.run(
+        lambda db: db.execute(
+            "CREATE TRIGGER full BEFORE INSERT ON health_probe"
+            " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+    )
+    resp = await client.get("/health")
+    body = await resp.json()
+    assert resp.status == 503, body
+    assert body["status"] == "failing" and body["store"] == "failing: database or disk is full"
+    assert str(make_settings().db.parent) not in json.dumps(body)  # no paths of the disk
+    await database.run(lambda db: db.execute("DROP TRIGGER full"))
+    assert (await client.get("/health")).status == 200  # and says so again when it recovers
+
+
+def test_a_store_that_cannot_be_opened_is_one_line_and_never_says_serving(
+    tmp_path: Path,
+) -> None:
+    """Issue #15: a read-only store printed 'serving', then died with a traceback."""
+    folder = tmp_path / "a-folder-not-a-file"
+    folder.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--db", str(folder), "--kb", "tests/fixtures/kb",
+         "--port", "0", "--encoder", "off", "--actions-package", "tests.support.echo_actions"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "serving" not in done.stdout
+    assert "Traceback" not in done.stderr
+    assert f"balcao: cannot open the store at {folder}" in done.stderr.splitlines()[-1]
+
+
+async def test_full_synchronous_is_a_setting(
+    aiohttp_client: Any, make_settings: Callable[..., Settings]
+) -> None:
+    client = await aiohttp_client(create_app(make_settings(sqlite_synchronous="full")))
+    level = await client.app[DATABASE].run(
+        lambda db: db.execute("PRAGMA synchronous").fetchone()[0]
+    )
+    assert level == 2  # FULL; the default NORMAL is 1

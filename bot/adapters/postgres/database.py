@@ -94,6 +94,11 @@ class PostgresDatabase:
         async with self.connection() as conn, conn.transaction():
             yield conn
 
+    async def probe(self) -> None:
+        """A round trip to the server: raises StorageError when it cannot be reached."""
+        async with self.connection() as conn:
+            await conn.fetchval("SELECT 1")
+
     async def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:

@@ -29,14 +29,26 @@ T = TypeVar("T")
 I = TypeVar("I")  # noqa: E741 (an item to write)
 
 
-def connect(path: Path | str, migrations: Iterable[Migrations] = ()) -> sqlite_utils.Database:
-    """Open (creating if needed) the SQLite file, tune it, apply pending migrations."""
+SYNCHRONOUS = ("normal", "full")
+
+
+def connect(
+    path: Path | str, migrations: Iterable[Migrations] = (), synchronous: str = "normal"
+) -> sqlite_utils.Database:
+    """Open (creating if needed) the SQLite file, tune it, apply pending migrations.
+
+    WAL with `synchronous=normal` (the default): a crash of the process loses nothing that
+    was committed; a power cut or an OS crash may lose the last transactions before the
+    last checkpoint. `full` syncs the WAL at every commit: nothing acknowledged is lost
+    even then, for more time per write (README "Security": durability)."""
+    if synchronous not in SYNCHRONOUS:
+        raise StorageError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}")
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(f"PRAGMA synchronous={synchronous.upper()}")
     db.execute("PRAGMA busy_timeout=5000")
     db.execute("PRAGMA foreign_keys=ON")
     for migration_set in migrations:
@@ -54,16 +66,43 @@ class DatabaseRunner(Protocol):
 class SqliteDatabase:
     """A sqlite-utils Database confined to one worker thread."""
 
-    def __init__(self, path: Path | str, migrations: Iterable[Migrations] = ()) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        migrations: Iterable[Migrations] = (),
+        synchronous: str = "normal",
+    ) -> None:
         self.path = Path(path)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._migrations = tuple(migrations)
+        self._synchronous = synchronous
         self._db: sqlite_utils.Database | None = None
 
     async def open(self) -> SqliteDatabase:
-        self._db = await self._submit(lambda: connect(self.path, self._migrations))
+        """Open and migrate the file; a file that cannot be opened or written (a folder, a
+        read-only file or disk, a full disk) is one StorageError naming it, not a traceback."""
+        try:
+            self._db = await self._submit(
+                lambda: connect(self.path, self._migrations, self._synchronous)
+            )
+        except (sqlite3.Error, OSError) as exc:
+            self._executor.shutdown(wait=False)
+            raise StorageError(f"cannot open the store at {self.path}: {exc}") from exc
         logger.info("SQLite store open at %s", self.path)
         return self
+
+    async def probe(self) -> None:
+        """Write one row and commit: raises StorageError when the store cannot take a write
+        now (a full disk, a read-only file), which reading alone would not show."""
+
+        def write(db: sqlite_utils.Database) -> None:
+            with db.atomic():
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, at REAL)"
+                )
+                db.execute("INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, julianday())")
+
+        await self.run(write)
 
     async def run(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         """Run `fn(db)` on the database thread. SQLite errors become StorageError."""
