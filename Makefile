@@ -8,7 +8,7 @@ DB ?= var/balcao.sqlite3
 KB ?= knowledge
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck venv lock chromium seed clean bench-nlu bench-load bench-match bench-encoder bench-warehouse bench-desk
+.PHONY: run test lint typecheck venv lock chromium seed clean bench-nlu bench-load bench-match bench-encoder bench-warehouse bench-desk bench-abuse
 
 venv: $(VENV)/.installed
 
@@ -75,3 +75,7 @@ clean:
 
 bench-desk: venv
 	$(PY) benchmarks/bench_desk.py --waiting 10000
+
+# a customer's chat beside each attack of issue #15 (docs/benchmarks.md)
+bench-abuse: venv
+	$(PY) benchmarks/bench_abuse.py
