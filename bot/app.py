@@ -241,6 +241,8 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         profiles=app[INSIGHTS].profile,
         auto_assign=settings.auto_assign,
         handle_seconds=settings.handle_minutes * 60,
+        limiter=app[LIMITS].limiter,
+        handoffs_per_address=settings.ip_handoffs_per_hour,
     )
     chat = ChatService(log, dialogue, app[RELOADER].current, desk.open, metrics=app[METRICS])
     app[LOG] = log

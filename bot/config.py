@@ -235,6 +235,12 @@ class Settings:
         "Most goodwill (refunds and credits) agents may grant one customer of each tier within"
         " BALCAO_GOODWILL_PERIOD_DAYS (admins: no limit).",
     )
+    ip_handoffs_per_hour: int = _setting(
+        30,
+        "BALCAO_IP_HANDOFFS_PER_HOUR",
+        "Requests for a person one client address may queue per hour; past it the customer"
+        " is told to try later and nothing is queued.",
+    )
     sqlite_synchronous: str = _setting(
         "normal",
         "BALCAO_SQLITE_SYNCHRONOUS",

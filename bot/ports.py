@@ -84,6 +84,7 @@ class Turn:
     those events itself, so its own subscription skips them."""
 
     origin: str | None = None
+    address: str | None = None  # the customer's client address, for per-address limits
 
 
 @dataclass(frozen=True)

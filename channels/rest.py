@@ -111,7 +111,7 @@ async def webhook(request: web.Request) -> web.Response:
         response.headers["Retry-After"] = "60"
         return response
     handled = await request.app[SERVICE].handle(
-        conversation, message, sender=sender, channel=CHANNEL
+        conversation, message, sender=sender, channel=CHANNEL, address=request.remote
     )
     # what an agent wrote since the customer's last message comes first, in order
     out = [rasa_reply(sender, r) for r in handled.pending]

@@ -329,6 +329,7 @@ class _Session:
                 sender=self.session_id,
                 channel=CHANNEL,
                 origin=self.origin,
+                address=self.address,
             )
         except Exception:  # the chat edge answers politely and logs the traceback
             logger.exception("message handling failed")

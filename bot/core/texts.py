@@ -78,6 +78,11 @@ TEXTS.update(
             "pt": "A nossa equipa não está disponível agora; voltamos {when}. Deixe aqui o seu email e respondemos por lá.",
             "es": "Nuestro equipo no está disponible ahora; volvemos {when}. Déjanos tu email aquí y te responderemos allí.",
         },
+        "handoff_limited": {
+            "en": "We're getting a great many requests for a person from your network right now, so I can't queue this one. Please try again later, or keep asking me here.",
+            "pt": "Estamos a receber muitos pedidos para falar com uma pessoa a partir da sua rede neste momento, por isso não consigo pôr este na fila. Tente mais tarde, ou continue a perguntar-me aqui.",
+            "es": "Estamos recibiendo muchísimas solicitudes para hablar con una persona desde tu red en este momento, así que no puedo poner esta en la cola. Inténtalo más tarde, o sigue preguntándome aquí.",
+        },
         "offline_unknown": {
             "en": "Nobody from our team is available right now. Leave your email here and we will reply to you there.",
             "pt": "Ninguém da nossa equipa está disponível agora. Deixe aqui o seu email e respondemos por lá.",

@@ -84,6 +84,7 @@ class ChatService:
         sender: str,
         channel: str,
         origin: str | None = None,
+        address: str | None = None,
     ) -> Handled:
         """Take a customer's message through the core and into the store.
 
@@ -92,7 +93,7 @@ class ChatService:
         """
         started = time.perf_counter()
         handled = await self._handle(
-            conversation_id, message, sender=sender, channel=channel, turn=Turn(origin)
+            conversation_id, message, sender=sender, channel=channel, turn=Turn(origin, address)
         )
         if not handled.outcome.duplicate:
             self._measure(handled, channel, time.perf_counter() - started)

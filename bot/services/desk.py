@@ -40,11 +40,13 @@ from bot.ports import (
     ConversationWriter,
     HandoffStore,
     ProfileLookup,
+    RateLimiter,
     Turn,
     conversation_topic,
 )
 
 logger = logging.getLogger(__name__)
+HOUR = 3600.0
 
 MAX_AGENT_TEXT = 4000
 
@@ -61,7 +63,11 @@ class Desk:
         auto_assign: bool = True,
         handle_seconds: float = DEFAULT_HANDLE_SECONDS,
         clock: Callable[[], float] = time.time,
+        limiter: RateLimiter | None = None,
+        handoffs_per_address: int = 30,
     ) -> None:
+        """`limiter` and `handoffs_per_address`: how many requests for a person one client
+        address may queue per hour (a flood from one network must not bury real customers)."""
         self.handoffs = handoffs
         self.agents = agents
         self.conversations = conversations
@@ -71,6 +77,8 @@ class Desk:
         self.auto_assign = auto_assign
         self.handle_seconds = handle_seconds
         self.clock = clock
+        self.limiter = limiter
+        self.handoffs_per_address = handoffs_per_address
         self._assigning = asyncio.Lock()
 
     # -- the customer's side ----------------------------------------------------
@@ -90,6 +98,14 @@ class Desk:
         Called in a customer's `turn`, what it appends is part of that turn's answer."""
         now = self.clock()
         language = state.language or "en"
+        if not await self._address_may_queue(turn):
+            return await self.conversations.append(
+                conversation_id,
+                [_bot(say("handoff_limited", language), now)],
+                sender=sender,
+                channel=channel,
+                turn=turn,
+            )
         profile = await self._profile(state)
         online = [a for a in await self.agents.all() if a.status == "online"]
         is_open = self.hours.is_open(datetime.fromtimestamp(now, UTC))
@@ -152,6 +168,12 @@ class Desk:
             stored += assigned
         await self.publish_queue()
         return stored
+
+    async def _address_may_queue(self, turn: Turn | None) -> bool:
+        if self.limiter is None or turn is None or not turn.address:
+            return True
+        key = f"handoff:{turn.address}"
+        return await self.limiter.hit(key, self.handoffs_per_address, HOUR)
 
     async def _profile(self, state: ConversationState) -> CustomerProfile | None:
         customer_id = state.slots.get("customer_id")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.app import create_app
+from bot.config import Settings
+from channels.keys import HANDOFFS
 from tests.desk.conftest import PASSWORD, AddAgent, auth
 
 WEBHOOK = "/webhooks/rest/webhook"
@@ -320,3 +324,26 @@ async def test_openapi_describes_every_api_route(desk_client: TestClient) -> Non
         and r.resource.canonical != "/api/openapi.json"
     }
     assert routes - documented == set()
+
+
+async def test_one_address_cannot_bury_the_queue_in_requests_for_a_person(
+    aiohttp_client: Any, make_settings: Callable[..., Settings]
+) -> None:
+    """Issue #15: 1,000 handoffs were opened from two addresses in 33 s. Each address may
+    queue BALCAO_IP_HANDOFFS_PER_HOUR requests for a person; the rest are told to wait."""
+    client = await aiohttp_client(
+        create_app(make_settings(ip_handoffs_per_hour=5, business_hours="always"))
+    )
+    replies = await asyncio.gather(
+        *(
+            client.post(
+                "/webhooks/rest/webhook",
+                json={"sender": f"flood-{n}", "message": "I want to talk to a person"},
+            )
+            for n in range(12)
+        )
+    )
+    texts = [" ".join(r["text"] for r in await resp.json()) for resp in replies]
+    queued = await client.app[HANDOFFS].list(("waiting", "assigned"))
+    assert len(queued) == 5
+    assert sum("from your network" in t for t in texts) == 7
