@@ -131,3 +131,39 @@ async def test_bot_configured_with_the_remote_action_server(
     status = await chat.say("100001 alice@example.com")
 
     assert "that's you confirmed" in status and "RM123456789GB" in status
+
+
+async def test_an_action_servers_odd_answer_is_read_not_trusted(aiohttp_client: Any) -> None:
+    """A remote action server is another program: items that are not objects are passed
+    over, and what is left becomes our own events and replies."""
+    import aiohttp
+    from aiohttp import web
+
+    from bot.adapters.rasa.action_runner import RemoteActionRunner
+    from bot.core.conversation import ConversationState, IncomingMessage
+    from bot.ports import ActionCall
+
+    async def webhook(request: web.Request) -> web.Response:
+        body = await request.json()
+        assert body["tracker"]["sender_id"] == "s1" and body["next_action"] == "action_x"
+        return web.json_response(
+            {
+                "events": ["nonsense", {"event": "slot", "name": "colour", "value": "blue"}, 7],
+                "responses": [1, None, {"text": "Done.", "buttons": [{"title": "OK"}, "x"]}],
+            }
+        )
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    server = await aiohttp_client(app)
+    async with aiohttp.ClientSession() as session:
+        runner = RemoteActionRunner(str(server.make_url("/webhook")), session)
+        call = ActionCall(
+            "action_x", ConversationState("c1"), "s1", IncomingMessage("hi"), None, "x", {}, 1.0
+        )
+        result = await runner.run(call)
+    assert [(e.kind, e.data["name"], e.data["value"]) for e in result.events] == [
+        ("slot", "colour", "blue")
+    ]
+    assert [r.text for r in result.replies] == ["Done."]
+    assert [b.title for b in result.replies[0].buttons] == ["OK"]

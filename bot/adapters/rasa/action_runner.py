@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 
 from bot.adapters.rasa.tracker import from_rasa_events, from_rasa_response, rasa_tracker
+from bot.adapters.rasa.wire import ActionServerRequest, RasaEvent, RasaResponse
 from bot.errors import ActionError
 from bot.ports import ActionCall, ActionResult
 
@@ -37,18 +38,10 @@ class InProcessActionRunner:
 
     async def run(self, action: ActionCall) -> ActionResult:
         action_name = action.action
-        tracker = _tracker(action)
-        domain = dict(action.domain)
         if action_name not in self.executor.actions:
             raise ActionError(action_name, "no such action is registered")
-        call = {
-            "next_action": action_name,
-            "sender_id": tracker.get("sender_id"),
-            "tracker": tracker,
-            "domain": domain,
-        }
         try:
-            result = await asyncio.wait_for(self.executor.run(call), self.timeout)
+            result = await asyncio.wait_for(self.executor.run(_request(action)), self.timeout)
         except TimeoutError:
             raise ActionError(action_name, f"took longer than {self.timeout:g} s") from None
         except Exception as exc:  # an action is third-party code: contain what it raises
@@ -56,7 +49,7 @@ class InProcessActionRunner:
             raise ActionError(action_name, f"{type(exc).__name__}: {exc}") from exc
         if result is None:
             return ActionResult()
-        return _result(action, list(result.events), list(result.responses))
+        return _result(action, result.events, result.responses)
 
 
 class RemoteActionRunner:
@@ -72,15 +65,7 @@ class RemoteActionRunner:
 
     async def run(self, action: ActionCall) -> ActionResult:
         action_name = action.action
-        tracker = _tracker(action)
-        domain = dict(action.domain)
-        payload = {
-            "next_action": action_name,
-            "sender_id": tracker.get("sender_id"),
-            "tracker": tracker,
-            "domain": domain,
-            "version": RASA_SDK_VERSION_FIELD,
-        }
+        payload = _request(action)
         try:
             async with self.session.post(self.url, json=payload, timeout=self.timeout) as resp:
                 body = await resp.json(content_type=None)
@@ -93,21 +78,39 @@ class RemoteActionRunner:
             raise ActionError(action_name, f"action server unreachable: {exc!r}") from exc
         if not isinstance(body, dict):
             raise ActionError(action_name, "action server answered something other than an object")
-        return _result(action, list(body.get("events") or ()), list(body.get("responses") or ()))
+        return _result(action, body.get("events"), body.get("responses"))
 
 
-def _tracker(action: ActionCall) -> dict[str, Any]:
-    return rasa_tracker(action.state, action.sender, action.message, action.match, action.intent)
+def _request(action: ActionCall) -> ActionServerRequest:
+    """What Rasa sends an action server for `action` (rasa-sdk's executor reads the same)."""
+    return {
+        "next_action": action.action,
+        "sender_id": action.sender,
+        "tracker": rasa_tracker(
+            action.state, action.sender, action.message, action.match, action.intent
+        ),
+        "domain": dict(action.domain),
+        "version": RASA_SDK_VERSION_FIELD,
+    }
 
 
-def _result(
-    action: ActionCall, events: list[dict[str, Any]], responses: list[dict[str, Any]]
-) -> ActionResult:
-    """Rasa's wire shapes back into our values."""
+def _result(action: ActionCall, raw_events: object, raw_responses: object) -> ActionResult:
+    """Rasa's wire shapes back into our values; what is not an object is passed over (an
+    action server is another program: its answer is read, not trusted)."""
+    events = [cast(RasaEvent, e) for e in _objects(raw_events)]
+    responses = [cast(RasaResponse, r) for r in _objects(raw_responses)]
     return ActionResult(
         tuple(from_rasa_events(tuple(events), action.now)),
         tuple(from_rasa_response(r) for r in responses),
         wants_person=any(
             e.get("event") == "followup" and e.get("name") == "action_handoff" for e in events
         ),
+    )
+
+
+def _objects(value: object) -> list[dict[str, Any]]:
+    return (
+        [item for item in value or () if isinstance(item, dict)]
+        if isinstance(value, list | tuple)
+        else []
     )

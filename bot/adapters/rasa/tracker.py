@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from bot.adapters.rasa.wire import (
+    RasaEntity,
+    RasaEvent,
+    RasaLatestMessage,
+    RasaResponse,
+    RasaTracker,
+)
 from bot.core import events as ev
 from bot.core.conversation import ConversationState, IncomingMessage, Reply
 from bot.core.events import Event
@@ -17,13 +22,13 @@ def rasa_tracker(
     message: IncomingMessage,
     match: Match | None,
     intent: str | None,
-) -> dict[str, Any]:
+) -> RasaTracker:
     """The tracker dict Rasa sends an action server (`rasa_sdk.Tracker.from_dict` reads it)."""
-    entities = [
+    entities: list[RasaEntity] = [
         {"entity": e.kind, "value": e.value, "start": e.start, "end": e.end}
         for e in (match.entities if match else ())
     ]
-    latest = {
+    latest: RasaLatestMessage = {
         "text": message.text,
         "intent": {"name": intent, "confidence": match.confidence if match else 1.0},
         "entities": entities,
@@ -45,7 +50,7 @@ def rasa_tracker(
 _RASA_KINDS = {ev.USER, ev.BOT, ev.SLOT, ev.ACTION}
 
 
-def to_rasa_event(event: Event) -> dict[str, Any]:
+def to_rasa_event(event: Event) -> RasaEvent:
     data = event.data
     if event.kind == ev.USER:
         return {"event": "user", "timestamp": event.timestamp, "text": data.get("text", "")}
@@ -61,13 +66,14 @@ def to_rasa_event(event: Event) -> dict[str, Any]:
     return {"event": "action", "timestamp": event.timestamp, "name": data.get("name")}
 
 
-def from_rasa_events(rasa_events: tuple[dict[str, Any], ...], now: float) -> list[Event]:
+def from_rasa_events(rasa_events: tuple[RasaEvent, ...], now: float) -> list[Event]:
     """Our events for the Rasa events an action returned; unknown kinds are dropped."""
     out: list[Event] = []
     for item in rasa_events:
         kind = item.get("event")
-        if kind == "slot" and isinstance(item.get("name"), str):
-            out.append(ev.slot_set(item["name"], item.get("value"), now))
+        name = item.get("name")
+        if kind == "slot" and isinstance(name, str):
+            out.append(ev.slot_set(name, item.get("value"), now))
         elif kind in ("active_loop", "form"):
             out.append(Event(ev.LOOP, {"name": item.get("name")}, now))
         elif kind == "reset_slots":
@@ -75,7 +81,7 @@ def from_rasa_events(rasa_events: tuple[dict[str, Any], ...], now: float) -> lis
     return out
 
 
-def from_rasa_response(response: dict[str, Any]) -> Reply:
+def from_rasa_response(response: RasaResponse) -> Reply:
     """A Reply for one message a rasa-sdk dispatcher collected."""
     buttons = tuple(
         Button(str(b.get("title", "")), str(b.get("payload", "")))
