@@ -58,7 +58,19 @@ from bot.services.desk import Desk
 from bot.services.goodwill import GoodwillService
 from bot.services.insights import CustomerInsights
 from bot.services.reloader import KnowledgeReloader
-from channels import admin, api, auth, console, health, metrics, openapi, pages, rest, widget
+from channels import (
+    admin,
+    api,
+    auth,
+    console,
+    health,
+    help,
+    metrics,
+    openapi,
+    pages,
+    rest,
+    widget,
+)
 from channels.errors import error_middleware
 from channels.headers import security_headers
 from channels.keys import (
@@ -145,7 +157,7 @@ def create_app(
     app.cleanup_ctx.append(_loop_monitor)
     app.on_shutdown.append(widget.close_sockets)
     app.on_shutdown.append(console.close_sockets)
-    for module in (health, rest, widget, auth, api, console, admin, openapi, metrics, pages):
+    for module in (health, rest, widget, auth, api, console, admin, openapi, metrics, pages, help):
         app.add_routes(module.routes)
     pages.add_static(app)
     return app
