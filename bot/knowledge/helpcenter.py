@@ -10,11 +10,12 @@ drafts (never loaded) are not published; neither is an entry with no answer text
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from bot.knowledge.entries import Entry, KnowledgeBase
-from bot.understanding.normalise import fold
 
 UNTAGGED = "other"
 RELATED = 5
@@ -67,7 +68,11 @@ def translations(kb: KnowledgeBase, entry: Entry) -> list[Entry]:
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in fold(text).split() if len(w) > 2}
+    """Lowercase words without accents, of three letters or more."""
+    plain = "".join(
+        c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c)
+    )
+    return {w for w in re.findall(r"\w+", plain) if len(w) > 2}
 
 
 def fulltext(entries: Sequence[Entry], query: str, limit: int = 10) -> list[Entry]:
