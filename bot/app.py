@@ -30,6 +30,8 @@ from bot.adapters.sqlite.agents import migrations as agent_migrations
 from bot.adapters.sqlite.analytics import SqliteAnalyticsStore
 from bot.adapters.sqlite.audit import SqliteAuditLog, SqlitePrivacyStore
 from bot.adapters.sqlite.audit import migrations as audit_migrations
+from bot.adapters.sqlite.community import SqliteCommunityStore
+from bot.adapters.sqlite.community import migrations as community_migrations
 from bot.adapters.sqlite.conversations import SqliteConversationStore
 from bot.adapters.sqlite.conversations import migrations as conversation_migrations
 from bot.adapters.sqlite.customers import SqliteCustomerStore
@@ -53,6 +55,7 @@ from bot.ports import (
     WarehouseSource,
 )
 from bot.services.chat import ChatService
+from bot.services.community import CommunityService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
 from bot.services.goodwill import GoodwillService
@@ -62,6 +65,7 @@ from channels import (
     admin,
     api,
     auth,
+    community,
     console,
     health,
     help,
@@ -80,6 +84,8 @@ from channels.keys import (
     AUDIT,
     BROKER,
     CANNED,
+    COMMUNITY,
+    COMMUNITY_STORE,
     CUSTOMERS,
     DESK,
     GOODWILL,
@@ -109,6 +115,7 @@ MIGRATIONS = (
     agent_migrations,
     handoff_migrations,
     audit_migrations,
+    community_migrations,
 )
 RETENTION_EVERY = 6 * 3600.0
 
@@ -157,7 +164,9 @@ def create_app(
     app.cleanup_ctx.append(_loop_monitor)
     app.on_shutdown.append(widget.close_sockets)
     app.on_shutdown.append(console.close_sockets)
-    for module in (health, rest, widget, auth, api, console, admin, openapi, metrics, pages, help):
+    for module in (
+        health, rest, widget, auth, api, console, admin, openapi, metrics, pages, help, community
+    ):  # fmt: skip
         app.add_routes(module.routes)
     pages.add_static(app)
     return app
@@ -186,6 +195,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
         if settings.database:
             from bot.adapters.postgres import (
                 PostgresAgentStore,
+                PostgresCommunityStore,
                 PostgresConversationStore,
                 PostgresCustomerStore,
                 PostgresDatabase,
@@ -200,6 +210,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
             app[AGENTS] = PostgresAgentStore(postgres)
             app[HANDOFFS] = PostgresHandoffStore(postgres)
             app[CUSTOMERS] = PostgresCustomerStore(postgres)
+            app[COMMUNITY_STORE] = PostgresCommunityStore(postgres)
         else:
             database = await SqliteDatabase(settings.db, MIGRATIONS).open()
             stack.push_async_callback(database.close)
@@ -212,6 +223,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
             app[AGENTS] = SqliteAgentStore(database)
             app[HANDOFFS] = SqliteHandoffStore(database)
             app[CUSTOMERS] = SqliteCustomerStore(database)
+            app[COMMUNITY_STORE] = SqliteCommunityStore(database)
         app[INSIGHTS] = CustomerInsights(app[CUSTOMERS])
         yield
 
@@ -252,6 +264,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     chat = ChatService(log, dialogue, app[RELOADER].current, desk.open, metrics=app[METRICS])
     app[LOG] = log
     app[SERVICE] = chat
+    app[COMMUNITY] = CommunityService(app[COMMUNITY_STORE], app.get(AUDIT), app[RELOADER].current)
     app[DESK] = desk
     app[GOODWILL] = GoodwillService(
         desk,

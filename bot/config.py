@@ -168,6 +168,16 @@ class Settings:
         "When the knowledge base has no confident answer, offer matching accepted community"
         " answers before a person.",
     )
+    community_posts_per_minute: int = _setting(
+        5,
+        "BALCAO_COMMUNITY_POSTS_PER_MINUTE",
+        "Community questions, answers, votes and reports one person may send per minute.",
+    )
+    ip_community_posts_per_minute: int = _setting(
+        20,
+        "BALCAO_IP_COMMUNITY_POSTS_PER_MINUTE",
+        "Community posts, votes and reports one address may send per minute.",
+    )
     session_hours: float = _setting(
         12.0, "BALCAO_SESSION_HOURS", "How long an agent's login lasts, in hours."
     )

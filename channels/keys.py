@@ -11,12 +11,14 @@ from bot.ports import (
     AnalyticsStore,
     AuditLog,
     Broker,
+    CommunityStore,
     ConversationStore,
     CustomerStore,
     HandoffStore,
     PasswordHasher,
 )
 from bot.services.chat import ChatService
+from bot.services.community import CommunityService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
 from bot.services.goodwill import GoodwillService
@@ -45,3 +47,5 @@ METRICS = web.AppKey("metrics", Metrics)
 LIMITS = web.AppKey("limits", Limits)
 LOOP = web.AppKey("loop_monitor", LoopMonitor)
 HASHER = web.AppKey("password_hasher", PasswordHasher)
+COMMUNITY_STORE = web.AppKey("community_store", CommunityStore)
+COMMUNITY = web.AppKey("community_service", CommunityService)
