@@ -240,11 +240,19 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     else:
         runner = InProcessActionRunner(settings.actions_package, timeout=settings.action_timeout)
         hand_stores_to_actions(settings.actions_package, app[CUSTOMERS])
+    community = CommunityService(
+        app[COMMUNITY_STORE],
+        app.get(AUDIT),
+        app[RELOADER].current,
+        public_url=settings.public_url,
+    )
+    app[COMMUNITY] = community
     dialogue = Dialogue(
         runner,
         default_language=settings.default_language,
         escalate_on_fallback=settings.escalate_on_fallback,
         verification_ttl=settings.verification_minutes * 60,
+        community=community.suggest if settings.community_in_chat else None,
     )
     log = ConversationLog(
         app[STORE],
@@ -264,7 +272,6 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     chat = ChatService(log, dialogue, app[RELOADER].current, desk.open, metrics=app[METRICS])
     app[LOG] = log
     app[SERVICE] = chat
-    app[COMMUNITY] = CommunityService(app[COMMUNITY_STORE], app.get(AUDIT), app[RELOADER].current)
     app[DESK] = desk
     app[GOODWILL] = GoodwillService(
         desk,

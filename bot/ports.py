@@ -347,6 +347,21 @@ class AuditLog(Protocol):
     ) -> None: ...
 
 
+@dataclass(frozen=True)
+class CommunitySuggestion:
+    """An accepted community answer the bot may offer: labelled as such, with its link."""
+
+    title: str
+    answer: str
+    url: str
+    language: str
+
+
+# Accepted community answers like a message (text, language): the dialogue asks when the
+# knowledge base has no confident answer (BALCAO_COMMUNITY_IN_CHAT).
+CommunityLookup: TypeAlias = "Callable[[str, str], Awaitable[list[CommunitySuggestion]]]"
+
+
 class CommunityStore(Protocol):
     """Community questions and answers, with full-text search on the engine's own machinery
     (SQLite FTS5, PostgreSQL tsvector). Texts arrive masked and checked (bot.core.community)."""

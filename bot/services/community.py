@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import re
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +34,7 @@ from bot.core.community import (
 )
 from bot.core.dialogue import Brain
 from bot.knowledge.entries import LANGUAGES
-from bot.ports import AuditLog, CommunityStore
+from bot.ports import AuditLog, CommunityStore, CommunitySuggestion
 from bot.services.curation import write_community_draft
 
 logger = logging.getLogger(__name__)
@@ -76,7 +79,9 @@ class CommunityService:
         audit: AuditLog | None = None,
         brain: Callable[[], Brain] | None = None,
         clock: Callable[[], float] = time.time,
+        public_url: str = "",
     ) -> None:
+        self.public_url = public_url.rstrip("/")
         self.store = store
         self.audit = audit
         self.brain = brain
@@ -201,6 +206,22 @@ class CommunityService:
                 found.append(CommunityAnswer(question, answer))
         return found
 
+    async def suggest(self, text: str, language: str) -> list[CommunitySuggestion]:
+        """The dialogue's CommunityLookup: an accepted answer to a question that shares at
+        least half of the message's words (and two, if it has two), or nothing."""
+        asked = _words(text)
+        if not asked:
+            return []
+        needed = max(min(2, len(asked)), math.ceil(len(asked) / 2))
+        for found in await self.accepted_answers(text, language, limit=3):
+            question = found.question
+            if len(asked & _words(f"{question.title} {question.body}")) >= needed:
+                url = f"{self.public_url}/community/{question.language}/{question.id}"
+                return [
+                    CommunitySuggestion(question.title, found.answer.body, url, question.language)
+                ]
+        return []
+
     async def _question(self, question_id: int) -> Question:
         question = await self.store.question(question_id)
         if question is None:
@@ -214,3 +235,10 @@ class CommunityService:
         await self.audit.record(
             at=self.clock(), actor=actor.id, action=action, subject=subject, details=details
         )
+
+
+def _words(text: str) -> set[str]:
+    plain = "".join(
+        c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c)
+    )
+    return {w for w in re.findall(r"\w+", plain) if len(w) > 3}

@@ -238,3 +238,45 @@ async def test_dashboard_lists_unanswered_and_most_viewed(app_client: TestClient
     body = await response.json()
     assert body["unanswered_48h"] == []  # asked just now
     assert body["most_viewed_without_entry"][0]["views"] == 3
+
+
+async def _accepted_question(client: TestClient) -> int:
+    ana = await sign_in(client, "c1", "Ana")
+    where = await ask(client, ana, "Vendem vasos de cerâmica para plantas?", "Para a varanda.")
+    question_id = int(where.rsplit("/", 1)[1])
+    rui = await sign_in(client, "c2", "Rui")
+    await client.post(
+        f"/community/pt/{question_id}/answer",
+        data={"body": "Sim, **vasos** da [loja](javascript:x) de Alcobaça."},
+        headers=rui,
+    )
+    page = await (await client.get(where)).text()
+    answer_id = re.search(r'data-answer="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    accepted = await client.post(
+        f"/community/pt/{question_id}/accept", data={"answer": answer_id}, headers=ana
+    )
+    assert accepted.status == 200  # followed to the page
+    return question_id
+
+
+async def test_the_bot_offers_an_accepted_community_answer_before_a_person(
+    app_client: TestClient,
+) -> None:
+    question_id = await _accepted_question(app_client)
+    replies = await say(app_client, "vocês vendem vasos de cerâmica?", sender="s1")
+    text = replies[0]["text"]
+    assert "comunidade" in text and "vasos da (loja)(javascript:x) de Alcobaça" in text
+    assert f"/community/pt/{question_id})" in text
+    assert "**vasos**" not in text
+    assert len(replies[0]["buttons"]) == 1  # a person, still on offer
+    unrelated = await say(app_client, "qual é a capital da mongólia?", sender="s2")
+    assert "comunidade" not in unrelated[0]["text"]
+
+
+async def test_the_community_in_chat_can_be_switched_off(
+    aiohttp_client: Any, make_settings: Callable[..., Settings]
+) -> None:
+    client = await aiohttp_client(create_app(make_settings(secret=SECRET, community_in_chat=False)))
+    await _accepted_question(client)
+    replies = await say(client, "vocês vendem vasos de cerâmica?", sender="s1")
+    assert "comunidade" not in replies[0]["text"]
