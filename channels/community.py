@@ -192,7 +192,7 @@ async def sign_in(request: web.Request) -> web.Response:
     given = str(form.get("identifier_hash", ""))[:128]
     language = str(form.get("lang", ""))
     language = language if language in LANGUAGES else request.app[SETTINGS].default_language
-    await _limit(request, f"signin:{request.remote}")
+    await _limit(request, f"signin:{customer_id}")
     if not verify_identity(request.app[SETTINGS].secret.reveal(), customer_id, given):
         raise web.HTTPForbidden(text="the shop did not vouch for this customer")
     try:
