@@ -18,6 +18,7 @@ from bot.core.community import Answer, Author, Question
 
 migrations = Migrations("community")
 
+CANDIDATES = 300  # full-text hits ranked before the language and visibility filters
 KINDS = {"question": "community_questions", "answer": "community_answers"}
 
 
@@ -193,11 +194,15 @@ class SqliteCommunityStore:
         def read(db: sqlite_utils.Database) -> list[Question]:
             rows = _rows(
                 db,
-                "SELECT q.* FROM community_fts f JOIN community_questions q ON q.id = f.rowid"
-                " WHERE community_fts MATCH ? AND q.language = ? AND q.hidden = 0"
+                # the best-ranked few hundred by FTS5's own rank, then filtered: ranking every
+                # question that shares one common word is what would cost
+                "SELECT q.* FROM (SELECT rowid, rank FROM community_fts"
+                " WHERE community_fts MATCH ? ORDER BY rank LIMIT ?) f"
+                " JOIN community_questions q ON q.id = f.rowid"
+                " WHERE q.language = ? AND q.hidden = 0"
                 " AND (? = 0 OR q.accepted_answer IS NOT NULL)"
-                " ORDER BY bm25(community_fts) LIMIT ?",
-                (match, language, int(accepted), limit),
+                " ORDER BY f.rank LIMIT ?",
+                (match, CANDIDATES, language, int(accepted), limit),
             )
             return [_question(r) for r in rows]
 
