@@ -27,6 +27,7 @@ import hmac
 import json
 import logging
 from html import escape
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
@@ -45,6 +46,7 @@ from channels.auth import require_role
 from channels.errors import json_error, read_json_object
 from channels.help_html import attr, page
 from channels.keys import ANSWER_KEY, COMMUNITY, LIMITS, SETTINGS
+from channels.openapi import add_paths
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -495,3 +497,63 @@ async def promote(request: web.Request) -> web.Response:
         },
         status=201,
     )
+
+
+def _operation(summary: str, params: list[str], body: dict[str, str] | None = None) -> Any:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "security": [{"bearer": []}],
+        "parameters": [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in params
+        ],
+        "responses": {
+            "200": {"description": "OK"},
+            **{str(code): {"description": "error"} for code in (400, 401, 403, 404)},
+        },
+    }
+    if body:
+        op["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {k: {"type": v} for k, v in body.items()},
+                        "required": list(body),
+                    }
+                }
+            },
+        }
+    return op
+
+
+add_paths(
+    {
+        "/api/community/questions/{id}/answers": {
+            "post": _operation("An agent answers a community question as staff", ["id"],
+                               {"body": "string"})
+        },
+        "/api/community/questions/{id}/accept": {
+            "post": _operation("An agent accepts an answer", ["id"], {"answer": "integer"})
+        },
+        "/api/community/{kind}/{id}/{action}": {
+            "post": _operation(
+                "An agent hides, unhides, locks or unlocks a question or answer (audited)",
+                ["kind", "id", "action"],
+            )
+        },
+        "/api/admin/community": {
+            "get": _operation(
+                "Community questions unanswered for 48 h, and the most viewed with no entry"
+                " (admin)", [],
+            )
+        },
+        "/api/admin/community/questions/{id}/promote": {
+            "post": _operation(
+                "Write a knowledge-base draft from a question and its accepted answer (admin)",
+                ["id"],
+            )
+        },
+    }
+)  # fmt: skip
