@@ -8,7 +8,7 @@ DB ?= var/balcao.sqlite3
 KB ?= knowledge
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck venv lock chromium seed clean bench-nlu bench-load bench-match bench-encoder bench-warehouse bench-desk bench-abuse
+.PHONY: run test lint typecheck venv lock chromium seed clean bench-nlu bench-load bench-match bench-encoder bench-warehouse bench-desk bench-abuse bench-help
 
 venv: $(VENV)/.installed
 
@@ -65,6 +65,10 @@ bench-encoder: venv
 # a shop of 1 million messages and 100,000 orders, exported in full, then incrementally
 bench-warehouse: venv
 	$(PY) benchmarks/bench_warehouse.py $(BENCH_WAREHOUSE_ARGS)
+
+# help center and community pages with 10,000 community questions (docs/benchmarks.md)
+bench-help: venv
+	$(PY) benchmarks/bench_help.py $(BENCH_HELP_ARGS)
 
 # BENCH_LOAD_ARGS="--processes 2 --database postgresql://... --redis redis://..." for several
 bench-load: venv

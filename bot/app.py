@@ -30,6 +30,8 @@ from bot.adapters.sqlite.agents import migrations as agent_migrations
 from bot.adapters.sqlite.analytics import SqliteAnalyticsStore
 from bot.adapters.sqlite.audit import SqliteAuditLog, SqlitePrivacyStore
 from bot.adapters.sqlite.audit import migrations as audit_migrations
+from bot.adapters.sqlite.community import SqliteCommunityStore
+from bot.adapters.sqlite.community import migrations as community_migrations
 from bot.adapters.sqlite.conversations import SqliteConversationStore
 from bot.adapters.sqlite.conversations import migrations as conversation_migrations
 from bot.adapters.sqlite.customers import SqliteCustomerStore
@@ -53,12 +55,26 @@ from bot.ports import (
     WarehouseSource,
 )
 from bot.services.chat import ChatService
+from bot.services.community import CommunityService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
 from bot.services.goodwill import GoodwillService
 from bot.services.insights import CustomerInsights
 from bot.services.reloader import KnowledgeReloader
-from channels import admin, api, auth, console, health, metrics, openapi, pages, rest, widget
+from channels import (
+    admin,
+    api,
+    auth,
+    community,
+    console,
+    health,
+    help,
+    metrics,
+    openapi,
+    pages,
+    rest,
+    widget,
+)
 from channels.errors import error_middleware
 from channels.headers import security_headers
 from channels.keys import (
@@ -68,6 +84,8 @@ from channels.keys import (
     AUDIT,
     BROKER,
     CANNED,
+    COMMUNITY,
+    COMMUNITY_STORE,
     CUSTOMERS,
     DESK,
     GOODWILL,
@@ -98,6 +116,7 @@ MIGRATIONS = (
     agent_migrations,
     handoff_migrations,
     audit_migrations,
+    community_migrations,
 )
 RETENTION_EVERY = 6 * 3600.0
 
@@ -146,7 +165,9 @@ def create_app(
     app.cleanup_ctx.append(_loop_monitor)
     app.on_shutdown.append(widget.close_sockets)
     app.on_shutdown.append(console.close_sockets)
-    for module in (health, rest, widget, auth, api, console, admin, openapi, metrics, pages):
+    for module in (
+        health, rest, widget, auth, api, console, admin, openapi, metrics, pages, help, community
+    ):  # fmt: skip
         app.add_routes(module.routes)
     pages.add_static(app)
     return app
@@ -175,6 +196,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
         if settings.database:
             from bot.adapters.postgres import (
                 PostgresAgentStore,
+                PostgresCommunityStore,
                 PostgresConversationStore,
                 PostgresCustomerStore,
                 PostgresDatabase,
@@ -190,6 +212,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
             app[AGENTS] = PostgresAgentStore(postgres)
             app[HANDOFFS] = PostgresHandoffStore(postgres)
             app[CUSTOMERS] = PostgresCustomerStore(postgres)
+            app[COMMUNITY_STORE] = PostgresCommunityStore(postgres)
         else:
             database = await SqliteDatabase(
                 settings.db, MIGRATIONS, settings.sqlite_synchronous
@@ -205,6 +228,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
             app[AGENTS] = SqliteAgentStore(database)
             app[HANDOFFS] = SqliteHandoffStore(database)
             app[CUSTOMERS] = SqliteCustomerStore(database)
+            app[COMMUNITY_STORE] = SqliteCommunityStore(database)
         app[INSIGHTS] = CustomerInsights(app[CUSTOMERS])
         yield
 
@@ -221,11 +245,19 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     else:
         runner = InProcessActionRunner(settings.actions_package, timeout=settings.action_timeout)
         hand_stores_to_actions(settings.actions_package, app[CUSTOMERS])
+    community = CommunityService(
+        app[COMMUNITY_STORE],
+        app.get(AUDIT),
+        app[RELOADER].current,
+        public_url=settings.public_url,
+    )
+    app[COMMUNITY] = community
     dialogue = Dialogue(
         runner,
         default_language=settings.default_language,
         escalate_on_fallback=settings.escalate_on_fallback,
         verification_ttl=settings.verification_minutes * 60,
+        community=community.suggest if settings.community_in_chat else None,
     )
     log = ConversationLog(
         app[STORE],

@@ -150,6 +150,34 @@ class Settings:
         "BALCAO_ESCALATE_ON_FALLBACK",
         "Hand over to a person when the bot does not know twice in a row (else only offer).",
     )
+    public_url: str = _setting(
+        "",
+        "BALCAO_PUBLIC_URL",
+        "The site's public origin for canonical links and the sitemap (https://help.example.com);"
+        " empty: taken from each request.",
+    )
+    help_theme: str = _setting(
+        "",
+        "BALCAO_HELP_THEME",
+        "A CSS file served after the help center's own, e.g. the widget's custom properties"
+        " (--balcao-accent...).",
+    )
+    community_in_chat: bool = _setting(
+        True,
+        "BALCAO_COMMUNITY_IN_CHAT",
+        "When the knowledge base has no confident answer, offer matching accepted community"
+        " answers before a person.",
+    )
+    community_posts_per_minute: int = _setting(
+        5,
+        "BALCAO_COMMUNITY_POSTS_PER_MINUTE",
+        "Community questions, answers, votes and reports one person may send per minute.",
+    )
+    ip_community_posts_per_minute: int = _setting(
+        20,
+        "BALCAO_IP_COMMUNITY_POSTS_PER_MINUTE",
+        "Community posts, votes and reports one address may send per minute.",
+    )
     session_hours: float = _setting(
         12.0, "BALCAO_SESSION_HOURS", "How long an agent's login lasts, in hours."
     )

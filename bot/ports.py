@@ -9,6 +9,7 @@
     Matcher, MatcherFactory                 the understanding engine, seen by the dialogue
     Broker, RateLimiter                     fan-out and limits, in process or across processes
     WarehouseSource, Warehouse              the analysis export: what it reads, where it writes
+    CommunityStore                          community questions, answers, votes and reports
 
 Adapters live in `bot.adapters`; fakes for unit tests in `bot.adapters.memory`.
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
     from bot.core.agents import Agent, Status
     from bot.core.analytics import ConversationLog, Suggestion
+    from bot.core.community import Answer, Author, Question
     from bot.core.conversation import ConversationState, IncomingMessage, Reply
     from bot.core.customers import (
         AttemptCounts,
@@ -344,6 +346,67 @@ class AuditLog(Protocol):
         subject: str,
         details: dict[str, Any] | None = None,
     ) -> None: ...
+
+
+@dataclass(frozen=True)
+class CommunitySuggestion:
+    """An accepted community answer the bot may offer: labelled as such, with its link."""
+
+    title: str
+    answer: str
+    url: str
+    language: str
+
+
+# Accepted community answers like a message (text, language): the dialogue asks when the
+# knowledge base has no confident answer (BALCAO_COMMUNITY_IN_CHAT).
+CommunityLookup: TypeAlias = "Callable[[str, str], Awaitable[list[CommunitySuggestion]]]"
+
+
+class CommunityStore(Protocol):
+    """Community questions and answers, with full-text search on the engine's own machinery
+    (SQLite FTS5, PostgreSQL tsvector). Texts arrive masked and checked (bot.core.community)."""
+
+    async def add_question(
+        self, language: str, title: str, body: str, author: Author, now: float
+    ) -> int: ...
+    async def add_answer(self, question_id: int, body: str, author: Author, now: float) -> int: ...
+    async def question(self, question_id: int) -> Question | None: ...
+    async def answer(self, answer_id: int) -> Answer | None: ...
+    async def answers(self, question_id: int, *, hidden: bool = False) -> list[Answer]:
+        """Accepted first, then by votes, then oldest first; hidden ones only if asked."""
+        ...
+
+    async def questions(
+        self, language: str, *, limit: int = 30, offset: int = 0, hidden: bool = False
+    ) -> list[Question]:
+        """Newest first."""
+        ...
+
+    async def search(
+        self, language: str, query: str, *, limit: int = 10, accepted: bool = False
+    ) -> list[Question]:
+        """Best match first; visible questions only; with an accepted answer if `accepted`."""
+        ...
+
+    async def vote(self, answer_id: int, voter: str) -> bool:
+        """One vote per voter and answer: False if already counted."""
+        ...
+
+    async def accept(self, question_id: int, answer_id: int | None) -> None: ...
+    async def set_hidden(self, kind: str, post_id: int, hidden: bool) -> None: ...
+    async def set_locked(self, question_id: int, locked: bool) -> None: ...
+    async def report(self, kind: str, post_id: int, reporter: str, now: float) -> bool:
+        """One report per reporter and post: False if already counted."""
+        ...
+
+    async def count_view(self, question_id: int) -> None: ...
+    async def mark_promoted(self, question_id: int) -> None: ...
+    async def unanswered(self, before: float, *, limit: int = 50) -> list[Question]:
+        """Visible questions asked before `before` with no visible answer, oldest first."""
+        ...
+
+    async def most_viewed(self, *, limit: int = 50) -> list[Question]: ...
 
 
 class WarehouseSource(Protocol):

@@ -13,12 +13,14 @@ from bot.ports import (
     AnalyticsStore,
     AuditLog,
     Broker,
+    CommunityStore,
     ConversationStore,
     CustomerStore,
     HandoffStore,
     PasswordHasher,
 )
 from bot.services.chat import ChatService
+from bot.services.community import CommunityService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
 from bot.services.goodwill import GoodwillService
@@ -49,3 +51,5 @@ LOOP = web.AppKey("loop_monitor", LoopMonitor)
 HASHER = web.AppKey("password_hasher", PasswordHasher)
 # can the store take a write now? (GET /health)
 STORE_PROBE: web.AppKey[Callable[[], Awaitable[None]]] = web.AppKey("store_probe")
+COMMUNITY_STORE = web.AppKey("community_store", CommunityStore)
+COMMUNITY = web.AppKey("community_service", CommunityService)

@@ -104,6 +104,14 @@ class Limits:
             address, settings.ip_feedback_per_minute,
         )  # fmt: skip
 
+    async def allow_community_post(self, person: str, address: str | None) -> bool:
+        """Count a community question, answer, vote or report of a person."""
+        settings = self.settings
+        return await self._allow(
+            "community", "com", person, settings.community_posts_per_minute,
+            address, settings.ip_community_posts_per_minute,
+        )  # fmt: skip
+
     async def allow_typing(self, conversation: str, address: str | None) -> bool:
         """Count a customer's typing notice; the address shares the messages' allowance."""
         settings = self.settings

@@ -21,7 +21,7 @@ from bot.core.texts import say
 from bot.core.verification import HOST_SLOT, forget_verification, lapsed
 from bot.errors import ActionError, InputError
 from bot.knowledge.entries import Button, Entry, KnowledgeBase
-from bot.ports import ActionCall, ActionRunner, Matcher
+from bot.ports import ActionCall, ActionRunner, CommunityLookup, CommunitySuggestion, Matcher
 from bot.understanding.matching import Candidate, Match
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,9 @@ class Dialogue:
         domain: dict[str, object] | None = None,
         escalate_on_fallback: bool = True,
         verification_ttl: float = 0.0,
+        community: CommunityLookup | None = None,
     ) -> None:
+        self.community = community
         self.action_runner = action_runner
         self.default_language = default_language
         self.domain = domain or {}
@@ -159,6 +161,13 @@ class Dialogue:
             else:
                 turn.reply(Reply(say("choose", language), buttons))
             return turn.outcome()
+        if self.community is not None and not message.payload:
+            # in the conversation's language, else in the one the message looks written in
+            for asked in dict.fromkeys(x for x in (language, match.language) if x):
+                found = await self.community(message.text, asked)
+                if found:
+                    turn.reply(_community_reply(found[0]))
+                    return turn.outcome()
         self._admit_unknown(turn, brain, match, language)
         return turn.outcome()
 
@@ -374,6 +383,20 @@ def _is_handoff(brain: Brain, match: Match) -> bool:
     best = match.best
     entry = brain.kb.get(best.entry_id, "en") if best else None
     return bool(entry and entry.handoff)
+
+
+def _community_reply(found: CommunitySuggestion) -> Reply:
+    """An accepted community answer, labelled as from customers, with a person on offer.
+    Its text is the customer's: Markdown markers are taken out so that it stays text."""
+
+    def plain(text: str) -> str:
+        return text.replace("*", "").replace("[", "(").replace("]", ")")
+
+    text = say(
+        "community_answer", found.language, title=plain(found.title),
+        answer=plain(found.answer), url=found.url,
+    )  # fmt: skip
+    return Reply(text, (Button(say("offer_person", found.language), HANDOFF_PAYLOAD),))
 
 
 def _choice_buttons(

@@ -23,6 +23,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "pt": "Não tenho a certeza de que consigo responder. Estes são os temas mais próximos:",
         "es": "No estoy seguro de poder responder a eso. Estos son los temas más cercanos:",
     },
+    "community_answer": {
+        "en": "Our knowledge base has no answer, but our community does (from customers, not"
+        " staff): **{title}**\n\n{answer}\n\n[See the discussion]({url})",
+        "pt": "A nossa base de conhecimento não tem resposta, mas a comunidade tem (de clientes,"
+        " não da equipa): **{title}**\n\n{answer}\n\n[Ver a discussão]({url})",
+        "es": "Nuestra base de conocimiento no tiene respuesta, pero la comunidad sí (de"
+        " clientes, no del equipo): **{title}**\n\n{answer}\n\n[Ver la conversación]({url})",
+    },
     "unknown_one": {
         "en": "I'm not sure I can answer that. This is the closest topic I know:",
         "pt": "Não tenho a certeza de que consigo responder. Este é o tema mais próximo:",

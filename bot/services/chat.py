@@ -163,6 +163,18 @@ class ChatService:
         await self.log.publish(conversation_id, stored, turn)
         return await self._after(outcome, stored, state, sender, channel, turn)
 
+    async def rate_article(
+        self, entry: str, language: str, helpful: bool, *, page_view: str, channel: str
+    ) -> None:
+        """A help-center reader's "was this helpful?": the same feedback event as a widget
+        rating, in a conversation of its own (`page_view`, one per submitted form)."""
+        event = Event(
+            ev.FEEDBACK,
+            {"helpful": helpful, "entry": entry, "language": language, "source": channel},
+            self.clock(),
+        )
+        await self.log.store.append(page_view, [event], sender=page_view, channel=channel)
+
     async def _after(
         self,
         outcome: Outcome,

@@ -28,6 +28,7 @@ import yaml
 
 from bot.errors import InputError, KnowledgeError
 from bot.knowledge.entries import (
+    DRAFT_PREFIX,
     LANGUAGES,
     Entry,
     KnowledgeBase,
@@ -379,6 +380,43 @@ def write_draft(directory: Path, language: str, questions: list[str]) -> Path:
             continue
         logger.info("draft written: %s", folder / f"{name}.md")
         return folder / f"{name}.md"
+    raise InputError(f"too many drafts named {base}; finish or remove some")
+
+
+def write_community_draft(
+    directory: Path, language: str, questions: list[str], answer: str, credit: str
+) -> Path:
+    """Write `<language>/draft-<slug>.md` from a community question (and its similar
+    wordings) with its accepted answer, crediting the community; the entry's id is the slug,
+    so renaming the file to `<slug>.md` publishes it under that id."""
+    if language not in LANGUAGES:
+        raise InputError(f"language '{language}' must be one of {', '.join(LANGUAGES)}")
+    cleaned = list(dict.fromkeys(" ".join(q.split()) for q in questions if q.strip()))
+    if not cleaned or not answer.strip():
+        raise InputError("a community draft needs a question and an answer")
+    folder = directory / language
+    folder.mkdir(parents=True, exist_ok=True)
+    taken = {p.stem.removeprefix(DRAFT_PREFIX) for p in folder.glob("*.md")}
+    base = slugify(cleaned[0])
+    for n in range(1, 100):
+        entry_id = base if n == 1 else f"{base}-{n}"
+        if entry_id in taken:
+            continue
+        front: dict[str, object] = {"id": entry_id, "question": cleaned[0]}
+        if cleaned[1:]:
+            front["examples"] = cleaned[1:]
+        front["tags"] = ["community"]
+        dumped = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=1000)
+        text = f"---\n{dumped}---\n{answer.strip()}\n\n*{credit}*\n"
+        path = folder / f"{DRAFT_PREFIX}{entry_id}.md"
+        parse_entry(text, str(path), language)
+        try:
+            with path.open("x", encoding="utf-8") as handle:
+                handle.write(text)
+        except FileExistsError:
+            continue
+        logger.info("community draft written: %s", path)
+        return path
     raise InputError(f"too many drafts named {base}; finish or remove some")
 
 

@@ -5,12 +5,14 @@
     PostgresAgentStore         agents and sessions (agents.py)
     PostgresHandoffStore       the desk's HandoffStore (handoffs.py)
     PostgresCustomerStore      the CustomerStore port (customers.py)
+    PostgresCommunityStore     community questions and answers, tsvector search (community.py)
     copy_sqlite_to_postgres    `balcao migrate-to-postgres` (copy.py)
 
 Importing this package needs asyncpg (`pip install 'balcao[scale]'`).
 """
 
 from bot.adapters.postgres.agents import PostgresAgentStore
+from bot.adapters.postgres.community import PostgresCommunityStore
 from bot.adapters.postgres.conversations import PostgresConversationStore
 from bot.adapters.postgres.customers import PostgresCustomerStore
 from bot.adapters.postgres.database import PostgresDatabase
@@ -18,6 +20,7 @@ from bot.adapters.postgres.handoffs import PostgresHandoffStore
 
 __all__ = [
     "PostgresAgentStore",
+    "PostgresCommunityStore",
     "PostgresConversationStore",
     "PostgresCustomerStore",
     "PostgresDatabase",

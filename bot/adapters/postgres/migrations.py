@@ -170,6 +170,45 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX agent_sessions_agent ON agent_sessions (agent);
         """,
     ),
+    # 20 and up: the community (7-19 are left to the store-parity work)
+    Migration(
+        20,
+        "community",
+        """
+        CREATE TABLE community_questions (
+            id bigserial PRIMARY KEY, language text NOT NULL, title text NOT NULL,
+            body text NOT NULL, author_id text NOT NULL, author_name text NOT NULL,
+            created_at double precision NOT NULL, views integer NOT NULL DEFAULT 0,
+            answers integer NOT NULL DEFAULT 0, accepted_answer bigint,
+            hidden integer NOT NULL DEFAULT 0, locked integer NOT NULL DEFAULT 0,
+            reports integer NOT NULL DEFAULT 0, promoted integer NOT NULL DEFAULT 0,
+            search tsvector GENERATED ALWAYS AS (to_tsvector(
+                CASE language WHEN 'pt' THEN 'portuguese'::regconfig
+                    WHEN 'es' THEN 'spanish'::regconfig ELSE 'english'::regconfig END,
+                title || ' ' || body)) STORED
+        );
+        CREATE INDEX community_questions_list ON community_questions (language, hidden, id);
+        CREATE INDEX community_questions_views ON community_questions (views);
+        CREATE INDEX community_questions_created ON community_questions (answers, created_at);
+        CREATE INDEX community_questions_search ON community_questions USING gin (search);
+        CREATE TABLE community_answers (
+            id bigserial PRIMARY KEY,
+            question_id bigint NOT NULL REFERENCES community_questions (id),
+            body text NOT NULL, author_id text NOT NULL, author_name text NOT NULL,
+            staff integer NOT NULL DEFAULT 0, created_at double precision NOT NULL,
+            votes integer NOT NULL DEFAULT 0, hidden integer NOT NULL DEFAULT 0,
+            reports integer NOT NULL DEFAULT 0
+        );
+        CREATE INDEX community_answers_question ON community_answers (question_id);
+        CREATE TABLE community_votes (
+            answer_id bigint NOT NULL, voter text NOT NULL, PRIMARY KEY (answer_id, voter)
+        );
+        CREATE TABLE community_reports (
+            kind text NOT NULL, post_id bigint NOT NULL, reporter text NOT NULL,
+            at double precision, PRIMARY KEY (kind, post_id, reporter)
+        );
+        """,
+    ),
 )
 
 

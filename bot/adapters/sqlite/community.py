@@ -1,0 +1,298 @@
+"""SqliteCommunityStore: community questions and answers, searched with FTS5.
+
+`community_fts` indexes each question's title and body (accents folded), keyed by the
+question's id; the question's answer count is kept on its row, so listing a page of ten
+thousand questions reads one index.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from bot.adapters.sqlite.database import DatabaseRunner
+from bot.core.community import Answer, Author, Question
+
+migrations = Migrations("community")
+
+CANDIDATES = 300  # full-text hits ranked before the language and visibility filters
+KINDS = {"question": "community_questions", "answer": "community_answers"}
+
+
+@migrations()
+def m001_community(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE community_questions (
+            id INTEGER PRIMARY KEY, language TEXT NOT NULL, title TEXT NOT NULL,
+            body TEXT NOT NULL, author_id TEXT NOT NULL, author_name TEXT NOT NULL,
+            created_at REAL NOT NULL, views INTEGER NOT NULL DEFAULT 0,
+            answers INTEGER NOT NULL DEFAULT 0, accepted_answer INTEGER,
+            hidden INTEGER NOT NULL DEFAULT 0, locked INTEGER NOT NULL DEFAULT 0,
+            reports INTEGER NOT NULL DEFAULT 0, promoted INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX community_questions_list ON community_questions (language, hidden, id);
+        CREATE INDEX community_questions_views ON community_questions (views);
+        CREATE INDEX community_questions_created ON community_questions (answers, created_at);
+        CREATE TABLE community_answers (
+            id INTEGER PRIMARY KEY, question_id INTEGER NOT NULL REFERENCES community_questions,
+            body TEXT NOT NULL, author_id TEXT NOT NULL, author_name TEXT NOT NULL,
+            staff INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL,
+            votes INTEGER NOT NULL DEFAULT 0, hidden INTEGER NOT NULL DEFAULT 0,
+            reports INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX community_answers_question ON community_answers (question_id);
+        CREATE TABLE community_votes (
+            answer_id INTEGER NOT NULL, voter TEXT NOT NULL, PRIMARY KEY (answer_id, voter)
+        );
+        CREATE TABLE community_reports (
+            kind TEXT NOT NULL, post_id INTEGER NOT NULL, reporter TEXT NOT NULL, at REAL,
+            PRIMARY KEY (kind, post_id, reporter)
+        );
+        CREATE VIRTUAL TABLE community_fts USING fts5(
+            title, body, tokenize = 'unicode61 remove_diacritics 2'
+        );
+        """
+    )
+
+
+def _question(row: Any) -> Question:
+    return Question(
+        id=row["id"],
+        language=row["language"],
+        title=row["title"],
+        body=row["body"],
+        author_id=row["author_id"],
+        author_name=row["author_name"],
+        created_at=row["created_at"],
+        views=row["views"],
+        answers=row["answers"],
+        accepted_answer=row["accepted_answer"],
+        hidden=bool(row["hidden"]),
+        locked=bool(row["locked"]),
+        reports=row["reports"],
+        promoted=bool(row["promoted"]),
+    )
+
+
+def _answer(row: Any) -> Answer:
+    return Answer(
+        id=row["id"],
+        question_id=row["question_id"],
+        body=row["body"],
+        author_id=row["author_id"],
+        author_name=row["author_name"],
+        staff=bool(row["staff"]),
+        created_at=row["created_at"],
+        votes=row["votes"],
+        hidden=bool(row["hidden"]),
+    )
+
+
+def fts_query(text: str) -> str:
+    """Any of the words of `text`, each quoted: nothing of FTS5's syntax gets through."""
+    words = [w for w in re.findall(r"\w+", text.lower()) if len(w) > 1][:20]
+    return " OR ".join(f'"{w}"' for w in words)
+
+
+def _rows(db: sqlite_utils.Database, sql: str, params: Any = ()) -> list[Any]:
+    cursor = db.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class SqliteCommunityStore:
+    def __init__(self, database: DatabaseRunner) -> None:
+        self.database = database
+
+    async def add_question(
+        self, language: str, title: str, body: str, author: Author, now: float
+    ) -> int:
+        def write(db: sqlite_utils.Database) -> int:
+            with db.atomic():
+                cursor = db.execute(
+                    "INSERT INTO community_questions (language, title, body, author_id,"
+                    " author_name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (language, title, body, author.id, author.name, now),
+                )
+                question_id = int(cursor.lastrowid or 0)
+                db.execute(
+                    "INSERT INTO community_fts (rowid, title, body) VALUES (?, ?, ?)",
+                    (question_id, title, body),
+                )
+            return question_id
+
+        return await self.database.run(write)
+
+    async def add_answer(self, question_id: int, body: str, author: Author, now: float) -> int:
+        def write(db: sqlite_utils.Database) -> int:
+            with db.atomic():
+                cursor = db.execute(
+                    "INSERT INTO community_answers (question_id, body, author_id, author_name,"
+                    " staff, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (question_id, body, author.id, author.name, int(author.staff), now),
+                )
+                db.execute(
+                    "UPDATE community_questions SET answers = answers + 1 WHERE id = ?",
+                    (question_id,),
+                )
+            return int(cursor.lastrowid or 0)
+
+        return await self.database.run(write)
+
+    async def question(self, question_id: int) -> Question | None:
+        def read(db: sqlite_utils.Database) -> Question | None:
+            rows = _rows(db, "SELECT * FROM community_questions WHERE id = ?", (question_id,))
+            return _question(rows[0]) if rows else None
+
+        return await self.database.run(read)
+
+    async def answer(self, answer_id: int) -> Answer | None:
+        def read(db: sqlite_utils.Database) -> Answer | None:
+            rows = _rows(db, "SELECT * FROM community_answers WHERE id = ?", (answer_id,))
+            return _answer(rows[0]) if rows else None
+
+        return await self.database.run(read)
+
+    async def answers(self, question_id: int, *, hidden: bool = False) -> list[Answer]:
+        def read(db: sqlite_utils.Database) -> list[Answer]:
+            rows = _rows(
+                db,
+                "SELECT a.* FROM community_answers a JOIN community_questions q"
+                " ON q.id = a.question_id WHERE a.question_id = ? AND (? OR a.hidden = 0)"
+                " ORDER BY (a.id = q.accepted_answer) DESC, a.votes DESC, a.id",
+                (question_id, int(hidden)),
+            )
+            return [_answer(r) for r in rows]
+
+        return await self.database.run(read)
+
+    async def questions(
+        self, language: str, *, limit: int = 30, offset: int = 0, hidden: bool = False
+    ) -> list[Question]:
+        def read(db: sqlite_utils.Database) -> list[Question]:
+            rows = _rows(
+                db,
+                "SELECT * FROM community_questions WHERE language = ? AND hidden IN (0, ?)"
+                " ORDER BY id DESC LIMIT ? OFFSET ?",
+                (language, int(hidden), limit, offset),
+            )
+            return [_question(r) for r in rows]
+
+        return await self.database.run(read)
+
+    async def search(
+        self, language: str, query: str, *, limit: int = 10, accepted: bool = False
+    ) -> list[Question]:
+        match = fts_query(query)
+        if not match:
+            return []
+
+        def read(db: sqlite_utils.Database) -> list[Question]:
+            rows = _rows(
+                db,
+                # the best-ranked few hundred by FTS5's own rank, then filtered: ranking every
+                # question that shares one common word is what would cost
+                "SELECT q.* FROM (SELECT rowid, rank FROM community_fts"
+                " WHERE community_fts MATCH ? ORDER BY rank LIMIT ?) f"
+                " JOIN community_questions q ON q.id = f.rowid"
+                " WHERE q.language = ? AND q.hidden = 0"
+                " AND (? = 0 OR q.accepted_answer IS NOT NULL)"
+                " ORDER BY f.rank LIMIT ?",
+                (match, CANDIDATES, language, int(accepted), limit),
+            )
+            return [_question(r) for r in rows]
+
+        return await self.database.run(read)
+
+    async def vote(self, answer_id: int, voter: str) -> bool:
+        def write(db: sqlite_utils.Database) -> bool:
+            with db.atomic():
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO community_votes (answer_id, voter) VALUES (?, ?)",
+                    (answer_id, voter),
+                )
+                if cursor.rowcount != 1:
+                    return False
+                db.execute(
+                    "UPDATE community_answers SET votes = votes + 1 WHERE id = ?", (answer_id,)
+                )
+            return True
+
+        return await self.database.run(write)
+
+    async def accept(self, question_id: int, answer_id: int | None) -> None:
+        await self._execute(
+            "UPDATE community_questions SET accepted_answer = ? WHERE id = ?",
+            (answer_id, question_id),
+        )
+
+    async def set_hidden(self, kind: str, post_id: int, hidden: bool) -> None:
+        table = KINDS[kind]
+        await self._execute(f"UPDATE {table} SET hidden = ? WHERE id = ?", (int(hidden), post_id))
+
+    async def set_locked(self, question_id: int, locked: bool) -> None:
+        await self._execute(
+            "UPDATE community_questions SET locked = ? WHERE id = ?", (int(locked), question_id)
+        )
+
+    async def report(self, kind: str, post_id: int, reporter: str, now: float) -> bool:
+        table = KINDS[kind]
+
+        def write(db: sqlite_utils.Database) -> bool:
+            with db.atomic():
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO community_reports (kind, post_id, reporter, at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (kind, post_id, reporter, now),
+                )
+                if cursor.rowcount != 1:
+                    return False
+                db.execute(f"UPDATE {table} SET reports = reports + 1 WHERE id = ?", (post_id,))
+            return True
+
+        return await self.database.run(write)
+
+    async def count_view(self, question_id: int) -> None:
+        await self._execute(
+            "UPDATE community_questions SET views = views + 1 WHERE id = ?", (question_id,)
+        )
+
+    async def mark_promoted(self, question_id: int) -> None:
+        await self._execute(
+            "UPDATE community_questions SET promoted = 1 WHERE id = ?", (question_id,)
+        )
+
+    async def unanswered(self, before: float, *, limit: int = 50) -> list[Question]:
+        def read(db: sqlite_utils.Database) -> list[Question]:
+            rows = _rows(
+                db,
+                "SELECT * FROM community_questions WHERE answers = 0 AND hidden = 0"
+                " AND created_at <= ? ORDER BY created_at LIMIT ?",
+                (before, limit),
+            )
+            return [_question(r) for r in rows]
+
+        return await self.database.run(read)
+
+    async def most_viewed(self, *, limit: int = 50) -> list[Question]:
+        def read(db: sqlite_utils.Database) -> list[Question]:
+            rows = _rows(
+                db,
+                "SELECT * FROM community_questions WHERE hidden = 0 AND promoted = 0"
+                " ORDER BY views DESC, id LIMIT ?",
+                (limit,),
+            )
+            return [_question(r) for r in rows]
+
+        return await self.database.run(read)
+
+    async def _execute(self, sql: str, params: Any) -> None:
+        def write(db: sqlite_utils.Database) -> None:
+            with db.atomic():
+                db.execute(sql, params)
+
+        await self.database.run(write)

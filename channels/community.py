@@ -1,0 +1,559 @@
+"""The community: server-rendered pages and plain HTML forms for customers, a JSON API for
+agents (Bearer, channels/auth.py) and admins.
+
+    GET  /community/<lang>/               newest questions, a search, the ask form
+    GET  /community/<lang>/<id>           a question, its answers (accepted, then by votes)
+    POST /community/<lang>/ask            a signed-in customer asks
+    POST /community/<lang>/<id>/answer    ... answers
+    POST /community/<lang>/<id>/accept    the asker accepts an answer
+    POST /community/vote, /community/report
+    GET|POST /community/session           sign in: the host site's customer_id + identifier_hash
+                                          (as the widget's), and a display name of one's choosing
+    POST /api/community/questions/<id>/answers   an agent answers as staff
+    POST /api/community/questions/<id>/accept    an agent accepts
+    POST /api/community/<kind>/<id>/<action>     hide, unhide, lock, unlock (audited)
+    GET  /api/admin/community                    unanswered for 48 h; most viewed with no entry
+    POST /api/admin/community/questions/<id>/promote   a knowledge-base draft (audited)
+
+A customer's session is a cookie signed with the server's key: no account, no email kept.
+Every text goes through html.escape; nothing a customer writes becomes markup.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from html import escape
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from aiohttp import web
+
+from bot.core.community import (
+    MASKED_KINDS,
+    Author,
+    CommunityError,
+    NotAllowedError,
+    Question,
+    display_name,
+)
+from bot.core.identity import verify_identity
+from bot.knowledge.entries import LANGUAGES
+from channels.auth import require_role
+from channels.errors import json_error, read_json_object
+from channels.help_html import attr, page
+from channels.keys import ANSWER_KEY, COMMUNITY, LIMITS, SETTINGS
+from channels.openapi import add_paths
+
+logger = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+COOKIE = "balcao_community"
+PAGE_SIZE = 30
+TITLES = {"en": "Community", "pt": "Comunidade", "es": "Comunidad"}
+MASK_NOTICE = "We hid personal details ({kinds}) in your post so that others cannot see them."
+
+
+# --- who is posting ---------------------------------------------------------------------
+
+
+def _key(request: web.Request) -> bytes:
+    return hmac.new(request.app[ANSWER_KEY], b"community session", hashlib.sha256).digest()
+
+
+def session_cookie(key: bytes, customer_id: str, name: str) -> str:
+    raw = base64.urlsafe_b64encode(json.dumps({"c": customer_id, "n": name}).encode()).decode()
+    return f"{raw}.{hmac.new(key, raw.encode(), hashlib.sha256).hexdigest()}"
+
+
+def reader(request: web.Request) -> Author | None:
+    """The signed-in customer, from the signed cookie; None for a reader."""
+    value = request.cookies.get(COOKIE, "")
+    raw, _, signature = value.partition(".")
+    expected = hmac.new(_key(request), raw.encode(), hashlib.sha256).hexdigest()
+    if not raw or not hmac.compare_digest(expected, signature):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(raw.encode()))
+        return Author(f"customer:{data['c']}", str(data["n"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _signed_in(request: web.Request) -> Author:
+    author = reader(request)
+    if author is None:
+        raise web.HTTPForbidden(text="sign in through the shop's site to post")
+    return author
+
+
+async def _limit(request: web.Request, person: str) -> None:
+    if not await request.app[LIMITS].allow_community_post(person, request.remote):
+        raise web.HTTPTooManyRequests(text="too many posts; wait a minute")
+
+
+def _language(request: web.Request) -> str:
+    language = request.match_info["lang"]
+    if language not in LANGUAGES:
+        raise web.HTTPNotFound(text="no such language")
+    return language
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise web.HTTPBadRequest(text="expected a number") from None
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+def _origin(request: web.Request) -> str:
+    return request.app[SETTINGS].public_url.rstrip("/") or f"{request.scheme}://{request.host}"
+
+
+def _page(request: web.Request, language: str, title: str, body: str, path: str) -> web.Response:
+    author = reader(request)
+    who = (
+        f'<span class="community-meta">{escape(author.name)}</span>'
+        if author
+        else '<span class="community-meta">—</span>'
+    )
+    header = (
+        '<header class="help-header">'
+        f'<a class="help-home" href="/community/{language}/">{escape(TITLES[language])}</a>'
+        f'<form class="help-search" role="search" method="get"'
+        f' action="/community/{language}/">'
+        f'<input name="q" type="search" maxlength="200" aria-label="search"'
+        f' value="{attr(request.query.get("q", "")[:200])}">'
+        f'<button type="submit">⌕</button></form>'
+        f'<a href="/help/{language}/">Help</a> {who}</header>'
+    )
+    html = page(
+        language=language,
+        title=f"{title} · {TITLES[language]}",
+        description=title,
+        canonical=f"{_origin(request)}{path}",
+        body=header + f'<main class="help-main">{body}</main>',
+        theme=bool(request.app[SETTINGS].help_theme),
+    )
+    return web.Response(text=html, content_type="text/html")
+
+
+def _mask_notice(request: web.Request) -> str:
+    kinds = [k for k in request.query.get("masked", "").split(",") if k]
+    names = [MASKED_KINDS.get(k, "phone number") for k in kinds if k in (*MASKED_KINDS, "phone")]
+    if not names:
+        return ""
+    return f'<p class="community-notice" role="status">{escape(MASK_NOTICE.format(kinds=", ".join(names)))}</p>'
+
+
+def _question_item(q: Question) -> str:
+    state = " ✓" if q.accepted_answer is not None else ""
+    return (
+        f'<li class="community-question"><a href="/community/{q.language}/{q.id}">'
+        f"{escape(q.title)}</a>{state} "
+        f'<span class="community-meta">{escape(q.author_name)} · {q.answers}</span></li>'
+    )
+
+
+@routes.get("/community")
+@routes.get("/community/")
+async def community_home(request: web.Request) -> web.Response:
+    raise web.HTTPFound(f"/community/{request.app[SETTINGS].default_language}/")
+
+
+@routes.get("/community/session")
+async def session_form(request: web.Request) -> web.Response:
+    """The host site links here with its customer's id and hash; they choose a name."""
+    customer_id = request.query.get("customer_id", "")[:128]
+    given = request.query.get("identifier_hash", "")[:128]
+    language = request.query.get("lang", "")
+    language = language if language in LANGUAGES else request.app[SETTINGS].default_language
+    body = (
+        f"<h1>{escape(TITLES[language])}</h1>"
+        '<form class="community-form" method="post" action="/community/session">'
+        f'<input type="hidden" name="customer_id" value="{attr(customer_id)}">'
+        f'<input type="hidden" name="identifier_hash" value="{attr(given)}">'
+        f'<input type="hidden" name="lang" value="{attr(language)}">'
+        '<label for="name">Display name (shown with your posts; never your email)</label>'
+        '<input id="name" type="text" name="name" maxlength="40" required>'
+        '<button type="submit">OK</button></form>'
+    )
+    return _page(request, language, TITLES[language], body, "/community/session")
+
+
+@routes.post("/community/session")
+async def sign_in(request: web.Request) -> web.Response:
+    form = await request.post()
+    customer_id = str(form.get("customer_id", ""))[:128]
+    given = str(form.get("identifier_hash", ""))[:128]
+    language = str(form.get("lang", ""))
+    language = language if language in LANGUAGES else request.app[SETTINGS].default_language
+    await _limit(request, f"signin:{customer_id}")
+    if not verify_identity(request.app[SETTINGS].secret.reveal(), customer_id, given):
+        raise web.HTTPForbidden(text="the shop did not vouch for this customer")
+    try:
+        name = display_name(str(form.get("name", "")))
+    except CommunityError as exc:
+        raise web.HTTPBadRequest(text=exc.message) from None
+    response = web.HTTPSeeOther(f"/community/{language}/")
+    response.set_cookie(
+        COOKIE,
+        session_cookie(_key(request), customer_id, name),
+        httponly=True,
+        samesite="Lax",
+        secure=request.secure,
+        max_age=30 * 24 * 3600,
+        path="/community",
+    )
+    raise response
+
+
+@routes.get("/community/{lang}/")
+async def listing(request: web.Request) -> web.Response:
+    language = _language(request)
+    service = request.app[COMMUNITY]
+    query = request.query.get("q", "")[:200].strip()
+    offset = max(0, min(_int(request.query.get("page", "0")), 1000)) * PAGE_SIZE
+    if query:
+        questions = await service.store.search(language, query, limit=PAGE_SIZE)
+    else:
+        questions = await service.store.questions(language, limit=PAGE_SIZE, offset=offset)
+    author = reader(request)
+    ask = (
+        f'<form class="community-form" method="post" action="/community/{language}/ask">'
+        '<label for="title">Question</label>'
+        '<input id="title" type="text" name="title" maxlength="200" required>'
+        '<label for="body">Details</label><textarea id="body" name="body" rows="4"'
+        ' maxlength="5000"></textarea><button type="submit">Ask</button></form>'
+        if author
+        else '<p class="community-meta">Sign in through the shop to ask or answer.</p>'
+    )
+    body = (
+        f"<h1>{escape(TITLES[language])}</h1>{ask}"
+        + '<ul class="help-list">'
+        + "".join(_question_item(q) for q in questions)
+        + "</ul>"
+    )
+    if not query and len(questions) == PAGE_SIZE:
+        body += f'<a href="?page={offset // PAGE_SIZE + 1}">→</a>'
+    return _page(request, language, TITLES[language], body, f"/community/{language}/")
+
+
+@routes.get("/community/{lang}/{id:\\d+}")
+async def show_question(request: web.Request) -> web.Response:
+    language = _language(request)
+    try:
+        thread = await request.app[COMMUNITY].thread(_int(request.match_info["id"]))
+    except CommunityError:
+        raise web.HTTPNotFound(text="no such question") from None
+    question = thread.question
+    if question.language != language:
+        raise web.HTTPFound(f"/community/{question.language}/{question.id}")
+    author = reader(request)
+    is_asker = author is not None and author.id == question.author_id
+    items = []
+    for answer in thread.answers:
+        accepted = answer.id == question.accepted_answer
+        staff = ' <span class="community-staff">staff</span>' if answer.staff else ""
+        actions = ""
+        if author is not None and author.id != answer.author_id:
+            actions += (
+                '<form class="community-inline" method="post" action="/community/vote">'
+                f'<input type="hidden" name="answer" value="{answer.id}">'
+                '<button type="submit">▲</button></form> '
+            )
+        if is_asker and not accepted:
+            actions += (
+                f'<form class="community-inline" method="post"'
+                f' action="/community/{language}/{question.id}/accept">'
+                f'<input type="hidden" name="answer" value="{answer.id}">'
+                '<button type="submit">Accept</button></form> '
+            )
+        actions += _report_form("answer", answer.id)
+        items.append(
+            f'<div class="community-post{" community-accepted" if accepted else ""}"'
+            f' data-answer="{answer.id}">'
+            f'<p class="community-text">{escape(answer.body)}</p>'
+            f'<p class="community-meta">{escape(answer.author_name)}{staff} · {answer.votes}'
+            f"{' · ✓ accepted' if accepted else ''}</p>{actions}</div>"
+        )
+    form = ""
+    if question.locked:
+        form = '<p class="community-meta">Locked.</p>'
+    elif author is not None:
+        form = (
+            f'<form class="community-form" method="post"'
+            f' action="/community/{language}/{question.id}/answer">'
+            '<label for="answer">Your answer</label><textarea id="answer" name="body" rows="4"'
+            ' maxlength="5000" required></textarea><button type="submit">Answer</button></form>'
+        )
+    body = (
+        _mask_notice(request)
+        + f'<article class="community-question-page" data-question="{question.id}">'
+        f"<h1>{escape(question.title)}</h1>"
+        f'<p class="community-text">{escape(question.body)}</p>'
+        f'<p class="community-meta">{escape(question.author_name)} · {question.views}</p>'
+        f"{_report_form('question', question.id)}</article>" + "".join(items) + form
+    )
+    return _page(request, language, question.title, body, f"/community/{language}/{question.id}")
+
+
+def _report_form(kind: str, post_id: int) -> str:
+    return (
+        '<form class="community-inline" method="post" action="/community/report">'
+        f'<input type="hidden" name="kind" value="{kind}">'
+        f'<input type="hidden" name="id" value="{post_id}">'
+        '<button type="submit">Report</button></form>'
+    )
+
+
+def _posted_url(base: str, notice_kinds: str) -> str:
+    return f"{base}?{urlencode({'masked': notice_kinds})}" if notice_kinds else base
+
+
+@routes.post("/community/{lang}/ask")
+async def ask(request: web.Request) -> web.Response:
+    language = _language(request)
+    author = _signed_in(request)
+    await _limit(request, author.id)
+    form = await request.post()
+    service = request.app[COMMUNITY]
+    try:
+        posted = await service.ask(
+            author, language, str(form.get("title", "")), str(form.get("body", ""))
+        )
+    except CommunityError as exc:
+        raise web.HTTPBadRequest(text=exc.message) from None
+    kinds = ",".join(posted.masked)
+    raise web.HTTPSeeOther(_posted_url(f"/community/{language}/{posted.id}", kinds))
+
+
+@routes.post("/community/{lang}/{id:\\d+}/answer")
+async def answer(request: web.Request) -> web.Response:
+    language = _language(request)
+    author = _signed_in(request)
+    await _limit(request, author.id)
+    question_id = _int(request.match_info["id"])
+    form = await request.post()
+    try:
+        posted = await request.app[COMMUNITY].reply(author, question_id, str(form.get("body", "")))
+    except NotAllowedError as exc:
+        raise web.HTTPForbidden(text=exc.message) from None
+    except CommunityError as exc:
+        raise web.HTTPBadRequest(text=exc.message) from None
+    raise web.HTTPSeeOther(
+        _posted_url(f"/community/{language}/{question_id}", ",".join(posted.masked))
+    )
+
+
+@routes.post("/community/{lang}/{id:\\d+}/accept")
+async def accept(request: web.Request) -> web.Response:
+    language = _language(request)
+    author = _signed_in(request)
+    question_id = _int(request.match_info["id"])
+    form = await request.post()
+    try:
+        await request.app[COMMUNITY].accept(author, question_id, _int(form.get("answer", "")))
+    except NotAllowedError as exc:
+        raise web.HTTPForbidden(text=exc.message) from None
+    except CommunityError as exc:
+        raise web.HTTPBadRequest(text=exc.message) from None
+    raise web.HTTPSeeOther(f"/community/{language}/{question_id}")
+
+
+@routes.post("/community/vote")
+async def vote(request: web.Request) -> web.Response:
+    author = _signed_in(request)
+    await _limit(request, author.id)
+    form = await request.post()
+    service = request.app[COMMUNITY]
+    answer_id = _int(form.get("answer", ""))
+    try:
+        await service.vote(author, answer_id)
+    except NotAllowedError as exc:
+        raise web.HTTPForbidden(text=exc.message) from None
+    except CommunityError as exc:
+        raise web.HTTPBadRequest(text=exc.message) from None
+    found = await service.store.answer(answer_id)
+    question = await service.store.question(found.question_id) if found else None
+    where = f"/community/{question.language}/{question.id}" if question else "/community/"
+    raise web.HTTPSeeOther(where)
+
+
+@routes.post("/community/report")
+async def report(request: web.Request) -> web.Response:
+    author = reader(request)
+    reporter = author.id if author else f"address:{request.remote}"
+    await _limit(request, reporter)
+    form = await request.post()
+    try:
+        await request.app[COMMUNITY].report(
+            reporter, str(form.get("kind", "")), _int(form.get("id", ""))
+        )
+    except CommunityError as exc:
+        raise web.HTTPBadRequest(text=exc.message) from None
+    return web.Response(text="Thank you: an agent will look at it.", content_type="text/plain")
+
+
+# --- agents and admins (JSON, Bearer) ---------------------------------------------------
+
+
+def _question_json(q: Question) -> dict[str, object]:
+    return {
+        "id": q.id, "language": q.language, "title": q.title, "author_name": q.author_name,
+        "created_at": q.created_at, "views": q.views, "answers": q.answers,
+        "accepted_answer": q.accepted_answer, "hidden": q.hidden, "locked": q.locked,
+        "reports": q.reports, "promoted": q.promoted,
+        "url": f"/community/{q.language}/{q.id}",
+    }  # fmt: skip
+
+
+async def _staff(request: web.Request, role: str = "agent") -> Author:
+    agent = await require_role(request, role)
+    return Author(f"agent:{agent.email}", agent.name, staff=True)
+
+
+def _refused(exc: CommunityError) -> web.Response:
+    status = 403 if isinstance(exc, NotAllowedError) else 404 if exc.code == "not_found" else 400
+    return json_error(status, exc.code, exc.message)
+
+
+@routes.post("/api/community/questions/{id:\\d+}/answers")
+async def staff_answer(request: web.Request) -> web.Response:
+    staff = await _staff(request)
+    body = await read_json_object(request)
+    try:
+        posted = await request.app[COMMUNITY].reply(
+            staff, _int(request.match_info["id"]), str(body.get("body", ""))
+        )
+    except CommunityError as exc:
+        return _refused(exc)
+    return web.json_response({"id": posted.id, "notice": posted.notice}, status=201)
+
+
+@routes.post("/api/community/questions/{id:\\d+}/accept")
+async def staff_accept(request: web.Request) -> web.Response:
+    staff = await _staff(request)
+    body = await read_json_object(request)
+    try:
+        await request.app[COMMUNITY].accept(
+            staff, _int(request.match_info["id"]), _int(body.get("answer", ""))
+        )
+    except CommunityError as exc:
+        return _refused(exc)
+    return web.json_response({"ok": True})
+
+
+@routes.post("/api/community/{kind:question|answer}/{id:\\d+}/{action:hide|unhide|lock|unlock}")
+async def moderate(request: web.Request) -> web.Response:
+    staff = await _staff(request)
+    try:
+        await request.app[COMMUNITY].moderate(
+            staff,
+            request.match_info["action"],
+            request.match_info["kind"],
+            _int(request.match_info["id"]),
+        )
+    except CommunityError as exc:
+        return _refused(exc)
+    return web.json_response({"ok": True})
+
+
+@routes.get("/api/admin/community")
+async def dashboard(request: web.Request) -> web.Response:
+    await _staff(request, "admin")
+    service = request.app[COMMUNITY]
+    unanswered = await service.unanswered()
+    viewed = await service.most_viewed_without_entry()
+    return web.json_response(
+        {
+            "unanswered_48h": [_question_json(q) for q in unanswered],
+            "most_viewed_without_entry": [_question_json(q) for q in viewed],
+        }
+    )
+
+
+@routes.post("/api/admin/community/questions/{id:\\d+}/promote")
+async def promote(request: web.Request) -> web.Response:
+    admin = await _staff(request, "admin")
+    try:
+        path = await request.app[COMMUNITY].promote(
+            admin, _int(request.match_info["id"]), request.app[SETTINGS].kb
+        )
+    except CommunityError as exc:
+        return _refused(exc)
+    live = path.name.removeprefix("draft-")
+    return web.json_response(
+        {
+            "draft": f"{path.parent.name}/{path.name}",
+            "publish_by_renaming_to": f"{path.parent.name}/{live}",
+            "help_url": f"/help/{path.parent.name}/{quote(live.removesuffix('.md'))}",
+        },
+        status=201,
+    )
+
+
+def _operation(summary: str, params: list[str], body: dict[str, str] | None = None) -> Any:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "security": [{"bearer": []}],
+        "parameters": [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in params
+        ],
+        "responses": {
+            "200": {"description": "OK"},
+            **{str(code): {"description": "error"} for code in (400, 401, 403, 404)},
+        },
+    }
+    if body:
+        op["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {k: {"type": v} for k, v in body.items()},
+                        "required": list(body),
+                    }
+                }
+            },
+        }
+    return op
+
+
+add_paths(
+    {
+        "/api/community/questions/{id}/answers": {
+            "post": _operation("An agent answers a community question as staff", ["id"],
+                               {"body": "string"})
+        },
+        "/api/community/questions/{id}/accept": {
+            "post": _operation("An agent accepts an answer", ["id"], {"answer": "integer"})
+        },
+        "/api/community/{kind}/{id}/{action}": {
+            "post": _operation(
+                "An agent hides, unhides, locks or unlocks a question or answer (audited)",
+                ["kind", "id", "action"],
+            )
+        },
+        "/api/admin/community": {
+            "get": _operation(
+                "Community questions unanswered for 48 h, and the most viewed with no entry"
+                " (admin)", [],
+            )
+        },
+        "/api/admin/community/questions/{id}/promote": {
+            "post": _operation(
+                "Write a knowledge-base draft from a question and its accepted answer (admin)",
+                ["id"],
+            )
+        },
+    }
+)  # fmt: skip
