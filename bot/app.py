@@ -56,6 +56,7 @@ from bot.services.chat import ChatService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
 from bot.services.goodwill import GoodwillService
+from bot.services.inbox import Inbox
 from bot.services.insights import CustomerInsights
 from bot.services.reloader import KnowledgeReloader
 from channels import admin, api, auth, console, health, metrics, openapi, pages, rest, widget
@@ -73,6 +74,7 @@ from channels.keys import (
     GOODWILL,
     HANDOFFS,
     HASHER,
+    INBOX,
     INSIGHTS,
     LIMITS,
     LOG,
@@ -227,6 +229,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         app[BROKER],
         cache_states=not settings.database,  # several processes: the store is the truth
     )
+    inbox = Inbox(app[HANDOFFS], log, app[CUSTOMERS])
     desk = Desk(
         app[HANDOFFS],
         app[AGENTS],
@@ -236,11 +239,13 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         profiles=app[INSIGHTS].profile,
         auto_assign=settings.auto_assign,
         handle_seconds=settings.handle_minutes * 60,
+        summaries=inbox.summaries,
     )
     chat = ChatService(log, dialogue, app[RELOADER].current, desk.open, metrics=app[METRICS])
     app[LOG] = log
     app[SERVICE] = chat
     app[DESK] = desk
+    app[INBOX] = inbox
     app[GOODWILL] = GoodwillService(
         desk,
         chat,

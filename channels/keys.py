@@ -20,6 +20,7 @@ from bot.services.chat import ChatService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
 from bot.services.goodwill import GoodwillService
+from bot.services.inbox import Inbox
 from bot.services.insights import CustomerInsights
 from bot.services.reloader import KnowledgeReloader
 from channels.limits import Limits
@@ -34,6 +35,7 @@ LOG = web.AppKey("conversation_log", ConversationLog)
 AGENTS = web.AppKey("agent_store", AgentStore)
 HANDOFFS = web.AppKey("handoff_store", HandoffStore)
 DESK = web.AppKey("desk", Desk)
+INBOX = web.AppKey("inbox", Inbox)
 INSIGHTS = web.AppKey("customer_insights", CustomerInsights)
 CUSTOMERS = web.AppKey("customer_store", CustomerStore)
 GOODWILL = web.AppKey("goodwill", GoodwillService)

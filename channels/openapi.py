@@ -244,6 +244,24 @@ SPEC: dict[str, Any] = {
                 },
             }
         },
+        "/api/conversations": {
+            "get": {
+                "summary": "Search handed-off conversations (titles, reasons and words)",
+                "security": _SECURED,
+                "parameters": [
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "maxLength": 200},
+                    }
+                ],
+                "responses": {
+                    "200": _json({"type": "array", "items": {"type": "object"}}),
+                    **_errors(400, 401),
+                },
+            }
+        },
         "/api/handoffs/{id}": {
             "get": _handoff_action(
                 "A handoff with the transcript and, if verified, the customer panel",

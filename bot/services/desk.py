@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +45,7 @@ from bot.ports import (
 )
 
 logger = logging.getLogger(__name__)
+Summaries = Callable[[list[Handoff], float], Awaitable[list[dict[str, Any]]]]
 
 MAX_AGENT_TEXT = 4000
 
@@ -61,6 +62,7 @@ class Desk:
         auto_assign: bool = True,
         handle_seconds: float = DEFAULT_HANDLE_SECONDS,
         clock: Callable[[], float] = time.time,
+        summaries: Summaries | None = None,
     ) -> None:
         self.handoffs = handoffs
         self.agents = agents
@@ -71,6 +73,7 @@ class Desk:
         self.auto_assign = auto_assign
         self.handle_seconds = handle_seconds
         self.clock = clock
+        self.summaries = summaries
         self._assigning = asyncio.Lock()
 
     # -- the customer's side ----------------------------------------------------
@@ -227,7 +230,7 @@ class Desk:
                 handoff.id, agent.email, self.clock()
             ):
                 return None
-        return await self._joined(handoff, agent, "claimed", turn)
+        return await self._joined(handoff, agent, "claimed", turn, auto=True)
 
     async def assign_waiting(self) -> None:
         """Give waiting handoffs to agents who have room (after a status change or a resolve).
@@ -255,16 +258,24 @@ class Desk:
                 loads[agent.email] = loads.get(agent.email, 0) + 1
                 joined.append((handoff, agent))
         for handoff, agent in joined:
-            await self._joined(handoff, agent, "claimed")
+            await self._joined(handoff, agent, "claimed", auto=True)
         await self._update_positions()
         await self.publish_queue()
 
     async def _joined(
-        self, handoff: Handoff, agent: Agent, status: str, turn: Turn | None = None
+        self,
+        handoff: Handoff,
+        agent: Agent,
+        status: str,
+        turn: Turn | None = None,
+        *,
+        auto: bool = False,
     ) -> list[Event]:
         now = self.clock()
         key = "agent_joined" if status == "claimed" else "agent_transferred"
         data: dict[str, Any] = {"status": status, "handoff_id": handoff.id, "agent": agent.email}
+        if auto:
+            data["auto"] = True  # the console says it was auto-assigned, not claimed
         return await self.conversations.append(
             handoff.conversation_id,
             [Event(ev.HANDOFF, data, now), _bot(say(key, handoff.language, name=agent.name), now)],
@@ -381,8 +392,15 @@ class Desk:
         now = self.clock()
         await self.broker.publish(
             QUEUE_TOPIC,
-            {"type": "queue", "handoffs": [h.summary(now) for h in await self.queue()]},
+            {"type": "queue", "handoffs": await self.summarise(await self.queue(), now)},
         )
+
+
+    async def summarise(self, handoffs: list[Handoff], now: float) -> list[dict[str, Any]]:
+        """Queue rows, titled by the inbox when there is one."""
+        if self.summaries is not None:
+            return await self.summaries(handoffs, now)
+        return [h.summary(now) for h in handoffs]
 
 
 def _bot(text: str, now: float, buttons: tuple[Any, ...] = ()) -> Event:
