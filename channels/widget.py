@@ -9,9 +9,11 @@ Client -> server frames (JSON text):
                                                        rates answer `seq`, once
     {"type": "ping"}
 Server -> client frames:
-    {"type": "welcome", "session_id", "language", "greeting", "history": [message...]}
+    {"type": "welcome", "session_id", "language", "greeting", "history": [message...],
+     "team": {"open", "online", "back"}}               the header's availability line
     {"type": "message", "seq", "role": "user"|"bot"|"agent", "text", "buttons"?, "custom"?,
-     "id"?, "entry"? (an answer that can be rated), "name"? (the agent's)}
+     "id"?, "entry"? (an answer that can be rated), "name"? (the agent's),
+     "notice"?: "offline" (replaced by the widget once a person joins), "timestamp"}
     {"type": "ack", "id", "seq"?, "duplicate": bool}
     {"type": "typing", "on": bool, "who"?: "agent"}     the bot's only when a turn takes
                                                        longer than TYPING_DELAY, and
@@ -53,7 +55,7 @@ from bot.core.texts import say
 from bot.errors import InputError
 from bot.knowledge.entries import LANGUAGES
 from bot.ports import conversation_topic
-from channels.keys import BROKER, LIMITS, LOOP, METRICS, SERVICE, SETTINGS
+from channels.keys import BROKER, DESK, LIMITS, LOOP, METRICS, SERVICE, SETTINGS
 from channels.parsing import load_json, parse_identity, parse_message
 
 logger = logging.getLogger(__name__)
@@ -82,7 +84,7 @@ def message_frame(event: Event) -> dict[str, Any] | None:
         "text": data.get("text", ""),
         "timestamp": event.timestamp,
     }
-    for key in ("buttons", "custom"):
+    for key in ("buttons", "custom", "notice"):
         if data.get(key):
             frame[key] = data[key]
     if event.kind == BOT and data.get("entry"):
@@ -211,6 +213,7 @@ class _Session:
                 "resumed": session_id is not None,
                 "language": self.language,
                 "greeting": say("welcome", self.language),
+                "team": await self.app[DESK].availability(self.language),
                 "history": [f for f in map(message_frame, history) if f is not None],
             }
         )

@@ -131,14 +131,17 @@ class Desk:
         )
         if handoff.offline:
             back = self.hours.next_open(datetime.fromtimestamp(now, UTC))
-            text = (
-                say("offline", language, when=_when(back, language))
-                if back is not None and not is_open
-                else say("offline_unknown", language)
-            )
+            if is_open:
+                text = say("offline_staffed", language)
+            elif back is not None:
+                text = say("offline", language, when=_when(back, language))
+            else:
+                text = say("offline_unknown", language)
+            # the widget replaces this notice once someone joins
+            notice = Event(ev.BOT, {**Reply(text).to_event_data(), "notice": "offline"}, now)
             stored = await self.conversations.append(
                 conversation_id,
-                [queued, _bot(text, now)],
+                [queued, notice],
                 sender=sender,
                 channel=channel,
                 turn=turn,
@@ -395,6 +398,29 @@ class Desk:
             {"type": "queue", "handoffs": await self.summarise(await self.queue(), now)},
         )
 
+    async def availability(self, language: str) -> dict[str, Any]:
+        """The team's availability for the widget's header: open now, someone online,
+        and when the team is back if closed."""
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        is_open = self.hours.is_open(now)
+        online = any(a.status == "online" and not a.disabled for a in await self.agents.all())
+        back = None if is_open else self.hours.next_open(now)
+        return {
+            "open": is_open,
+            "online": is_open and online,
+            "back": _when(back, language) if back is not None else None,
+        }
+
+    async def tell(self, handoff_id: int, text: str) -> Event:
+        """A bot message to the customer of `handoff_id` (e.g. that goodwill was granted)."""
+        handoff = await self.get(handoff_id)
+        [event] = await self.conversations.append(
+            handoff.conversation_id,
+            [_bot(text, self.clock())],
+            sender=handoff.sender,
+            channel=handoff.channel,
+        )
+        return event
 
     async def summarise(self, handoffs: list[Handoff], now: float) -> list[dict[str, Any]]:
         """Queue rows, titled by the inbox when there is one."""
