@@ -281,7 +281,14 @@ class Desk:
             data["auto"] = True  # the console says it was auto-assigned, not claimed
         return await self.conversations.append(
             handoff.conversation_id,
-            [Event(ev.HANDOFF, data, now), _bot(say(key, handoff.language, name=agent.name), now)],
+            [
+                Event(ev.HANDOFF, data, now),
+                Event(
+                    ev.BOT,
+                    {"text": say(key, handoff.language, name=agent.name), "notice": "joined"},
+                    now,
+                ),
+            ],
             sender=handoff.sender,
             channel=handoff.channel,
             turn=turn,

@@ -40,7 +40,7 @@ async def test_customer_and_agent_chat_through_a_handoff(
         await customer.locator(".balcao-input").press("Enter")
         # nobody is logged in yet: the customer is told so and the request waits in the queue
         await expect(customer.locator(".balcao-bot .balcao-text").last).to_contain_text(
-            "Nobody from our team is available right now. Leave your email"
+            "we are open and will be back here shortly. Leave your email"
         )
 
         await agent.goto(str(server.make_url("/console")))
