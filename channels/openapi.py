@@ -399,6 +399,15 @@ SPEC["paths"].update(
             "fallbacks, waits and CSAT, per language and day",
             params=_RANGE,
         ),
+        "/api/analytics/conversations": _admin(
+            "Conversations in the period with their rating and comment (agents too)",
+            params=_RANGE,
+        ),
+        "/api/analytics/conversations/{conversation_id}": _admin(
+            "One transcript; verified personal data hidden unless the viewer is an admin",
+            "get",
+            _path_param("conversation_id"),
+        ),
         "/api/analytics/unanswered": _admin(
             "What the assistant could not answer, grouped", params=_RANGE
         ),
