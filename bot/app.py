@@ -22,6 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.adapters.broker import InProcessBroker
+from bot.adapters.files import FileAttachmentStore
 from bot.adapters.hashing import ThreadPasswordHasher
 from bot.adapters.rasa.action_runner import InProcessActionRunner, RemoteActionRunner
 from bot.adapters.rate_limit import MemoryRateLimiter
@@ -52,6 +53,7 @@ from bot.ports import (
     Warehouse,
     WarehouseSource,
 )
+from bot.services.attachments import AttachmentService
 from bot.services.chat import ChatService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
@@ -59,13 +61,26 @@ from bot.services.goodwill import GoodwillService
 from bot.services.inbox import Inbox
 from bot.services.insights import CustomerInsights
 from bot.services.reloader import KnowledgeReloader
-from channels import admin, api, auth, console, health, metrics, openapi, pages, rest, widget
+from channels import (
+    admin,
+    api,
+    attachments,
+    auth,
+    console,
+    health,
+    metrics,
+    openapi,
+    pages,
+    rest,
+    widget,
+)
 from channels.errors import error_middleware
 from channels.headers import security_headers
 from channels.keys import (
     AGENTS,
     ANALYTICS,
     ANSWER_KEY,
+    ATTACHMENTS,
     AUDIT,
     BROKER,
     CANNED,
@@ -147,7 +162,8 @@ def create_app(
     app.cleanup_ctx.append(_loop_monitor)
     app.on_shutdown.append(widget.close_sockets)
     app.on_shutdown.append(console.close_sockets)
-    for module in (health, rest, widget, auth, api, console, admin, openapi, metrics, pages):
+    routed = (health, rest, widget, auth, api, console, admin, openapi, metrics, pages, attachments)
+    for module in routed:
         app.add_routes(module.routes)
     pages.add_static(app)
     return app
@@ -245,6 +261,11 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     app[LOG] = log
     app[SERVICE] = chat
     app[DESK] = desk
+    app[ATTACHMENTS] = AttachmentService(
+        FileAttachmentStore(settings.db.parent / "attachments"),
+        log,
+        settings.attachment_max_bytes,
+    )
     app[INBOX] = inbox
     app[GOODWILL] = GoodwillService(
         desk,

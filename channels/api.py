@@ -85,7 +85,7 @@ async def get_handoff(request: web.Request) -> web.Response:
 
 
 def _visible(data: dict[str, Any]) -> dict[str, Any]:
-    keep = ("text", "buttons", "entry", "decision", "agent", "name", "status", "auto")
+    keep = ("text", "buttons", "entry", "decision", "agent", "name", "status", "auto", "attachment")
     return {k: data[k] for k in keep if k in data}
 
 

@@ -16,6 +16,7 @@ from bot.ports import (
     HandoffStore,
     PasswordHasher,
 )
+from bot.services.attachments import AttachmentService
 from bot.services.chat import ChatService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
@@ -35,6 +36,7 @@ LOG = web.AppKey("conversation_log", ConversationLog)
 AGENTS = web.AppKey("agent_store", AgentStore)
 HANDOFFS = web.AppKey("handoff_store", HandoffStore)
 DESK = web.AppKey("desk", Desk)
+ATTACHMENTS = web.AppKey("attachments", AttachmentService)
 INBOX = web.AppKey("inbox", Inbox)
 INSIGHTS = web.AppKey("customer_insights", CustomerInsights)
 CUSTOMERS = web.AppKey("customer_store", CustomerStore)

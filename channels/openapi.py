@@ -244,6 +244,16 @@ SPEC: dict[str, Any] = {
                 },
             }
         },
+        "/api/attachments/{id}": {
+            "get": {
+                "summary": "A customer's file (PNG, JPEG, WebP or PDF), as a download",
+                "security": _SECURED,
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {"200": {"description": "the file"}, **_errors(401, 404)},
+            }
+        },
         "/api/conversations": {
             "get": {
                 "summary": "Search handed-off conversations (titles, reasons and words)",

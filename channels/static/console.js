@@ -230,6 +230,7 @@
     var who = { user: "Customer", bot: "Bot", agent: data.name || "Agent", note: "Note · " + (data.agent || "") }[kind];
     item.appendChild(el("span", "who", who));
     item.appendChild(el("span", "text", data.text || ""));
+    if (data.attachment) item.appendChild(renderAttachment(data.attachment));
     if (data.buttons && data.buttons.length) {  // what the bot offered, as the customer saw it
       var offered = el("div", "offered");
       data.buttons.forEach(function (b) { offered.appendChild(el("span", "chip", b.title)); });
@@ -240,6 +241,33 @@
     $("transcript").appendChild(item);
     $("transcript").scrollTop = $("transcript").scrollHeight;
     if (kind === "user") $("customer-typing").hidden = true;
+  }
+  // A customer's file: fetched with the agent's token, shown from a blob: URL (never as HTML).
+  function renderAttachment(a) {
+    var box = el("div", "attachment");
+    var label = (a.type === "application/pdf" ? "PDF" : "Photo") + " · " + Math.max(1, Math.round(a.size / 1024)) + " KB";
+    var link = el("button", "link", "Download " + label);
+    link.type = "button";
+    box.appendChild(link);
+    var blob = fetch("/api/attachments/" + encodeURIComponent(a.id), { headers: { Authorization: "Bearer " + token } })
+      .then(function (r) { if (!r.ok) throw new Error(r.statusText); return r.blob(); });
+    if (/^image\/(png|jpeg|webp)$/.test(a.type)) {
+      blob.then(function (b) {
+        var img = el("img", "photo");
+        img.alt = "Photo from the customer";
+        img.src = URL.createObjectURL(b);
+        box.insertBefore(img, link);
+      }).catch(function (err) { box.appendChild(el("span", "meta", err.message)); });
+    }
+    link.addEventListener("click", function () {
+      blob.then(function (b) {
+        var d = el("a");
+        d.href = URL.createObjectURL(b);
+        d.download = a.id + (a.type === "application/pdf" ? ".pdf" : "");
+        document.body.appendChild(d); d.click(); d.remove();
+      });
+    });
+    return box;
   }
   function renderCustomer(customer) {
     var box = $("customer");

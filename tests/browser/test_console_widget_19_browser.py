@@ -29,6 +29,21 @@ async def shot(page: Page, name: str) -> None:
         await page.screenshot(path=str(SHOTS / name))
 
 
+def tiny_png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00\x00\xff\x00" * 2)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
 async def ask(page: Page, text: str) -> None:
     await page.locator(".balcao-input").fill(text)
     await page.locator(".balcao-input").press("Enter")
@@ -75,10 +90,20 @@ async def test_console_panes_titles_buttons_alerts_and_a_clean_switch(
         await expect(transcript).to_contain_text("Auto-assigned to ana@shop.example")
         await expect(agent.locator("#chat-title")).to_have_text("EN · blorf quux zzyzx")
 
+        # the customer sends a photo; the agent sees it (fetched with the token, as a blob)
+        await customer.locator(".balcao-file").set_input_files(
+            files=[{"name": "teapot.html", "mimeType": "text/html", "buffer": tiny_png()}]
+        )
+        photo = transcript.locator(".attachment img.photo")
+        await expect(photo).to_be_visible()
+        assert await photo.evaluate("i => i.naturalWidth") == 2
+        await expect(customer.locator(".balcao-file-link")).to_be_visible()
+
         for n in range(30):  # a long conversation: only the transcript scrolls
             await agent.locator("#reply").fill(f"line {n}\nsecond line")
             await agent.locator("#reply").press("Enter")
-        await expect(transcript.locator(".msg.agent")).to_have_count(30)
+            await expect(transcript.locator(".msg.agent")).to_have_count(n + 1)
+            await expect(agent.locator("#chat-error")).to_have_text("")
         page_height = await agent.evaluate("document.documentElement.scrollHeight")
         assert page_height <= height
         assert await transcript.evaluate("t => t.scrollHeight > t.clientHeight")
