@@ -151,3 +151,35 @@ async def test_widget_keeps_the_page_still_and_fits_the_screen(
     await expect(answer.locator("time.balcao-time")).to_have_count(1)
     await shot(page, "widget-phone.png" if width < 500 else "widget-desktop.png")
     await page.close()
+
+
+LONG = "\n\n".join(f"Paragraph {n} of the long answer about care." for n in range(1, 61))
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+async def test_a_long_answer_opens_at_its_start_and_the_header_names_the_shop(
+    browser: Browser, make_settings: Callable[..., Settings], kb_dir: Path, size: tuple[int, int]
+) -> None:
+    (kb_dir / "en" / "long.md").write_text(
+        "---\nid: long-care\nquestion: how do I care for a teapot\n---\n"
+        "The first line of the long answer.\n\n" + LONG + "\n"
+    )
+    server = TestServer(create_app(make_settings()), host="127.0.0.1")
+    await server.start_server()
+    try:
+        page = await (
+            await browser.new_context(viewport={"width": size[0], "height": size[1]})
+        ).new_page()
+        await page.goto(str(server.make_url("/")))
+        await expect(page.locator(".balcao-title")).to_have_text("Casa Balcão")
+        await ask(page, "how do I care for a teapot")
+        answer = page.locator(".balcao-msg.balcao-bot").last
+        await expect(answer).to_contain_text("Paragraph 60")
+        await page.wait_for_timeout(100)
+        top = await answer.evaluate(
+            "a => a.getBoundingClientRect().top - a.parentElement.getBoundingClientRect().top"
+        )
+        assert 0 <= top <= 20  # its first line is at the top of the log, not scrolled past
+        await expect(answer.get_by_text("The first line of the long answer.")).to_be_in_viewport()
+    finally:
+        await server.close()

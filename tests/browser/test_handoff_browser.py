@@ -58,6 +58,9 @@ async def test_customer_and_agent_chat_through_a_handoff(
         await expect(customer.locator(".balcao-bot .balcao-text").last).to_have_text(
             "Ana from our team has joined the conversation."
         )
+        # the "nobody is here" notice does not stay above "Ana has joined" (#19 item 12)
+        await expect(customer.locator(".balcao-offline")).to_have_count(0)
+        await expect(customer.locator(".balcao-log")).not_to_contain_text("will be back here")
         await customer.locator(".balcao-input").fill("my <b>teapot</b> arrived broken")
         await customer.locator(".balcao-input").press("Enter")
         await expect(transcript.locator(".msg.user").last).to_contain_text(
