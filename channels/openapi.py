@@ -398,6 +398,18 @@ def _admin(
     return {method: op}
 
 
+def _agent(summary: str, params: list[dict[str, Any]]) -> dict[str, Any]:
+    """A GET any agent may call (what it shows may depend on the role)."""
+    return {
+        "get": {
+            "summary": summary,
+            "security": _SECURED,
+            "parameters": params,
+            "responses": {"200": _json({"type": "object"}), **_errors(400, 401, 404)},
+        }
+    }
+
+
 def _path_param(name: str, kind: str = "string") -> list[dict[str, Any]]:
     return [{"name": name, "in": "path", "required": True, "schema": {"type": kind}}]
 
@@ -409,13 +421,11 @@ SPEC["paths"].update(
             "fallbacks, waits and CSAT, per language and day",
             params=_RANGE,
         ),
-        "/api/analytics/conversations": _admin(
-            "Conversations in the period with their rating and comment (agents too)",
-            params=_RANGE,
+        "/api/analytics/conversations": _agent(
+            "Conversations in the period with their rating and comment", _RANGE
         ),
-        "/api/analytics/conversations/{conversation_id}": _admin(
+        "/api/analytics/conversations/{conversation_id}": _agent(
             "One transcript; verified personal data hidden unless the viewer is an admin",
-            "get",
             _path_param("conversation_id"),
         ),
         "/api/analytics/unanswered": _admin(

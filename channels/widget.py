@@ -259,6 +259,12 @@ class _Session:
     async def on_file(self, data: bytes) -> None:
         file_id, self.announced = self.announced, None
         assert self.session_id is not None and file_id is not None
+        conversation = conversation_id(self.session_id)
+        if not await self.app[LIMITS].allow_message(conversation, self.address):
+            await self.send(
+                error_frame("rate_limited", "too many messages; wait a minute", file_id)
+            )
+            return
         try:
             event = await self.app[ATTACHMENTS].receive(
                 conversation_id(self.session_id),
