@@ -22,6 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.adapters.broker import InProcessBroker
+from bot.adapters.files import FileAttachmentStore
 from bot.adapters.hashing import ThreadPasswordHasher
 from bot.adapters.rasa.action_runner import InProcessActionRunner, RemoteActionRunner
 from bot.adapters.rate_limit import MemoryRateLimiter
@@ -54,16 +55,19 @@ from bot.ports import (
     Warehouse,
     WarehouseSource,
 )
+from bot.services.attachments import AttachmentService
 from bot.services.chat import ChatService
 from bot.services.community import CommunityService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
 from bot.services.goodwill import GoodwillService
+from bot.services.inbox import Inbox
 from bot.services.insights import CustomerInsights
 from bot.services.reloader import KnowledgeReloader
 from channels import (
     admin,
     api,
+    attachments,
     auth,
     community,
     console,
@@ -81,6 +85,7 @@ from channels.keys import (
     AGENTS,
     ANALYTICS,
     ANSWER_KEY,
+    ATTACHMENTS,
     AUDIT,
     BROKER,
     CANNED,
@@ -91,6 +96,7 @@ from channels.keys import (
     GOODWILL,
     HANDOFFS,
     HASHER,
+    INBOX,
     INSIGHTS,
     LIMITS,
     LOG,
@@ -166,7 +172,8 @@ def create_app(
     app.on_shutdown.append(widget.close_sockets)
     app.on_shutdown.append(console.close_sockets)
     for module in (
-        health, rest, widget, auth, api, console, admin, openapi, metrics, pages, help, community
+        health, rest, widget, auth, api, console, admin, openapi, metrics, pages, help, community,
+        attachments,
     ):  # fmt: skip
         app.add_routes(module.routes)
     pages.add_static(app)
@@ -264,6 +271,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         app[BROKER],
         cache_states=not settings.database,  # several processes: the store is the truth
     )
+    inbox = Inbox(app[HANDOFFS], log, app[CUSTOMERS])
     desk = Desk(
         app[HANDOFFS],
         app[AGENTS],
@@ -275,11 +283,18 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         handle_seconds=settings.handle_minutes * 60,
         limiter=app[LIMITS].limiter,
         handoffs_per_address=settings.ip_handoffs_per_hour,
+        summaries=inbox.summaries,
     )
     chat = ChatService(log, dialogue, app[RELOADER].current, desk.open, metrics=app[METRICS])
     app[LOG] = log
     app[SERVICE] = chat
     app[DESK] = desk
+    app[ATTACHMENTS] = AttachmentService(
+        FileAttachmentStore(settings.db.parent / "attachments"),
+        log,
+        settings.attachment_max_bytes,
+    )
+    app[INBOX] = inbox
     app[GOODWILL] = GoodwillService(
         desk,
         chat,

@@ -102,6 +102,11 @@ class Settings:
     history_limit: int = _setting(
         200, "BALCAO_HISTORY_LIMIT", "Most messages replayed to a reconnecting widget."
     )
+    attachment_max_bytes: int = _setting(
+        5 * 1024 * 1024,
+        "BALCAO_ATTACHMENT_MAX_BYTES",
+        "Largest file (PNG, JPEG, WebP image or PDF) a customer may send; 0 turns attachments off.",
+    )
     log_level: str = _setting("INFO", "BALCAO_LOG_LEVEL", "Logging level.")
     log_format: str = _setting(
         "text", "BALCAO_LOG_FORMAT", "Log lines as 'text' or 'json' (one JSON object per line)."

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from bot.core.agents import Agent, Status
     from bot.core.analytics import ConversationLog, Suggestion
+    from bot.core.attachments import Attachment
     from bot.core.community import Answer, Author, Question
     from bot.core.conversation import ConversationState, IncomingMessage, Reply
     from bot.core.customers import (
@@ -332,6 +333,14 @@ class AnalyticsStore(Protocol):
     async def logs(self, start: float, end: float) -> list[ConversationLog]: ...
     async def suggestions(self, limit: int = 100) -> list[Suggestion]: ...
     async def suggestion(self, event_id: int) -> Suggestion | None: ...
+
+
+class AttachmentStore(Protocol):
+    """Customers' files, stored under random names (`bot.adapters.files`)."""
+
+    async def save(self, attachment: Attachment, data: bytes) -> None: ...
+    async def load(self, attachment_id: str) -> tuple[Attachment, bytes] | None: ...
+    async def delete(self, attachment_id: str) -> None: ...
 
 
 class AuditLog(Protocol):

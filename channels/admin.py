@@ -31,8 +31,9 @@ from bot.core import events as ev
 from bot.core.analytics import summarise, unanswered
 from bot.core.events import Event
 from bot.core.identity import verify_answer_token
+from bot.core.transcripts import conversation_row, transcript
 from bot.core.unanswered import cluster_questions
-from bot.errors import InputError, KnowledgeError
+from bot.errors import InputError, KnowledgeError, NotFoundError
 from bot.ports import AnalyticsStore, AuditLog
 from bot.services.curation import add_example, replace_answer, write_draft
 from channels import rest, widget
@@ -134,6 +135,29 @@ async def _clusters(request: web.Request) -> list[Any]:
     start, end = time_range(request)
     logs = await _analytics(request).logs(start, end)
     return cluster_questions(unanswered(logs, request.app[SETTINGS].default_language))
+
+
+@routes.get("/api/analytics/conversations")
+async def list_conversations(request: web.Request) -> web.Response:
+    """Conversations in the period, newest first, with their rating and comment."""
+    await require_role(request, "agent")
+    start, end = time_range(request)
+    logs = await _analytics(request).logs(start, end)
+    rows = [conversation_row(log) for log in logs if log.events]
+    rows.sort(key=lambda r: r["started"] or 0, reverse=True)
+    return web.json_response({"conversations": rows[:500], "total": len(rows)})
+
+
+@routes.get("/api/analytics/conversations/{conversation_id}")
+async def show_transcript(request: web.Request) -> web.Response:
+    """One transcript; verified personal data is hidden from everyone but admins."""
+    viewer = await require_role(request, "agent")
+    conversation_id = request.match_info["conversation_id"]
+    if await request.app[SERVICE].store.info(conversation_id) is None:
+        raise NotFoundError("no such conversation")
+    state = await request.app[SERVICE].state(conversation_id)
+    lines = transcript(state.events, hide_personal=not viewer.is_admin, language=state.language)
+    return web.json_response({"conversation_id": conversation_id, "transcript": lines})
 
 
 @routes.get("/api/analytics/unanswered")

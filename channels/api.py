@@ -15,7 +15,7 @@ from bot.errors import InputError, NotFoundError, PermissionDeniedError
 from bot.services.goodwill import Allowance
 from channels.auth import require_role
 from channels.errors import read_json_object
-from channels.keys import AGENTS, CANNED, DESK, GOODWILL, INSIGHTS, SERVICE
+from channels.keys import AGENTS, CANNED, DESK, GOODWILL, INBOX, INSIGHTS, SERVICE
 from channels.parsing import parse_row_id
 
 routes = web.RouteTableDef()
@@ -44,7 +44,17 @@ async def list_handoffs(request: web.Request) -> web.Response:
         raise InputError("status must be waiting, assigned or resolved", code="invalid_status")
     now = time.time()
     handoffs = await request.app[DESK].queue(status)
-    return web.json_response([h.summary(now) for h in handoffs])
+    return web.json_response(await request.app[INBOX].summaries(handoffs, now))
+
+
+@routes.get("/api/conversations")
+async def search_conversations(request: web.Request) -> web.Response:
+    """Handed-off conversations (open and resolved) whose words contain every word of q."""
+    await require_role(request, "agent")
+    query = request.query.get("q", "")
+    if len(query) > 200:
+        raise InputError("'q' is longer than 200 characters", code="query_too_long")
+    return web.json_response(await request.app[INBOX].search(query, time.time()))
 
 
 @routes.get("/api/handoffs/{id}")
@@ -55,15 +65,17 @@ async def get_handoff(request: web.Request) -> web.Response:
     transcript = [
         {"seq": e.seq, "kind": e.kind, "timestamp": e.timestamp, **_visible(e.data)}
         for e in state.events
-        if e.kind in (ev.USER, ev.BOT, ev.AGENT, ev.NOTE)
+        if e.kind in (ev.USER, ev.BOT, ev.AGENT, ev.NOTE, ev.HANDOFF)
     ]
+    inbox = request.app[INBOX]
     customer = None
     customer_id = state.slots.get("customer_id")
     if customer_id and state.slots.get("verified"):
         customer = await request.app[INSIGHTS].panel(str(customer_id))
     return web.json_response(
         {
-            "handoff": handoff.summary(time.time()),
+            "handoff": {**handoff.summary(time.time()), "title": await inbox.title(handoff)},
+            "earlier": await inbox.earlier(handoff, time.time()),
             "transcript": transcript,
             "customer": customer,
             "verified": bool(state.slots.get("verified")),
@@ -73,7 +85,7 @@ async def get_handoff(request: web.Request) -> web.Response:
 
 
 def _visible(data: dict[str, Any]) -> dict[str, Any]:
-    keep = ("text", "buttons", "entry", "decision", "agent", "name")
+    keep = ("text", "buttons", "entry", "decision", "agent", "name", "status", "auto", "attachment")
     return {k: data[k] for k in keep if k in data}
 
 

@@ -19,11 +19,13 @@ from bot.ports import (
     HandoffStore,
     PasswordHasher,
 )
+from bot.services.attachments import AttachmentService
 from bot.services.chat import ChatService
 from bot.services.community import CommunityService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
 from bot.services.goodwill import GoodwillService
+from bot.services.inbox import Inbox
 from bot.services.insights import CustomerInsights
 from bot.services.reloader import KnowledgeReloader
 from channels.limits import Limits
@@ -38,6 +40,8 @@ LOG = web.AppKey("conversation_log", ConversationLog)
 AGENTS = web.AppKey("agent_store", AgentStore)
 HANDOFFS = web.AppKey("handoff_store", HandoffStore)
 DESK = web.AppKey("desk", Desk)
+ATTACHMENTS = web.AppKey("attachments", AttachmentService)
+INBOX = web.AppKey("inbox", Inbox)
 INSIGHTS = web.AppKey("customer_insights", CustomerInsights)
 CUSTOMERS = web.AppKey("customer_store", CustomerStore)
 GOODWILL = web.AppKey("goodwill", GoodwillService)

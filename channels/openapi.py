@@ -244,6 +244,34 @@ SPEC: dict[str, Any] = {
                 },
             }
         },
+        "/api/attachments/{id}": {
+            "get": {
+                "summary": "A customer's file (PNG, JPEG, WebP or PDF), as a download",
+                "security": _SECURED,
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {"200": {"description": "the file"}, **_errors(401, 404)},
+            }
+        },
+        "/api/conversations": {
+            "get": {
+                "summary": "Search handed-off conversations (titles, reasons and words)",
+                "security": _SECURED,
+                "parameters": [
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "maxLength": 200},
+                    }
+                ],
+                "responses": {
+                    "200": _json({"type": "array", "items": {"type": "object"}}),
+                    **_errors(400, 401),
+                },
+            }
+        },
         "/api/handoffs/{id}": {
             "get": _handoff_action(
                 "A handoff with the transcript and, if verified, the customer panel",
@@ -370,6 +398,18 @@ def _admin(
     return {method: op}
 
 
+def _agent(summary: str, params: list[dict[str, Any]]) -> dict[str, Any]:
+    """A GET any agent may call (what it shows may depend on the role)."""
+    return {
+        "get": {
+            "summary": summary,
+            "security": _SECURED,
+            "parameters": params,
+            "responses": {"200": _json({"type": "object"}), **_errors(400, 401, 404)},
+        }
+    }
+
+
 def _path_param(name: str, kind: str = "string") -> list[dict[str, Any]]:
     return [{"name": name, "in": "path", "required": True, "schema": {"type": kind}}]
 
@@ -380,6 +420,13 @@ SPEC["paths"].update(
             "Conversations, automated resolution, escalations, "
             "fallbacks, waits and CSAT, per language and day",
             params=_RANGE,
+        ),
+        "/api/analytics/conversations": _agent(
+            "Conversations in the period with their rating and comment", _RANGE
+        ),
+        "/api/analytics/conversations/{conversation_id}": _agent(
+            "One transcript; verified personal data hidden unless the viewer is an admin",
+            _path_param("conversation_id"),
         ),
         "/api/analytics/unanswered": _admin(
             "What the assistant could not answer, grouped", params=_RANGE

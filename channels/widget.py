@@ -8,10 +8,14 @@ Client -> server frames (JSON text):
     {"type": "feedback", "entry": str, "seq": int, "helpful": bool, "suggestion"?: str}
                                                        rates answer `seq`, once
     {"type": "ping"}
+    {"type": "attachment", "id": str} then one binary frame: a PNG/JPEG/WebP/PDF file of at
+                                       most BALCAO_ATTACHMENT_MAX_BYTES, acked like a message
 Server -> client frames:
-    {"type": "welcome", "session_id", "language", "greeting", "history": [message...]}
+    {"type": "welcome", "session_id", "language", "greeting", "history": [message...],
+     "team": {"open", "online", "back"}}               the header's availability line
     {"type": "message", "seq", "role": "user"|"bot"|"agent", "text", "buttons"?, "custom"?,
-     "id"?, "entry"? (an answer that can be rated), "name"? (the agent's)}
+     "id"?, "entry"? (an answer that can be rated), "name"? (the agent's),
+     "notice"?: "offline" (replaced by the widget once a person joins), "timestamp"}
     {"type": "ack", "id", "seq"?, "duplicate": bool}
     {"type": "typing", "on": bool, "who"?: "agent"}     the bot's only when a turn takes
                                                        longer than TYPING_DELAY, and
@@ -53,7 +57,7 @@ from bot.core.texts import say
 from bot.errors import InputError
 from bot.knowledge.entries import LANGUAGES
 from bot.ports import conversation_topic
-from channels.keys import BROKER, LIMITS, LOOP, METRICS, SERVICE, SETTINGS
+from channels.keys import ATTACHMENTS, BROKER, DESK, LIMITS, LOOP, METRICS, SERVICE, SETTINGS
 from channels.parsing import load_json, parse_identity, parse_message
 
 logger = logging.getLogger(__name__)
@@ -82,7 +86,7 @@ def message_frame(event: Event) -> dict[str, Any] | None:
         "text": data.get("text", ""),
         "timestamp": event.timestamp,
     }
-    for key in ("buttons", "custom"):
+    for key in ("buttons", "custom", "notice", "attachment"):
         if data.get(key):
             frame[key] = data[key]
     if event.kind == BOT and data.get("entry"):
@@ -109,7 +113,8 @@ async def widget_socket(request: web.Request) -> web.WebSocketResponse:
     if refusal is not None:
         return refusal  # type: ignore[return-value]
     try:
-        ws = web.WebSocketResponse(heartbeat=30, max_msg_size=settings.max_body_bytes)
+        largest = max(settings.max_body_bytes, settings.attachment_max_bytes + 1)
+        ws = web.WebSocketResponse(heartbeat=30, max_msg_size=largest)
         await ws.prepare(request)
         request.app[SOCKETS].add(ws)
         session = _Session(request, ws)
@@ -135,6 +140,7 @@ class _Session:
         self.typing_on = False
         self.typing_at = float("-inf")
         self.origin = secrets.token_hex(8)  # this socket, in what the broker fans out
+        self.announced: str | None = None  # the client id of the file the next binary frame is
 
     async def send(self, frame: dict[str, Any]) -> None:
         if not self.ws.closed:
@@ -145,12 +151,17 @@ class _Session:
         async for msg in self.ws:
             if msg.type == WSMsgType.TEXT:
                 await self.on_text(msg.data)
+            elif msg.type == WSMsgType.BINARY and self.announced is not None:
+                await self.on_file(msg.data)
             elif msg.type == WSMsgType.BINARY:
                 await self.send(error_frame("binary_not_supported", "send JSON text frames"))
             elif msg.type == WSMsgType.ERROR:
                 logger.info("widget socket closed with %s", self.ws.exception())
 
     async def on_text(self, raw: str) -> None:
+        if len(raw) > self.app[SETTINGS].max_body_bytes:  # the socket takes files; text stays small
+            await self.send(error_frame("frame_too_large", "the frame is too large"))
+            return
         try:
             frame = load_json(raw, "the frame")
         except InputError as exc:
@@ -170,6 +181,8 @@ class _Session:
             await self.on_feedback(frame)
         elif kind == "ping":
             await self.send({"type": "pong"})
+        elif kind == "attachment":
+            await self.on_announce(frame)
         else:
             await self.send(error_frame("unknown_type", f"unknown frame type {kind!r}"))
 
@@ -211,6 +224,7 @@ class _Session:
                 "resumed": session_id is not None,
                 "language": self.language,
                 "greeting": say("welcome", self.language),
+                "team": await self.app[DESK].availability(self.language),
                 "history": [f for f in map(message_frame, history) if f is not None],
             }
         )
@@ -231,6 +245,37 @@ class _Session:
                 frame = message_frame(event)
                 if frame is not None:
                     await self.send(frame)
+
+    async def on_announce(self, frame: dict[str, Any]) -> None:
+        """The next binary frame is a file: `{"type": "attachment", "id"}` says so first."""
+        file_id = frame.get("id")
+        if self.session_id is None:
+            await self.send(error_frame("hello_required", "send hello first"))
+        elif not isinstance(file_id, str) or not 0 < len(file_id) <= 64:
+            await self.send(error_frame("invalid_id", "'id' must be a short string"))
+        else:
+            self.announced = file_id
+
+    async def on_file(self, data: bytes) -> None:
+        file_id, self.announced = self.announced, None
+        assert self.session_id is not None and file_id is not None
+        conversation = conversation_id(self.session_id)
+        if not await self.app[LIMITS].allow_message(conversation, self.address):
+            await self.send(
+                error_frame("rate_limited", "too many messages; wait a minute", file_id)
+            )
+            return
+        try:
+            event = await self.app[ATTACHMENTS].receive(
+                conversation_id(self.session_id),
+                data,
+                sender=self.session_id,
+                channel=CHANNEL,
+            )
+        except InputError as exc:
+            await self.send(error_frame(exc.code, exc.message, file_id))
+            return
+        await self.send({"type": "ack", "id": file_id, "seq": event.seq, "duplicate": False})
 
     async def on_typing(self, on: bool) -> None:
         """Pass the customer's typing to the agent: never stored, only a change or a

@@ -248,6 +248,9 @@ class Dialogue:
             if found:
                 turn.add(ev.slot_set("contact_email", found.group(0), turn.now))
                 turn.reply(Reply(say("contact_saved", turn.language, email=found.group(0))))
+        elif state.handoff_offline and state.handoff in ("queued", "requested"):
+            email = str(state.slots.get("contact_email"))
+            turn.reply(Reply(say("contact_noted", turn.language, email=email)))
 
     def _rate_conversation(self, turn: _Turn, message: IncomingMessage) -> None:
         turn.add(_user_event(message, None, turn.now))

@@ -96,6 +96,26 @@ TEXTS.update(
             "pt": "Ninguém da nossa equipa está disponível agora. Deixe aqui o seu email e respondemos por lá.",
             "es": "No hay nadie de nuestro equipo disponible ahora. Déjanos tu email aquí y te responderemos allí.",
         },
+        "offline_staffed": {
+            "en": "Everyone on our team is away from the chat right now; we are open and will be back here shortly. Leave your email here and we will reply to you there if we miss you.",
+            "pt": "A nossa equipa está ausente do chat neste momento; estamos abertos e voltamos em breve. Deixe aqui o seu email e respondemos por lá se não o encontrarmos.",
+            "es": "Nuestro equipo no está en el chat ahora mismo; estamos abiertos y volvemos en breve. Déjanos tu email aquí y te responderemos allí si no te encontramos.",
+        },
+        "contact_noted": {
+            "en": "Got it: we have added this to your request and will reply to {email}.",
+            "pt": "Recebido: juntámos isto ao seu pedido e responderemos para {email}.",
+            "es": "Recibido: lo hemos añadido a tu solicitud y responderemos a {email}.",
+        },
+        "goodwill_credit": {
+            "en": "A credit of {amount} was added to your account.",
+            "pt": "Foi adicionado à sua conta um crédito de {amount}.",
+            "es": "Se ha añadido a tu cuenta un crédito de {amount}.",
+        },
+        "goodwill_refund": {
+            "en": "A refund of {amount} is on its way{order}.",
+            "pt": "Um reembolso de {amount} está a caminho{order}.",
+            "es": "Un reembolso de {amount} está en camino{order}.",
+        },
         "contact_saved": {
             "en": "Thank you: we will reply to {email} as soon as we are back.",
             "pt": "Obrigado: responderemos para {email} assim que voltarmos.",

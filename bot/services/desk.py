@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -47,6 +47,7 @@ from bot.ports import (
 
 logger = logging.getLogger(__name__)
 HOUR = 3600.0
+Summaries = Callable[[list[Handoff], float], Awaitable[list[dict[str, Any]]]]
 
 MAX_AGENT_TEXT = 4000
 
@@ -65,6 +66,7 @@ class Desk:
         clock: Callable[[], float] = time.time,
         limiter: RateLimiter | None = None,
         handoffs_per_address: int = 30,
+        summaries: Summaries | None = None,
     ) -> None:
         """`limiter` and `handoffs_per_address`: how many requests for a person one client
         address may queue per hour (a flood from one network must not bury real customers)."""
@@ -79,6 +81,7 @@ class Desk:
         self.clock = clock
         self.limiter = limiter
         self.handoffs_per_address = handoffs_per_address
+        self.summaries = summaries
         self._assigning = asyncio.Lock()
 
     # -- the customer's side ----------------------------------------------------
@@ -144,14 +147,17 @@ class Desk:
         )
         if handoff.offline:
             back = self.hours.next_open(datetime.fromtimestamp(now, UTC))
-            text = (
-                say("offline", language, when=_when(back, language))
-                if back is not None and not is_open
-                else say("offline_unknown", language)
-            )
+            if is_open:
+                text = say("offline_staffed", language)
+            elif back is not None:
+                text = say("offline", language, when=_when(back, language))
+            else:
+                text = say("offline_unknown", language)
+            # the widget replaces this notice once someone joins
+            notice = Event(ev.BOT, {**Reply(text).to_event_data(), "notice": "offline"}, now)
             stored = await self.conversations.append(
                 conversation_id,
-                [queued, _bot(text, now)],
+                [queued, notice],
                 sender=sender,
                 channel=channel,
                 turn=turn,
@@ -249,7 +255,7 @@ class Desk:
                 handoff.id, agent.email, self.clock()
             ):
                 return None
-        return await self._joined(handoff, agent, "claimed", turn)
+        return await self._joined(handoff, agent, "claimed", turn, auto=True)
 
     async def assign_waiting(self) -> None:
         """Give waiting handoffs to agents who have room (after a status change or a resolve).
@@ -277,19 +283,34 @@ class Desk:
                 loads[agent.email] = loads.get(agent.email, 0) + 1
                 joined.append((handoff, agent))
         for handoff, agent in joined:
-            await self._joined(handoff, agent, "claimed")
+            await self._joined(handoff, agent, "claimed", auto=True)
         await self._update_positions()
         await self.publish_queue()
 
     async def _joined(
-        self, handoff: Handoff, agent: Agent, status: str, turn: Turn | None = None
+        self,
+        handoff: Handoff,
+        agent: Agent,
+        status: str,
+        turn: Turn | None = None,
+        *,
+        auto: bool = False,
     ) -> list[Event]:
         now = self.clock()
         key = "agent_joined" if status == "claimed" else "agent_transferred"
         data: dict[str, Any] = {"status": status, "handoff_id": handoff.id, "agent": agent.email}
+        if auto:
+            data["auto"] = True  # the console says it was auto-assigned, not claimed
         return await self.conversations.append(
             handoff.conversation_id,
-            [Event(ev.HANDOFF, data, now), _bot(say(key, handoff.language, name=agent.name), now)],
+            [
+                Event(ev.HANDOFF, data, now),
+                Event(
+                    ev.BOT,
+                    {"text": say(key, handoff.language, name=agent.name), "notice": "joined"},
+                    now,
+                ),
+            ],
             sender=handoff.sender,
             channel=handoff.channel,
             turn=turn,
@@ -403,8 +424,38 @@ class Desk:
         now = self.clock()
         await self.broker.publish(
             QUEUE_TOPIC,
-            {"type": "queue", "handoffs": [h.summary(now) for h in await self.queue()]},
+            {"type": "queue", "handoffs": await self.summarise(await self.queue(), now)},
         )
+
+    async def availability(self, language: str) -> dict[str, Any]:
+        """The team's availability for the widget's header: open now, someone online,
+        and when the team is back if closed."""
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        is_open = self.hours.is_open(now)
+        online = any(a.status == "online" and not a.disabled for a in await self.agents.all())
+        back = None if is_open else self.hours.next_open(now)
+        return {
+            "open": is_open,
+            "online": is_open and online,
+            "back": _when(back, language) if back is not None else None,
+        }
+
+    async def tell(self, handoff_id: int, text: str) -> Event:
+        """A bot message to the customer of `handoff_id` (e.g. that goodwill was granted)."""
+        handoff = await self.get(handoff_id)
+        [event] = await self.conversations.append(
+            handoff.conversation_id,
+            [_bot(text, self.clock())],
+            sender=handoff.sender,
+            channel=handoff.channel,
+        )
+        return event
+
+    async def summarise(self, handoffs: list[Handoff], now: float) -> list[dict[str, Any]]:
+        """Queue rows, titled by the inbox when there is one."""
+        if self.summaries is not None:
+            return await self.summaries(handoffs, now)
+        return [h.summary(now) for h in handoffs]
 
 
 def _bot(text: str, now: float, buttons: tuple[Any, ...] = ()) -> Event:

@@ -21,6 +21,7 @@ from bot.core.agents import Agent
 from bot.core.customers import Order, Transaction
 from bot.core.goodwill import check_goodwill, limit_for
 from bot.core.handoff import Handoff
+from bot.core.texts import say
 from bot.errors import InputError, PermissionDeniedError
 from bot.ports import AuditLog, CustomerStore
 from bot.services.chat import ChatService
@@ -129,6 +130,7 @@ class GoodwillService:
             agent,
             f"Goodwill {kind} of {amount} {expected} granted ({transaction.transaction_id})",
         )
+        await self.desk.tell(handoff.id, _told(kind, amount, expected, order_id, handoff.language))
         if self.audit is not None:
             await self.audit.record(
                 at=time.time(),
@@ -201,3 +203,17 @@ class GoodwillService:
 
     def _period_start(self, now: datetime) -> datetime:
         return now - timedelta(days=self.period_days)
+
+
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "BRL": "R$"}
+
+
+def _told(kind: Kind, amount: Decimal, currency: str, order_id: str, language: str) -> str:
+    """What the customer reads: "A credit of €10.00 was added to your account."."""
+    symbol = SYMBOLS.get(currency)
+    money = f"{symbol}{amount:.2f}" if symbol else f"{amount:.2f} {currency}"
+    if kind == "credit":
+        return say("goodwill_credit", language, amount=money)
+    where = {"en": " for order {o}", "pt": " para a encomenda {o}", "es": " para el pedido {o}"}
+    order = where.get(language, where["en"]).format(o=order_id) if order_id else ""
+    return say("goodwill_refund", language, amount=money, order=order)

@@ -64,7 +64,8 @@
     Promise.all([
       api("GET", "/api/analytics/summary" + q).then(renderSummary),
       api("GET", "/api/analytics/unanswered" + q).then(renderUnanswered),
-      api("GET", "/api/analytics/suggestions").then(renderSuggestions)
+      api("GET", "/api/analytics/suggestions").then(renderSuggestions),
+      api("GET", "/api/analytics/conversations" + q).then(renderConversations)
     ]).then(function () { $("status").textContent = "Updated " + new Date().toLocaleTimeString(); })
       .catch(function (err) { if (err.message !== "auth") $("status").textContent = "Error: " + err.message; });
   }
@@ -75,6 +76,37 @@
     box.appendChild(el("div", { "class": "value" }, value));
     return box;
   }
+
+  // Reason ids in words.
+  var REASONS = {
+    asked_for_person: "Asked for a person", complaint: "Complaint", fallback: "The bot did not understand",
+    unhelpful: "Answers did not help", at_risk: "Customer at risk", verification_failed: "Could not verify the customer"
+  };
+  function reasonWords(id) {
+    if (REASONS[id]) return REASONS[id];
+    var m = /^(.*)_needs_person$/.exec(id);
+    var words = (m ? m[1] : id).replace(/_/g, " ");
+    words = words.charAt(0).toUpperCase() + words.slice(1);
+    return m ? words + ": needs a person" : words;
+  }
+  // Every table can be downloaded as CSV (built here, from the data shown).
+  var tables = {};
+  function csvCell(v) {
+    var text = v == null ? "" : String(v);
+    if (/^[=+\-@\t\r]/.test(text)) text = "'" + text;  // no formulas in a spreadsheet
+    return /[",\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+  }
+  function downloadCsv(name) {
+    var t = tables[name];
+    if (!t) return;
+    var lines = [t.header].concat(t.rows).map(function (r) { return r.map(csvCell).join(","); });
+    var blob = new Blob([lines.join("\r\n") + "\r\n"], { type: "text/csv;charset=utf-8" });
+    var a = el("a", { href: URL.createObjectURL(blob), download: "balcao-" + name + ".csv" });
+    document.body.appendChild(a); a.click(); a.remove();
+  }
+  document.querySelectorAll("[data-csv]").forEach(function (b) {
+    b.addEventListener("click", function () { downloadCsv(b.getAttribute("data-csv")); });
+  });
 
   function renderSummary(data) {
     var t = data.total, box = $("kpis");
@@ -89,7 +121,10 @@
     trend($("trend"), days.map(function (d) {
       return { label: d.slice(5), bar: data.by_day[d].conversations, line: data.by_day[d].automated_resolution_rate };
     }));
-    bars($("reasons"), Object.keys(t.escalation_reasons).map(function (k) { return { label: k, value: t.escalation_reasons[k] }; }));
+    tables.days = { header: ["day", "conversations", "automated_resolution_rate"], rows: days.map(function (d) { return [d, data.by_day[d].conversations, data.by_day[d].automated_resolution_rate]; }) };
+    tables.reasons = { header: ["reason", "reason_id", "conversations"], rows: Object.keys(t.escalation_reasons).map(function (k) { return [reasonWords(k), k, t.escalation_reasons[k]]; }) };
+    tables.languages = { header: ["language", "conversations", "automated_resolution_rate"], rows: Object.keys(data.by_language).map(function (k) { return [k, data.by_language[k].conversations, data.by_language[k].automated_resolution_rate]; }) };
+    bars($("reasons"), Object.keys(t.escalation_reasons).map(function (k) { return { label: reasonWords(k), value: t.escalation_reasons[k] }; }));
     bars($("languages"), Object.keys(data.by_language).map(function (k) {
       var f = data.by_language[k];
       return { label: k + " · " + pct(f.automated_resolution_rate) + " automated", value: f.conversations };
@@ -100,9 +135,11 @@
   function trend(box, points) {
     clear(box);
     if (!points.length) { box.appendChild(el("p", { "class": "muted" }, "No conversations in this period.")); return; }
-    var W = 720, H = 220, L = 36, R = 40, T = 10, B = 28;
+    var W = 720, H = 230, L = 36, R = 40, T = 22, B = 28;
     var max = Math.max.apply(null, points.map(function (p) { return p.bar; }).concat([1]));
     var step = (W - L - R) / points.length;
+    var barWidth = Math.min(step * 0.7, 48);  // one day is one slim bar, not a wall
+    var every = points.length <= 16 ? 1 : Math.ceil(points.length / 12);
     var chart = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "Conversations and automated resolution per day" });
     chart.appendChild(svg("line", { x1: L, y1: H - B, x2: W - R, y2: H - B, "class": "axis" }));
     chart.appendChild(svg("text", { x: 2, y: T + 8 }, max));
@@ -110,20 +147,26 @@
     var path = [];
     points.forEach(function (p, i) {
       var x = L + i * step, h = (H - T - B) * p.bar / max;
-      var rect = svg("rect", { x: x + step * 0.15, y: H - B - h, width: step * 0.7, height: h, "class": "bar" });
+      var rect = svg("rect", { x: x + (step - barWidth) / 2, y: H - B - h, width: barWidth, height: h, "class": "bar" });
       rect.appendChild(svg("title", {}, p.label + ": " + p.bar + " conversations, " + pct(p.line) + " automated"));
       chart.appendChild(rect);
-      if (points.length <= 16 || i % Math.ceil(points.length / 16) === 0) {
-        chart.appendChild(svg("text", { x: x + step / 2, y: H - 10, "text-anchor": "middle" }, p.label));
+      if (i % every === 0) {
+        chart.appendChild(svg("text", { x: x + step / 2, y: H - 10, "text-anchor": "middle", "class": "day" }, p.label));
+        if (points.length <= 31 && p.bar) chart.appendChild(svg("text", { x: x + step / 2, y: H - B - h - 4, "text-anchor": "middle", "class": "count" }, p.bar));
       }
       if (p.line !== null && p.line !== undefined) {
         var y = H - B - (H - T - B) * p.line;
         path.push((path.length ? "L" : "M") + (x + step / 2).toFixed(1) + " " + y.toFixed(1));
-        chart.appendChild(svg("circle", { cx: x + step / 2, cy: y, r: 3, "class": "dot" }));
+        var dot = svg("circle", { cx: x + step / 2, cy: y, r: points.length > 45 ? 2 : 3, "class": "dot" });
+        dot.appendChild(svg("title", {}, p.label + ": " + pct(p.line) + " automated"));
+        chart.appendChild(dot);
+        if (points.length <= 7) chart.appendChild(svg("text", { x: x + step / 2 + 6, y: y - 6, "class": "rate" }, pct(p.line) + " automated"));
       }
     });
-    if (path.length) chart.appendChild(svg("path", { d: path.join(" "), "class": "line" }));
+    if (path.length > 1) chart.appendChild(svg("path", { d: path.join(" "), "class": "line" }));
     box.appendChild(chart);
+    var legend = el("p", { "class": "legend muted" }, "Bars: conversations per day (left scale) · green line and dots: share resolved automatically (right scale)");
+    box.appendChild(legend);
   }
 
   function bars(box, items) {
@@ -145,6 +188,7 @@
     var body = $("unanswered").querySelector("tbody");
     clear(body);
     $("unanswered-empty").hidden = data.clusters.length > 0;
+    tables.unanswered = { header: ["asked", "language", "question", "similar"], rows: data.clusters.map(function (c) { return [c.count, c.language, c.label, c.examples.slice(1).join(" | ")]; }) };
     data.clusters.forEach(function (c) {
       var tr = el("tr", { "data-cluster": c.id });
       tr.appendChild(el("td", { "class": "count" }, c.count));
@@ -226,4 +270,43 @@
     $("range").addEventListener("submit", function (event) { event.preventDefault(); load(); });
     if (token()) showDashboard(); else showLogin();
   });
+
+  // ---- conversations, ratings and comments; the transcript viewer --------------
+  function renderConversations(data) {
+    var body = $("conversations").querySelector("tbody");
+    clear(body);
+    tables.conversations = { header: ["started", "conversation", "channel", "language", "messages", "handed_off_for", "rating", "comment"], rows: [] };
+    data.conversations.forEach(function (c) {
+      var when = c.started ? new Date(c.started * 1000).toISOString().slice(0, 16).replace("T", " ") : "";
+      var reasons = c.reasons.map(reasonWords).join(", ");
+      tables.conversations.rows.push([when, c.conversation_id, c.channel, c.language, c.messages, reasons, c.rating, c.comment]);
+      var tr = el("tr");
+      [when, c.channel, c.language || "", String(c.messages), reasons || (c.handed_off ? "yes" : ""), c.rating == null ? "" : c.rating + "/5"].forEach(function (v) { tr.appendChild(el("td", {}, v)); });
+      tr.appendChild(el("td", { "class": "comment" }, c.comment || ""));
+      var cell = el("td");
+      var view = el("button", { type: "button", "class": "secondary" }, "Transcript");
+      view.addEventListener("click", function () { showTranscript(c.conversation_id); });
+      cell.appendChild(view);
+      tr.appendChild(cell);
+      body.appendChild(tr);
+    });
+    $("conversations-empty").hidden = data.conversations.length > 0;
+  }
+  function showTranscript(id) {
+    api("GET", "/api/analytics/conversations/" + encodeURIComponent(id)).then(function (data) {
+      var box = $("transcript-view");
+      clear(box);
+      box.hidden = false;
+      box.appendChild(el("h3", {}, id));
+      var list = el("ol", { "class": "transcript" });
+      data.transcript.forEach(function (line) {
+        var li = el("li", { "class": "line " + line.kind + (line.redacted ? " redacted" : "") });
+        li.appendChild(el("span", { "class": "who" }, { user: "Customer", bot: "Bot", agent: "Agent", note: "Note" }[line.kind] + " · " + new Date(line.timestamp * 1000).toLocaleTimeString()));
+        li.appendChild(el("div", {}, line.text));
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+      box.scrollIntoView();
+    }).catch(function (err) { $("status").textContent = "Error: " + err.message; });
+  }
 })();

@@ -4,6 +4,7 @@
  *   <script src="https://your-server/static/widget.js"
  *           data-server="https://your-server" data-language="en"
  *           data-title="Help" data-open="false"
+ *           data-shop-name="Casa Balcão" data-logo="https://shop.example/logo.svg"
  *           data-customer-id="C00042" data-identifier-hash="<hex HMAC-SHA256 of it>" defer></script>
  *
  * Talks to the server over a WebSocket (/ws). Keeps the session id in
@@ -27,11 +28,11 @@
   var language = data.language || (document.documentElement.lang || "en").slice(0, 2);
   var LABELS = {
     en: { title: "Help", placeholder: "Type your question…", send: "Send", open: "Chat with us", close: "Close chat", offline: "Reconnecting…", typing: "Assistant is typing", you: "You", bot: "Assistant", agent: "Agent",
-          queue: "You are number {n} in the queue", wait: " (about {m} min)", helpful: "Helpful", unhelpful: "Not helpful", suggest: "How should we have answered? (optional)", thanks: "Thanks for the feedback" },
+          queue: "You are number {n} in the queue", wait: " (about {m} min)", helpful: "Helpful", unhelpful: "Not helpful", online: "We usually reply in a few minutes", attach: "Send a photo or PDF", sending: "Sending…", photo: "Photo", away: "We're open: someone will be back shortly", back: "Back {when}", suggest: "How should we have answered? (optional)", thanks: "Thanks for the feedback" },
     pt: { title: "Ajuda", placeholder: "Escreva a sua pergunta…", send: "Enviar", open: "Fale connosco", close: "Fechar conversa", offline: "A ligar novamente…", typing: "O assistente está a escrever", you: "Você", bot: "Assistente", agent: "Agente",
-          queue: "Está em {n}.º lugar na fila", wait: " (cerca de {m} min)", helpful: "Útil", unhelpful: "Não foi útil", suggest: "Como devíamos ter respondido? (opcional)", thanks: "Obrigado pela opinião" },
+          queue: "Está em {n}.º lugar na fila", wait: " (cerca de {m} min)", helpful: "Útil", unhelpful: "Não foi útil", online: "Respondemos normalmente em poucos minutos", attach: "Enviar uma foto ou PDF", sending: "A enviar…", photo: "Foto", away: "Estamos abertos: alguém volta em breve", back: "Voltamos {when}", suggest: "Como devíamos ter respondido? (opcional)", thanks: "Obrigado pela opinião" },
     es: { title: "Ayuda", placeholder: "Escribe tu pregunta…", send: "Enviar", open: "Chatea con nosotros", close: "Cerrar chat", offline: "Reconectando…", typing: "El asistente está escribiendo", you: "Tú", bot: "Asistente", agent: "Agente",
-          queue: "Eres el número {n} en la cola", wait: " (unos {m} min)", helpful: "Útil", unhelpful: "No me ha servido", suggest: "¿Cómo deberíamos haber respondido? (opcional)", thanks: "Gracias por tu opinión" }
+          queue: "Eres el número {n} en la cola", wait: " (unos {m} min)", helpful: "Útil", unhelpful: "No me ha servido", online: "Solemos responder en pocos minutos", attach: "Enviar una foto o PDF", sending: "Enviando…", photo: "Foto", away: "Estamos abiertos: alguien vuelve en breve", back: "Volvemos {when}", suggest: "¿Cómo deberíamos haber respondido? (opcional)", thanks: "Gracias por tu opinión" }
   };
   var L = LABELS[language] || LABELS.en;
 
@@ -80,10 +81,19 @@
   panel.setAttribute("aria-label", data.title || L.title);
   panel.hidden = true;
   var header = el("header", "balcao-header");
-  header.appendChild(el("h2", "balcao-title", data.title || L.title));
+  if (data.logo && /^(https?:\/\/|\/)/.test(data.logo)) {
+    var logo = el("img", "balcao-logo");
+    logo.src = data.logo; logo.alt = ""; logo.width = 32; logo.height = 32;
+    header.appendChild(logo);
+  }
+  var identity = el("div", "balcao-identity");
+  identity.appendChild(el("h2", "balcao-title", data.shopName || data.title || L.title));
+  var availability = el("span", "balcao-availability", "");
+  identity.appendChild(availability);
   var status = el("span", "balcao-status", "");
   status.setAttribute("role", "status");
-  header.appendChild(status);
+  identity.appendChild(status);
+  header.appendChild(identity);
   var closeBtn = el("button", "balcao-close", "×");
   closeBtn.type = "button";
   closeBtn.setAttribute("aria-label", L.close);
@@ -104,6 +114,22 @@
   input.maxLength = 2000;
   var send = el("button", "balcao-send", L.send);
   send.type = "submit";
+  var attach = el("button", "balcao-attach");
+  attach.type = "button";
+  attach.setAttribute("aria-label", L.attach);
+  attach.title = L.attach;
+  var picker = el("input", "balcao-file");
+  picker.type = "file";
+  picker.accept = "image/png,image/jpeg,image/webp,application/pdf";
+  picker.hidden = true;
+  attach.addEventListener("click", function () { picker.click(); });
+  picker.addEventListener("change", function () {
+    var file = picker.files && picker.files[0];
+    picker.value = "";
+    if (file) sendFile(file);
+  });
+  form.appendChild(picker);
+  form.appendChild(attach);
   form.appendChild(input);
   form.appendChild(send);
   panel.appendChild(header);
@@ -113,15 +139,16 @@
   root.appendChild(panel);
   root.appendChild(launcher);
 
-  function setOpen(open) {
+  // Only the customer's own click moves the focus (and so the page, or a phone's keyboard).
+  function setOpen(open, byCustomer) {
     state.open = open;
     panel.hidden = !open;
     root.setAttribute("data-state", open ? "open" : "closed");
     launcher.setAttribute("aria-expanded", String(open));
     save();
-    if (open) { input.focus(); scroll(); }
+    if (open && byCustomer) { input.focus({ preventScroll: true }); scroll(); }
   }
-  launcher.addEventListener("click", function () { setOpen(!state.open); });
+  launcher.addEventListener("click", function () { setOpen(!state.open, true); });
   closeBtn.addEventListener("click", function () { setOpen(false); launcher.focus(); });
   panel.addEventListener("keydown", function (e) {
     if (e.key === "Escape") { setOpen(false); launcher.focus(); }
@@ -138,6 +165,55 @@
   form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });
 
   function scroll() { log.scrollTop = log.scrollHeight; }
+  // A new answer is shown from its start: long answers are read top-down.
+  function reveal(item) {
+    if (item.offsetHeight > log.clientHeight) log.scrollTop = item.offsetTop - 8;
+    else scroll();
+  }
+  // A file goes as one binary frame, announced by {"type": "attachment", "id"} first; it
+  // shows once the server relays it back (checked, stored, in the conversation).
+  function sendFile(file) {
+    if (!state.ready) return;
+    status.textContent = L.sending;
+    var id = newId();
+    file.arrayBuffer().then(function (buffer) {
+      state.ws.send(JSON.stringify({ type: "attachment", id: id }));
+      state.ws.send(buffer);
+    });
+  }
+  function renderFile(att) {
+    var box = el("a", "balcao-file-link", (att.type === "application/pdf" ? "PDF" : L.photo) + " · " + Math.max(1, Math.round(att.size / 1024)) + " KB");
+    box.href = serverUrl + "/attachments/" + encodeURIComponent(att.id) + "?session=" + encodeURIComponent(state.sessionId || "");
+    box.rel = "noopener noreferrer";
+    box.insertBefore(icon(CLIP, false), box.firstChild);
+    return box;
+  }
+  var CLIP = "M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10h-1.5z";
+  var SVG = "http://www.w3.org/2000/svg";
+  var THUMB = "M7 10v11H3V10h4zm2 11h9.2a2 2 0 0 0 2-1.6l1.3-7A2 2 0 0 0 19.5 10H14l.9-4.4a1.6 1.6 0 0 0-2.9-1.2L9 10v11z";
+  function icon(path, flip) {
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "16"); svg.setAttribute("height", "16");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("class", "balcao-icon");
+    if (flip) svg.setAttribute("transform", "rotate(180)");
+    var p = document.createElementNS(SVG, "path");
+    p.setAttribute("d", path);
+    p.setAttribute("fill", "currentColor");
+    svg.appendChild(p);
+    return svg;
+  }
+  function clock(ts) {
+    var d = ts ? new Date(ts * 1000) : new Date();
+    var t = el("time", "balcao-time", d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+    t.dateTime = d.toISOString();
+    return t;
+  }
+  function showTeam(team) {
+    if (!team) return;
+    availability.textContent = team.online ? L.online : team.open ? L.away : team.back ? L.back.replace("{when}", team.back) : "";
+  }
 
   // ---- rendering (text only) ---------------------------------------------
   function renderMessage(msg) {
@@ -159,13 +235,20 @@
     if (role === "agent" && msg.name) item.appendChild(el("span", "balcao-agent-name", msg.name));
     item.appendChild(who);
     if (msg.text) item.appendChild(role === "bot" ? renderMarkdown(msg.text) : el("p", "balcao-text", msg.text));
+    if (msg.attachment) { item.appendChild(renderFile(msg.attachment)); status.textContent = ""; }
     if (msg.custom && msg.custom.type === "card") item.appendChild(renderCard(msg.custom));
     if (msg.buttons && msg.buttons.length) item.appendChild(renderButtons(msg.buttons));
-    if (role === "bot" && msg.entry && msg.seq) item.appendChild(renderRating(msg.entry, msg.seq));
+    if (role === "bot" && msg.entry && msg.seq && !msg.notice) item.appendChild(renderRating(msg.entry, msg.seq));
+    if (role !== "error") item.appendChild(clock(msg.timestamp));
+    if (msg.notice === "offline") item.classList.add("balcao-offline");
+    if (msg.notice === "joined") {  // a person is here now: the "nobody is available" line goes
+      log.querySelectorAll(".balcao-offline").forEach(function (n) { n.remove(); });
+      availability.textContent = L.online;
+    }
     log.appendChild(item);
     if (key) state.seen[key] = msg.seq ? true : item;
     if (msg.pending) item.classList.add("balcao-pending");
-    scroll();
+    if (role === "user") scroll(); else reveal(item);
     return item;
   }
   // A small Markdown subset (paragraphs, "- " lists, **bold**, *italic*, [text](https://...)),
@@ -209,8 +292,10 @@
 
   function renderRating(entry, seq) {
     var box = el("div", "balcao-rating");
-    var up = el("button", "balcao-thumb", "👍");
-    var down = el("button", "balcao-thumb", "👎");
+    var up = el("button", "balcao-thumb");
+    var down = el("button", "balcao-thumb");
+    up.appendChild(icon(THUMB, false));
+    down.appendChild(icon(THUMB, true));
     up.type = down.type = "button";
     up.setAttribute("aria-label", L.helpful);
     down.setAttribute("aria-label", L.unhelpful);
@@ -348,6 +433,7 @@
         }
         state.sessionId = frame.session_id;
         save();
+        showTeam(frame.team);
         if (!log.querySelector(".balcao-greeting")) {
           var greet = renderMessage({ role: "bot", text: frame.greeting });
           greet.classList.add("balcao-greeting");
@@ -390,14 +476,16 @@
         } else if (frame.id) {
           acknowledge(frame.id);
         }
+        if (/^attachment/.test(frame.code)) status.textContent = "";
         renderMessage({ role: "error", text: frame.message });
         break;
     }
   }
 
   function start() {
+    attach.appendChild(icon(CLIP, false));
     document.body.appendChild(root);
-    setOpen(state.open);
+    setOpen(state.open, false);
     connect();
   }
   // The host site's logout: forget this browser's conversation and start a fresh one.
@@ -417,7 +505,7 @@
     connect();
   }
   window.BalcaoWidget = window.Balcao = {
-    open: function () { setOpen(true); }, close: function () { setOpen(false); }, logout: logout
+    open: function () { setOpen(true, true); }, close: function () { setOpen(false); }, logout: logout
   };
   if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
 })();

@@ -40,7 +40,7 @@ async def test_customer_and_agent_chat_through_a_handoff(
         await customer.locator(".balcao-input").press("Enter")
         # nobody is logged in yet: the customer is told so and the request waits in the queue
         await expect(customer.locator(".balcao-bot .balcao-text").last).to_contain_text(
-            "Nobody from our team is available right now. Leave your email"
+            "we are open and will be back here shortly. Leave your email"
         )
 
         await agent.goto(str(server.make_url("/console")))
@@ -58,6 +58,9 @@ async def test_customer_and_agent_chat_through_a_handoff(
         await expect(customer.locator(".balcao-bot .balcao-text").last).to_have_text(
             "Ana from our team has joined the conversation."
         )
+        # the "nobody is here" notice does not stay above "Ana has joined" (#19 item 12)
+        await expect(customer.locator(".balcao-offline")).to_have_count(0)
+        await expect(customer.locator(".balcao-log")).not_to_contain_text("will be back here")
         await customer.locator(".balcao-input").fill("my <b>teapot</b> arrived broken")
         await customer.locator(".balcao-input").press("Enter")
         await expect(transcript.locator(".msg.user").last).to_contain_text(

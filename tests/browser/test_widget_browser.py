@@ -78,7 +78,9 @@ async def test_text_is_rendered_as_text_never_as_html(browser: Browser, server: 
 async def test_widget_is_usable_by_keyboard(browser: Browser, server: TestServer) -> None:
     page = await browser.new_page()
     await page.goto(url(server))
-    await expect(page.locator(".balcao-input")).to_be_focused()
+    await expect(page.locator(".balcao-panel")).to_be_visible()
+    await expect(page.locator(".balcao-input")).not_to_be_focused()  # never steals the focus
+    await page.locator(".balcao-input").focus()
     await page.keyboard.press("Escape")
     await expect(page.locator(".balcao-panel")).to_be_hidden()
     await expect(page.locator(".balcao-launcher")).to_be_focused()

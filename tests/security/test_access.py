@@ -29,7 +29,13 @@ MAX_FAILURES_PER_EMAIL = Settings().login_attempts_per_email
 MAX_FAILURES_PER_ADDRESS = Settings().login_attempts_per_address
 WEBHOOK = "/webhooks/rest/webhook"
 METHODS = ("get", "post", "put", "patch", "delete")
-PATH_VALUES = {"id": "1", "cluster": "c0", "kind": "question", "action": "hide"}
+PATH_VALUES = {
+    "id": "1",
+    "cluster": "c0",
+    "kind": "question",
+    "action": "hide",
+    "conversation_id": "web:nobody",
+}
 
 
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:

@@ -46,7 +46,8 @@ PAYLOADS = [
     "<style>*{display:none}</style><math><mi xlink:href=javascript:alert(1)>m</mi></math>",
     "A" * 1500 + "<script>window.__xss=1</script>",
 ]
-FORBIDDEN = "img, script, svg, iframe, style, math, a[href^='javascript'], b, [onerror], [onload], [onfocus], [onmouseover]"  # fmt: skip
+FORBIDDEN = "img, script, svg:not(.balcao-icon), iframe, style, math, a[href^='javascript'], b, [onerror], [onload], [onfocus], [onmouseover]"  # fmt: skip
+# the widget's own icons (svg.balcao-icon, fixed paths built in widget.js) are the one svg allowed
 ENTRY_QUESTION = '<img src=x onerror="window.__xss=1"> How do I see the payload entry?'
 ENTRY_ANSWER = "\n".join(
     [

@@ -1,0 +1,48 @@
+"""Serving customers' files: to agents (GET /api/attachments/{id}, bearer token) and to
+the customer whose conversation it is (GET /attachments/{id}?session=<their session id>).
+
+Never rendered as a page: the type is the one sniffed on upload, `nosniff`, a download
+`Content-Disposition`, and a sandboxing CSP in case a browser opens it anyway.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.core.attachments import Attachment
+from bot.errors import NotFoundError
+from channels.auth import require_role
+from channels.keys import ATTACHMENTS
+from channels.widget import SESSION_PATTERN, conversation_id
+
+routes = web.RouteTableDef()
+
+
+def _file(attachment: Attachment, data: bytes) -> web.Response:
+    return web.Response(
+        body=data,
+        content_type=attachment.content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{attachment.filename}"',
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-store",
+            "Cross-Origin-Resource-Policy": "same-origin",
+        },
+    )
+
+
+@routes.get("/api/attachments/{id}")
+async def for_agent(request: web.Request) -> web.Response:
+    await require_role(request, "agent")
+    found = await request.app[ATTACHMENTS].open(request.match_info["id"], None)
+    return _file(*found)
+
+
+@routes.get("/attachments/{id}")
+async def for_customer(request: web.Request) -> web.Response:
+    session = request.query.get("session", "")
+    if not SESSION_PATTERN.match(session):
+        raise NotFoundError("no such attachment")
+    found = await request.app[ATTACHMENTS].open(request.match_info["id"], conversation_id(session))
+    return _file(*found)
