@@ -345,6 +345,49 @@ class AuditLog(Protocol):
     ) -> None: ...
 
 
+FORGOTTEN_TOPIC = "conversations:forgotten"  # broker topic: drop these conversations' caches
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What `forget` or retention removed: rows (or events) per kind, and the conversations
+    whose cached copies every process must drop."""
+
+    counts: dict[str, int]
+    conversations: tuple[str, ...] = ()
+
+
+class PrivacyStore(Protocol):
+    """Export, erasure and retention over the whole store (SQLite or PostgreSQL)."""
+
+    async def search_terms(self, customer_id: str) -> tuple[str, ...]:
+        """The customer's email, phone and order numbers, lower-cased, as found in free text."""
+        ...
+
+    async def export_customer(
+        self, customer_id: str, *, actor: str, now: float
+    ) -> dict[str, Any]: ...
+
+    async def forget_customer(
+        self,
+        customer_id: str,
+        *,
+        terms: Sequence[str],
+        also_redact: Sequence[str],
+        actor: str,
+        now: float,
+        extra: dict[str, int] | None = None,
+    ) -> Erasure:
+        """Delete every row about the customer, every conversation that names them (slot) or
+        mentions one of `terms`, and blank audit details mentioning `terms` or `also_redact`;
+        one transaction, audited (with `extra` counts)."""
+        ...
+
+    async def warehouse_exports(self, before: float) -> list[tuple[str, float]]: ...
+
+    async def apply_retention(self, days: int, *, actor: str, now: float) -> Erasure: ...
+
+
 class WarehouseSource(Protocol):
     """What the warehouse export reads from a store (SQLite or PostgreSQL), in batches."""
 

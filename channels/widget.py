@@ -19,6 +19,9 @@ Server -> client frames:
     {"type": "queue", "position", "wait_s"}            while waiting for a person
     {"type": "error", "code", "message", "id"?}
     {"type": "pong"}
+    {"type": "reset", "reason": "forgotten"}           the conversation was erased (`balcao
+                                                       customer forget`): the socket then
+                                                       closes (4001); drop the stored session
 
 After a message the sending socket gets its `ack` (with the message's `seq`: the
 widget marks the copy it shows as sent) and then the turn's bot frames; the
@@ -53,10 +56,13 @@ from bot.core.texts import say
 from bot.errors import InputError
 from bot.knowledge.entries import LANGUAGES
 from bot.ports import conversation_topic
+from bot.services.privacy import FORGOTTEN
 from channels.keys import BROKER, LIMITS, LOOP, METRICS, SERVICE, SETTINGS
 from channels.parsing import load_json, parse_identity, parse_message
 
 logger = logging.getLogger(__name__)
+
+FORGOTTEN_CLOSE = 4001  # close code of a socket whose conversation was erased
 routes = web.RouteTableDef()
 
 CHANNEL = "web"
@@ -220,6 +226,11 @@ class _Session:
         topic = conversation_topic(conversation)
         async for update in self.app[BROKER].subscribe(topic, origin=self.origin):
             kind = update.get("type")
+            if kind == FORGOTTEN:  # the customer was erased: nothing of hers may stay on screen
+                await self.send({"type": "reset", "reason": "forgotten"})
+                self.session_id = None
+                await self.ws.close(code=FORGOTTEN_CLOSE, message=b"forgotten")
+                return
             if kind == "queue":
                 await self.send(
                     {"type": "queue", "position": update["position"], "wait_s": update["wait_s"]}

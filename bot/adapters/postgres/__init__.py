@@ -5,12 +5,17 @@
     PostgresAgentStore         agents and sessions (agents.py)
     PostgresHandoffStore       the desk's HandoffStore (handoffs.py)
     PostgresCustomerStore      the CustomerStore port (customers.py)
+    PostgresAnalyticsStore     the AnalyticsStore port (analytics.py)
+    PostgresAuditLog           the AuditLog port (audit.py)
+    PostgresPrivacyStore       the PrivacyStore port: export, forget, retention (audit.py)
     copy_sqlite_to_postgres    `balcao migrate-to-postgres` (copy.py)
 
 Importing this package needs asyncpg (`pip install 'balcao[scale]'`).
 """
 
 from bot.adapters.postgres.agents import PostgresAgentStore
+from bot.adapters.postgres.analytics import PostgresAnalyticsStore
+from bot.adapters.postgres.audit import PostgresAuditLog, PostgresPrivacyStore
 from bot.adapters.postgres.conversations import PostgresConversationStore
 from bot.adapters.postgres.customers import PostgresCustomerStore
 from bot.adapters.postgres.database import PostgresDatabase
@@ -18,8 +23,11 @@ from bot.adapters.postgres.handoffs import PostgresHandoffStore
 
 __all__ = [
     "PostgresAgentStore",
+    "PostgresAnalyticsStore",
+    "PostgresAuditLog",
     "PostgresConversationStore",
     "PostgresCustomerStore",
     "PostgresDatabase",
     "PostgresHandoffStore",
+    "PostgresPrivacyStore",
 ]
