@@ -229,7 +229,8 @@ class _Session:
             if kind == FORGOTTEN:  # the customer was erased: nothing of hers may stay on screen
                 await self.send({"type": "reset", "reason": "forgotten"})
                 self.session_id = None
-                await self.ws.close(code=FORGOTTEN_CLOSE, message=b"forgotten")
+                # shielded: closing ends `serve`, whose cleanup cancels this listener
+                await asyncio.shield(self.ws.close(code=FORGOTTEN_CLOSE, message=b"forgotten"))
                 return
             if kind == "queue":
                 await self.send(

@@ -66,6 +66,7 @@ POSTGRES = os.environ.get("BALCAO_TEST_POSTGRES", "postgresql://postgres@127.0.0
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: needs a PostgreSQL server (BALCAO_TEST_POSTGRES)")
+    config.addinivalue_line("markers", "redis: needs a Redis server (BALCAO_TEST_REDIS)")
 
 
 def _with_database(url: str, name: str) -> str:

@@ -229,7 +229,7 @@ def customer_forget_command(args: argparse.Namespace) -> int:
             return erased, await privacy.warehouse_exports(before=now)
 
     erased, exports = asyncio.run(forget())
-    counts = ", ".join(f"{n} {kind}" for kind, n in erased.counts.items() if n)
+    counts = ", ".join(f"{n} {kind}" for kind, n in sorted(erased.counts.items()) if n)
     print(f"forgot customer {args.customer_id}: {counts or 'nothing was stored'}")
     if exports:
         listed = ", ".join(
