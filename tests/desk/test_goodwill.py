@@ -221,7 +221,8 @@ async def test_another_customers_order_is_refused(client: TestClient) -> None:
     token = await login(client, "ana@shop.example")
     handoff = await claimed_handoff(client, token, "C1")
     others = [
-        r[0] for r in await rows(client.app, "SELECT order_id FROM orders WHERE customer_id != 'C1'")
+        r[0]
+        for r in await rows(client.app, "SELECT order_id FROM orders WHERE customer_id != 'C1'")
     ]
     assert others
     resp = await client.post(
