@@ -230,9 +230,7 @@ class MemoryHandoffStore:
         )
         return True
 
-    async def claim_if_room(
-        self, handoff_id: int, agent: str, max_chats: int, now: float
-    ) -> bool:
+    async def claim_if_room(self, handoff_id: int, agent: str, max_chats: int, now: float) -> bool:
         await _round_trip()
         handoff = self._handoffs.get(handoff_id)
         load = sum(

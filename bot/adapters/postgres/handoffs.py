@@ -108,9 +108,7 @@ class PostgresHandoffStore:
             )
         return won is not None
 
-    async def claim_if_room(
-        self, handoff_id: int, agent: str, max_chats: int, now: float
-    ) -> bool:
+    async def claim_if_room(self, handoff_id: int, agent: str, max_chats: int, now: float) -> bool:
         """Auto-assignment from any process: the agent's row lock (held to commit) orders
         the decisions about one agent, so the load counted is the load at the update."""
         async with self.database.transaction() as conn:

@@ -163,9 +163,7 @@ class SqliteHandoffStore:
 
         return await self.database.run(write)
 
-    async def claim_if_room(
-        self, handoff_id: int, agent: str, max_chats: int, now: float
-    ) -> bool:
+    async def claim_if_room(self, handoff_id: int, agent: str, max_chats: int, now: float) -> bool:
         """One conditional UPDATE on the single writer: the load is counted as it is changed."""
 
         def write(db: sqlite_utils.Database) -> bool:
