@@ -131,7 +131,7 @@ async def widget_socket(request: web.Request) -> web.WebSocketResponse:
 class _Session:
     def __init__(self, request: web.Request, ws: web.WebSocketResponse) -> None:
         self.app = request.app
-        self.address = request.remote
+        self.address = request.app[LIMITS].address(request)
         self.ws = ws
         self.session_id: str | None = None
         self.language: str | None = None
