@@ -53,7 +53,7 @@ from aiohttp import WSMsgType, web
 
 from bot.core.events import AGENT, BOT, USER, Event
 from bot.core.texts import say
-from bot.errors import InputError
+from bot.errors import InputError, StorageError
 from bot.knowledge.entries import LANGUAGES
 from bot.ports import conversation_topic
 from bot.services.privacy import FORGOTTEN
@@ -166,6 +166,20 @@ class _Session:
             await self.send(error_frame("invalid_json", "the frame must be a JSON object"))
             return
         kind = frame.get("type")
+        try:
+            await self.dispatch(kind, frame)
+        except StorageError:  # a store or Redis failing: this frame fails, the socket stays
+            logger.warning("a %s frame failed: the store is unavailable", kind, exc_info=True)
+            message_id = frame.get("id")
+            await self.send(
+                error_frame(
+                    "unavailable",
+                    "the service is briefly unavailable; send it again",
+                    message_id if isinstance(message_id, str) else None,
+                )
+            )
+
+    async def dispatch(self, kind: object, frame: dict[str, Any]) -> None:
         if kind == "hello":
             await self.on_hello(frame)
         elif kind == "message":
