@@ -545,7 +545,9 @@ class Server:
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
-            argv = [sys.executable, "-m", "bot", "serve", "--db", str(db)]
+            argv = [sys.executable, "-m", "bot", "serve"]
+            if "--database" not in extra:  # one store per deployment: --db only for SQLite
+                argv += ["--db", str(db)]
             argv += ["--kb", str(kb), "--port", str(self.port), "--log-level", "WARNING", *extra]
         else:
             argv = [sys.executable, str(ROOT / "benchmarks" / "echo_server.py")]

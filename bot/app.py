@@ -45,13 +45,15 @@ from bot.core.business_hours import BusinessHours
 from bot.core.dialogue import Dialogue
 from bot.core.goodwill import parse_limits
 from bot.core.metrics import Metrics
-from bot.errors import ConfigError
+from bot.errors import InputError
 from bot.knowledge.canned import load_canned
 from bot.ports import (
     ActionRunner,
     AgentStore,
+    Broker,
     CustomerStore,
     MatcherFactory,
+    PrivacyStore,
     Warehouse,
     WarehouseSource,
 )
@@ -63,6 +65,7 @@ from bot.services.desk import Desk
 from bot.services.goodwill import GoodwillService
 from bot.services.inbox import Inbox
 from bot.services.insights import CustomerInsights
+from bot.services.privacy import PrivacyService
 from bot.services.reloader import KnowledgeReloader
 from channels import (
     admin,
@@ -102,6 +105,7 @@ from channels.keys import (
     LOG,
     LOOP,
     METRICS,
+    PRIVACY,
     RELOADER,
     SERVICE,
     SETTINGS,
@@ -115,6 +119,7 @@ logger = logging.getLogger(__name__)
 
 # the embedded store, for the retention schedule only (channels reach the stores through ports)
 DATABASE = web.AppKey("database", SqliteDatabase)
+PRIVACY_STORE = web.AppKey("privacy_store", PrivacyStore)
 
 MIGRATIONS = (
     conversation_migrations,
@@ -203,18 +208,22 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
         if settings.database:
             from bot.adapters.postgres import (
                 PostgresAgentStore,
+                PostgresAnalyticsStore,
+                PostgresAuditLog,
                 PostgresCommunityStore,
                 PostgresConversationStore,
                 PostgresCustomerStore,
                 PostgresDatabase,
                 PostgresHandoffStore,
+                PostgresPrivacyStore,
             )
 
-            if settings.retention_days > 0:
-                raise ConfigError("BALCAO_RETENTION_DAYS works with SQLite only for now")
             postgres = await PostgresDatabase(settings.database).open()
             app[STORE_PROBE] = postgres.probe
             stack.push_async_callback(postgres.close)
+            app[ANALYTICS] = PostgresAnalyticsStore(postgres)
+            app[AUDIT] = PostgresAuditLog(postgres)
+            app[PRIVACY_STORE] = PostgresPrivacyStore(postgres)
             app[STORE] = PostgresConversationStore(postgres)
             app[AGENTS] = PostgresAgentStore(postgres)
             app[HANDOFFS] = PostgresHandoffStore(postgres)
@@ -231,6 +240,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
             await analytics.ensure_schema()
             app[ANALYTICS] = analytics
             app[AUDIT] = SqliteAuditLog(database)
+            app[PRIVACY_STORE] = SqlitePrivacyStore(database)
             app[STORE] = SqliteConversationStore(database)
             app[AGENTS] = SqliteAgentStore(database)
             app[HANDOFFS] = SqliteHandoffStore(database)
@@ -302,9 +312,14 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         app[CUSTOMERS],
         parse_limits(settings.goodwill_limits),
         period_days=settings.goodwill_period_days,
-        audit=app.get(AUDIT),
+        audit=app[AUDIT],
     )
+    app[PRIVACY] = PrivacyService(app[PRIVACY_STORE], app[BROKER], settings.kb)
+    follower = asyncio.create_task(log.follow_invalidations())
     yield
+    follower.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await follower
     if session is not None:
         await session.close()
 
@@ -331,12 +346,10 @@ async def _retention(app: web.Application) -> AsyncIterator[None]:
 
     async def loop() -> None:
         while True:
-            changed = await app[DATABASE].run(
-                lambda db: SqlitePrivacyStore(db).apply_retention(
-                    days, actor="retention-schedule", now=time.time()
-                )
+            erased = await app[PRIVACY].retention(days, actor="retention-schedule", now=time.time())
+            logger.info(
+                "retention: blanked %d events older than %d days", erased.counts["events"], days
             )
-            logger.info("retention: blanked %d events older than %d days", changed, days)
             await asyncio.sleep(RETENTION_EVERY)
 
     task = asyncio.create_task(loop()) if days > 0 else None
@@ -414,3 +427,32 @@ def open_warehouse(target: Path, fmt: str) -> Warehouse:
     from bot.adapters.warehouse.duckdb_warehouse import DuckDbWarehouse
 
     return DuckDbWarehouse(target, fmt)
+
+
+@asynccontextmanager
+async def open_privacy(settings: Settings) -> AsyncIterator[PrivacyService]:
+    """Export, forget and retention on the store the settings name, for one command. With
+    BALCAO_REDIS set, the invalidations reach every server process (they drop their cached
+    copies and close the erased conversations' sockets)."""
+    async with contextlib.AsyncExitStack() as stack:
+        broker: Broker = InProcessBroker()
+        if settings.redis:
+            from bot.adapters.redis.broker import RedisBroker
+
+            redis = await RedisBroker.from_url(settings.redis).open()
+            stack.push_async_callback(redis.close)
+            broker = redis
+        store: PrivacyStore
+        if settings.database:
+            from bot.adapters.postgres import PostgresDatabase, PostgresPrivacyStore
+
+            postgres = await PostgresDatabase(settings.database, max_size=2).open()
+            stack.push_async_callback(postgres.close)
+            store = PostgresPrivacyStore(postgres)
+        else:
+            if not await asyncio.to_thread(Path(settings.db).is_file):
+                raise InputError(f"{settings.db}: database not found")
+            database = await SqliteDatabase(settings.db, MIGRATIONS).open()
+            stack.push_async_callback(database.close)
+            store = SqlitePrivacyStore(database)
+        yield PrivacyService(store, broker, settings.kb)

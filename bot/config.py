@@ -116,6 +116,12 @@ class Settings:
         "BALCAO_ALLOWED_ORIGINS",
         "Web origins allowed to open WebSockets, comma-separated (the server's own always is; * = any).",
     )
+    trusted_proxies: str = _setting(
+        "",
+        "BALCAO_TRUSTED_PROXIES",
+        "Reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For or Forwarded"
+        " header names the client for per-address limits and login throttles.",
+    )
     messages_per_minute: int = _setting(
         30, "BALCAO_MESSAGES_PER_MINUTE", "Messages one conversation may send per minute."
     )

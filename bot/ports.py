@@ -196,6 +196,11 @@ class HandoffStore(Protocol):
     async def list(self, statuses: tuple[str, ...] = ...) -> list[Handoff]: ...
     async def loads(self) -> dict[str, int]: ...
     async def claim(self, handoff_id: int, agent: str, now: float) -> bool: ...
+    async def claim_if_room(self, handoff_id: int, agent: str, max_chats: int, now: float) -> bool:
+        """Give a waiting handoff to `agent` only while they hold fewer than `max_chats`:
+        decided atomically in the store, so processes sharing it never overfill an agent."""
+        ...
+
     async def transfer(self, handoff_id: int, from_agent: str, to_agent: str) -> bool: ...
     async def resolve(self, handoff_id: int, agent: str | None, now: float) -> bool: ...
     async def set_contact(self, handoff_id: int, email: str) -> None: ...
@@ -416,6 +421,49 @@ class CommunityStore(Protocol):
         ...
 
     async def most_viewed(self, *, limit: int = 50) -> list[Question]: ...
+
+
+FORGOTTEN_TOPIC = "conversations:forgotten"  # broker topic: drop these conversations' caches
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What `forget` or retention removed: rows (or events) per kind, and the conversations
+    whose cached copies every process must drop."""
+
+    counts: dict[str, int]
+    conversations: tuple[str, ...] = ()
+
+
+class PrivacyStore(Protocol):
+    """Export, erasure and retention over the whole store (SQLite or PostgreSQL)."""
+
+    async def search_terms(self, customer_id: str) -> tuple[str, ...]:
+        """The customer's email, phone and order numbers, lower-cased, as found in free text."""
+        ...
+
+    async def export_customer(
+        self, customer_id: str, *, actor: str, now: float
+    ) -> dict[str, Any]: ...
+
+    async def forget_customer(
+        self,
+        customer_id: str,
+        *,
+        terms: Sequence[str],
+        also_redact: Sequence[str],
+        actor: str,
+        now: float,
+        extra: dict[str, int] | None = None,
+    ) -> Erasure:
+        """Delete every row about the customer, every conversation that names them (slot) or
+        mentions one of `terms`, and blank audit details mentioning `terms` or `also_redact`;
+        one transaction, audited (with `extra` counts)."""
+        ...
+
+    async def warehouse_exports(self, before: float) -> list[tuple[str, float]]: ...
+
+    async def apply_retention(self, days: int, *, actor: str, now: float) -> Erasure: ...
 
 
 class WarehouseSource(Protocol):

@@ -302,7 +302,9 @@ async def feedback(request: web.Request) -> web.Response:
         conversation_id = rest.conversation_id(sender, rest.origin(request))
     else:
         raise InputError("'channel' must be 'web' or 'rest'", code="invalid_channel")
-    if not await request.app[LIMITS].allow_feedback(conversation_id, request.remote):
+    if not await request.app[LIMITS].allow_feedback(
+        conversation_id, request.app[LIMITS].address(request)
+    ):
         response = json_error(429, "rate_limited", "too many ratings; wait a minute")
         response.headers["Retry-After"] = "60"
         return response

@@ -18,7 +18,7 @@ from bot.core.agents import Agent, new_token
 from bot.errors import BusyError, InputError
 from bot.ports import agent_topic
 from channels.errors import json_error, read_json_object
-from channels.keys import AGENTS, BROKER, HASHER, SETTINGS
+from channels.keys import AGENTS, BROKER, HASHER, LIMITS, SETTINGS
 
 routes = web.RouteTableDef()
 
@@ -90,7 +90,7 @@ async def login(request: web.Request) -> web.Response:
     attempt = await store.reserve_login_attempt(
         [
             (f"email:{email}", settings.login_attempts_per_email),
-            (f"ip:{request.remote}", settings.login_attempts_per_address),
+            (f"ip:{request.app[LIMITS].address(request)}", settings.login_attempts_per_address),
         ],
         now,
         window_s,

@@ -27,6 +27,7 @@ from bot.services.desk import Desk
 from bot.services.goodwill import GoodwillService
 from bot.services.inbox import Inbox
 from bot.services.insights import CustomerInsights
+from bot.services.privacy import PrivacyService
 from bot.services.reloader import KnowledgeReloader
 from channels.limits import Limits
 from channels.loop_monitor import LoopMonitor
@@ -47,6 +48,7 @@ CUSTOMERS = web.AppKey("customer_store", CustomerStore)
 GOODWILL = web.AppKey("goodwill", GoodwillService)
 ANALYTICS = web.AppKey("analytics_store", AnalyticsStore)
 AUDIT = web.AppKey("audit_log", AuditLog)
+PRIVACY = web.AppKey("privacy", PrivacyService)
 ANSWER_KEY = web.AppKey("answer_token_key", bytes)  # signs the tokens that rate answers
 CANNED: web.AppKey[list[dict[str, str]]] = web.AppKey("canned_responses")
 METRICS = web.AppKey("metrics", Metrics)

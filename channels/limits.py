@@ -6,6 +6,8 @@
 - Messages, ratings (widget `feedback` frames, POST /api/feedback) and typing notices per
   minute per conversation and per client address (sliding windows, through the
   RateLimiter port so several processes share the counts on Redis).
+- The client address is the peer's, or the one a trusted proxy forwards
+  (BALCAO_TRUSTED_PROXIES, channels/proxies.py).
 - WebSockets per client address (counted in this process), the customers' and the agent
   console's apart: a flood of one kind cannot take the other's place.
 """
@@ -21,6 +23,7 @@ from bot.config import Settings
 from bot.core.metrics import Metrics
 from bot.ports import RateLimiter
 from channels.errors import json_error
+from channels.proxies import client_address, parse_networks
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +38,13 @@ class Limits:
         self.origins = {
             o.strip().rstrip("/").lower() for o in settings.allowed_origins.split(",") if o.strip()
         }
+        self.proxies = parse_networks(settings.trusted_proxies)
         self._connections: Counter[str] = Counter()
         self._agent_sockets: Counter[str] = Counter()
+
+    def address(self, request: web.Request) -> str | None:
+        """The client's address: the peer, or whom a trusted proxy says it forwards."""
+        return client_address(request.remote, request.headers, self.proxies)
 
     def origin_refusal(self, request: web.Request) -> web.Response | None:
         """A 403 for a WebSocket upgrade from a foreign origin, else None."""
@@ -53,7 +61,7 @@ class Limits:
 
     def open_connection(self, request: web.Request) -> web.Response | None:
         """Count a new socket for its address; a 429 if the address has too many."""
-        address = request.remote or "?"
+        address = self.address(request) or "?"
         if self._connections[address] >= self.settings.max_connections_per_ip:
             self.metrics.rejected.inc(limit="connections")
             return json_error(429, "too_many_connections", "too many open chats from this address")
@@ -61,14 +69,14 @@ class Limits:
         return None
 
     def close_connection(self, request: web.Request) -> None:
-        address = request.remote or "?"
+        address = self.address(request) or "?"
         self._connections[address] -= 1
         if self._connections[address] <= 0:
             del self._connections[address]
 
     def open_agent_socket(self, request: web.Request) -> web.Response | None:
         """Count a new agent console socket; a 429 if the address holds too many."""
-        address = request.remote or "?"
+        address = self.address(request) or "?"
         if self._agent_sockets[address] >= self.settings.agent_sockets_per_ip:
             self.metrics.rejected.inc(limit="agent_sockets")
             logger.warning("refused an agent socket: too many from one address")
@@ -79,7 +87,7 @@ class Limits:
         return None
 
     def close_agent_socket(self, request: web.Request) -> None:
-        address = request.remote or "?"
+        address = self.address(request) or "?"
         self._agent_sockets[address] -= 1
         if self._agent_sockets[address] <= 0:
             del self._agent_sockets[address]

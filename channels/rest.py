@@ -106,7 +106,9 @@ async def webhook(request: web.Request) -> web.Response:
         max_metadata_bytes=settings.max_metadata_bytes,
         max_metadata_depth=settings.max_metadata_depth,
     )
-    if not await request.app[LIMITS].allow_message(conversation, request.remote):
+    if not await request.app[LIMITS].allow_message(
+        conversation, request.app[LIMITS].address(request)
+    ):
         response = json_error(429, "rate_limited", "too many messages; wait a minute")
         response.headers["Retry-After"] = "60"
         return response

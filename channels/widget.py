@@ -23,6 +23,9 @@ Server -> client frames:
     {"type": "queue", "position", "wait_s"}            while waiting for a person
     {"type": "error", "code", "message", "id"?}
     {"type": "pong"}
+    {"type": "reset", "reason": "forgotten"}           the conversation was erased (`balcao
+                                                       customer forget`): the socket then
+                                                       closes (4001); drop the stored session
 
 After a message the sending socket gets its `ack` (with the message's `seq`: the
 widget marks the copy it shows as sent) and then the turn's bot frames; the
@@ -54,13 +57,16 @@ from aiohttp import WSMsgType, web
 
 from bot.core.events import AGENT, BOT, USER, Event
 from bot.core.texts import say
-from bot.errors import InputError
+from bot.errors import InputError, StorageError
 from bot.knowledge.entries import LANGUAGES
 from bot.ports import conversation_topic
+from bot.services.privacy import FORGOTTEN
 from channels.keys import ATTACHMENTS, BROKER, DESK, LIMITS, LOOP, METRICS, SERVICE, SETTINGS
 from channels.parsing import load_json, parse_identity, parse_message
 
 logger = logging.getLogger(__name__)
+
+FORGOTTEN_CLOSE = 4001  # close code of a socket whose conversation was erased
 routes = web.RouteTableDef()
 
 CHANNEL = "web"
@@ -130,7 +136,7 @@ async def widget_socket(request: web.Request) -> web.WebSocketResponse:
 class _Session:
     def __init__(self, request: web.Request, ws: web.WebSocketResponse) -> None:
         self.app = request.app
-        self.address = request.remote
+        self.address = request.app[LIMITS].address(request)
         self.ws = ws
         self.session_id: str | None = None
         self.language: str | None = None
@@ -171,6 +177,20 @@ class _Session:
             await self.send(error_frame("invalid_json", "the frame must be a JSON object"))
             return
         kind = frame.get("type")
+        try:
+            await self.dispatch(kind, frame)
+        except StorageError:  # a store or Redis failing: this frame fails, the socket stays
+            logger.warning("a %s frame failed: the store is unavailable", kind, exc_info=True)
+            message_id = frame.get("id")
+            await self.send(
+                error_frame(
+                    "unavailable",
+                    "the service is briefly unavailable; send it again",
+                    message_id if isinstance(message_id, str) else None,
+                )
+            )
+
+    async def dispatch(self, kind: object, frame: dict[str, Any]) -> None:
         if kind == "hello":
             await self.on_hello(frame)
         elif kind == "message":
@@ -234,6 +254,12 @@ class _Session:
         topic = conversation_topic(conversation)
         async for update in self.app[BROKER].subscribe(topic, origin=self.origin):
             kind = update.get("type")
+            if kind == FORGOTTEN:  # the customer was erased: nothing of hers may stay on screen
+                await self.send({"type": "reset", "reason": "forgotten"})
+                self.session_id = None
+                # shielded: closing ends `serve`, whose cleanup cancels this listener
+                await asyncio.shield(self.ws.close(code=FORGOTTEN_CLOSE, message=b"forgotten"))
+                return
             if kind == "queue":
                 await self.send(
                     {"type": "queue", "position": update["position"], "wait_s": update["wait_s"]}

@@ -66,6 +66,7 @@ POSTGRES = os.environ.get("BALCAO_TEST_POSTGRES", "postgresql://postgres@127.0.0
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: needs a PostgreSQL server (BALCAO_TEST_POSTGRES)")
+    config.addinivalue_line("markers", "redis: needs a Redis server (BALCAO_TEST_REDIS)")
 
 
 def _with_database(url: str, name: str) -> str:
@@ -98,3 +99,21 @@ def pg_url() -> Iterator[str]:
         yield _with_database(POSTGRES, name)
     finally:
         asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+# --- parity: one test, both stores -------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Which store a parity test runs on: each such test runs once on each."""
+    return str(request.param)
+
+
+@pytest.fixture
+def store_overrides(store_kind: str, request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Settings that name the store: the SQLite file (make_settings' default) or a fresh
+    PostgreSQL database."""
+    if store_kind == "postgres":
+        return {"database": request.getfixturevalue("pg_url")}
+    return {}

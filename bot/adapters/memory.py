@@ -230,6 +230,19 @@ class MemoryHandoffStore:
         )
         return True
 
+    async def claim_if_room(self, handoff_id: int, agent: str, max_chats: int, now: float) -> bool:
+        await _round_trip()
+        handoff = self._handoffs.get(handoff_id)
+        load = sum(
+            1 for h in self._handoffs.values() if h.agent == agent and h.status == "assigned"
+        )
+        if handoff is None or handoff.status != "waiting" or load >= max_chats:
+            return False
+        self._handoffs[handoff_id] = replace(
+            handoff, status="assigned", agent=agent, claimed_at=now
+        )
+        return True
+
     async def transfer(self, handoff_id: int, from_agent: str, to_agent: str) -> bool:
         await _round_trip()
         handoff = self._handoffs.get(handoff_id)

@@ -4,8 +4,10 @@
     balcao kb test [STORIES...]               run conversation tests (exit 1 on failures)
     balcao kb export --kb DIR --out FAQ.csv   the CSV that `balcao kb import` reads
     balcao customer export ID [--out FILE]    everything about one customer, as JSON
-    balcao customer forget ID                 erase one customer (audited); names the warehouse
-                                              exports that may still hold them
+    balcao customer forget ID                 erase one customer everywhere (audited): rows,
+                                              conversations naming or mentioning them, drafts,
+                                              audit details, servers' caches (over Redis);
+                                              names the warehouse exports that may still hold them
     balcao retention apply --days N           blank conversation text older than N days
 
 Bad usage raises a BalcaoError: bot/cli.py prints one line and exits 2.
@@ -74,12 +76,12 @@ def register(subparsers: Any) -> None:
     c_export.add_argument("customer_id", metavar="ID")
     c_export.add_argument("--out", type=Path, help="file to write (default: standard output)")
     c_export.add_argument("--by", default="cli", help="who asked, for the audit record")
-    add_setting_flags(c_export, ["db"])
+    add_setting_flags(c_export, ["db", "database"])
     c_export.set_defaults(handler=customer_export_command)
     forget = group.add_parser("forget", help="erase one customer and their conversations (audited)")
     forget.add_argument("customer_id", metavar="ID")
     forget.add_argument("--by", default="cli", help="who asked, for the audit record")
-    add_setting_flags(forget, ["db"])
+    add_setting_flags(forget, ["db", "database", "redis", "kb"])
     forget.set_defaults(handler=customer_forget_command)
 
     retention = subparsers.add_parser("retention", help="conversation-text retention")
@@ -89,7 +91,7 @@ def register(subparsers: Any) -> None:
     )
     apply.add_argument("--days", type=int, required=True, help="keep the text of the last N days")
     apply.add_argument("--by", default="cli", help="who asked, for the audit record")
-    add_setting_flags(apply, ["db"])
+    add_setting_flags(apply, ["db", "database", "redis"])
     apply.set_defaults(handler=retention_apply_command)
 
 
@@ -193,22 +195,18 @@ def kb_export_command(args: argparse.Namespace) -> int:
 # --- data protection ---------------------------------------------------------------
 
 
-def _privacy_store(db: Path) -> Any:
-    from bot.adapters.sqlite.audit import open_privacy_store
-
-    return open_privacy_store(db)
-
-
 def customer_export_command(args: argparse.Namespace) -> int:
+    from bot.app import open_privacy
     from bot.cli.program import settings_from
 
     settings = settings_from(args)
-    store = _privacy_store(settings.db)
-    try:
-        document = store.export_customer(args.customer_id, actor=args.by, now=time.time())
-    finally:
-        store.close()
-    text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
+
+    async def export() -> dict[str, Any]:
+        async with open_privacy(settings) as privacy:
+            return await privacy.export(args.customer_id, actor=args.by, now=time.time())
+
+    document = asyncio.run(export())
+    text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True, default=str)
     if args.out is None:
         print(text)
     else:
@@ -218,17 +216,20 @@ def customer_export_command(args: argparse.Namespace) -> int:
 
 
 def customer_forget_command(args: argparse.Namespace) -> int:
+    from bot.app import open_privacy
     from bot.cli.program import settings_from
+    from bot.ports import Erasure
 
     settings = settings_from(args)
-    store = _privacy_store(settings.db)
     now = time.time()
-    try:
-        erased = store.forget_customer(args.customer_id, actor=args.by, now=now)
-        exports = store.warehouse_exports(before=now)
-    finally:
-        store.close()
-    counts = ", ".join(f"{n} {table}" for table, n in erased.items() if n)
+
+    async def forget() -> tuple[Erasure, list[tuple[str, float]]]:
+        async with open_privacy(settings) as privacy:
+            erased = await privacy.forget(args.customer_id, actor=args.by, now=now)
+            return erased, await privacy.warehouse_exports(before=now)
+
+    erased, exports = asyncio.run(forget())
+    counts = ", ".join(f"{n} {kind}" for kind, n in sorted(erased.counts.items()) if n)
     print(f"forgot customer {args.customer_id}: {counts or 'nothing was stored'}")
     if exports:
         listed = ", ".join(
@@ -245,15 +246,21 @@ def customer_forget_command(args: argparse.Namespace) -> int:
 
 
 def retention_apply_command(args: argparse.Namespace) -> int:
+    from bot.app import open_privacy
     from bot.cli.program import settings_from
+    from bot.ports import Erasure
 
     if args.days < 0:
         raise InputError("--days must be 0 or more")
     settings = settings_from(args)
-    store = _privacy_store(settings.db)
-    try:
-        blanked = store.apply_retention(args.days, actor=args.by, now=time.time())
-    finally:
-        store.close()
-    print(f"blanked the text of {blanked} events older than {args.days} days")
+
+    async def apply() -> Erasure:
+        async with open_privacy(settings) as privacy:
+            return await privacy.retention(args.days, actor=args.by, now=time.time())
+
+    erased = asyncio.run(apply())
+    print(
+        f"blanked the text of {erased.counts['events']} events older than {args.days} days"
+        f" in {len(erased.conversations)} conversations"
+    )
     return 0

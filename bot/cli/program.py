@@ -17,7 +17,7 @@ from typing import NoReturn
 from bot import __version__
 from bot.cli.logs import configure_logging
 from bot.config import Settings
-from bot.errors import BalcaoError
+from bot.errors import BalcaoError, ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -100,9 +100,20 @@ def _yes_no(value: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected yes or no, got {value!r}")
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
-    """Settings from the environment, overridden by whichever flags were given."""
+def settings_from(args: argparse.Namespace, *, both_stores: bool = False) -> Settings:
+    """Settings from the environment, overridden by whichever flags were given.
+
+    One store per deployment: `--db` (an SQLite file) while BALCAO_DATABASE/--database names
+    PostgreSQL is refused, so no command ever acts on a stale file while the deployment's
+    data is elsewhere. `both_stores=True` for the one command that reads one and writes the
+    other (`migrate-to-postgres`)."""
     overrides = {
         name: getattr(args, name) for name, *_ in Settings.documented() if hasattr(args, name)
     }
-    return Settings.from_env(os.environ, **overrides)
+    settings = Settings.from_env(os.environ, **overrides)
+    if not both_stores and getattr(args, "db", None) is not None and settings.database:
+        raise ConfigError(
+            "--db names an SQLite file but this deployment's store is PostgreSQL"
+            " (BALCAO_DATABASE or --database): drop --db, or unset BALCAO_DATABASE"
+        )
+    return settings

@@ -22,7 +22,7 @@ def register(subparsers: Any) -> None:
 def migrate_command(args: argparse.Namespace) -> int:
     from bot.cli.program import settings_from
 
-    settings = settings_from(args)
+    settings = settings_from(args, both_stores=True)
     if not settings.database:
         raise InputError("give --database postgresql://... (or BALCAO_DATABASE)")
     try:

@@ -7,13 +7,14 @@
   other field (decision, entry, confidence, payload, buttons, status...) stays, so analytics
   still add up. A blanked event carries `"redacted": true`.
 
-The SQLite side (export, erase, the audit record) is `bot/storage/audit.py`.
+The stores (export, erase, the audit record) are bot/adapters/{sqlite,postgres}/audit.py;
+bot/services/privacy.py runs them, removes drafts and drops every process's caches.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.core import events as ev
@@ -51,3 +52,25 @@ def redact(kind: str, data: Mapping[str, Any]) -> dict[str, Any] | None:
         kept["text"] = ""
     kept["redacted"] = True
     return kept
+
+
+MIN_TERM = 4  # shorter identifiers would match unrelated text
+
+
+def search_terms(email: str | None, phone: str | None, orders: Sequence[str]) -> tuple[str, ...]:
+    """What finds a customer in free text (conversations she had before verifying, drafts):
+    her email, her phone (as stored and as bare digits) and her order numbers, lower-cased."""
+    found: list[str] = []
+    for value in (email, phone, *orders):
+        text = (value or "").strip().lower()
+        if len(text) >= MIN_TERM:
+            found.append(text)
+    digits = "".join(c for c in phone or "" if c.isdigit())
+    if len(digits) >= 6:
+        found.append(digits)
+    return tuple(dict.fromkeys(found))
+
+
+def mentions(text: str, terms: Sequence[str]) -> bool:
+    lowered = text.lower()
+    return any(term in lowered for term in terms)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from bot.core import events as ev
 from bot.core.conversation import ConversationState
 from bot.core.events import Event
-from bot.ports import ORIGIN, Broker, ConversationStore, Turn, conversation_topic
+from bot.ports import FORGOTTEN_TOPIC, ORIGIN, Broker, ConversationStore, Turn, conversation_topic
 
 PUSHED = "pushed"  # data flag of messages that reached the customer outside an answer
 
@@ -52,6 +52,18 @@ class ConversationLog:
         state = ConversationState.from_events(conversation_id, events)
         self._remember(state)
         return state
+
+    def drop(self, conversation_ids: Sequence[str]) -> None:
+        """Forget cached states (after `forget` or retention changed the store)."""
+        for conversation_id in conversation_ids:
+            self._states.pop(conversation_id, None)
+
+    async def follow_invalidations(self) -> None:
+        """Drop what any process's forget or retention announces (runs until cancelled)."""
+        async for message in self.broker.subscribe(FORGOTTEN_TOPIC):
+            ids = message.get("conversations")
+            if isinstance(ids, list):
+                self.drop([str(i) for i in ids])
 
     def lock(self, conversation_id: str) -> asyncio.Lock:
         """The conversation's lock: one writer at a time, in this process."""

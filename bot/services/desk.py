@@ -247,12 +247,15 @@ class Desk:
         return await self.get(handoff_id)
 
     async def _assign(self, handoff: Handoff, turn: Turn | None = None) -> list[Event] | None:
-        """Offer `handoff` to the best available agent now; the events appended, or None."""
+        """Offer `handoff` to the best available agent now; the events appended, or None.
+
+        The lock only spares this process pointless races; capacity is decided by the
+        store (`claim_if_room`), so processes sharing PostgreSQL never overfill an agent."""
         async with self._assigning:
             agents = await self.agents.all()
             agent = choose_agent(handoff, agents, await self.handoffs.loads())
-            if agent is None or not await self.handoffs.claim(
-                handoff.id, agent.email, self.clock()
+            if agent is None or not await self.handoffs.claim_if_room(
+                handoff.id, agent.email, agent.max_chats, self.clock()
             ):
                 return None
         return await self._joined(handoff, agent, "claimed", turn, auto=True)
@@ -276,9 +279,11 @@ class Desk:
                 if handoff.offline and closed:
                     continue
                 agent = choose_agent(handoff, agents, loads)
-                if agent is None or not await self.handoffs.claim(
-                    handoff.id, agent.email, self.clock()
+                if agent is None or not await self.handoffs.claim_if_room(
+                    handoff.id, agent.email, agent.max_chats, self.clock()
                 ):
+                    if agent is not None:  # another process was quicker: count again
+                        loads = dict(await self.handoffs.loads())
                     continue
                 loads[agent.email] = loads.get(agent.email, 0) + 1
                 joined.append((handoff, agent))

@@ -447,6 +447,13 @@
         status.textContent = "";
         flush();
         break;
+      case "reset":  // the conversation was erased: forget it here too, then reconnect fresh
+        state.sessionId = null;
+        state.outbox = [];
+        state.seen = {};
+        log.textContent = "";
+        save();
+        break;
       case "message":
         if (frame.role === "agent") { typing.hidden = true; status.textContent = ""; }
         renderMessage(frame);

@@ -1,8 +1,11 @@
-"""Admin fixtures: a real app with a real admin (and a plain agent) logged in."""
+"""Admin fixtures: a real app with a real admin (and a plain agent) logged in, once on each
+store (SQLite and PostgreSQL): the dashboard API, analytics, drafts and suggestions are
+checked for parity."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -30,8 +33,10 @@ async def add_agent(client: TestClient, email: str, role: str) -> dict[str, str]
 
 
 @pytest.fixture
-async def admin_client(aiohttp_client: Any, settings: Settings) -> TestClient:
-    return await aiohttp_client(create_app(settings))
+async def admin_client(
+    aiohttp_client: Any, make_settings: Callable[..., Settings], store_overrides: dict[str, Any]
+) -> TestClient:
+    return await aiohttp_client(create_app(make_settings(**store_overrides)))
 
 
 @pytest.fixture

@@ -104,14 +104,18 @@ def test_customer_forget_erases_only_that_customer(
 
 def test_unknown_customer_is_bad_usage(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["customer", "export", "NOPE", "--db", str(db_path)]) == 2
-    assert capsys.readouterr().err.strip() == "balcao: no data about customer 'NOPE'"
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "balcao: no data about customer 'NOPE'"
+    )
 
 
 def test_retention_blanks_old_text_and_keeps_analytics(
     db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["retention", "apply", "--days", "30", "--db", str(db_path)]) == 0
-    assert capsys.readouterr().out.strip() == "blanked the text of 2 events older than 30 days"
+    assert capsys.readouterr().out.strip() == (
+        "blanked the text of 2 events older than 30 days in 1 conversations"
+    )
     db = connect(db_path, (audit_migrations,))
     rows = db.execute(
         "SELECT kind, data FROM events WHERE conversation_id = 'web:s1' ORDER BY seq"

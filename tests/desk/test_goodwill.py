@@ -1,4 +1,5 @@
-"""Goodwill within limits, and the customer panel of a verified customer."""
+"""Goodwill within limits, and the customer panel of a verified customer: on each store
+(SQLite, and the same shop copied into PostgreSQL), so parity is checked."""
 
 from __future__ import annotations
 
@@ -12,22 +13,31 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from actions import store
-from bot.app import DATABASE, create_app
+from bot.app import create_app
 from bot.config import Secret, Settings
 from bot.core.agents import hash_password, new_agent
 from bot.core.identity import identity_hash
 from channels.keys import AGENTS
 from tests.desk.conftest import PASSWORD, auth
 from tests.shop.factory import make_shop_db
+from tests.support.stores import rows
 
 SECRET = "goodwill-secret"
 
 
 @pytest.fixture
-def settings_with_shop(tmp_path: Path, kb_dir: Path) -> Iterator[Settings]:
+def settings_with_shop(
+    tmp_path: Path, kb_dir: Path, store_overrides: dict[str, Any]
+) -> Iterator[Settings]:
+    """The shop on each store: SQLite, and the same rows copied into PostgreSQL (parity)."""
     db = make_shop_db(tmp_path / "shop.sqlite3")
+    if store_overrides:
+        from bot.adapters.postgres.copy import copy_sqlite_to_postgres
+
+        copy_sqlite_to_postgres(db, store_overrides["database"])
     yield Settings.from_env(
         {},
+        **store_overrides,
         db=db,
         kb=kb_dir,
         secret=Secret(SECRET),
@@ -110,18 +120,12 @@ async def test_goodwill_within_the_tier_limit_is_recorded_and_above_it_needs_an_
     )
     assert resp.status == 201
     granted = await resp.json()
-    rows = await client.app[DATABASE].run(
-        lambda db: list(
-            db.query(
-                "SELECT * FROM transactions WHERE transaction_id = ?", [granted["transaction_id"]]
-            )
-        )
+    found = await rows(
+        client.app,
+        "SELECT customer_id, kind, amount FROM transactions WHERE transaction_id = ?",
+        granted["transaction_id"],
     )
-    assert (
-        rows[0]["customer_id"] == "C1"
-        and rows[0]["kind"] == "credit"
-        and rows[0]["amount"] == limit
-    )
+    assert found == [("C1", "credit", limit)]
 
     resp = await client.post(
         f"/api/handoffs/{handoff}/goodwill",
@@ -176,11 +180,9 @@ async def test_concurrent_grants_cannot_add_up_past_the_limit(client: TestClient
     )
     statuses = sorted(r.status for r in responses)
     assert statuses == [201] * 4 + [403] * 6, statuses
-    total = await client.app[DATABASE].run(
-        lambda db: db.execute(
-            "SELECT SUM(amount) FROM transactions WHERE customer_id = 'C1'"
-            " AND method LIKE 'goodwill%'"
-        ).fetchone()[0]
+    [(total,)] = await rows(
+        client.app,
+        "SELECT SUM(amount) FROM transactions WHERE customer_id = 'C1' AND method LIKE 'goodwill%'",
     )
     assert total == pytest.approx(limit)
     left = await (await client.get(f"/api/handoffs/{handoff}/goodwill", headers=auth(token))).json()
@@ -210,22 +212,18 @@ async def test_bad_goodwill_is_refused_and_nothing_is_written(
     resp = await client.post(f"/api/handoffs/{handoff}/goodwill", json=body, headers=auth(token))
     assert resp.status == 400, await resp.text()
     assert (await resp.json())["error"]["code"] == code
-    rows = await client.app[DATABASE].run(
-        lambda db: db.execute(
-            "SELECT count(*) FROM transactions WHERE method LIKE 'goodwill%'"
-        ).fetchone()[0]
-    )
-    assert rows == 0
+    assert await rows(
+        client.app, "SELECT count(*) FROM transactions WHERE method LIKE 'goodwill%'"
+    ) == [(0,)]
 
 
 async def test_another_customers_order_is_refused(client: TestClient) -> None:
     token = await login(client, "ana@shop.example")
     handoff = await claimed_handoff(client, token, "C1")
-    others = await client.app[DATABASE].run(
-        lambda db: [
-            r["order_id"] for r in db.query("SELECT order_id FROM orders WHERE customer_id != 'C1'")
-        ]
-    )
+    others = [
+        r[0]
+        for r in await rows(client.app, "SELECT order_id FROM orders WHERE customer_id != 'C1'")
+    ]
     assert others
     resp = await client.post(
         f"/api/handoffs/{handoff}/goodwill",
@@ -245,8 +243,6 @@ async def test_the_customer_never_sees_who_granted_goodwill(client: TestClient) 
     )
     assert resp.status == 201, await resp.text()
     assert (await resp.json())["order_id"] == "100001"
-    methods = await client.app[DATABASE].run(
-        lambda db: [r["method"] for r in db.query("SELECT method FROM transactions")]
-    )
+    methods = [r[0] for r in await rows(client.app, "SELECT method FROM transactions")]
     assert "goodwill" in methods
     assert not any("ana@shop.example" in m for m in methods)

@@ -29,7 +29,7 @@ class Server:
         self.log = tmp / f"server-{name}.log"
         self.args = [
             sys.executable, "-m", "bot", "serve", "--port", "PORT",
-            "--db", str(tmp / f"unused-{name}.sqlite3"), "--kb", str(kb),
+            "--kb", str(kb),
             "--database", database, "--redis", redis,
             "--actions-package", "tests.support.echo_actions",
             "--business-hours", "always", "--auto-assign", "no",

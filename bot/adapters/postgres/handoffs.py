@@ -108,6 +108,19 @@ class PostgresHandoffStore:
             )
         return won is not None
 
+    async def claim_if_room(self, handoff_id: int, agent: str, max_chats: int, now: float) -> bool:
+        """Auto-assignment from any process: the agent's row lock (held to commit) orders
+        the decisions about one agent, so the load counted is the load at the update."""
+        async with self.database.transaction() as conn:
+            await conn.execute("SELECT 1 FROM agents WHERE email = $1 FOR UPDATE", agent)
+            won = await conn.fetchval(
+                "UPDATE handoffs SET status = 'assigned', agent = $1, claimed_at = $2"
+                " WHERE id = $3 AND status = 'waiting' AND (SELECT count(*) FROM handoffs"
+                " WHERE agent = $1 AND status = 'assigned') < $4 RETURNING id",
+                agent, now, handoff_id, max_chats,
+            )  # fmt: skip
+        return won is not None
+
     async def transfer(self, handoff_id: int, from_agent: str, to_agent: str) -> bool:
         async with self.database.connection() as conn:
             moved = await conn.fetchval(

@@ -27,6 +27,9 @@ from bot.errors import StorageError
 
 logger = logging.getLogger(__name__)
 
+POOL_SIZE = 64  # connections per process: commands are short, the pub/sub reader holds one
+POOL_WAIT_S = 20.0
+
 DEFAULT_PREFIX = "balcao:"
 RETRY_SECONDS = 0.5
 
@@ -60,7 +63,13 @@ class RedisBroker:
         return self._redis
 
     async def open(self) -> RedisBroker:
-        self._redis = aioredis.Redis.from_url(self.url)
+        # A blocking pool: under load a command waits for a free connection (up to
+        # POOL_WAIT_S) instead of failing at once with MaxConnectionsError, which is what the
+        # default pool (100 connections) did to hundreds of concurrent turns in bench_load.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            self.url, max_connections=POOL_SIZE, timeout=POOL_WAIT_S
+        )
+        self._redis = aioredis.Redis.from_pool(pool)  # closes the pool when it closes
         try:
             await self._redis.ping()
             self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)

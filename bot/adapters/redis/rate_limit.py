@@ -11,6 +11,9 @@ from __future__ import annotations
 import secrets
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from bot.errors import StorageError
 
 _SLIDING_WINDOW = """
 local t = redis.call('TIME')
@@ -35,7 +38,10 @@ class RedisRateLimiter:
     async def hit(self, key: str, limit: int, window_s: float) -> bool:
         """Count a hit on `key`; True if it is within `limit` hits per `window_s` seconds."""
         window_us = max(1, int(window_s * 1_000_000))
-        allowed = await self._script(
-            keys=[self.prefix + key], args=[window_us, limit, secrets.token_hex(8)]
-        )
+        try:
+            allowed = await self._script(
+                keys=[self.prefix + key], args=[window_us, limit, secrets.token_hex(8)]
+            )
+        except (RedisError, OSError) as exc:  # the edge answers 503, it does not crash
+            raise StorageError(f"cannot count a rate limit in Redis: {exc}") from exc
         return bool(int(allowed))

@@ -4,10 +4,11 @@ Table `audit` (migration set "audit"): who did what to which subject, when; deta
 hold counts, never personal data. Recorded: customer export and erasure, retention
 runs, and admins' decisions on suggestions.
 
-`SqlitePrivacyStore` (used by the CLI, synchronously) exports or erases everything
+`SqlitePrivacyStore` (the PrivacyStore port, run by bot/services/privacy.py) exports or erases everything
 about one customer: rows of any table with a `customer_id` column, rows of any table
 with an `order_id` column for the customer's orders, their conversations (those where a
-`customer_id` slot named them) and rows of any table with a `conversation_id` or
+`customer_id` slot named them, or whose text mentions their email, phone or order
+numbers) and rows of any table with a `conversation_id` or
 `conversation` column for those conversations. Tables added later are covered too.
 """
 
@@ -15,16 +16,22 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from bot.adapters.sqlite.database import DatabaseRunner
-from bot.core.privacy import CUSTOMER_SLOT, names_customer, redact, retention_cutoff
+from bot.core.privacy import (
+    CUSTOMER_SLOT,
+    names_customer,
+    redact,
+    retention_cutoff,
+    search_terms,
+)
 from bot.errors import InputError
+from bot.ports import Erasure
 
 logger = logging.getLogger(__name__)
 
@@ -179,14 +186,31 @@ def _selections(
     return chosen
 
 
-class SqlitePrivacyStore:
-    """Export, erasure and retention for the command line (synchronous, one connection)."""
+class _Privacy:
+    """Export, erasure and retention on one connection, on the database thread."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
 
-    def close(self) -> None:
-        self.db.close()
+    def search_terms(self, customer_id: str) -> tuple[str, ...]:
+        db = self.db
+        tables = set(_tables(db))
+        email = phone = None
+        if "customers" in tables:
+            row = db.execute(
+                "SELECT email, phone FROM customers WHERE customer_id = ?", [customer_id]
+            ).fetchone()
+            if row:
+                email, phone = row
+        orders: list[str] = []
+        if "orders" in tables:
+            orders = [
+                str(r[0])
+                for r in db.execute(
+                    "SELECT order_id FROM orders WHERE customer_id = ?", [customer_id]
+                )
+            ]
+        return search_terms(email, phone, orders)
 
     def export_customer(self, customer_id: str, *, actor: str, now: float) -> dict[str, Any]:
         db = self.db
@@ -236,21 +260,35 @@ class SqlitePrivacyStore:
             ],
         }
 
-    def forget_customer(self, customer_id: str, *, actor: str, now: float) -> dict[str, int]:
-        """Delete every row about the customer in one transaction; returns counts per table."""
+    def forget_customer(
+        self,
+        customer_id: str,
+        *,
+        terms: Sequence[str],
+        also_redact: Sequence[str],
+        actor: str,
+        now: float,
+        extra: dict[str, int] | None = None,
+    ) -> Erasure:
+        """Delete every row about the customer in one transaction; counts per table."""
         db = self.db
         counts: dict[str, int] = {}
         with db.atomic():
             db.execute("PRAGMA defer_foreign_keys = ON")
-            conversations = customer_conversations(db, customer_id)
+            named = customer_conversations(db, customer_id)
+            mentioned = _mentioning(db, terms)
+            conversations = sorted(set(named) | set(mentioned))
             for table, where, params in _selections(db, customer_id, conversations):
                 counts[table] = db.execute(f'DELETE FROM "{table}" WHERE {where}', params).rowcount
+            counts["unverified conversations"] = len(set(mentioned) - set(named))
+            counts["audit details"] = _redact_audit(db, [*terms, *also_redact])
+            counts.update(extra or {})
             record(
                 db, at=now, actor=actor, action="customer.forget", subject=f"customer:{customer_id}",
                 details={t: n for t, n in counts.items() if n},
             )  # fmt: skip
         logger.info("forgot a customer: %d conversations", len(conversations))
-        return counts
+        return Erasure(counts, tuple(conversations))
 
     def warehouse_exports(self, before: float) -> list[tuple[str, float]]:
         """(target, latest time) of every warehouse export recorded before `before`."""
@@ -261,40 +299,87 @@ class SqlitePrivacyStore:
         ).fetchall()
         return [(str(subject).removeprefix("warehouse:"), float(at)) for subject, at in rows]
 
-    def apply_retention(self, days: int, *, actor: str, now: float) -> int:
-        """Blank the text of events older than `days` days; returns how many changed."""
+    def apply_retention(self, days: int, *, actor: str, now: float) -> Erasure:
+        """Blank the text of events older than `days` days; counts and conversations changed."""
         cutoff = retention_cutoff(now, days)
         db = self.db
-        changed = 0
         with db.atomic():
             rows = db.execute(
-                "SELECT id, kind, data FROM events WHERE timestamp < ?"
+                "SELECT id, conversation_id, kind, data FROM events WHERE timestamp < ?"
                 " AND kind IN ('user', 'agent', 'bot', 'note', 'suggestion', 'feedback')"
                 " AND json_extract(data, '$.redacted') IS NULL",
                 [cutoff],
             ).fetchall()
             updates = []
-            for row_id, kind, data in rows:
+            touched: set[str] = set()
+            for row_id, conversation_id, kind, data in rows:
                 blanked = redact(kind, json.loads(data))
                 if blanked is not None:
                     updates.append((json.dumps(blanked, ensure_ascii=False), row_id))
+                    touched.add(conversation_id)
             db.conn.executemany("UPDATE events SET data = ? WHERE id = ?", updates)
-            changed = len(updates)
             record(
                 db, at=now, actor=actor, action="retention.apply", subject=f"events:before:{cutoff:.0f}",
-                details={"days": days, "events": changed},
+                details={"days": days, "events": len(updates)},
             )  # fmt: skip
-        return changed
+        return Erasure({"events": len(updates)}, tuple(sorted(touched)))
 
 
-def open_privacy_store(path: Path) -> SqlitePrivacyStore:
-    """Open the server's database file (applying pending migrations) for the CLI."""
-    from bot.adapters.sqlite.conversations import migrations as conversation_migrations
-    from bot.adapters.sqlite.customers import migrations as customer_migrations
-    from bot.adapters.sqlite.database import connect
+def _mentioning(db: sqlite_utils.Database, terms: Sequence[str]) -> list[str]:
+    """Conversations with an event whose data mentions one of `terms` (lower-case)."""
+    if not terms:
+        return []
+    clause = " OR ".join("instr(lower(data), ?) > 0" for _ in terms)
+    rows = db.execute(
+        f"SELECT DISTINCT conversation_id FROM events WHERE {clause}", list(terms)
+    ).fetchall()
+    return [r[0] for r in rows]
 
-    if not Path(path).is_file():
-        raise InputError(f"{path}: database not found")
-    return SqlitePrivacyStore(
-        connect(path, (conversation_migrations, customer_migrations, migrations))
-    )
+
+def _redact_audit(db: sqlite_utils.Database, terms: Sequence[str]) -> int:
+    wanted = [t.lower() for t in terms if t]
+    if not wanted:
+        return 0
+    clause = " OR ".join("instr(lower(details), ?) > 0" for _ in wanted)
+    return db.execute(
+        f"""UPDATE audit SET details = '{{"redacted": true}}' WHERE {clause}""", wanted
+    ).rowcount
+
+
+class SqlitePrivacyStore:
+    """The PrivacyStore port on SQLite: every call on the database thread."""
+
+    def __init__(self, database: DatabaseRunner) -> None:
+        self.database = database
+
+    async def search_terms(self, customer_id: str) -> tuple[str, ...]:
+        return await self.database.run(lambda db: _Privacy(db).search_terms(customer_id))
+
+    async def export_customer(self, customer_id: str, *, actor: str, now: float) -> dict[str, Any]:
+        return await self.database.run(
+            lambda db: _Privacy(db).export_customer(customer_id, actor=actor, now=now)
+        )
+
+    async def forget_customer(
+        self,
+        customer_id: str,
+        *,
+        terms: Sequence[str],
+        also_redact: Sequence[str],
+        actor: str,
+        now: float,
+        extra: dict[str, int] | None = None,
+    ) -> Erasure:
+        return await self.database.run(
+            lambda db: _Privacy(db).forget_customer(
+                customer_id, terms=terms, also_redact=also_redact, actor=actor, now=now, extra=extra
+            )
+        )
+
+    async def warehouse_exports(self, before: float) -> list[tuple[str, float]]:
+        return await self.database.run(lambda db: _Privacy(db).warehouse_exports(before))
+
+    async def apply_retention(self, days: int, *, actor: str, now: float) -> Erasure:
+        return await self.database.run(
+            lambda db: _Privacy(db).apply_retention(days, actor=actor, now=now)
+        )

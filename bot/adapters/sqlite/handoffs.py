@@ -163,6 +163,21 @@ class SqliteHandoffStore:
 
         return await self.database.run(write)
 
+    async def claim_if_room(self, handoff_id: int, agent: str, max_chats: int, now: float) -> bool:
+        """One conditional UPDATE on the single writer: the load is counted as it is changed."""
+
+        def write(db: sqlite_utils.Database) -> bool:
+            with db.atomic():
+                cursor = db.conn.execute(
+                    "UPDATE handoffs SET status = 'assigned', agent = ?, claimed_at = ?"
+                    " WHERE id = ? AND status = 'waiting' AND (SELECT count(*) FROM handoffs"
+                    " WHERE agent = ? AND status = 'assigned') < ?",
+                    [agent, now, handoff_id, agent, max_chats],
+                )
+                return cursor.rowcount == 1
+
+        return await self.database.run(write)
+
     async def transfer(self, handoff_id: int, from_agent: str, to_agent: str) -> bool:
         def write(db: sqlite_utils.Database) -> bool:
             with db.atomic():
