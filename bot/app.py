@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import hashlib
 import hmac
 import importlib
@@ -37,11 +38,14 @@ from bot.adapters.sqlite.customers import migrations as customer_migrations
 from bot.adapters.sqlite.database import LazySqliteDatabase, SqliteDatabase
 from bot.adapters.sqlite.handoffs import SqliteHandoffStore
 from bot.adapters.sqlite.handoffs import migrations as handoff_migrations
+from bot.adapters.sqlite.notices import SqliteNoticeStore
+from bot.adapters.sqlite.notices import migrations as notice_migrations
 from bot.config import Settings
 from bot.core.business_hours import BusinessHours
 from bot.core.dialogue import Dialogue
 from bot.core.goodwill import parse_limits
 from bot.core.metrics import Metrics
+from bot.core.notices import Restraint
 from bot.errors import ConfigError
 from bot.knowledge.canned import load_canned
 from bot.ports import (
@@ -49,6 +53,7 @@ from bot.ports import (
     AgentStore,
     CustomerStore,
     MatcherFactory,
+    NoticeStore,
     Warehouse,
     WarehouseSource,
 )
@@ -57,8 +62,21 @@ from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
 from bot.services.goodwill import GoodwillService
 from bot.services.insights import CustomerInsights
+from bot.services.notices import NoticeService
 from bot.services.reloader import KnowledgeReloader
-from channels import admin, api, auth, console, health, metrics, openapi, pages, rest, widget
+from channels import (
+    admin,
+    api,
+    auth,
+    console,
+    health,
+    metrics,
+    notices,
+    openapi,
+    pages,
+    rest,
+    widget,
+)
 from channels.errors import error_middleware
 from channels.headers import security_headers
 from channels.keys import (
@@ -78,6 +96,7 @@ from channels.keys import (
     LOG,
     LOOP,
     METRICS,
+    NOTICES,
     RELOADER,
     SERVICE,
     SETTINGS,
@@ -88,6 +107,8 @@ from channels.loop_monitor import LoopMonitor
 
 logger = logging.getLogger(__name__)
 
+NOTICE_STORE = web.AppKey("notice_store", NoticeStore)
+
 # the embedded store, for the retention schedule only (channels reach the stores through ports)
 DATABASE = web.AppKey("database", SqliteDatabase)
 
@@ -97,6 +118,7 @@ MIGRATIONS = (
     agent_migrations,
     handoff_migrations,
     audit_migrations,
+    notice_migrations,
 )
 RETENTION_EVERY = 6 * 3600.0
 
@@ -142,10 +164,23 @@ def create_app(
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_knowledge_watch)
     app.cleanup_ctx.append(_retention)
+    app.cleanup_ctx.append(_notices)
     app.cleanup_ctx.append(_loop_monitor)
     app.on_shutdown.append(widget.close_sockets)
     app.on_shutdown.append(console.close_sockets)
-    for module in (health, rest, widget, auth, api, console, admin, openapi, metrics, pages):
+    for module in (
+        health,
+        rest,
+        widget,
+        auth,
+        api,
+        console,
+        admin,
+        openapi,
+        metrics,
+        notices,
+        pages,
+    ):
         app.add_routes(module.routes)
     pages.add_static(app)
     return app
@@ -200,6 +235,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
             app[AGENTS] = SqliteAgentStore(database)
             app[HANDOFFS] = SqliteHandoffStore(database)
             app[CUSTOMERS] = SqliteCustomerStore(database)
+            app[NOTICE_STORE] = SqliteNoticeStore(database)
         app[INSIGHTS] = CustomerInsights(app[CUSTOMERS])
         yield
 
@@ -291,6 +327,78 @@ async def _retention(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def _notices(app: web.Application) -> AsyncIterator[None]:
+    """Notices (README "Reaching out"): the service, and the scheduler's periodic scan."""
+    settings = app[SETTINGS]
+    store = app.get(NOTICE_STORE)
+    if store is None or not settings.notices:
+        yield
+        return
+    from bot.adapters.scheduler import NoticeScheduler
+    from bot.adapters.smtp import SmtpConfig, SmtpMailer
+    from bot.knowledge.notices import load_templates
+
+    mailer = (
+        SmtpMailer(SmtpConfig.parse(settings.smtp_url.reveal()))
+        if settings.smtp_url.reveal()
+        else None
+    )
+    templates = load_templates(settings.kb)
+    handoffs = app[HANDOFFS]
+
+    async def open_complaint(customer_id: str) -> bool:
+        return any(
+            h.customer_id == customer_id and h.reason in ("complaint", "at_risk")
+            for h in await handoffs.list()
+        )
+
+    service = NoticeService(
+        store,
+        app[CUSTOMERS],
+        lambda: templates,
+        mailer=mailer,
+        rules=restraint(settings),
+        mail_from=settings.mail_from,
+        public_url=settings.public_url,
+        key=notice_key(settings),
+        open_complaint=open_complaint,
+        default_timezone=settings.timezone,
+    )
+    app[NOTICES] = service
+    scheduler = NoticeScheduler(service.run_due, settings.notice_poll_seconds)
+    scheduler.start()
+    yield
+    await scheduler.stop()
+    if mailer is not None:
+        await mailer.close()
+
+
+def restraint(settings: Settings) -> Restraint:
+    try:
+        start, end = (
+            dt.time.fromisoformat(part.strip()) for part in settings.notice_quiet_hours.split("-")
+        )
+    except ValueError as exc:
+        raise ConfigError(
+            f"BALCAO_NOTICE_QUIET_HOURS={settings.notice_quiet_hours!r} is not like 21:00-09:00"
+        ) from exc
+    return Restraint(
+        max_per_week=settings.notice_max_per_week,
+        quiet_start=start,
+        quiet_end=end,
+        holdout_share=settings.notice_holdout,
+    )
+
+
+def notice_key(settings: Settings) -> bytes:
+    """Signs unsubscribe links and reply addresses: from BALCAO_SECRET, so that they outlive
+    a restart; without one, this process's own."""
+    secret = settings.secret.reveal()
+    if not secret:
+        return secrets.token_bytes(32)
+    return hmac.new(secret.encode("utf-8"), b"balcao notices", hashlib.sha256).digest()
 
 
 def hand_stores_to_actions(package: str, customers: CustomerStore) -> None:

@@ -21,6 +21,7 @@ from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
 from bot.services.goodwill import GoodwillService
 from bot.services.insights import CustomerInsights
+from bot.services.notices import NoticeService
 from bot.services.reloader import KnowledgeReloader
 from channels.limits import Limits
 from channels.loop_monitor import LoopMonitor
@@ -45,3 +46,4 @@ METRICS = web.AppKey("metrics", Metrics)
 LIMITS = web.AppKey("limits", Limits)
 LOOP = web.AppKey("loop_monitor", LoopMonitor)
 HASHER = web.AppKey("password_hasher", PasswordHasher)
+NOTICES = web.AppKey("notices", NoticeService)  # absent while notices are off

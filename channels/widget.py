@@ -19,6 +19,8 @@ Server -> client frames:
     {"type": "queue", "position", "wait_s"}            while waiting for a person
     {"type": "error", "code", "message", "id"?}
     {"type": "pong"}
+    {"type": "notice", "id", "title", "text"}        a message Balcão sent first (README
+                                                       "Reaching out"), or "stop" confirmed
 
 After a message the sending socket gets its `ack` (with the message's `seq`: the
 widget marks the copy it shows as sent) and then the turn's bot frames; the
@@ -53,7 +55,7 @@ from bot.core.texts import say
 from bot.errors import InputError
 from bot.knowledge.entries import LANGUAGES
 from bot.ports import conversation_topic
-from channels.keys import BROKER, LIMITS, LOOP, METRICS, SERVICE, SETTINGS
+from channels.keys import BROKER, LIMITS, LOOP, METRICS, NOTICES, SERVICE, SETTINGS
 from channels.parsing import load_json, parse_identity, parse_message
 
 logger = logging.getLogger(__name__)
@@ -215,6 +217,15 @@ class _Session:
             }
         )
         self.listener = asyncio.create_task(self.listen(conversation_id(self.session_id)))
+        await self.show_notices()
+
+    async def show_notices(self) -> None:
+        """Notices sent to this identified customer that no widget has shown yet."""
+        notices = self.app.get(NOTICES)
+        if notices is None or self.identity is None:
+            return
+        for notice_id, title, text in await notices.take_unshown(self.identity):
+            await self.send({"type": "notice", "id": notice_id, "title": title, "text": text})
 
     async def listen(self, conversation: str) -> None:
         topic = conversation_topic(conversation)
@@ -321,6 +332,16 @@ class _Session:
                 error_frame("rate_limited", "too many messages; wait a minute", message_id)
             )
             return
+        notices = self.app.get(NOTICES)
+        if notices is not None and await notices.stop_from_chat(self.identity, message.text):
+            await self.send(
+                {
+                    "type": "notice",
+                    "id": None,
+                    "title": "",
+                    "text": say("notices_stopped", self.language),
+                }
+            )
         typing = _Typing(self.send, self.app[LOOP].busy)
         try:
             handled = await self.app[SERVICE].handle(

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
+    "notices_stopped": {
+        "en": "Done: we will send you no more messages of our own. You can still write to us.",
+        "pt": "Feito: não lhe enviaremos mais mensagens por iniciativa nossa. Pode continuar a escrever-nos.",
+        "es": "Hecho: no te enviaremos más mensajes por iniciativa propia. Puedes seguir escribiéndonos.",
+    },
     "welcome": {
         "en": "Hi! I'm the shop assistant. Ask me about orders, delivery, returns or payments.",
         "pt": "Olá! Sou o assistente da loja. Pergunte sobre encomendas, entregas, devoluções ou pagamentos.",

@@ -1,0 +1,216 @@
+"""Notices: messages Balcão sends first, as values, and the rules that restrain them.
+
+Pure: a trigger's template, what changed in the shop (`order_changes`, `stock_changes`),
+and whether one notice may go now (`restraint`). The store keeps one row per
+(trigger, customer, subject), which is what makes a notice exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from bot.core.customers import Order, Product
+from bot.knowledge.notices import TRIGGERS, Templates
+
+
+@dataclass(frozen=True)
+class Due:
+    """A notice to schedule: unique by (trigger, customer_id, subject)."""
+
+    trigger: str
+    customer_id: str
+    subject: str  # what it is about: an order id, a sku, an occasion
+    due_at: datetime
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+def order_changes(
+    before: Mapping[str, str], after: Iterable[Order], now: datetime, templates: Templates
+) -> list[Due]:
+    """Notices owed because an order's status moved (`before`: order_id -> old status; an
+    order seen for the first time has none, and a first import announces nothing)."""
+    due: list[Due] = []
+    for order in after:
+        old = before.get(order.order_id)
+        if old is None or old == order.status:
+            continue
+        values = {
+            "order_id": order.order_id,
+            "carrier": order.carrier,
+            "tracking_code": order.tracking_code,
+        }
+        for trigger in _status_triggers(order.status):
+            due.append(
+                Due(
+                    trigger,
+                    order.customer_id,
+                    order.order_id,
+                    now + templates.delay(trigger),
+                    values,
+                )
+            )
+    return due
+
+
+def _status_triggers(status: str) -> tuple[str, ...]:
+    if status == "shipped":
+        return ("order.shipped",)
+    if status == "delivered":
+        return ("order.delivered", "satisfaction.check")
+    return ()
+
+
+def stock_changes(
+    before: Mapping[str, int],
+    after: Iterable[Product],
+    watchers: Mapping[str, Iterable[str]],
+    now: datetime,
+) -> list[Due]:
+    """`watch.back_in_stock` for each customer watching a product that came back."""
+    due: list[Due] = []
+    for product in after:
+        if before.get(product.sku, 0) <= 0 < product.stock:
+            for customer_id in watchers.get(product.sku, ()):
+                due.append(
+                    Due(
+                        "watch.back_in_stock",
+                        customer_id,
+                        product.sku,
+                        now,
+                        {"product": product.name},
+                    )
+                )
+    return due
+
+
+@dataclass(frozen=True)
+class ClaimedNotice:
+    """A due notice one scanner holds for a while (its lease)."""
+
+    notice_id: int
+    trigger: str
+    customer_id: str
+    subject: str
+    values: Mapping[str, str]
+    attempts: int = 1
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    opted_out: frozenset[str] = frozenset()  # 'service', 'marketing', a trigger, or 'all'
+    marketing_opt_in: bool = False
+
+
+@dataclass(frozen=True)
+class NoticeCounts:
+    trigger: str
+    status: str
+    count: int
+
+
+# --- restraint --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Restraint:
+    """The rules a deployment sets (BALCAO_NOTICE_* settings)."""
+
+    max_per_week: int = 3
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(9, 0)
+    holdout_share: float = 0.0
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What the rules need to know of the customer at send time."""
+
+    customer_id: str
+    timezone: str = "UTC"
+    opted_out: frozenset[str] = frozenset()  # kinds or triggers the customer stopped
+    marketing_opt_in: bool = False
+    sent_last_week: int = 0
+    open_complaint: bool = False
+
+
+Verdict = Literal["send", "later", "holdout", "suppressed"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    reason: str = ""
+    retry_at: datetime | None = None
+
+
+def in_holdout(customer_id: str, trigger: str, share: float) -> bool:
+    """A stable random draw: the same customer stays in (or out of) a trigger's holdout."""
+    if share <= 0:
+        return False
+    digest = hashlib.sha256(f"{trigger}\0{customer_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+def quiet_until(now: datetime, zone: str, rules: Restraint) -> datetime | None:
+    """When quiet hours end, if `now` falls in them in the customer's time zone."""
+    try:
+        tz = ZoneInfo(zone)
+    except (KeyError, ValueError):
+        tz = ZoneInfo("UTC")
+    local = now.astimezone(tz)
+    start, end = rules.quiet_start, rules.quiet_end
+    t = local.time()
+    inside = (start <= t or t < end) if start > end else (start <= t < end)
+    if not inside:
+        return None
+    day = local.date() if t < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=tz)
+
+
+def decide(trigger: str, who: Recipient, now: datetime, rules: Restraint) -> Decision:
+    """Whether a notice goes now, later (quiet hours, a complaint open), or never."""
+    kind = TRIGGERS.get(trigger, "marketing")
+    if kind in who.opted_out or trigger in who.opted_out or "all" in who.opted_out:
+        return Decision("suppressed", "opted_out")
+    if kind == "marketing" and not who.marketing_opt_in:
+        return Decision("suppressed", "no_opt_in")
+    if in_holdout(who.customer_id, trigger, rules.holdout_share):
+        return Decision("holdout", "holdout")
+    if who.open_complaint:
+        return Decision("later", "open_complaint", now + timedelta(hours=6))
+    if who.sent_last_week >= rules.max_per_week and kind == "marketing":
+        return Decision("suppressed", "frequency_cap")
+    after = quiet_until(now, who.timezone, rules)
+    if after is not None:
+        return Decision("later", "quiet_hours", after)
+    return Decision("send")
+
+
+STOP_WORDS = frozenset(
+    {
+        "stop",
+        "unsubscribe",
+        "stop these",
+        "stop sending",
+        "parar",
+        "pare",
+        "cancelar subscrição",
+        "não quero mais",
+        "basta",
+        "detener",
+        "dejar de recibir",
+        "no más",
+        "darme de baja",
+        "baja",
+    }
+)
+
+
+def is_stop(text: str) -> bool:
+    """ "stop" in chat, in en/pt/es: the message is only a stop word (with punctuation)."""
+    return text.strip().strip(".!¡").strip().lower() in STOP_WORDS

@@ -1,0 +1,201 @@
+"""Notices: hand due notices to email and the widget, within consent and restraint.
+
+`NoticeService.run_due()` is what the scheduler calls every few seconds: it claims the
+due notices (a lease in the store, so several processes never take the same one),
+decides each with `bot.core.notices.decide`, renders the trigger's template in the
+customer's language, sends the email (with a one-click unsubscribe, RFC 8058) and
+records the outcome. A notice recorded as sent waits for the widget too: the customer's
+next identified visit shows it (`take_unshown`).
+"""
+
+from __future__ import annotations
+
+import base64
+import email.policy
+import hashlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from bot.core.notices import Recipient, Restraint, decide, is_stop
+from bot.errors import BalcaoError, InputError
+from bot.knowledge.notices import TRIGGERS, Templates
+from bot.ports import CustomerStore, Mailer, NoticeStore
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+# headers unfolded: a long List-Unsubscribe URL must stay one readable token
+MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
+BATCH = 500
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class NoticeService:
+    def __init__(
+        self,
+        store: NoticeStore,
+        customers: CustomerStore,
+        templates: Callable[[], Templates],
+        *,
+        mailer: Mailer | None,
+        rules: Restraint,
+        mail_from: str,
+        public_url: str,
+        key: bytes,
+        open_complaint: Callable[[str], Awaitable[bool]] | None = None,
+        default_timezone: str = "UTC",
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.store = store
+        self.customers = customers
+        self.templates = templates
+        self.mailer = mailer
+        self.rules = rules
+        self.mail_from = mail_from
+        self.public_url = public_url.rstrip("/")
+        self.key = key
+        self.open_complaint = open_complaint
+        self.default_timezone = default_timezone
+        self.clock = clock
+
+    # --- sending -----------------------------------------------------------
+
+    async def run_due(self, limit: int = BATCH) -> int:
+        """Claim and handle the due notices; how many were sent."""
+        now = self.clock()
+        sent = 0
+        for notice in await self.store.claim(now, limit, LEASE):
+            customer = await self.customers.customer(notice.customer_id)
+            if customer is None:
+                await self.store.finish(notice.notice_id, "suppressed", now, reason="no_customer")
+                continue
+            consent = await self.store.consent(customer.customer_id)
+            who = Recipient(
+                customer.customer_id,
+                timezone=customer.extra.get("timezone") or self.default_timezone,
+                opted_out=consent.opted_out,
+                marketing_opt_in=consent.marketing_opt_in,
+                sent_last_week=await self.store.sent_since(
+                    customer.customer_id, now - timedelta(days=7)
+                ),
+                open_complaint=bool(
+                    self.open_complaint and await self.open_complaint(customer.customer_id)
+                ),
+            )
+            verdict = decide(notice.trigger, who, now, self.rules)
+            if verdict.verdict == "later" and verdict.retry_at is not None:
+                await self.store.postpone(notice.notice_id, verdict.retry_at, verdict.reason)
+                continue
+            if verdict.verdict != "send":
+                await self.store.finish(
+                    notice.notice_id, verdict.verdict, now, reason=verdict.reason
+                )
+                continue
+            template = self.templates().get(notice.trigger, customer.language)
+            if template is None:
+                await self.store.finish(notice.notice_id, "suppressed", now, reason="no_template")
+                continue
+            values = {
+                **notice.values,
+                "name": customer.name.split(" ")[0] if customer.name else "",
+                "link": f"{self.public_url}/?notice={notice.notice_id}",
+            }
+            title, body = template.render(values)
+            channel = "widget"
+            if self.mailer is not None and customer.email and self.mail_from:
+                message = self.email(customer.email, title, body, notice.notice_id, notice.trigger)
+                message["X-Balcao-Customer"] = self.sign(f"c:{customer.customer_id}")
+                try:
+                    await self.mailer.send(message)
+                except BalcaoError:
+                    # the lease runs out and a later scan tries again
+                    logger.warning("notice %d: mail server refused, will retry", notice.notice_id)
+                    continue
+                channel = "email+widget"
+            await self.store.finish(
+                notice.notice_id, "sent", self.clock(), title=title, body=body, channel=channel
+            )
+            sent += 1
+        return sent
+
+    def email(self, to: str, title: str, body: str, notice_id: int, trigger: str) -> EmailMessage:
+        message = EmailMessage(policy=MAIL_POLICY)
+        message["From"] = self.mail_from
+        message["To"] = to
+        message["Subject"] = title
+        message["Date"] = formatdate(localtime=False)
+        # one id per notice: a receiver that sees it twice (a retry after a crash) can tell
+        domain = self.mail_from.rsplit("@", 1)[-1].strip(">") or "balcao.invalid"
+        message["Message-ID"] = make_msgid(f"notice-{notice_id}", domain=domain)
+        kind = TRIGGERS.get(trigger, "marketing")
+        link = self.unsubscribe_url(str(notice_id), kind)
+        message["List-Unsubscribe"] = f"<{link}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message.set_content(f"{body}\n\n--\n{self.public_url}/?notice={notice_id}\n{link}\n")
+        return message
+
+    # --- consent -------------------------------------------------------------
+
+    def sign(self, text: str) -> str:
+        mac = hmac.new(self.key, text.encode(), hashlib.sha256).digest()[:18]
+        return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+    def unsubscribe_token(self, notice_id: str, scope: str) -> str:
+        return f"{notice_id}.{scope}.{self.sign(f'u:{notice_id}:{scope}')}"
+
+    def unsubscribe_url(self, notice_id: str, scope: str) -> str:
+        return f"{self.public_url}/api/notices/unsubscribe?t={self.unsubscribe_token(notice_id, scope)}"
+
+    async def unsubscribe(self, token: str) -> str:
+        """Opt out by a signed link (no login); the scope stopped."""
+        parts = token.split(".")
+        if len(parts) != 3 or not hmac.compare_digest(
+            parts[2], self.sign(f"u:{parts[0]}:{parts[1]}")
+        ):
+            raise InputError("this unsubscribe link is not valid", code="invalid_token")
+        if not parts[0].isdigit():
+            raise InputError("this unsubscribe link is not valid", code="invalid_token")
+        customer_id = await self.store.customer_of(int(parts[0]))
+        if customer_id is None:
+            raise InputError("this unsubscribe link is not valid", code="invalid_token")
+        await self.store.set_consent(
+            customer_id, parts[1], "out", self.clock(), "email-link", "List-Unsubscribe"
+        )
+        return parts[1]
+
+    async def stop_from_chat(self, customer_id: str | None, text: str) -> bool:
+        """'stop' (en/pt/es) from an identified customer stops everything but the service
+        notices they asked for; True if the message was one."""
+        if customer_id is None or not is_stop(text):
+            return False
+        await self.store.set_consent(customer_id, "marketing", "out", self.clock(), "chat", text)
+        await self.store.set_consent(customer_id, "service", "out", self.clock(), "chat", text)
+        return True
+
+    # --- widget ---------------------------------------------------------------
+
+    async def take_unshown(self, customer_id: str) -> list[tuple[int, str, str]]:
+        notices = await self.store.unshown(customer_id)
+        if notices:
+            await self.store.mark_shown([n[0] for n in notices], self.clock())
+        return notices
+
+    # --- shop changes ---------------------------------------------------------
+
+    async def shop_event(self, kind: str, data: dict[str, str]) -> int:
+        """A shop platform's `order.updated` / `product.updated` / `customer.updated`."""
+        files = {
+            "order.updated": "orders.csv",
+            "product.updated": "products.csv",
+            "customer.updated": "customers.csv",
+        }
+        if kind not in files:
+            raise InputError(f"unknown event type {kind!r}", code="unknown_event")
+        return await self.store.apply_records(files[kind], [data], self.clock(), self.templates())
