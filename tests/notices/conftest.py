@@ -23,12 +23,18 @@ class Sink:
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             self.messages.append(message_from_bytes(envelope.content))
+            self.lock.notify_all()
         return "250 OK"
+
+    def wait(self, count: int, seconds: float) -> bool:
+        """Block until `count` messages came (True) or `seconds` passed (False)."""
+        with self.lock:
+            return self.lock.wait_for(lambda: len(self.messages) >= count, seconds)
 
     def received(self) -> list[Message]:
         with self.lock:

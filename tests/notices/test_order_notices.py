@@ -35,10 +35,8 @@ def notice_settings(make_settings: Callable[..., Settings], kb: Path, smtp_url: 
     )
 
 
-async def wait_for(sink: Sink, count: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while len(sink.received()) < count and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
+async def wait_for(sink: Sink, count: int, seconds: float = 30.0) -> None:
+    await asyncio.to_thread(sink.wait, count, seconds)
 
 
 async def widget_notices(client: Any, customer_id: str) -> list[dict[str, Any]]:
@@ -58,7 +56,7 @@ async def widget_notices(client: Any, customer_id: str) -> list[dict[str, Any]]:
     while True:
         try:
             frame = await ws.receive_json(timeout=0.5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             break
         frames.append(frame)
     await ws.close()
