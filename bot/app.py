@@ -354,6 +354,12 @@ async def _notices(app: web.Application) -> AsyncIterator[None]:
             for h in await handoffs.list()
         )
 
+    insights = app[INSIGHTS]
+
+    async def value_of(customer_id: str) -> tuple[str | None, str | None]:
+        value = await insights.value(customer_id)
+        return (value.tier, value.stage) if value is not None else (None, None)
+
     service = NoticeService(
         store,
         app[CUSTOMERS],
@@ -365,9 +371,12 @@ async def _notices(app: web.Application) -> AsyncIterator[None]:
         key=notice_key(settings),
         open_complaint=open_complaint,
         default_timezone=settings.timezone,
+        value_of=value_of,
     )
     app[NOTICES] = service
-    scheduler = NoticeScheduler(service.run_due, settings.notice_poll_seconds)
+    scheduler = NoticeScheduler(
+        service.run_due, settings.notice_poll_seconds, scan_time=service.scan_time
+    )
     scheduler.start()
     yield
     await scheduler.stop()

@@ -46,7 +46,14 @@ if TYPE_CHECKING:
     )
     from bot.core.events import Event
     from bot.core.handoff import Handoff
-    from bot.core.notices import ClaimedNotice, ConsentState, Due, NoticeCounts
+    from bot.core.notices import (
+        ClaimedNotice,
+        ConsentState,
+        Due,
+        NoticeCounts,
+        Occasion,
+        Repurchase,
+    )
     from bot.core.warehouse import StoredConversation
     from bot.knowledge.entries import KnowledgeBase
     from bot.knowledge.notices import Templates
@@ -470,6 +477,9 @@ class NoticeStore(Protocol):
     async def first_signature(self, signature: str, now: datetime) -> bool: ...
     async def counts(self) -> list[NoticeCounts]: ...
     async def customer_of(self, notice_id: int) -> str | None: ...
+    async def time_inputs(
+        self, now: datetime
+    ) -> tuple[list[Order], list[Repurchase], list[Occasion]]: ...
 
 
 class Mailer(Protocol):

@@ -23,7 +23,13 @@ logger = logging.getLogger(__name__)
 
 
 class NoticeScheduler:
-    def __init__(self, scan: Callable[[], Awaitable[int]], every_seconds: float) -> None:
+    def __init__(
+        self,
+        scan: Callable[[], Awaitable[int]],
+        every_seconds: float,
+        scan_time: Callable[[], Awaitable[int]] | None = None,
+        time_every_seconds: float = 900.0,
+    ) -> None:
         self._scan = scan
         self._current: asyncio.Future[int] | None = None
         self._scheduler = AsyncIOScheduler(timezone="UTC")
@@ -35,6 +41,16 @@ class NoticeScheduler:
             coalesce=True,
             misfire_grace_time=None,
         )
+        if scan_time is not None:
+            # late orders, first purchases, consumables, occasions, win-back: a slower beat
+            self._scheduler.add_job(
+                scan_time,
+                IntervalTrigger(seconds=time_every_seconds),
+                id="notices-time",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
 
     async def _run(self) -> None:
         # shielded: stopping waits for a scan in flight rather than cutting it mid-send

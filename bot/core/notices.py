@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.core.customers import Order, Product
+from bot.core.customers import Order, Product, PurchaseSummary
 from bot.knowledge.notices import TRIGGERS, Templates
 
 
@@ -111,6 +111,84 @@ class NoticeCounts:
     trigger: str
     status: str
     count: int
+
+
+@dataclass(frozen=True)
+class Repurchase:
+    """A consumable a customer bought, and how long it lasts (products.csv
+    `replenish_days`, else the customer's own rhythm)."""
+
+    customer_id: str
+    sku: str
+    product: str
+    bought: datetime
+    days: int
+
+
+@dataclass(frozen=True)
+class Occasion:
+    customer_id: str
+    label: str  # as the customer said it: "my mother's birthday"
+    month: int
+    day: int
+
+
+OCCASION_NOTICE = timedelta(days=7)
+WINBACK_AFTER = timedelta(days=180)
+
+
+def _half(now: datetime) -> str:
+    return f"{now.year}H{1 if now.month <= 6 else 2}"
+
+
+def time_triggers(
+    now: datetime,
+    open_orders: Iterable[Order],
+    summaries: Iterable[PurchaseSummary],
+    repurchases: Iterable[Repurchase],
+    occasions: Iterable[Occasion],
+    templates: Templates,
+) -> list[Due]:
+    """Notices owed by the passing of time: an order late, a first purchase, a consumable
+    running out, an occasion coming, a customer drifting away (once per half-year)."""
+    due: list[Due] = []
+    for order in open_orders:
+        late = order.estimated_delivery is not None and order.estimated_delivery < now
+        if late and order.status in ("processing", "shipped"):
+            values = {
+                "order_id": order.order_id,
+                "carrier": order.carrier,
+                "tracking_code": order.tracking_code,
+            }
+            due.append(Due("order.delayed", order.customer_id, order.order_id, now, values))
+    for s in summaries:
+        if s.first_order is None or s.last_order is None:
+            continue
+        if s.orders == 1 and now - s.first_order <= timedelta(days=7):
+            at = max(now, s.first_order + templates.delay("thanks.first_purchase"))
+            due.append(Due("thanks.first_purchase", s.customer_id, "first", at))
+        if s.orders >= 2 and now - s.last_order >= WINBACK_AFTER:
+            due.append(Due("winback", s.customer_id, _half(now), now))
+    for r in repurchases:
+        runs_out = r.bought + timedelta(days=r.days)
+        if runs_out - timedelta(days=3) <= now <= runs_out + timedelta(days=30):
+            subject = f"{r.sku}@{r.bought.date().isoformat()}"
+            due.append(
+                Due("replenish.reminder", r.customer_id, subject, now, {"product": r.product})
+            )
+    for o in occasions:
+        for year in (now.year, now.year + 1):
+            try:
+                day = datetime(year, o.month, o.day, tzinfo=now.tzinfo)
+            except ValueError:  # 29 February in a common year
+                day = datetime(year, o.month, 28, tzinfo=now.tzinfo)
+            ahead = day - now
+            if timedelta(0) < ahead <= OCCASION_NOTICE:
+                values = {"occasion": o.label, "days": str(max(1, ahead.days))}
+                due.append(
+                    Due("occasion.reminder", o.customer_id, f"{o.label}:{year}", now, values)
+                )
+    return due
 
 
 # --- restraint --------------------------------------------------------------

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from bot.core.notices import Recipient, Restraint, decide, is_stop
+from bot.core.notices import Recipient, Restraint, decide, is_stop, time_triggers
 from bot.errors import BalcaoError, InputError
 from bot.knowledge.notices import TRIGGERS, Templates
 from bot.ports import CustomerStore, Mailer, NoticeStore
@@ -51,6 +51,7 @@ class NoticeService:
         key: bytes,
         open_complaint: Callable[[str], Awaitable[bool]] | None = None,
         default_timezone: str = "UTC",
+        value_of: Callable[[str], Awaitable[tuple[str | None, str | None]]] | None = None,
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self.store = store
@@ -63,6 +64,7 @@ class NoticeService:
         self.key = key
         self.open_complaint = open_complaint
         self.default_timezone = default_timezone
+        self.value_of = value_of
         self.clock = clock
 
     # --- sending -----------------------------------------------------------
@@ -102,6 +104,18 @@ class NoticeService:
             if template is None:
                 await self.store.finish(notice.notice_id, "suppressed", now, reason="no_template")
                 continue
+            if template.tiers or template.stages:
+                tier, stage = (
+                    await self.value_of(customer.customer_id) if self.value_of else (None, None)
+                )
+                category = notice.values.get("category")
+                if not template.applies_to(
+                    tier, stage, [category] if category else template.categories
+                ):
+                    await self.store.finish(
+                        notice.notice_id, "suppressed", now, reason="conditions"
+                    )
+                    continue
             values = {
                 **notice.values,
                 "name": customer.name.split(" ")[0] if customer.name else "",
@@ -140,6 +154,21 @@ class NoticeService:
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(f"{body}\n\n--\n{self.public_url}/?notice={notice_id}\n{link}\n")
         return message
+
+    async def scan_time(self) -> int:
+        """Owe the notices that the passing of time makes due; how many were new."""
+        now = self.clock()
+        late, repurchases, occasions = await self.store.time_inputs(now)
+        summaries = await self.customers.purchase_summaries()
+        due = time_triggers(now, late, summaries, repurchases, occasions, self.templates())
+        return await self.store.enqueue(due, now)
+
+    async def watch(self, customer_id: str, kind: str, subject: str) -> None:
+        """'tell me when it is back' (kind back_in_stock, a sku), 'let me know when it
+        ships' (shipped, an order id), an occasion (occasion, 'MM-DD|label')."""
+        if kind not in ("back_in_stock", "shipped", "occasion"):
+            raise InputError(f"unknown watch {kind!r}", code="invalid_watch")
+        await self.store.watch(customer_id, kind, subject, self.clock())
 
     # --- consent -------------------------------------------------------------
 

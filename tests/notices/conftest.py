@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, time
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
@@ -13,6 +14,16 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from bot.adapters.smtp import SmtpConfig, SmtpMailer
+from bot.adapters.sqlite.customers import SqliteCustomerStore
+from bot.adapters.sqlite.database import SqliteDatabase
+from bot.adapters.sqlite.notices import SqliteNoticeStore
+from bot.app import MIGRATIONS
+from bot.cli.shop import import_shop
+from bot.core.notices import Restraint
+from bot.knowledge.notices import load_templates
+from bot.services.notices import NoticeService
 
 REPO = Path(__file__).resolve().parents[2]
 SHOP = REPO / "tests" / "shop" / "fixtures" / "shop"
@@ -85,3 +96,55 @@ def ship(shop: Path, order_id: str, carrier: str, code: str) -> None:
             cells[3], cells[6], cells[7] = "shipped", carrier, code
         out.append(",".join(cells))
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+NOON = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def world(
+    tmp_path: Path, notice_kb: Path, shop_copy: Path, smtp: tuple[Sink, str]
+) -> AsyncIterator[tuple[NoticeService, Sink, Clock, dict[str, bool]]]:
+    sink, url = smtp
+    db_path = tmp_path / "n.sqlite3"
+    import_shop(shop_copy, db_path, kb=notice_kb)
+    database = await SqliteDatabase(db_path, MIGRATIONS).open()
+    mailer = SmtpMailer(SmtpConfig.parse(url))
+    clock = Clock(NOON)
+    complaints: dict[str, bool] = {}
+
+    async def open_complaint(customer_id: str) -> bool:
+        return complaints.get(customer_id, False)
+
+    async def value_of(customer_id: str) -> tuple[str | None, str | None]:
+        return ("top", "dissolution") if customer_id != "C4" else ("low-value", "growth")
+
+    templates = load_templates(notice_kb)
+    service = NoticeService(
+        SqliteNoticeStore(database),
+        SqliteCustomerStore(database),
+        lambda: templates,
+        mailer=mailer,
+        rules=Restraint(max_per_week=2, quiet_start=time(21), quiet_end=time(9)),
+        mail_from="help@shop.example",
+        public_url="https://shop.example",
+        key=b"k" * 32,
+        open_complaint=open_complaint,
+        value_of=value_of,
+        default_timezone="Europe/Lisbon",
+        clock=clock,
+    )
+    yield service, sink, clock, complaints
+    await mailer.close()
+    await database.close()
+
+
+World = tuple[NoticeService, Sink, Clock, dict[str, bool]]

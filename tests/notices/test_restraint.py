@@ -3,67 +3,13 @@ cap, quiet hours, holdout and nothing during an open complaint."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 
-from bot.adapters.smtp import SmtpConfig, SmtpMailer
-from bot.adapters.sqlite.customers import SqliteCustomerStore
-from bot.adapters.sqlite.database import SqliteDatabase
-from bot.adapters.sqlite.notices import SqliteNoticeStore
-from bot.app import MIGRATIONS
-from bot.cli.shop import import_shop
 from bot.core.notices import Due, Recipient, Restraint, decide, in_holdout, is_stop
-from bot.knowledge.notices import load_templates
 from bot.services.notices import NoticeService
-from tests.notices.conftest import Sink
-
-World = tuple[NoticeService, Sink, "Clock", dict[str, bool]]
-NOON = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-async def world(
-    tmp_path: Path, notice_kb: Path, shop_copy: Path, smtp: tuple[Sink, str]
-) -> AsyncIterator[tuple[NoticeService, Sink, Clock, dict[str, bool]]]:
-    sink, url = smtp
-    db_path = tmp_path / "n.sqlite3"
-    import_shop(shop_copy, db_path, kb=notice_kb)
-    database = await SqliteDatabase(db_path, MIGRATIONS).open()
-    mailer = SmtpMailer(SmtpConfig.parse(url))
-    clock = Clock(NOON)
-    complaints: dict[str, bool] = {}
-
-    async def open_complaint(customer_id: str) -> bool:
-        return complaints.get(customer_id, False)
-
-    templates = load_templates(notice_kb)
-    service = NoticeService(
-        SqliteNoticeStore(database),
-        SqliteCustomerStore(database),
-        lambda: templates,
-        mailer=mailer,
-        rules=Restraint(max_per_week=2, quiet_start=time(21), quiet_end=time(9)),
-        mail_from="help@shop.example",
-        public_url="https://shop.example",
-        key=b"k" * 32,
-        open_complaint=open_complaint,
-        default_timezone="Europe/Lisbon",
-        clock=clock,
-    )
-    yield service, sink, clock, complaints
-    await mailer.close()
-    await database.close()
+from tests.notices.conftest import NOON, World
 
 
 async def owe(service: NoticeService, trigger: str, customer: str, subject: str) -> None:

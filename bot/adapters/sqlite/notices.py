@@ -21,13 +21,16 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from bot.adapters.shop_csv import ShopData, read_records
-from bot.adapters.sqlite.customers import known_ids, write_shop
+from bot.adapters.sqlite.customers import _ORDER, _order, known_ids, write_shop
 from bot.adapters.sqlite.database import DatabaseRunner
+from bot.core.customers import Order
 from bot.core.notices import (
     ClaimedNotice,
     ConsentState,
     Due,
     NoticeCounts,
+    Occasion,
+    Repurchase,
     order_changes,
     stock_changes,
 )
@@ -319,5 +322,43 @@ class SqliteNoticeStore:
                 "SELECT customer_id FROM notices WHERE notice_id = ?", [notice_id]
             ).fetchone()
             return str(row[0]) if row else None
+
+        return await self.database.run(read)
+
+    async def time_inputs(
+        self, now: datetime
+    ) -> tuple[list[Order], list[Repurchase], list[Occasion]]:
+        """What the passing of time may make due: late orders, consumables, occasions."""
+
+        def read(db: sqlite_utils.Database) -> tuple[list[Order], list[Repurchase], list[Occasion]]:
+            late = [
+                _order(r)
+                for r in db.execute(
+                    _ORDER + " WHERE status IN ('processing', 'shipped')"
+                    " AND estimated_delivery != '' AND estimated_delivery < ?",
+                    [_iso(now)],
+                ).fetchall()
+            ]
+            repurchases = [
+                Repurchase(r[0], r[1], r[2], datetime.fromisoformat(r[3]), int(r[4]))
+                for r in db.execute(
+                    "SELECT o.customer_id, i.sku, p.name, max(o.created_at),"
+                    " CAST(json_extract(p.extra, '$.replenish_days') AS INTEGER) AS days"
+                    " FROM order_items i JOIN orders o ON o.order_id = i.order_id"
+                    " JOIN products p ON p.sku = i.sku"
+                    " WHERE json_extract(p.extra, '$.replenish_days') IS NOT NULL"
+                    " AND o.status NOT IN ('cancelled', 'returned')"
+                    " GROUP BY o.customer_id, i.sku"
+                ).fetchall()
+                if r[4]
+            ]
+            occasions = []
+            for customer_id, subject in db.execute(
+                "SELECT customer_id, subject FROM notice_watches WHERE kind = 'occasion'"
+            ).fetchall():
+                date, _, label = subject.partition("|")
+                month, _, day = date.partition("-")
+                occasions.append(Occasion(customer_id, label, int(month), int(day)))
+            return late, repurchases, occasions
 
         return await self.database.run(read)
