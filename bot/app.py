@@ -52,6 +52,7 @@ from bot.ports import (
     ActionRunner,
     AgentStore,
     CustomerStore,
+    Mailer,
     MatcherFactory,
     NoticeStore,
     Warehouse,
@@ -60,6 +61,7 @@ from bot.ports import (
 from bot.services.chat import ChatService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
+from bot.services.email_replies import EmailReplies
 from bot.services.goodwill import GoodwillService
 from bot.services.insights import CustomerInsights
 from bot.services.notices import NoticeService
@@ -70,6 +72,7 @@ from channels import (
     auth,
     console,
     health,
+    mail,
     metrics,
     notices,
     openapi,
@@ -88,6 +91,7 @@ from channels.keys import (
     CANNED,
     CUSTOMERS,
     DESK,
+    EMAIL,
     GOODWILL,
     HANDOFFS,
     HASHER,
@@ -108,6 +112,7 @@ from channels.loop_monitor import LoopMonitor
 logger = logging.getLogger(__name__)
 
 NOTICE_STORE = web.AppKey("notice_store", NoticeStore)
+MAILER = web.AppKey("mailer", Mailer)  # only when BALCAO_SMTP_URL is set
 
 # the embedded store, for the retention schedule only (channels reach the stores through ports)
 DATABASE = web.AppKey("database", SqliteDatabase)
@@ -179,6 +184,7 @@ def create_app(
         openapi,
         metrics,
         notices,
+        mail,
         pages,
     ):
         app.add_routes(module.routes)
@@ -273,7 +279,14 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         auto_assign=settings.auto_assign,
         handle_seconds=settings.handle_minutes * 60,
     )
-    chat = ChatService(log, dialogue, app[RELOADER].current, desk.open, metrics=app[METRICS])
+    chat = ChatService(
+        log,
+        dialogue,
+        app[RELOADER].current,
+        desk.open,
+        metrics=app[METRICS],
+        record_contact=app[HANDOFFS].set_contact,
+    )
     app[LOG] = log
     app[SERVICE] = chat
     app[DESK] = desk
@@ -286,7 +299,24 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         period_days=settings.goodwill_period_days,
         audit=app.get(AUDIT),
     )
+    mailer = None
+    if settings.smtp_url.reveal():
+        from bot.adapters.smtp import SmtpConfig, SmtpMailer
+
+        mailer = SmtpMailer(SmtpConfig.parse(settings.smtp_url.reveal()))
+        app[MAILER] = mailer
+    app[EMAIL] = EmailReplies(
+        desk,
+        chat,
+        mailer,
+        key=notice_key(settings),
+        mail_from=settings.mail_from,
+        public_url=settings.public_url,
+        max_chars=settings.max_message_chars,
+    )
     yield
+    if mailer is not None:
+        await mailer.close()
     if session is not None:
         await session.close()
 
@@ -337,14 +367,9 @@ async def _notices(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     from bot.adapters.scheduler import NoticeScheduler
-    from bot.adapters.smtp import SmtpConfig, SmtpMailer
     from bot.knowledge.notices import load_templates
 
-    mailer = (
-        SmtpMailer(SmtpConfig.parse(settings.smtp_url.reveal()))
-        if settings.smtp_url.reveal()
-        else None
-    )
+    mailer = app.get(MAILER)
     templates = load_templates(settings.kb)
     handoffs = app[HANDOFFS]
 
@@ -380,8 +405,6 @@ async def _notices(app: web.Application) -> AsyncIterator[None]:
     scheduler.start()
     yield
     await scheduler.stop()
-    if mailer is not None:
-        await mailer.close()
 
 
 def restraint(settings: Settings) -> Restraint:

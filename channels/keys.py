@@ -19,6 +19,7 @@ from bot.ports import (
 from bot.services.chat import ChatService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
+from bot.services.email_replies import EmailReplies
 from bot.services.goodwill import GoodwillService
 from bot.services.insights import CustomerInsights
 from bot.services.notices import NoticeService
@@ -47,3 +48,4 @@ LIMITS = web.AppKey("limits", Limits)
 LOOP = web.AppKey("loop_monitor", LoopMonitor)
 HASHER = web.AppKey("password_hasher", PasswordHasher)
 NOTICES = web.AppKey("notices", NoticeService)  # absent while notices are off
+EMAIL = web.AppKey("email_replies", EmailReplies)
