@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 
 from aiohttp import web
@@ -25,6 +26,7 @@ from channels.parsing import load_json
 
 routes = web.RouteTableDef()
 MAX_AGE = 300  # seconds a signed webhook call stays good
+STAMP = re.compile(r"[0-9]{1,12}")
 
 
 def _service(request: web.Request) -> NoticeService:
@@ -46,10 +48,12 @@ def signature_ok(header: str, body: bytes, secret: str, now: float) -> bool:
         key, _, value = part.strip().partition("=")
         fields.setdefault(key, []).append(value)
     stamp = (fields.get("t") or [""])[0]
-    if not stamp.isdigit() or abs(now - int(stamp)) > MAX_AGE:
+    if not STAMP.fullmatch(stamp) or abs(now - int(stamp)) > MAX_AGE:
         return False
     expected = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return any(hmac.compare_digest(expected, given) for given in fields.get("v1", []))
+    return any(
+        given.isascii() and hmac.compare_digest(expected, given) for given in fields.get("v1", [])
+    )
 
 
 @routes.post("/api/shop/events")

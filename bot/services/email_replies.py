@@ -27,7 +27,7 @@ from bot.ports import Mailer
 from bot.services.chat import ChatService, Handled
 from bot.services.desk import Desk
 
-TOKEN = re.compile(r"reply\+(\d+)\.([A-Za-z0-9_-]+)@", re.IGNORECASE)
+TOKEN = re.compile(r"reply\+([0-9]{1,18})\.([A-Za-z0-9_-]+)@", re.IGNORECASE)
 QUOTE = re.compile(r"^(>|On .+ wrote:|Em .+ escreveu:|El .+ escribió:)", re.MULTILINE)
 POLICY = email.policy.SMTP.clone(max_line_length=998)
 

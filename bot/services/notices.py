@@ -185,11 +185,13 @@ class NoticeService:
     async def unsubscribe(self, token: str) -> str:
         """Opt out by a signed link (no login); the scope stopped."""
         parts = token.split(".")
-        if len(parts) != 3 or not hmac.compare_digest(
-            parts[2], self.sign(f"u:{parts[0]}:{parts[1]}")
+        if (
+            not token.isascii()
+            or len(parts) != 3
+            or not hmac.compare_digest(parts[2], self.sign(f"u:{parts[0]}:{parts[1]}"))
         ):
             raise InputError("this unsubscribe link is not valid", code="invalid_token")
-        if not parts[0].isdigit():
+        if not parts[0].isdecimal() or len(parts[0]) > 18:
             raise InputError("this unsubscribe link is not valid", code="invalid_token")
         customer_id = await self.store.customer_of(int(parts[0]))
         if customer_id is None:
