@@ -229,6 +229,9 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
             app[AGENTS] = PostgresAgentStore(postgres)
             app[HANDOFFS] = PostgresHandoffStore(postgres)
             app[CUSTOMERS] = PostgresCustomerStore(postgres)
+            from bot.adapters.postgres.notices import PostgresNoticeStore
+
+            app[NOTICE_STORE] = PostgresNoticeStore(postgres)
         else:
             database = await SqliteDatabase(settings.db, MIGRATIONS).open()
             stack.push_async_callback(database.close)
