@@ -89,8 +89,13 @@ async def unsubscribe(request: web.Request) -> web.Response:
 @routes.get("/api/analytics/proactive")
 async def proactive(request: web.Request) -> web.Response:
     await require_role(request, "admin")
-    counts = await _service(request).store.counts()
-    triggers: dict[str, dict[str, int]] = {}
-    for c in counts:
-        triggers.setdefault(c.trigger, {})[c.status] = c.count
-    return web.json_response({"triggers": triggers})
+    rows = await _service(request).store.proactive()
+    for row in rows:
+        # uplift: the share who ordered within 7 days, notified against held out
+        row["sent_order_rate"] = (
+            round(row["sent_ordered_7d"] / row["sent"], 4) if row["sent"] else None
+        )
+        row["holdout_order_rate"] = (
+            round(row["holdout_ordered_7d"] / row["holdout"], 4) if row["holdout"] else None
+        )
+    return web.json_response({"triggers": rows})

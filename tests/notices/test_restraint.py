@@ -4,6 +4,7 @@ cap, quiet hours, holdout and nothing during an open complaint."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 import pytest
 
@@ -108,3 +109,35 @@ def test_holdout_draws_the_configured_share_and_receives_nothing() -> None:
         decide("winback", who, NOON, Restraint(quiet_start=time(0), quiet_end=time(0))).verdict
         == "send"
     )
+
+
+async def test_proactive_figures_count_sent_shown_unsubscribed_and_orders_within_7_days(
+    world: World,
+) -> None:
+    service, _, clock, _ = world
+    await owe(service, "order.delivered", "C1", "100002")
+    await owe(service, "order.delivered", "C3", "100005")
+    await service.run_due()
+    await service.take_unshown("C1")  # shown in C1's widget
+    clock.now += timedelta(days=2)
+    await service.stop_from_chat("C3", "basta")
+
+    def order_again(db: Any) -> None:
+        db.execute(
+            "INSERT INTO orders VALUES ('200001', 'C1', ?, 'processing', 10, 'EUR', '', '', '',"
+            " '{}')",
+            [(NOON + timedelta(days=3)).isoformat()],
+        )
+
+    await service.store.database.run(order_again)  # type: ignore[attr-defined]
+    [row] = await service.store.proactive()
+    assert row == {
+        "trigger": "order.delivered",
+        "sent": 2,
+        "shown": 1,
+        "holdout": 0,
+        "suppressed": 0,
+        "unsubscribed": 1,
+        "sent_ordered_7d": 1,
+        "holdout_ordered_7d": 0,
+    }

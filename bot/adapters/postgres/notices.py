@@ -30,6 +30,26 @@ from bot.core.notices import (
 )
 from bot.knowledge.notices import Templates
 
+PROACTIVE = """
+SELECT n.trigger,
+  SUM(CASE WHEN n.status = 'sent' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN n.status = 'sent' AND n.shown_at != '' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN n.status = 'holdout' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN n.status = 'suppressed' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN n.status = 'sent' AND EXISTS (
+        SELECT 1 FROM notice_consent c WHERE c.customer_id = n.customer_id
+        AND c.state = 'out' AND c.at >= n.sent_at) THEN 1 ELSE 0 END),
+  SUM(CASE WHEN n.status = 'sent' AND EXISTS (
+        SELECT 1 FROM orders o WHERE o.customer_id = n.customer_id
+        AND o.created_at > n.sent_at AND o.created_at <= n.sent_at_7d) THEN 1 ELSE 0 END),
+  SUM(CASE WHEN n.status = 'holdout' AND EXISTS (
+        SELECT 1 FROM orders o WHERE o.customer_id = n.customer_id
+        AND o.created_at > n.sent_at AND o.created_at <= n.sent_at_7d) THEN 1 ELSE 0 END)
+FROM (SELECT *, CASE WHEN sent_at = '' THEN '' ELSE to_char((sent_at::timestamptz + interval '7 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') END AS sent_at_7d FROM notices) n
+GROUP BY n.trigger ORDER BY n.trigger
+"""
+
+
 _ENQUEUE = (
     "INSERT INTO notices (trigger, customer_id, subject, due_at, created_at, fields)"
     " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING notice_id"
@@ -327,3 +347,10 @@ class PostgresNoticeStore:
             month, _, day = date.partition("-")
             occasions.append(Occasion(customer_id, label, int(month), int(day)))
         return late, repurchases, occasions
+
+    async def proactive(self) -> list[dict[str, Any]]:
+        async with self.database.connection() as conn:
+            rows = await conn.fetch(PROACTIVE)
+        names = ["trigger", "sent", "shown", "holdout", "suppressed", "unsubscribed",
+                 "sent_ordered_7d", "holdout_ordered_7d"]  # fmt: skip
+        return [dict(zip(names, (r[0], *(int(v or 0) for v in r[1:])), strict=True)) for r in rows]

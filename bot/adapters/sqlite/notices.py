@@ -85,6 +85,27 @@ def m001_notices(db: sqlite_utils.Database) -> None:
     )
 
 
+# the same SQL on SQLite and PostgreSQL (ISO text instants compare as text)
+PROACTIVE = """
+SELECT n.trigger,
+  SUM(CASE WHEN n.status = 'sent' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN n.status = 'sent' AND n.shown_at != '' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN n.status = 'holdout' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN n.status = 'suppressed' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN n.status = 'sent' AND EXISTS (
+        SELECT 1 FROM notice_consent c WHERE c.customer_id = n.customer_id
+        AND c.state = 'out' AND c.at >= n.sent_at) THEN 1 ELSE 0 END),
+  SUM(CASE WHEN n.status = 'sent' AND EXISTS (
+        SELECT 1 FROM orders o WHERE o.customer_id = n.customer_id
+        AND o.created_at > n.sent_at AND o.created_at <= n.sent_at_7d) THEN 1 ELSE 0 END),
+  SUM(CASE WHEN n.status = 'holdout' AND EXISTS (
+        SELECT 1 FROM orders o WHERE o.customer_id = n.customer_id
+        AND o.created_at > n.sent_at AND o.created_at <= n.sent_at_7d) THEN 1 ELSE 0 END)
+FROM (SELECT *, strftime('%Y-%m-%dT%H:%M:%S', sent_at, '+7 days') AS sent_at_7d FROM notices) n
+GROUP BY n.trigger ORDER BY n.trigger
+"""
+
+
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
@@ -360,5 +381,18 @@ class SqliteNoticeStore:
                 month, _, day = date.partition("-")
                 occasions.append(Occasion(customer_id, label, int(month), int(day)))
             return late, repurchases, occasions
+
+        return await self.database.run(read)
+
+    async def proactive(self) -> list[dict[str, Any]]:
+        """Per trigger: how many were sent, shown in the widget, held out, suppressed, and
+        unsubscribed after; orders within 7 days of the notice (of its creation for the
+        holdout), for the sent group and the holdout."""
+
+        def read(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+            rows = db.execute(PROACTIVE).fetchall()
+            names = ["trigger", "sent", "shown", "holdout", "suppressed", "unsubscribed",
+                     "sent_ordered_7d", "holdout_ordered_7d"]  # fmt: skip
+            return [dict(zip(names, r, strict=True)) for r in rows]
 
         return await self.database.run(read)
