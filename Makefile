@@ -8,7 +8,7 @@ DB ?= var/balcao.sqlite3
 KB ?= knowledge
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck venv encoder lock chromium seed clean bench-nlu bench-load bench-match bench-encoder bench-warehouse
+.PHONY: run test lint typecheck venv encoder lock chromium seed clean bench-nlu bench-load bench-match bench-encoder bench-warehouse bench-notices
 
 venv: $(VENV)/.installed
 
@@ -72,6 +72,10 @@ bench-encoder: venv
 # a shop of 1 million messages and 100,000 orders, exported in full, then incrementally
 bench-warehouse: venv
 	$(PY) benchmarks/bench_warehouse.py $(BENCH_WAREHOUSE_ARGS)
+
+# 100,000 due notices scheduled and handed to a local SMTP sink (docs/benchmarks.md)
+bench-notices: venv
+	$(PY) benchmarks/bench_notices.py $(BENCH_NOTICES_ARGS)
 
 # BENCH_LOAD_ARGS="--processes 2 --database postgresql://... --redis redis://..." for several
 bench-load: venv

@@ -8,6 +8,7 @@ recording that it went (exactly once) is the caller's (the notice and handoff st
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -63,16 +64,16 @@ class SmtpConfig:
 
 
 class SmtpMailer:
-    """Sends through one SMTP connection, reopened when the server dropped it."""
+    """Sends over a few SMTP connections at once, each reopened when the server dropped it."""
 
-    def __init__(self, config: SmtpConfig) -> None:
+    def __init__(self, config: SmtpConfig, connections: int = 4) -> None:
         self.config = config
-        self._client: aiosmtplib.SMTP | None = None
+        self._idle: list[aiosmtplib.SMTP] = []
+        self._open: set[aiosmtplib.SMTP] = set()
+        self._connections = connections
+        self._slots: asyncio.Semaphore | None = None
 
-    async def _connected(self) -> aiosmtplib.SMTP:
-        client = self._client
-        if client is not None and client.is_connected:
-            return client
+    async def _connect(self) -> aiosmtplib.SMTP:
         c = self.config
         client = aiosmtplib.SMTP(
             hostname=c.host,
@@ -84,26 +85,43 @@ class SmtpMailer:
             password=c.password or None,
         )
         await client.connect()
-        self._client = client
+        self._open.add(client)
         return client
 
     async def send(self, message: EmailMessage) -> None:
-        try:
-            client = await self._connected()
-            # flattened with the message's own policy (aiosmtplib's would fold, and so
-            # encode, a long List-Unsubscribe URL)
-            sender = getaddresses([str(message["From"])])[0][1]
-            recipients = [a for _, a in getaddresses([str(v) for v in message.get_all("To", [])])]
-            await client.sendmail(sender, recipients, message.as_bytes(policy=message.policy))
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            logger.warning("SMTP send failed: %s", type(exc).__name__)
-            await self.close()
-            raise MailError(f"SMTP: {type(exc).__name__}") from exc
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self._connections)
+        async with self._slots:
+            client: aiosmtplib.SMTP | None = None
+            while self._idle and client is None:
+                candidate = self._idle.pop()
+                if candidate.is_connected:
+                    client = candidate
+                else:
+                    self._open.discard(candidate)
+            try:
+                if client is None:
+                    client = await self._connect()
+                # flattened with the message's own policy (aiosmtplib's would fold, and so
+                # encode, a long List-Unsubscribe URL)
+                sender = getaddresses([str(message["From"])])[0][1]
+                recipients = [
+                    a for _, a in getaddresses([str(v) for v in message.get_all("To", [])])
+                ]
+                await client.sendmail(sender, recipients, message.as_bytes(policy=message.policy))
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                logger.warning("SMTP send failed: %s", type(exc).__name__)
+                if client is not None:
+                    self._open.discard(client)
+                    client.close()
+                raise MailError(f"SMTP: {type(exc).__name__}") from exc
+            self._idle.append(client)
 
     async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None and client.is_connected:
-            try:
-                await client.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                client.close()
+        clients, self._open, self._idle = self._open, set(), []
+        for client in clients:
+            if client.is_connected:
+                try:
+                    await client.quit()
+                except (aiosmtplib.SMTPException, OSError):
+                    client.close()

@@ -10,6 +10,7 @@ next identified visit shows it (`take_unshown`).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import email.policy
 import hashlib
@@ -20,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from bot.core.notices import Recipient, Restraint, decide, is_stop, time_triggers
+from bot.core.notices import ClaimedNotice, Recipient, Restraint, decide, is_stop, time_triggers
 from bot.errors import BalcaoError, InputError
 from bot.knowledge.notices import TRIGGERS, Templates
 from bot.ports import CustomerStore, Mailer, NoticeStore
@@ -31,6 +32,7 @@ LEASE = timedelta(minutes=2)
 # headers unfolded: a long List-Unsubscribe URL must stay one readable token
 MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
 BATCH = 500
+CONCURRENCY = 8  # customers handled side by side in one scan
 
 
 def _now() -> datetime:
@@ -70,74 +72,80 @@ class NoticeService:
     # --- sending -----------------------------------------------------------
 
     async def run_due(self, limit: int = BATCH) -> int:
-        """Claim and handle the due notices; how many were sent."""
+        """Claim and handle the due notices; how many were sent. A customer's notices go
+        one after another (the weekly cap counts each), customers' side by side."""
         now = self.clock()
-        sent = 0
+        groups: dict[str, list[ClaimedNotice]] = {}
         for notice in await self.store.claim(now, limit, LEASE):
-            customer = await self.customers.customer(notice.customer_id)
-            if customer is None:
-                await self.store.finish(notice.notice_id, "suppressed", now, reason="no_customer")
-                continue
-            consent = await self.store.consent(customer.customer_id)
-            who = Recipient(
-                customer.customer_id,
-                timezone=customer.extra.get("timezone") or self.default_timezone,
-                opted_out=consent.opted_out,
-                marketing_opt_in=consent.marketing_opt_in,
-                sent_last_week=await self.store.sent_since(
-                    customer.customer_id, now - timedelta(days=7)
-                ),
-                open_complaint=bool(
-                    self.open_complaint and await self.open_complaint(customer.customer_id)
-                ),
+            groups.setdefault(notice.customer_id, []).append(notice)
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one_customer(notices: list[ClaimedNotice]) -> int:
+            async with gate:
+                return sum([await self._handle(notice, now) for notice in notices])
+
+        return sum(await asyncio.gather(*(one_customer(g) for g in groups.values())))
+
+    async def _handle(self, notice: ClaimedNotice, now: datetime) -> int:
+        customer = await self.customers.customer(notice.customer_id)
+        if customer is None:
+            await self.store.finish(notice.notice_id, "suppressed", now, reason="no_customer")
+            return 0
+        consent = await self.store.consent(customer.customer_id)
+        who = Recipient(
+            customer.customer_id,
+            timezone=customer.extra.get("timezone") or self.default_timezone,
+            opted_out=consent.opted_out,
+            marketing_opt_in=consent.marketing_opt_in,
+            sent_last_week=await self.store.sent_since(
+                customer.customer_id, now - timedelta(days=7)
+            ),
+            open_complaint=bool(
+                self.open_complaint and await self.open_complaint(customer.customer_id)
+            ),
+        )
+        verdict = decide(notice.trigger, who, now, self.rules)
+        if verdict.verdict == "later" and verdict.retry_at is not None:
+            await self.store.postpone(notice.notice_id, verdict.retry_at, verdict.reason)
+            return 0
+        if verdict.verdict != "send":
+            await self.store.finish(notice.notice_id, verdict.verdict, now, reason=verdict.reason)
+            return 0
+        template = self.templates().get(notice.trigger, customer.language)
+        if template is None:
+            await self.store.finish(notice.notice_id, "suppressed", now, reason="no_template")
+            return 0
+        if template.tiers or template.stages:
+            tier, stage = (
+                await self.value_of(customer.customer_id) if self.value_of else (None, None)
             )
-            verdict = decide(notice.trigger, who, now, self.rules)
-            if verdict.verdict == "later" and verdict.retry_at is not None:
-                await self.store.postpone(notice.notice_id, verdict.retry_at, verdict.reason)
-                continue
-            if verdict.verdict != "send":
-                await self.store.finish(
-                    notice.notice_id, verdict.verdict, now, reason=verdict.reason
-                )
-                continue
-            template = self.templates().get(notice.trigger, customer.language)
-            if template is None:
-                await self.store.finish(notice.notice_id, "suppressed", now, reason="no_template")
-                continue
-            if template.tiers or template.stages:
-                tier, stage = (
-                    await self.value_of(customer.customer_id) if self.value_of else (None, None)
-                )
-                category = notice.values.get("category")
-                if not template.applies_to(
-                    tier, stage, [category] if category else template.categories
-                ):
-                    await self.store.finish(
-                        notice.notice_id, "suppressed", now, reason="conditions"
-                    )
-                    continue
-            values = {
-                **notice.values,
-                "name": customer.name.split(" ")[0] if customer.name else "",
-                "link": f"{self.public_url}/?notice={notice.notice_id}",
-            }
-            title, body = template.render(values)
-            channel = "widget"
-            if self.mailer is not None and customer.email and self.mail_from:
-                message = self.email(customer.email, title, body, notice.notice_id, notice.trigger)
-                message["X-Balcao-Customer"] = self.sign(f"c:{customer.customer_id}")
-                try:
-                    await self.mailer.send(message)
-                except BalcaoError:
-                    # the lease runs out and a later scan tries again
-                    logger.warning("notice %d: mail server refused, will retry", notice.notice_id)
-                    continue
-                channel = "email+widget"
-            await self.store.finish(
-                notice.notice_id, "sent", self.clock(), title=title, body=body, channel=channel
-            )
-            sent += 1
-        return sent
+            category = notice.values.get("category")
+            if not template.applies_to(
+                tier, stage, [category] if category else template.categories
+            ):
+                await self.store.finish(notice.notice_id, "suppressed", now, reason="conditions")
+                return 0
+        values = {
+            **notice.values,
+            "name": customer.name.split(" ")[0] if customer.name else "",
+            "link": f"{self.public_url}/?notice={notice.notice_id}",
+        }
+        title, body = template.render(values)
+        channel = "widget"
+        if self.mailer is not None and customer.email and self.mail_from:
+            message = self.email(customer.email, title, body, notice.notice_id, notice.trigger)
+            message["X-Balcao-Customer"] = self.sign(f"c:{customer.customer_id}")
+            try:
+                await self.mailer.send(message)
+            except BalcaoError:
+                # the lease runs out and a later scan tries again
+                logger.warning("notice %d: mail server refused, will retry", notice.notice_id)
+                return 0
+            channel = "email+widget"
+        await self.store.finish(
+            notice.notice_id, "sent", self.clock(), title=title, body=body, channel=channel
+        )
+        return 1
 
     def email(self, to: str, title: str, body: str, notice_id: int, trigger: str) -> EmailMessage:
         message = EmailMessage(policy=MAIL_POLICY)
