@@ -55,7 +55,8 @@ from bot.core.texts import say
 from bot.errors import InputError
 from bot.knowledge.entries import LANGUAGES
 from bot.ports import conversation_topic
-from channels.keys import BROKER, LIMITS, LOOP, METRICS, NOTICES, SERVICE, SETTINGS
+from bot.services.notices import LOW_SCORE, NoticeService
+from channels.keys import BROKER, DESK, LIMITS, LOOP, METRICS, NOTICES, SERVICE, SETTINGS
 from channels.parsing import load_json, parse_identity, parse_message
 
 logger = logging.getLogger(__name__)
@@ -219,6 +220,25 @@ class _Session:
         self.listener = asyncio.create_task(self.listen(conversation_id(self.session_id)))
         await self.show_notices()
 
+    async def on_score(self, notices: NoticeService, text: str) -> bool:
+        """A 1-5 answer to a satisfaction check; a low one goes to a person, served first."""
+        assert self.session_id is not None
+        score = await notices.satisfaction(self.identity, text)
+        if score is None:
+            return False
+        low = score <= LOW_SCORE
+        key = "satisfaction_sorry" if low else "satisfaction_thanks"
+        await self.send(
+            {"type": "notice", "id": None, "title": "", "text": say(key, self.language)}
+        )
+        if low:
+            conversation = conversation_id(self.session_id)
+            state = await self.app[SERVICE].state(conversation)
+            await self.app[DESK].open(
+                conversation, state, "at_risk", sender=self.session_id, channel=CHANNEL
+            )
+        return True
+
     async def show_notices(self) -> None:
         """Notices sent to this identified customer that no widget has shown yet."""
         notices = self.app.get(NOTICES)
@@ -333,6 +353,8 @@ class _Session:
             )
             return
         notices = self.app.get(NOTICES)
+        if notices is not None and await self.on_score(notices, message.text):
+            return
         if notices is not None and await notices.stop_from_chat(self.identity, message.text):
             await self.send(
                 {

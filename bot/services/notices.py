@@ -32,6 +32,7 @@ LEASE = timedelta(minutes=2)
 # headers unfolded: a long List-Unsubscribe URL must stay one readable token
 MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
 BATCH = 500
+LOW_SCORE = 2  # a satisfaction answer this low opens an at-risk handoff
 CONCURRENCY = 8  # customers handled side by side in one scan
 
 
@@ -217,6 +218,18 @@ class NoticeService:
         await self.store.set_consent(customer_id, "marketing", "out", self.clock(), "chat", text)
         await self.store.set_consent(customer_id, "service", "out", self.clock(), "chat", text)
         return True
+
+    async def satisfaction(self, customer_id: str | None, text: str) -> int | None:
+        """A 1-5 answer to a satisfaction check sent in the last 14 days, recorded once;
+        None if the message is not one. A score of LOW_SCORE or less is the caller's cue
+        to hand the conversation to a person as a relationship at risk."""
+        score = text.strip().rstrip(".!")
+        if customer_id is None or score not in ("1", "2", "3", "4", "5"):
+            return None
+        since = self.clock() - timedelta(days=14)
+        if not await self.store.answer(customer_id, "satisfaction.check", since, score):
+            return None
+        return int(score)
 
     # --- widget ---------------------------------------------------------------
 

@@ -161,3 +161,44 @@ async def test_signed_webhook_ships_once_and_refuses_unsigned_wrong_and_replayed
     await asyncio.sleep(0.3)
     [mail] = sink.received()
     assert "CT000000002PT" in mail.get_payload(decode=True).decode()
+
+
+async def test_a_low_satisfaction_answer_in_chat_opens_an_at_risk_handoff_served_first(
+    aiohttp_client: Any,
+    make_settings: Callable[..., Settings],
+    notice_kb: Path,
+    shop_copy: Path,
+    smtp: tuple[Sink, str],
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.core.notices import Due
+    from channels.keys import HANDOFFS, NOTICES
+
+    sink, url = smtp
+    settings = notice_settings(make_settings, notice_kb, url)
+    import_shop(shop_copy, settings.db, kb=notice_kb)
+    client = await aiohttp_client(create_app(settings))
+    service = client.app[NOTICES]
+    now = datetime.now(UTC)
+    await service.store.enqueue([Due("satisfaction.check", "C1", "100002", now, {})], now)
+    await wait_for(sink, 1)
+    for _ in range(100):  # recorded as sent just after the SMTP server took it
+        if any(c.status == "sent" for c in await service.store.counts()):
+            break
+        await asyncio.sleep(0.02)
+    ws = await client.ws_connect("/ws")
+    await ws.send_json(
+        {
+            "type": "hello",
+            "metadata": {"customer_id": "C1", "identifier_hash": identity_hash(SECRET, "C1")},
+        }
+    )
+    frames = [await ws.receive_json(timeout=5) for _ in range(2)]
+    assert [f["type"] for f in frames] == ["welcome", "notice"]
+    await ws.send_json({"type": "message", "id": "m1", "text": "1"})
+    reply = await ws.receive_json(timeout=5)
+    assert reply["type"] == "notice" and "sorry" in reply["text"]
+    await ws.close()
+    [handoff] = await client.app[HANDOFFS].list()
+    assert handoff.reason == "at_risk" and handoff.customer_id in (None, "C1")

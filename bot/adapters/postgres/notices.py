@@ -354,3 +354,17 @@ class PostgresNoticeStore:
         names = ["trigger", "sent", "shown", "holdout", "suppressed", "unsubscribed",
                  "sent_ordered_7d", "holdout_ordered_7d"]  # fmt: skip
         return [dict(zip(names, (r[0], *(int(v or 0) for v in r[1:])), strict=True)) for r in rows]
+
+    async def answer(self, customer_id: str, trigger: str, since: datetime, value: str) -> bool:
+        async with self.database.connection() as conn:
+            row = await conn.fetchrow(
+                "UPDATE notices SET reason = $4 WHERE notice_id = (SELECT notice_id FROM notices"
+                " WHERE customer_id = $1 AND trigger = $2 AND status = 'sent' AND sent_at >= $3"
+                " AND reason NOT LIKE 'answer:%' ORDER BY sent_at DESC LIMIT 1"
+                " FOR UPDATE SKIP LOCKED) RETURNING notice_id",
+                customer_id,
+                trigger,
+                _iso(since),
+                f"answer:{value}",
+            )
+        return row is not None

@@ -396,3 +396,23 @@ class SqliteNoticeStore:
             return [dict(zip(names, r, strict=True)) for r in rows]
 
         return await self.database.run(read)
+
+    async def answer(self, customer_id: str, trigger: str, since: datetime, value: str) -> bool:
+        """Record the customer's answer on their latest unanswered `trigger` notice sent
+        after `since`; False if there is none."""
+
+        def write(db: sqlite_utils.Database) -> bool:
+            row = db.execute(
+                "SELECT notice_id FROM notices WHERE customer_id = ? AND trigger = ?"
+                " AND status = 'sent' AND sent_at >= ? AND reason NOT LIKE 'answer:%'"
+                " ORDER BY sent_at DESC LIMIT 1",
+                [customer_id, trigger, _iso(since)],
+            ).fetchone()
+            if row is None:
+                return False
+            db.execute(
+                "UPDATE notices SET reason = ? WHERE notice_id = ?", [f"answer:{value}", row[0]]
+            )
+            return True
+
+        return await self.database.run(write)
