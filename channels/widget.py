@@ -220,6 +220,23 @@ class _Session:
         self.listener = asyncio.create_task(self.listen(conversation_id(self.session_id)))
         await self.show_notices()
 
+    async def on_notice_words(self, notices: NoticeService, text: str) -> bool:
+        """A satisfaction score, a watch ("tell me when it is back") or "stop" from an
+        identified customer: answered here (README "Reaching out"), not by the bot."""
+        if await self.on_score(notices, text):
+            return True
+        key = None
+        if await notices.watch_from_chat(self.identity, text):
+            key = "watch_saved"
+        elif await notices.stop_from_chat(self.identity, text):
+            key = "notices_stopped"
+        if key is None:
+            return False
+        await self.send(
+            {"type": "notice", "id": None, "title": "", "text": say(key, self.language)}
+        )
+        return True
+
     async def on_score(self, notices: NoticeService, text: str) -> bool:
         """A 1-5 answer to a satisfaction check; a low one goes to a person, served first."""
         assert self.session_id is not None
@@ -353,17 +370,11 @@ class _Session:
             )
             return
         notices = self.app.get(NOTICES)
-        if notices is not None and await self.on_score(notices, message.text):
-            return
-        if notices is not None and await notices.stop_from_chat(self.identity, message.text):
+        if notices is not None and await self.on_notice_words(notices, message.text):
             await self.send(
-                {
-                    "type": "notice",
-                    "id": None,
-                    "title": "",
-                    "text": say("notices_stopped", self.language),
-                }
+                {"type": "ack", "id": message.message_id, "seq": None, "duplicate": False}
             )
+            return
         typing = _Typing(self.send, self.app[LOOP].busy)
         try:
             handled = await self.app[SERVICE].handle(

@@ -8,6 +8,7 @@ and whether one notice may go now (`restraint`). The store keeps one row per
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -292,3 +293,31 @@ STOP_WORDS = frozenset(
 def is_stop(text: str) -> bool:
     """ "stop" in chat, in en/pt/es: the message is only a stop word (with punctuation)."""
     return text.strip().strip(".!¡").strip().lower() in STOP_WORDS
+
+
+# "tell me when it is back" / "let me know when it ships", in en/pt/es
+_BACK = re.compile(
+    r"back in stock|in stock again|avis[ae]-?me quando|quando (?:voltar|houver)|"
+    r"av[ií]same cuando|cuando (?:vuelva|haya)|notify me|let me know when .* (?:back|available)",
+    re.IGNORECASE,
+)
+_SHIPS = re.compile(
+    r"when (?:it|my order|the order) (?:ships|is shipped|has shipped)|"
+    r"quando (?:for|a encomenda for) enviad[ao]|cuando (?:se env[ií]e|salga|sea enviado)",
+    re.IGNORECASE,
+)
+_ORDER_ID = re.compile(r"\b\d{5,}\b")
+
+
+def parse_watch(text: str, products: Mapping[str, str]) -> tuple[str, str] | None:
+    """A watch asked for in chat: ('shipped', order id) or ('back_in_stock', sku), matched
+    against `products` (sku -> its names, lower case, space separated alternatives)."""
+    if _SHIPS.search(text):
+        found = _ORDER_ID.search(text)
+        return ("shipped", found.group(0)) if found else None
+    if _BACK.search(text):
+        lowered = text.lower()
+        best = [(len(name), sku) for sku, names in products.items() for name in names.split("|")
+                if name and name in lowered]  # fmt: skip
+        return ("back_in_stock", max(best)[1]) if best else None
+    return None

@@ -13,6 +13,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "pt": "Lamentamos que não tenha corrido bem. Alguém da nossa equipa vai falar consigo.",
         "es": "Sentimos que no haya ido bien. Una persona de nuestro equipo hablará contigo.",
     },
+    "watch_saved": {
+        "en": "Noted: I will let you know.",
+        "pt": "Combinado: eu aviso.",
+        "es": "Anotado: te avisaré.",
+    },
     "notices_stopped": {
         "en": "Done: we will send you no more messages of our own. You can still write to us.",
         "pt": "Feito: não lhe enviaremos mais mensagens por iniciativa nossa. Pode continuar a escrever-nos.",

@@ -21,7 +21,15 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from bot.core.notices import ClaimedNotice, Recipient, Restraint, decide, is_stop, time_triggers
+from bot.core.notices import (
+    ClaimedNotice,
+    Recipient,
+    Restraint,
+    decide,
+    is_stop,
+    parse_watch,
+    time_triggers,
+)
 from bot.errors import BalcaoError, InputError
 from bot.knowledge.notices import TRIGGERS, Templates
 from bot.ports import CustomerStore, Mailer, NoticeStore
@@ -230,6 +238,27 @@ class NoticeService:
         if not await self.store.answer(customer_id, "satisfaction.check", since, score):
             return None
         return int(score)
+
+    async def watch_from_chat(self, customer_id: str | None, text: str) -> tuple[str, str] | None:
+        """'tell me when the teapot is back in stock' / 'let me know when 100004 ships'
+        from an identified customer registers a watch that fires by itself."""
+        if customer_id is None:
+            return None
+        products = {
+            p.sku: "|".join(
+                n.lower() for n in (p.name, p.extra.get("name_pt", ""), p.extra.get("name_es", ""))
+            )
+            for p in await self.customers.products()
+        }
+        found = parse_watch(text, products)
+        if found is None:
+            return None
+        if found[0] == "shipped":
+            order = await self.customers.order(found[1])
+            if order is None or order.customer_id != customer_id:
+                return None
+        await self.watch(customer_id, *found)
+        return found
 
     # --- widget ---------------------------------------------------------------
 

@@ -132,3 +132,43 @@ def test_winback_once_per_half_year_and_replenishment_from_the_interval() -> Non
     late_december = datetime(2026, 12, 30, tzinfo=UTC)
     [reminder] = time_triggers(late_december, [], [], [], [birthday], Templates())
     assert reminder.subject == "birthday:2027"
+
+
+def test_watches_are_understood_in_english_portuguese_and_spanish() -> None:
+    from bot.core.notices import parse_watch
+
+    products = {"TEA-PRE": "cast iron teapot|bule de ferro fundido|tetera de hierro fundido"}
+    assert parse_watch("tell me when the cast iron teapot is back in stock", products) == (
+        "back_in_stock",
+        "TEA-PRE",
+    )
+    assert parse_watch("avisa-me quando o bule de ferro fundido voltar", products) == (
+        "back_in_stock",
+        "TEA-PRE",
+    )
+    assert parse_watch("avísame cuando vuelva la tetera de hierro fundido", products) == (
+        "back_in_stock",
+        "TEA-PRE",
+    )
+    assert parse_watch("let me know when it ships, order 100004", products) == (
+        "shipped",
+        "100004",
+    )
+    assert parse_watch("where is my teapot?", products) is None
+
+
+async def test_a_watch_asked_in_chat_fires_when_the_stock_returns(
+    world: World, shop_copy: Path, notice_kb: Path
+) -> None:
+    service, _, _, _ = world
+    products = shop_copy / "products.csv"
+    text = products.read_text()
+    products.write_text(text.replace("A better teapot.,5", "A better teapot.,0"))
+    await reimport(shop_copy, world, notice_kb)
+    assert await service.watch_from_chat("C1", "Tell me when the Cast Iron Teapot is back in stock")
+    assert (
+        await service.watch_from_chat("C1", "let me know when it ships: 100004") is None
+    )  # not C1's
+    products.write_text(text)
+    await reimport(shop_copy, world, notice_kb)
+    assert await service.run_due() == 1
