@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import socket
 import threading
@@ -60,6 +61,9 @@ def free_port() -> int:
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Sink, str]]:
+    # aiosmtpd logs each connection from its own thread, which may outlive the test's
+    # captured output (a server process's connection closing late): keep it to warnings
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     sink = Sink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
