@@ -8,7 +8,7 @@ DB ?= var/balcao.sqlite3
 KB ?= knowledge
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck venv lock chromium seed clean bench-nlu bench-load bench-match bench-encoder bench-warehouse bench-desk bench-abuse bench-help
+.PHONY: run test lint typecheck venv lock chromium seed clean bench-nlu bench-load bench-match bench-encoder bench-warehouse bench-desk bench-abuse bench-help bench-notices
 
 venv: $(VENV)/.installed
 
@@ -69,6 +69,10 @@ bench-warehouse: venv
 # help center and community pages with 10,000 community questions (docs/benchmarks.md)
 bench-help: venv
 	$(PY) benchmarks/bench_help.py $(BENCH_HELP_ARGS)
+
+# 100,000 due notices scheduled and handed to a local SMTP sink (docs/benchmarks.md)
+bench-notices: venv
+	$(PY) benchmarks/bench_notices.py $(BENCH_NOTICES_ARGS)
 
 # BENCH_LOAD_ARGS="--processes 2 --database postgresql://... --redis redis://..." for several
 bench-load: venv

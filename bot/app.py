@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import hashlib
 import hmac
 import importlib
@@ -40,19 +41,24 @@ from bot.adapters.sqlite.customers import migrations as customer_migrations
 from bot.adapters.sqlite.database import LazySqliteDatabase, SqliteDatabase
 from bot.adapters.sqlite.handoffs import SqliteHandoffStore
 from bot.adapters.sqlite.handoffs import migrations as handoff_migrations
+from bot.adapters.sqlite.notices import SqliteNoticeStore
+from bot.adapters.sqlite.notices import migrations as notice_migrations
 from bot.config import Settings
 from bot.core.business_hours import BusinessHours
 from bot.core.dialogue import Dialogue
 from bot.core.goodwill import parse_limits
 from bot.core.metrics import Metrics
-from bot.errors import InputError
+from bot.core.notices import Restraint
+from bot.errors import ConfigError, InputError
 from bot.knowledge.canned import load_canned
 from bot.ports import (
     ActionRunner,
     AgentStore,
     Broker,
     CustomerStore,
+    Mailer,
     MatcherFactory,
+    NoticeStore,
     PrivacyStore,
     Warehouse,
     WarehouseSource,
@@ -62,9 +68,11 @@ from bot.services.chat import ChatService
 from bot.services.community import CommunityService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
+from bot.services.email_replies import EmailReplies
 from bot.services.goodwill import GoodwillService
 from bot.services.inbox import Inbox
 from bot.services.insights import CustomerInsights
+from bot.services.notices import NoticeService
 from bot.services.privacy import PrivacyService
 from bot.services.reloader import KnowledgeReloader
 from channels import (
@@ -76,7 +84,9 @@ from channels import (
     console,
     health,
     help,
+    mail,
     metrics,
+    notices,
     openapi,
     pages,
     rest,
@@ -96,6 +106,7 @@ from channels.keys import (
     COMMUNITY_STORE,
     CUSTOMERS,
     DESK,
+    EMAIL,
     GOODWILL,
     HANDOFFS,
     HASHER,
@@ -105,6 +116,7 @@ from channels.keys import (
     LOG,
     LOOP,
     METRICS,
+    NOTICES,
     PRIVACY,
     RELOADER,
     SERVICE,
@@ -117,6 +129,9 @@ from channels.loop_monitor import LoopMonitor
 
 logger = logging.getLogger(__name__)
 
+NOTICE_STORE = web.AppKey("notice_store", NoticeStore)
+MAILER = web.AppKey("mailer", Mailer)  # only when BALCAO_SMTP_URL is set
+
 # the embedded store, for the retention schedule only (channels reach the stores through ports)
 DATABASE = web.AppKey("database", SqliteDatabase)
 PRIVACY_STORE = web.AppKey("privacy_store", PrivacyStore)
@@ -128,6 +143,7 @@ MIGRATIONS = (
     handoff_migrations,
     audit_migrations,
     community_migrations,
+    notice_migrations,
 )
 RETENTION_EVERY = 6 * 3600.0
 
@@ -173,12 +189,13 @@ def create_app(
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_knowledge_watch)
     app.cleanup_ctx.append(_retention)
+    app.cleanup_ctx.append(_notices)
     app.cleanup_ctx.append(_loop_monitor)
     app.on_shutdown.append(widget.close_sockets)
     app.on_shutdown.append(console.close_sockets)
     for module in (
-        health, rest, widget, auth, api, console, admin, openapi, metrics, pages, help, community,
-        attachments,
+        health, rest, widget, auth, api, console, admin, openapi, metrics, notices, mail,
+        pages, help, community, attachments,
     ):  # fmt: skip
         app.add_routes(module.routes)
     pages.add_static(app)
@@ -229,6 +246,9 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
             app[HANDOFFS] = PostgresHandoffStore(postgres)
             app[CUSTOMERS] = PostgresCustomerStore(postgres)
             app[COMMUNITY_STORE] = PostgresCommunityStore(postgres)
+            from bot.adapters.postgres.notices import PostgresNoticeStore
+
+            app[NOTICE_STORE] = PostgresNoticeStore(postgres)
         else:
             database = await SqliteDatabase(
                 settings.db, MIGRATIONS, settings.sqlite_synchronous
@@ -246,6 +266,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
             app[HANDOFFS] = SqliteHandoffStore(database)
             app[CUSTOMERS] = SqliteCustomerStore(database)
             app[COMMUNITY_STORE] = SqliteCommunityStore(database)
+            app[NOTICE_STORE] = SqliteNoticeStore(database)
         app[INSIGHTS] = CustomerInsights(app[CUSTOMERS])
         yield
 
@@ -295,7 +316,14 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         handoffs_per_address=settings.ip_handoffs_per_hour,
         summaries=inbox.summaries,
     )
-    chat = ChatService(log, dialogue, app[RELOADER].current, desk.open, metrics=app[METRICS])
+    chat = ChatService(
+        log,
+        dialogue,
+        app[RELOADER].current,
+        desk.open,
+        metrics=app[METRICS],
+        record_contact=app[HANDOFFS].set_contact,
+    )
     app[LOG] = log
     app[SERVICE] = chat
     app[DESK] = desk
@@ -316,10 +344,27 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     )
     app[PRIVACY] = PrivacyService(app[PRIVACY_STORE], app[BROKER], settings.kb)
     follower = asyncio.create_task(log.follow_invalidations())
+    mailer = None
+    if settings.smtp_url.reveal():
+        from bot.adapters.smtp import SmtpConfig, SmtpMailer
+
+        mailer = SmtpMailer(SmtpConfig.parse(settings.smtp_url.reveal()))
+        app[MAILER] = mailer
+    app[EMAIL] = EmailReplies(
+        desk,
+        chat,
+        mailer,
+        key=notice_key(settings),
+        mail_from=settings.mail_from,
+        public_url=settings.link_base,
+        max_chars=settings.max_message_chars,
+    )
     yield
     follower.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await follower
+    if mailer is not None:
+        await mailer.close()
     if session is not None:
         await session.close()
 
@@ -358,6 +403,80 @@ async def _retention(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def _notices(app: web.Application) -> AsyncIterator[None]:
+    """Notices (README "Reaching out"): the service, and the scheduler's periodic scan."""
+    settings = app[SETTINGS]
+    store = app.get(NOTICE_STORE)
+    if store is None or not settings.notices:
+        yield
+        return
+    from bot.adapters.scheduler import NoticeScheduler
+    from bot.knowledge.notices import load_templates
+
+    mailer = app.get(MAILER)
+    templates = load_templates(settings.kb)
+    handoffs = app[HANDOFFS]
+
+    async def open_complaint(customer_id: str) -> bool:
+        return any(
+            h.customer_id == customer_id and h.reason in ("complaint", "at_risk")
+            for h in await handoffs.list()
+        )
+
+    insights = app[INSIGHTS]
+
+    async def value_of(customer_id: str) -> tuple[str | None, str | None]:
+        value = await insights.value(customer_id)
+        return (value.tier, value.stage) if value is not None else (None, None)
+
+    service = NoticeService(
+        store,
+        app[CUSTOMERS],
+        lambda: templates,
+        mailer=mailer,
+        rules=restraint(settings),
+        mail_from=settings.mail_from,
+        public_url=settings.link_base,
+        key=notice_key(settings),
+        open_complaint=open_complaint,
+        default_timezone=settings.timezone,
+        value_of=value_of,
+    )
+    app[NOTICES] = service
+    scheduler = NoticeScheduler(
+        service.run_due, settings.notice_poll_seconds, scan_time=service.scan_time
+    )
+    scheduler.start()
+    yield
+    await scheduler.stop()
+
+
+def restraint(settings: Settings) -> Restraint:
+    try:
+        start, end = (
+            dt.time.fromisoformat(part.strip()) for part in settings.notice_quiet_hours.split("-")
+        )
+    except ValueError as exc:
+        raise ConfigError(
+            f"BALCAO_NOTICE_QUIET_HOURS={settings.notice_quiet_hours!r} is not like 21:00-09:00"
+        ) from exc
+    return Restraint(
+        max_per_week=settings.notice_max_per_week,
+        quiet_start=start,
+        quiet_end=end,
+        holdout_share=settings.notice_holdout,
+    )
+
+
+def notice_key(settings: Settings) -> bytes:
+    """Signs unsubscribe links and reply addresses: from BALCAO_SECRET, so that they outlive
+    a restart; without one, this process's own."""
+    secret = settings.secret.reveal()
+    if not secret:
+        return secrets.token_bytes(32)
+    return hmac.new(secret.encode("utf-8"), b"balcao notices", hashlib.sha256).digest()
 
 
 def hand_stores_to_actions(package: str, customers: CustomerStore) -> None:

@@ -164,8 +164,9 @@ class Settings:
     public_url: str = _setting(
         "",
         "BALCAO_PUBLIC_URL",
-        "The site's public origin for canonical links and the sitemap (https://help.example.com);"
-        " empty: taken from each request.",
+        "The server's address as customers reach it (https://help.example.com): canonical links,"
+        " the sitemap, links in emails back to the chat and to unsubscribe. Empty: each page"
+        " takes it from its request; emails use http://HOST:PORT.",
     )
     help_theme: str = _setting(
         "",
@@ -291,6 +292,47 @@ class Settings:
         "BALCAO_GOODWILL_PERIOD_DAYS",
         "The period over which a customer's goodwill adds up against their tier's limit.",
     )
+    smtp_url: Secret = _setting(
+        Secret(""),
+        "BALCAO_SMTP_URL",
+        "SMTP server for notices and email replies, e.g. smtp://user:pass@mail.example:587"
+        "?starttls=true (smtps:// for TLS on connect); empty sends no email.",
+    )
+    mail_from: str = _setting(
+        "", "BALCAO_MAIL_FROM", "Sender of notices and email replies, e.g. help@shop.example."
+    )
+    shop_secret: Secret = _setting(
+        Secret(""),
+        "BALCAO_SHOP_SECRET",
+        "Key of the shop's signed webhook POST /api/shop/events; empty refuses every call.",
+    )
+    notices: bool = _setting(
+        True, "BALCAO_NOTICES", "Scan for due notices and send them (README 'Reaching out')."
+    )
+    notice_poll_seconds: float = _setting(
+        5.0, "BALCAO_NOTICE_POLL_SECONDS", "How often the scheduler looks for due notices."
+    )
+    notice_max_per_week: int = _setting(
+        3,
+        "BALCAO_NOTICE_MAX_PER_WEEK",
+        "Most notices one customer gets in 7 days; marketing ones past it are dropped.",
+    )
+    notice_quiet_hours: str = _setting(
+        "21:00-09:00",
+        "BALCAO_NOTICE_QUIET_HOURS",
+        "Hours (customer's time zone) when no notice goes; they wait for the end.",
+    )
+    notice_holdout: float = _setting(
+        0.0,
+        "BALCAO_NOTICE_HOLDOUT",
+        "Share (0-1) of eligible customers, drawn per trigger, who receive nothing: the"
+        " control group of /api/analytics/proactive.",
+    )
+
+    @property
+    def link_base(self) -> str:
+        """Where links in emails point: BALCAO_PUBLIC_URL, else this server's own address."""
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:

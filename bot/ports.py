@@ -10,6 +10,7 @@
     Broker, RateLimiter                     fan-out and limits, in process or across processes
     WarehouseSource, Warehouse              the analysis export: what it reads, where it writes
     CommunityStore                          community questions, answers, votes and reports
+    NoticeStore, Mailer                     notices owed and sent, consent; outbound email
 
 Adapters live in `bot.adapters`; fakes for unit tests in `bot.adapters.memory`.
 
@@ -26,8 +27,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
-    from datetime import datetime
+    from datetime import datetime, timedelta
     from decimal import Decimal
+    from email.message import EmailMessage
 
     from bot.core.agents import Agent, Status
     from bot.core.analytics import ConversationLog, Suggestion
@@ -47,8 +49,17 @@ if TYPE_CHECKING:
     )
     from bot.core.events import Event
     from bot.core.handoff import Handoff
+    from bot.core.notices import (
+        ClaimedNotice,
+        ConsentState,
+        Due,
+        NoticeCounts,
+        Occasion,
+        Repurchase,
+    )
     from bot.core.warehouse import StoredConversation
     from bot.knowledge.entries import KnowledgeBase
+    from bot.knowledge.notices import Templates
     from bot.understanding.matching import Match
 
 
@@ -554,3 +565,47 @@ class ExportProgress(Protocol):
     def stage(self, label: str, total: int | None) -> None: ...
 
     def advance(self, rows: int) -> None: ...
+
+
+class NoticeStore(Protocol):
+    """Notices owed and sent (one per trigger, customer and subject), consent, watches."""
+
+    async def apply_records(
+        self, file: str, records: list[dict[str, str]], now: datetime, templates: Templates
+    ) -> int: ...
+    async def enqueue(self, due: Sequence[Due], now: datetime) -> int: ...
+    async def claim(self, now: datetime, limit: int, lease: timedelta) -> list[ClaimedNotice]: ...
+    async def finish(
+        self,
+        notice_id: int,
+        status: str,
+        now: datetime,
+        *,
+        reason: str = "",
+        title: str = "",
+        body: str = "",
+        channel: str = "",
+    ) -> None: ...
+    async def postpone(self, notice_id: int, until: datetime, reason: str) -> None: ...
+    async def sent_since(self, customer_id: str, since: datetime) -> int: ...
+    async def consent(self, customer_id: str) -> ConsentState: ...
+    async def set_consent(
+        self, customer_id: str, scope: str, state: str, now: datetime, source: str, wording: str
+    ) -> None: ...
+    async def watch(self, customer_id: str, kind: str, subject: str, now: datetime) -> None: ...
+    async def unshown(self, customer_id: str) -> list[tuple[int, str, str]]: ...
+    async def mark_shown(self, notice_ids: Sequence[int], now: datetime) -> None: ...
+    async def first_signature(self, signature: str, now: datetime) -> bool: ...
+    async def counts(self) -> list[NoticeCounts]: ...
+    async def customer_of(self, notice_id: int) -> str | None: ...
+    async def proactive(self) -> list[dict[str, Any]]: ...
+    async def answer(self, customer_id: str, trigger: str, since: datetime, value: str) -> bool: ...
+    async def time_inputs(
+        self, now: datetime
+    ) -> tuple[list[Order], list[Repurchase], list[Occasion]]: ...
+
+
+class Mailer(Protocol):
+    """Outbound email (SMTP)."""
+
+    async def send(self, message: EmailMessage) -> None: ...

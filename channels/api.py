@@ -15,7 +15,7 @@ from bot.errors import InputError, NotFoundError, PermissionDeniedError
 from bot.services.goodwill import Allowance
 from channels.auth import require_role
 from channels.errors import read_json_object
-from channels.keys import AGENTS, CANNED, DESK, GOODWILL, INBOX, INSIGHTS, SERVICE
+from channels.keys import AGENTS, CANNED, DESK, EMAIL, GOODWILL, INBOX, INSIGHTS, SERVICE
 from channels.parsing import parse_row_id
 
 routes = web.RouteTableDef()
@@ -43,6 +43,11 @@ async def list_handoffs(request: web.Request) -> web.Response:
     if status not in (None, "waiting", "assigned", "resolved"):
         raise InputError("status must be waiting, assigned or resolved", code="invalid_status")
     now = time.time()
+    if request.query.get("awaiting") == "email":  # the customer left an email for the answer
+        handoffs = await request.app[EMAIL].awaiting()
+        return web.json_response(
+            [{**h.summary(now), "contact_email": h.contact_email} for h in handoffs]
+        )
     handoffs = await request.app[DESK].queue(status)
     return web.json_response(await request.app[INBOX].summaries(handoffs, now))
 

@@ -24,9 +24,11 @@ from bot.services.chat import ChatService
 from bot.services.community import CommunityService
 from bot.services.conversation_log import ConversationLog
 from bot.services.desk import Desk
+from bot.services.email_replies import EmailReplies
 from bot.services.goodwill import GoodwillService
 from bot.services.inbox import Inbox
 from bot.services.insights import CustomerInsights
+from bot.services.notices import NoticeService
 from bot.services.privacy import PrivacyService
 from bot.services.reloader import KnowledgeReloader
 from channels.limits import Limits
@@ -59,3 +61,5 @@ HASHER = web.AppKey("password_hasher", PasswordHasher)
 STORE_PROBE: web.AppKey[Callable[[], Awaitable[None]]] = web.AppKey("store_probe")
 COMMUNITY_STORE = web.AppKey("community_store", CommunityStore)
 COMMUNITY = web.AppKey("community_service", CommunityService)
+NOTICES = web.AppKey("notices", NoticeService)  # absent while notices are off
+EMAIL = web.AppKey("email_replies", EmailReplies)

@@ -282,6 +282,67 @@ SPEC: dict[str, Any] = {
         "/api/handoffs/{id}/messages": {
             "post": _handoff_action("Write to the customer", _TEXT, 201, {"type": "object"})
         },
+        "/api/handoffs/{id}/email": {
+            "post": _handoff_action(
+                "Answer by email the address the customer left (SMTP; 409 if none or unset)",
+                _TEXT,
+                201,
+                {"type": "object"},
+            )
+        },
+        "/api/mail/inbound": {
+            "post": {
+                "summary": "The mail provider's inbound webhook: a customer's email answer;"
+                " `to` is the signed reply address",
+                "requestBody": _body(
+                    {
+                        "to": {"type": "string"},
+                        "text": {"type": "string"},
+                        "message_id": {"type": "string"},
+                    },
+                    ["to", "text"],
+                ),
+                "responses": {"201": _json({"type": "object"}), **_errors(400, 404)},
+            }
+        },
+        "/api/shop/events": {
+            "post": {
+                "summary": "The shop platform's signed change events (X-Balcao-Signature)",
+                "parameters": [
+                    {
+                        "name": "X-Balcao-Signature",
+                        "in": "header",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "requestBody": _body(
+                    {
+                        "type": {
+                            "type": "string",
+                            "enum": ["order.updated", "product.updated", "customer.updated"],
+                        },
+                        "data": {"type": "object"},
+                    },
+                    ["type", "data"],
+                ),
+                "responses": {
+                    "200": _json({"type": "object"}),
+                    **_errors(400, 401),
+                    "503": {"description": "Notices are off"},
+                },
+            }
+        },
+        "/api/notices/unsubscribe": {
+            method: {
+                "summary": "One-click unsubscribe (RFC 8058) by a signed link; no login",
+                "parameters": [
+                    {"name": "t", "in": "query", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {"200": {"description": "Unsubscribed"}, **_errors(400)},
+            }
+            for method in ("get", "post")
+        },
         "/api/handoffs/{id}/notes": {
             "post": _handoff_action(
                 "Add an internal note (never shown to the customer)", _TEXT, 201, {"type": "object"}
@@ -446,6 +507,7 @@ SPEC["paths"].update(
         "/api/analytics/suggestions/{id}/dismiss": _admin(
             "Dismiss a suggestion", "post", _path_param("id", "integer")
         ),
+        "/api/analytics/proactive": _admin("Notices per trigger and outcome"),
         "/api/feedback": {
             "post": {
                 "summary": "A customer rates an answer (and may suggest a better one) or the conversation",

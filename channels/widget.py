@@ -26,6 +26,8 @@ Server -> client frames:
     {"type": "reset", "reason": "forgotten"}           the conversation was erased (`balcao
                                                        customer forget`): the socket then
                                                        closes (4001); drop the stored session
+    {"type": "notice", "id", "title", "text"}        a message Balcão sent first (README
+                                                       "Reaching out"), or "stop" confirmed
 
 After a message the sending socket gets its `ack` (with the message's `seq`: the
 widget marks the copy it shows as sent) and then the turn's bot frames; the
@@ -60,8 +62,19 @@ from bot.core.texts import say
 from bot.errors import InputError, StorageError
 from bot.knowledge.entries import LANGUAGES
 from bot.ports import conversation_topic
+from bot.services.notices import LOW_SCORE, NoticeService
 from bot.services.privacy import FORGOTTEN
-from channels.keys import ATTACHMENTS, BROKER, DESK, LIMITS, LOOP, METRICS, SERVICE, SETTINGS
+from channels.keys import (
+    ATTACHMENTS,
+    BROKER,
+    DESK,
+    LIMITS,
+    LOOP,
+    METRICS,
+    NOTICES,
+    SERVICE,
+    SETTINGS,
+)
 from channels.parsing import load_json, parse_identity, parse_message
 
 logger = logging.getLogger(__name__)
@@ -249,6 +262,51 @@ class _Session:
             }
         )
         self.listener = asyncio.create_task(self.listen(conversation_id(self.session_id)))
+        await self.show_notices()
+
+    async def on_notice_words(self, notices: NoticeService, text: str) -> bool:
+        """A satisfaction score, a watch ("tell me when it is back") or "stop" from an
+        identified customer: answered here (README "Reaching out"), not by the bot."""
+        if await self.on_score(notices, text):
+            return True
+        key = None
+        if await notices.watch_from_chat(self.identity, text):
+            key = "watch_saved"
+        elif await notices.stop_from_chat(self.identity, text):
+            key = "notices_stopped"
+        if key is None:
+            return False
+        await self.send(
+            {"type": "notice", "id": None, "title": "", "text": say(key, self.language)}
+        )
+        return True
+
+    async def on_score(self, notices: NoticeService, text: str) -> bool:
+        """A 1-5 answer to a satisfaction check; a low one goes to a person, served first."""
+        assert self.session_id is not None
+        score = await notices.satisfaction(self.identity, text)
+        if score is None:
+            return False
+        low = score <= LOW_SCORE
+        key = "satisfaction_sorry" if low else "satisfaction_thanks"
+        await self.send(
+            {"type": "notice", "id": None, "title": "", "text": say(key, self.language)}
+        )
+        if low:
+            conversation = conversation_id(self.session_id)
+            state = await self.app[SERVICE].state(conversation)
+            await self.app[DESK].open(
+                conversation, state, "at_risk", sender=self.session_id, channel=CHANNEL
+            )
+        return True
+
+    async def show_notices(self) -> None:
+        """Notices sent to this identified customer that no widget has shown yet."""
+        notices = self.app.get(NOTICES)
+        if notices is None or self.identity is None:
+            return
+        for notice_id, title, text in await notices.take_unshown(self.identity):
+            await self.send({"type": "notice", "id": notice_id, "title": title, "text": text})
 
     async def listen(self, conversation: str) -> None:
         topic = conversation_topic(conversation)
@@ -390,6 +448,12 @@ class _Session:
         if not await self.app[LIMITS].allow_message(conversation_id(self.session_id), self.address):
             await self.send(
                 error_frame("rate_limited", "too many messages; wait a minute", message_id)
+            )
+            return
+        notices = self.app.get(NOTICES)
+        if notices is not None and await self.on_notice_words(notices, message.text):
+            await self.send(
+                {"type": "ack", "id": message.message_id, "seq": None, "duplicate": False}
             )
             return
         typing = _Typing(self.send, self.app[LOOP].busy)

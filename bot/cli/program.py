@@ -73,7 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-FLAGLESS = {"secret", "metrics_token", "rest_tokens"}  # secrets: the environment only, never `ps`
+FLAGLESS = {
+    "secret",
+    "metrics_token",
+    "rest_tokens",
+    "smtp_url",
+    "shop_secret",
+}  # secrets: the environment only, never `ps`
 
 
 def add_setting_flags(parser: argparse.ArgumentParser, names: Sequence[str] | None = None) -> None:

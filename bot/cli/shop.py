@@ -17,8 +17,10 @@ from typing import Any
 
 from bot.adapters.shop_csv import read_shop
 from bot.adapters.sqlite.agents import agent_emails
-from bot.adapters.sqlite.customers import known_ids, table_counts, write_shop
+from bot.adapters.sqlite.customers import known_ids, table_counts
 from bot.adapters.sqlite.database import connect
+from bot.adapters.sqlite.notices import apply_shop
+from bot.knowledge.notices import Templates, load_templates
 
 logger = logging.getLogger(__name__)
 
@@ -32,23 +34,32 @@ class ImportResult:
     totals: dict[str, int]  # rows in the store afterwards
     seconds: float
     conversations: int = 0  # demo conversations written (seed-demo)
+    notices: int = 0  # notices the changes owe (an order shipped, a product back in stock)
 
 
-def import_shop(directory: Path, db_path: Path, shift: timedelta = timedelta(0)) -> ImportResult:
-    """Validate then upsert the CSVs in `directory` into the store at `db_path`."""
+def import_shop(
+    directory: Path,
+    db_path: Path,
+    shift: timedelta = timedelta(0),
+    kb: Path | None = None,
+    now: datetime | None = None,
+) -> ImportResult:
+    """Validate then upsert the CSVs in `directory` into the store at `db_path`, with the
+    notices their changes owe (an order moved to shipped...), in one transaction."""
     from bot.app import MIGRATIONS
 
     started = time.perf_counter()
+    templates = load_templates(kb) if kb is not None else Templates()
     db = connect(db_path, MIGRATIONS)
     try:
         data = read_shop(directory, known_ids(db), shift)
-        write_shop(db, data)
+        notices = apply_shop(db, data, now or datetime.now(UTC), templates)
         totals = table_counts(db)
     finally:
         db.close()
     seconds = time.perf_counter() - started
-    logger.info("imported %s in %.2f s", data.counts(), seconds)
-    return ImportResult(data.counts(), totals, seconds)
+    logger.info("imported %s in %.2f s, %d notices owed", data.counts(), seconds, notices)
+    return ImportResult(data.counts(), totals, seconds, notices=notices)
 
 
 def demo_shift(today: date | None = None) -> timedelta:
@@ -110,6 +121,7 @@ def register(subparsers: Any) -> None:
     )
     load.add_argument("directory", metavar="DIR", help="Folder holding the CSV files.")
     load.add_argument("--db", help="SQLite file (BALCAO_DB; default var/balcao.sqlite3).")
+    load.add_argument("--kb", help="Knowledge folder with the notice triggers (BALCAO_KB).")
     load.set_defaults(handler=import_command)
 
 
@@ -117,7 +129,9 @@ def import_command(args: argparse.Namespace) -> int:
     from bot.cli.program import settings_from
 
     settings = settings_from(args)
-    result = import_shop(Path(args.directory), settings.db)
+    result = import_shop(Path(args.directory), settings.db, kb=settings.kb)
     read = ", ".join(f"{n} {k}" for k, n in result.imported.items())
     print(f"imported {read} into {settings.db} in {result.seconds:.2f} s")
+    if result.notices:
+        print(f"{result.notices} notice(s) owed for the changes (README 'Reaching out')")
     return 0

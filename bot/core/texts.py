@@ -3,6 +3,26 @@
 from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
+    "satisfaction_thanks": {
+        "en": "Thank you for telling us.",
+        "pt": "Obrigado por nos dizer.",
+        "es": "Gracias por decírnoslo.",
+    },
+    "satisfaction_sorry": {
+        "en": "We are sorry it was not good. A person from our team will take this up with you.",
+        "pt": "Lamentamos que não tenha corrido bem. Alguém da nossa equipa vai falar consigo.",
+        "es": "Sentimos que no haya ido bien. Una persona de nuestro equipo hablará contigo.",
+    },
+    "watch_saved": {
+        "en": "Noted: I will let you know.",
+        "pt": "Combinado: eu aviso.",
+        "es": "Anotado: te avisaré.",
+    },
+    "notices_stopped": {
+        "en": "Done: we will send you no more messages of our own. You can still write to us.",
+        "pt": "Feito: não lhe enviaremos mais mensagens por iniciativa nossa. Pode continuar a escrever-nos.",
+        "es": "Hecho: no te enviaremos más mensajes por iniciativa propia. Puedes seguir escribiéndonos.",
+    },
     "welcome": {
         "en": "Hi! I'm the shop assistant. Ask me about orders, delivery, returns or payments.",
         "pt": "Olá! Sou o assistente da loja. Pergunte sobre encomendas, entregas, devoluções ou pagamentos.",

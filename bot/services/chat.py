@@ -8,7 +8,7 @@ the desk queues the conversation, appending its events in the same turn.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -61,8 +61,10 @@ class ChatService:
         open_handoff: HandoffOpener | None = None,
         clock: Callable[[], float] = time.time,
         metrics: Metrics | None = None,
+        record_contact: Callable[[int, str], Awaitable[None]] | None = None,
     ) -> None:
         self.log = log
+        self.record_contact = record_contact  # the email left while nobody was there
         self.dialogue = dialogue
         self.brain = brain
         self.open_handoff = open_handoff
@@ -136,8 +138,18 @@ class ChatService:
                 state, outcome.events, sender=sender, channel=channel
             )
         await self.log.publish(conversation_id, stored, turn)
+        await self._contact(stored, state)
         handled = await self._after(outcome, stored, state, sender, channel, turn)
         return Handled(handled.outcome, handled.events, handled.state, pending)
+
+    async def _contact(self, stored: Sequence[Event], state: ConversationState) -> None:
+        """Record on the handoff the email a customer left for a reply (README: "A person
+        takes over"), so that the console lists it as awaiting an email reply."""
+        if self.record_contact is None or state.handoff_id is None:
+            return
+        for event in stored:
+            if event.kind == ev.SLOT and event.data.get("name") == "contact_email":
+                await self.record_contact(state.handoff_id, str(event.data.get("value")))
 
     async def rate_answer(
         self,

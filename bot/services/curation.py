@@ -36,6 +36,7 @@ from bot.knowledge.entries import (
     parse_entry,
     read_knowledge_file,
 )
+from bot.knowledge.notices import check_templates
 from bot.ports import MatcherFactory
 from bot.understanding.folds import spread
 from bot.understanding.matching import FuzzyMatcher, normalise
@@ -118,6 +119,7 @@ def check_knowledge(
             entries.append(parse_entry(text, str(path), path.parent.name))
         except KnowledgeError as exc:
             problems.append(Problem(exc.path, exc.line, exc.problem))
+    problems.extend(Problem(e.path, e.line, e.problem) for e in check_templates(directory))
     problems.extend(_duplicate_ids(entries, texts))
     problems.extend(_shared_phrasings(entries, texts))
     problems.extend(_dangling_buttons(entries, texts))

@@ -209,6 +209,51 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    # 40+: notices (README "Reaching out"), numbered apart from parallel work
+    Migration(
+        40,
+        "notices",
+        """
+        CREATE TABLE notices (
+            notice_id bigserial PRIMARY KEY,
+            trigger text NOT NULL,
+            customer_id text NOT NULL,
+            subject text NOT NULL,
+            due_at text NOT NULL,
+            created_at text NOT NULL,
+            status text NOT NULL DEFAULT 'due',
+            reason text NOT NULL DEFAULT '',
+            claimed_until text NOT NULL DEFAULT '',
+            attempts integer NOT NULL DEFAULT 0,
+            fields text NOT NULL DEFAULT '{}',
+            title text NOT NULL DEFAULT '',
+            body text NOT NULL DEFAULT '',
+            channel text NOT NULL DEFAULT '',
+            sent_at text NOT NULL DEFAULT '',
+            shown_at text NOT NULL DEFAULT '',
+            UNIQUE (trigger, customer_id, subject)
+        );
+        CREATE INDEX notices_due ON notices (status, due_at);
+        CREATE INDEX notices_customer ON notices (customer_id, status);
+        CREATE TABLE notice_consent (
+            customer_id text NOT NULL,
+            scope text NOT NULL,
+            state text NOT NULL,
+            at text NOT NULL,
+            source text NOT NULL,
+            wording text NOT NULL DEFAULT '',
+            PRIMARY KEY (customer_id, scope)
+        );
+        CREATE TABLE notice_watches (
+            customer_id text NOT NULL,
+            kind text NOT NULL,
+            subject text NOT NULL,
+            at text NOT NULL,
+            PRIMARY KEY (customer_id, kind, subject)
+        );
+        CREATE TABLE webhook_seen (signature text PRIMARY KEY, at text NOT NULL);
+        """,
+    ),
 )
 
 

@@ -1,0 +1,323 @@
+"""Notices: messages Balcão sends first, as values, and the rules that restrain them.
+
+Pure: a trigger's template, what changed in the shop (`order_changes`, `stock_changes`),
+and whether one notice may go now (`restraint`). The store keeps one row per
+(trigger, customer, subject), which is what makes a notice exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from bot.core.customers import Order, Product, PurchaseSummary
+from bot.knowledge.notices import TRIGGERS, Templates
+
+
+@dataclass(frozen=True)
+class Due:
+    """A notice to schedule: unique by (trigger, customer_id, subject)."""
+
+    trigger: str
+    customer_id: str
+    subject: str  # what it is about: an order id, a sku, an occasion
+    due_at: datetime
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+def order_changes(
+    before: Mapping[str, str], after: Iterable[Order], now: datetime, templates: Templates
+) -> list[Due]:
+    """Notices owed because an order's status moved (`before`: order_id -> old status; an
+    order seen for the first time has none, and a first import announces nothing)."""
+    due: list[Due] = []
+    for order in after:
+        old = before.get(order.order_id)
+        if old is None or old == order.status:
+            continue
+        values = {
+            "order_id": order.order_id,
+            "carrier": order.carrier,
+            "tracking_code": order.tracking_code,
+        }
+        for trigger in _status_triggers(order.status):
+            due.append(
+                Due(
+                    trigger,
+                    order.customer_id,
+                    order.order_id,
+                    now + templates.delay(trigger),
+                    values,
+                )
+            )
+    return due
+
+
+def _status_triggers(status: str) -> tuple[str, ...]:
+    if status == "shipped":
+        return ("order.shipped",)
+    if status == "delivered":
+        return ("order.delivered", "satisfaction.check")
+    return ()
+
+
+def stock_changes(
+    before: Mapping[str, int],
+    after: Iterable[Product],
+    watchers: Mapping[str, Iterable[str]],
+    now: datetime,
+) -> list[Due]:
+    """`watch.back_in_stock` for each customer watching a product that came back."""
+    due: list[Due] = []
+    for product in after:
+        if before.get(product.sku, 0) <= 0 < product.stock:
+            for customer_id in watchers.get(product.sku, ()):
+                due.append(
+                    Due(
+                        "watch.back_in_stock",
+                        customer_id,
+                        product.sku,
+                        now,
+                        {"product": product.name},
+                    )
+                )
+    return due
+
+
+@dataclass(frozen=True)
+class ClaimedNotice:
+    """A due notice one scanner holds for a while (its lease)."""
+
+    notice_id: int
+    trigger: str
+    customer_id: str
+    subject: str
+    values: Mapping[str, str]
+    attempts: int = 1
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    opted_out: frozenset[str] = frozenset()  # 'service', 'marketing', a trigger, or 'all'
+    marketing_opt_in: bool = False
+
+
+@dataclass(frozen=True)
+class NoticeCounts:
+    trigger: str
+    status: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Repurchase:
+    """A consumable a customer bought, and how long it lasts (products.csv
+    `replenish_days`, else the customer's own rhythm)."""
+
+    customer_id: str
+    sku: str
+    product: str
+    bought: datetime
+    days: int
+
+
+@dataclass(frozen=True)
+class Occasion:
+    customer_id: str
+    label: str  # as the customer said it: "my mother's birthday"
+    month: int
+    day: int
+
+
+OCCASION_NOTICE = timedelta(days=7)
+WINBACK_AFTER = timedelta(days=180)
+
+
+def _half(now: datetime) -> str:
+    return f"{now.year}H{1 if now.month <= 6 else 2}"
+
+
+def time_triggers(
+    now: datetime,
+    open_orders: Iterable[Order],
+    summaries: Iterable[PurchaseSummary],
+    repurchases: Iterable[Repurchase],
+    occasions: Iterable[Occasion],
+    templates: Templates,
+) -> list[Due]:
+    """Notices owed by the passing of time: an order late, a first purchase, a consumable
+    running out, an occasion coming, a customer drifting away (once per half-year)."""
+    due: list[Due] = []
+    for order in open_orders:
+        late = order.estimated_delivery is not None and order.estimated_delivery < now
+        if late and order.status in ("processing", "shipped"):
+            values = {
+                "order_id": order.order_id,
+                "carrier": order.carrier,
+                "tracking_code": order.tracking_code,
+            }
+            due.append(Due("order.delayed", order.customer_id, order.order_id, now, values))
+    for s in summaries:
+        if s.first_order is None or s.last_order is None:
+            continue
+        if s.orders == 1 and now - s.first_order <= timedelta(days=7):
+            at = max(now, s.first_order + templates.delay("thanks.first_purchase"))
+            due.append(Due("thanks.first_purchase", s.customer_id, "first", at))
+        if s.orders >= 2 and now - s.last_order >= WINBACK_AFTER:
+            due.append(Due("winback", s.customer_id, _half(now), now))
+    for r in repurchases:
+        runs_out = r.bought + timedelta(days=r.days)
+        if runs_out - timedelta(days=3) <= now <= runs_out + timedelta(days=30):
+            subject = f"{r.sku}@{r.bought.date().isoformat()}"
+            due.append(
+                Due("replenish.reminder", r.customer_id, subject, now, {"product": r.product})
+            )
+    for o in occasions:
+        for year in (now.year, now.year + 1):
+            try:
+                day = datetime(year, o.month, o.day, tzinfo=now.tzinfo)
+            except ValueError:  # 29 February in a common year
+                day = datetime(year, o.month, 28, tzinfo=now.tzinfo)
+            ahead = day - now
+            if timedelta(0) < ahead <= OCCASION_NOTICE:
+                values = {"occasion": o.label, "days": str(max(1, ahead.days))}
+                due.append(
+                    Due("occasion.reminder", o.customer_id, f"{o.label}:{year}", now, values)
+                )
+    return due
+
+
+# --- restraint --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Restraint:
+    """The rules a deployment sets (BALCAO_NOTICE_* settings)."""
+
+    max_per_week: int = 3
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(9, 0)
+    holdout_share: float = 0.0
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What the rules need to know of the customer at send time."""
+
+    customer_id: str
+    timezone: str = "UTC"
+    opted_out: frozenset[str] = frozenset()  # kinds or triggers the customer stopped
+    marketing_opt_in: bool = False
+    sent_last_week: int = 0
+    open_complaint: bool = False
+
+
+Verdict = Literal["send", "later", "holdout", "suppressed"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    reason: str = ""
+    retry_at: datetime | None = None
+
+
+def in_holdout(customer_id: str, trigger: str, share: float) -> bool:
+    """A stable random draw: the same customer stays in (or out of) a trigger's holdout."""
+    if share <= 0:
+        return False
+    digest = hashlib.sha256(f"{trigger}\0{customer_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+def quiet_until(now: datetime, zone: str, rules: Restraint) -> datetime | None:
+    """When quiet hours end, if `now` falls in them in the customer's time zone."""
+    try:
+        tz = ZoneInfo(zone)
+    except (KeyError, ValueError):
+        tz = ZoneInfo("UTC")
+    local = now.astimezone(tz)
+    start, end = rules.quiet_start, rules.quiet_end
+    t = local.time()
+    inside = (start <= t or t < end) if start > end else (start <= t < end)
+    if not inside:
+        return None
+    day = local.date() if t < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=tz)
+
+
+def decide(trigger: str, who: Recipient, now: datetime, rules: Restraint) -> Decision:
+    """Whether a notice goes now, later (quiet hours, a complaint open), or never."""
+    kind = TRIGGERS.get(trigger, "marketing")
+    if kind in who.opted_out or trigger in who.opted_out or "all" in who.opted_out:
+        return Decision("suppressed", "opted_out")
+    if kind == "marketing" and not who.marketing_opt_in:
+        return Decision("suppressed", "no_opt_in")
+    if in_holdout(who.customer_id, trigger, rules.holdout_share):
+        return Decision("holdout", "holdout")
+    if who.open_complaint:
+        return Decision("later", "open_complaint", now + timedelta(hours=6))
+    if who.sent_last_week >= rules.max_per_week and kind == "marketing":
+        return Decision("suppressed", "frequency_cap")
+    after = quiet_until(now, who.timezone, rules)
+    if after is not None:
+        return Decision("later", "quiet_hours", after)
+    return Decision("send")
+
+
+STOP_WORDS = frozenset(
+    {
+        "stop",
+        "unsubscribe",
+        "stop these",
+        "stop sending",
+        "parar",
+        "pare",
+        "cancelar subscrição",
+        "não quero mais",
+        "basta",
+        "detener",
+        "dejar de recibir",
+        "no más",
+        "darme de baja",
+        "baja",
+    }
+)
+
+
+def is_stop(text: str) -> bool:
+    """ "stop" in chat, in en/pt/es: the message is only a stop word (with punctuation)."""
+    return text.strip().strip(".!¡").strip().lower() in STOP_WORDS
+
+
+# "tell me when it is back" / "let me know when it ships", in en/pt/es
+_BACK = re.compile(
+    r"back in stock|in stock again|avis[ae]-?me quando|quando (?:voltar|houver)|"
+    r"av[ií]same cuando|cuando (?:vuelva|haya)|notify me|let me know when .* (?:back|available)",
+    re.IGNORECASE,
+)
+_SHIPS = re.compile(
+    r"when (?:it|my order|the order) (?:ships|is shipped|has shipped)|"
+    r"quando (?:for|a encomenda for) enviad[ao]|cuando (?:se env[ií]e|salga|sea enviado)",
+    re.IGNORECASE,
+)
+_ORDER_ID = re.compile(r"\b\d{5,}\b")
+
+
+def parse_watch(text: str, products: Mapping[str, str]) -> tuple[str, str] | None:
+    """A watch asked for in chat: ('shipped', order id) or ('back_in_stock', sku), matched
+    against `products` (sku -> its names, lower case, space separated alternatives)."""
+    if _SHIPS.search(text):
+        found = _ORDER_ID.search(text)
+        return ("shipped", found.group(0)) if found else None
+    if _BACK.search(text):
+        lowered = text.lower()
+        best = [(len(name), sku) for sku, names in products.items() for name in names.split("|")
+                if name and name in lowered]  # fmt: skip
+        return ("back_in_stock", max(best)[1]) if best else None
+    return None

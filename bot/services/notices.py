@@ -1,0 +1,282 @@
+"""Notices: hand due notices to email and the widget, within consent and restraint.
+
+`NoticeService.run_due()` is what the scheduler calls every few seconds: it claims the
+due notices (a lease in the store, so several processes never take the same one),
+decides each with `bot.core.notices.decide`, renders the trigger's template in the
+customer's language, sends the email (with a one-click unsubscribe, RFC 8058) and
+records the outcome. A notice recorded as sent waits for the widget too: the customer's
+next identified visit shows it (`take_unshown`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import email.policy
+import hashlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from bot.core.notices import (
+    ClaimedNotice,
+    Recipient,
+    Restraint,
+    decide,
+    is_stop,
+    parse_watch,
+    time_triggers,
+)
+from bot.errors import BalcaoError, InputError
+from bot.knowledge.notices import TRIGGERS, Templates
+from bot.ports import CustomerStore, Mailer, NoticeStore
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+# headers unfolded: a long List-Unsubscribe URL must stay one readable token
+MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
+BATCH = 500
+LOW_SCORE = 2  # a satisfaction answer this low opens an at-risk handoff
+CONCURRENCY = 8  # customers handled side by side in one scan
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class NoticeService:
+    def __init__(
+        self,
+        store: NoticeStore,
+        customers: CustomerStore,
+        templates: Callable[[], Templates],
+        *,
+        mailer: Mailer | None,
+        rules: Restraint,
+        mail_from: str,
+        public_url: str,
+        key: bytes,
+        open_complaint: Callable[[str], Awaitable[bool]] | None = None,
+        default_timezone: str = "UTC",
+        value_of: Callable[[str], Awaitable[tuple[str | None, str | None]]] | None = None,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.store = store
+        self.customers = customers
+        self.templates = templates
+        self.mailer = mailer
+        self.rules = rules
+        self.mail_from = mail_from
+        self.public_url = public_url.rstrip("/")
+        self.key = key
+        self.open_complaint = open_complaint
+        self.default_timezone = default_timezone
+        self.value_of = value_of
+        self.clock = clock
+
+    # --- sending -----------------------------------------------------------
+
+    async def run_due(self, limit: int = BATCH) -> int:
+        """Claim and handle the due notices; how many were sent. A customer's notices go
+        one after another (the weekly cap counts each), customers' side by side."""
+        now = self.clock()
+        groups: dict[str, list[ClaimedNotice]] = {}
+        for notice in await self.store.claim(now, limit, LEASE):
+            groups.setdefault(notice.customer_id, []).append(notice)
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one_customer(notices: list[ClaimedNotice]) -> int:
+            async with gate:
+                return sum([await self._handle(notice, now) for notice in notices])
+
+        return sum(await asyncio.gather(*(one_customer(g) for g in groups.values())))
+
+    async def _handle(self, notice: ClaimedNotice, now: datetime) -> int:
+        customer = await self.customers.customer(notice.customer_id)
+        if customer is None:
+            await self.store.finish(notice.notice_id, "suppressed", now, reason="no_customer")
+            return 0
+        consent = await self.store.consent(customer.customer_id)
+        who = Recipient(
+            customer.customer_id,
+            timezone=customer.extra.get("timezone") or self.default_timezone,
+            opted_out=consent.opted_out,
+            marketing_opt_in=consent.marketing_opt_in,
+            sent_last_week=await self.store.sent_since(
+                customer.customer_id, now - timedelta(days=7)
+            ),
+            open_complaint=bool(
+                self.open_complaint and await self.open_complaint(customer.customer_id)
+            ),
+        )
+        verdict = decide(notice.trigger, who, now, self.rules)
+        if verdict.verdict == "later" and verdict.retry_at is not None:
+            await self.store.postpone(notice.notice_id, verdict.retry_at, verdict.reason)
+            return 0
+        if verdict.verdict != "send":
+            await self.store.finish(notice.notice_id, verdict.verdict, now, reason=verdict.reason)
+            return 0
+        template = self.templates().get(notice.trigger, customer.language)
+        if template is None:
+            await self.store.finish(notice.notice_id, "suppressed", now, reason="no_template")
+            return 0
+        if template.tiers or template.stages:
+            tier, stage = (
+                await self.value_of(customer.customer_id) if self.value_of else (None, None)
+            )
+            category = notice.values.get("category")
+            if not template.applies_to(
+                tier, stage, [category] if category else template.categories
+            ):
+                await self.store.finish(notice.notice_id, "suppressed", now, reason="conditions")
+                return 0
+        values = {
+            **notice.values,
+            "name": customer.name.split(" ")[0] if customer.name else "",
+            "link": f"{self.public_url}/?notice={notice.notice_id}",
+        }
+        title, body = template.render(values)
+        channel = "widget"
+        if self.mailer is not None and customer.email and self.mail_from:
+            message = self.email(customer.email, title, body, notice.notice_id, notice.trigger)
+            message["X-Balcao-Customer"] = self.sign(f"c:{customer.customer_id}")
+            try:
+                await self.mailer.send(message)
+            except BalcaoError:
+                # the lease runs out and a later scan tries again
+                logger.warning("notice %d: mail server refused, will retry", notice.notice_id)
+                return 0
+            channel = "email+widget"
+        await self.store.finish(
+            notice.notice_id, "sent", self.clock(), title=title, body=body, channel=channel
+        )
+        return 1
+
+    def email(self, to: str, title: str, body: str, notice_id: int, trigger: str) -> EmailMessage:
+        message = EmailMessage(policy=MAIL_POLICY)
+        message["From"] = self.mail_from
+        message["To"] = to
+        message["Subject"] = title
+        message["Date"] = formatdate(localtime=False)
+        # one id per notice: a receiver that sees it twice (a retry after a crash) can tell
+        domain = self.mail_from.rsplit("@", 1)[-1].strip(">") or "balcao.invalid"
+        message["Message-ID"] = make_msgid(f"notice-{notice_id}", domain=domain)
+        kind = TRIGGERS.get(trigger, "marketing")
+        link = self.unsubscribe_url(str(notice_id), kind)
+        message["List-Unsubscribe"] = f"<{link}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message.set_content(f"{body}\n\n--\n{self.public_url}/?notice={notice_id}\n{link}\n")
+        return message
+
+    async def scan_time(self) -> int:
+        """Owe the notices that the passing of time makes due; how many were new."""
+        now = self.clock()
+        late, repurchases, occasions = await self.store.time_inputs(now)
+        summaries = await self.customers.purchase_summaries()
+        due = time_triggers(now, late, summaries, repurchases, occasions, self.templates())
+        return await self.store.enqueue(due, now)
+
+    async def watch(self, customer_id: str, kind: str, subject: str) -> None:
+        """'tell me when it is back' (kind back_in_stock, a sku), 'let me know when it
+        ships' (shipped, an order id), an occasion (occasion, 'MM-DD|label')."""
+        if kind not in ("back_in_stock", "shipped", "occasion"):
+            raise InputError(f"unknown watch {kind!r}", code="invalid_watch")
+        await self.store.watch(customer_id, kind, subject, self.clock())
+
+    # --- consent -------------------------------------------------------------
+
+    def sign(self, text: str) -> str:
+        mac = hmac.new(self.key, text.encode(), hashlib.sha256).digest()[:18]
+        return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+    def unsubscribe_token(self, notice_id: str, scope: str) -> str:
+        return f"{notice_id}.{scope}.{self.sign(f'u:{notice_id}:{scope}')}"
+
+    def unsubscribe_url(self, notice_id: str, scope: str) -> str:
+        return f"{self.public_url}/api/notices/unsubscribe?t={self.unsubscribe_token(notice_id, scope)}"
+
+    async def unsubscribe(self, token: str) -> str:
+        """Opt out by a signed link (no login); the scope stopped."""
+        parts = token.split(".")
+        if (
+            not token.isascii()
+            or len(parts) != 3
+            or not hmac.compare_digest(parts[2], self.sign(f"u:{parts[0]}:{parts[1]}"))
+        ):
+            raise InputError("this unsubscribe link is not valid", code="invalid_token")
+        if not parts[0].isdecimal() or len(parts[0]) > 18:
+            raise InputError("this unsubscribe link is not valid", code="invalid_token")
+        customer_id = await self.store.customer_of(int(parts[0]))
+        if customer_id is None:
+            raise InputError("this unsubscribe link is not valid", code="invalid_token")
+        await self.store.set_consent(
+            customer_id, parts[1], "out", self.clock(), "email-link", "List-Unsubscribe"
+        )
+        return parts[1]
+
+    async def stop_from_chat(self, customer_id: str | None, text: str) -> bool:
+        """'stop' (en/pt/es) from an identified customer stops everything but the service
+        notices they asked for; True if the message was one."""
+        if customer_id is None or not is_stop(text):
+            return False
+        await self.store.set_consent(customer_id, "marketing", "out", self.clock(), "chat", text)
+        await self.store.set_consent(customer_id, "service", "out", self.clock(), "chat", text)
+        return True
+
+    async def satisfaction(self, customer_id: str | None, text: str) -> int | None:
+        """A 1-5 answer to a satisfaction check sent in the last 14 days, recorded once;
+        None if the message is not one. A score of LOW_SCORE or less is the caller's cue
+        to hand the conversation to a person as a relationship at risk."""
+        score = text.strip().rstrip(".!")
+        if customer_id is None or score not in ("1", "2", "3", "4", "5"):
+            return None
+        since = self.clock() - timedelta(days=14)
+        if not await self.store.answer(customer_id, "satisfaction.check", since, score):
+            return None
+        return int(score)
+
+    async def watch_from_chat(self, customer_id: str | None, text: str) -> tuple[str, str] | None:
+        """'tell me when the teapot is back in stock' / 'let me know when 100004 ships'
+        from an identified customer registers a watch that fires by itself."""
+        if customer_id is None:
+            return None
+        products = {
+            p.sku: "|".join(
+                n.lower() for n in (p.name, p.extra.get("name_pt", ""), p.extra.get("name_es", ""))
+            )
+            for p in await self.customers.products()
+        }
+        found = parse_watch(text, products)
+        if found is None:
+            return None
+        if found[0] == "shipped":
+            order = await self.customers.order(found[1])
+            if order is None or order.customer_id != customer_id:
+                return None
+        await self.watch(customer_id, *found)
+        return found
+
+    # --- widget ---------------------------------------------------------------
+
+    async def take_unshown(self, customer_id: str) -> list[tuple[int, str, str]]:
+        notices = await self.store.unshown(customer_id)
+        if notices:
+            await self.store.mark_shown([n[0] for n in notices], self.clock())
+        return notices
+
+    # --- shop changes ---------------------------------------------------------
+
+    async def shop_event(self, kind: str, data: dict[str, str]) -> int:
+        """A shop platform's `order.updated` / `product.updated` / `customer.updated`."""
+        files = {
+            "order.updated": "orders.csv",
+            "product.updated": "products.csv",
+            "customer.updated": "customers.csv",
+        }
+        if kind not in files:
+            raise InputError(f"unknown event type {kind!r}", code="unknown_event")
+        return await self.store.apply_records(files[kind], [data], self.clock(), self.templates())
