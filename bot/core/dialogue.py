@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core import events as ev
 from bot.core.conversation import ConversationState, IncomingMessage, Outcome, Reply
@@ -22,6 +22,7 @@ from bot.core.verification import HOST_SLOT, forget_verification, lapsed
 from bot.errors import ActionError, InputError
 from bot.knowledge.entries import Button, Entry, KnowledgeBase
 from bot.ports import ActionCall, ActionRunner, Matcher
+from bot.understanding.language import follows_customer
 from bot.understanding.matching import Candidate, Match
 
 logger = logging.getLogger(__name__)
@@ -86,8 +87,14 @@ class Dialogue:
             return Outcome(state.replies_after(seq), (), duplicate=True)
 
         turn = _Turn(state, now)
-        if message.language and message.language != state.language:
-            turn.set_language(message.language)
+        # the customer leads: Portuguese typed on a page that opened in English moves
+        # the conversation to Portuguese (#17); the client's language is the hint
+        switched = None
+        if not message.payload and message.text:
+            switched = follows_customer(message.text, message.language or state.language)
+        language_now = switched or message.language
+        if language_now and language_now != state.language:
+            turn.set_language(language_now)
         if lapsed(state, now, self.verification_ttl):
             # silent too long: whoever writes now proves again who they are
             for event in forget_verification(now):
@@ -132,15 +139,14 @@ class Dialogue:
         else:
             match = await _match(brain.matcher, message.text, turn.language)
 
-        if (
-            not message.payload
-            and match.language
-            and match.language != turn.language
-            and match.decision != "unknown"
-            and (turn.language is None or len(message.text.split()) >= 3)
-        ):
+        if not message.payload and match.language and turn.language is None:
             turn.set_language(match.language)
         language = turn.language or self.default_language
+        if match.decision == "choose" and not _choice_buttons(
+            brain, match.candidates, language, person_offered=False
+        ):
+            # nothing real to choose between ("Hello!" is no topic): not understood
+            match = replace(match, decision="unknown")
         turn.add(_user_event(message, match, now))
         if message.payload == HANDOFF_PAYLOAD:
             self.hand_over(turn, reason="asked_for_person")

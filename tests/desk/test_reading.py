@@ -1,0 +1,79 @@
+"""#17's widget observations, over REST with the shipped knowledge: conversations read
+as people write them (language switches, relationships at risk, two questions at once,
+choices between real topics)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot.config import Settings
+from tests.desk.conftest import AddAgent, auth
+
+WEBHOOK = "/webhooks/rest/webhook"
+REPO_KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+
+
+@pytest.fixture
+def desk_settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings(business_hours="always", auto_assign=False, kb=REPO_KNOWLEDGE)
+
+
+async def says(
+    client: TestClient, text: str, sender: str, language: str | None = None
+) -> list[dict[str, Any]]:
+    body: dict[str, Any] = {"sender": sender, "message": text}
+    if language:  # the page the widget opened on
+        body["metadata"] = {"language": language}
+    resp = await client.post(WEBHOOK, json=body)
+    assert resp.status == 200, await resp.text()
+    replies: list[dict[str, Any]] = await resp.json()
+    return replies
+
+
+async def waiting(client: TestClient, token: str) -> list[dict[str, Any]]:
+    resp = await client.get("/api/handoffs?status=waiting", headers=auth(token))
+    assert resp.status == 200
+    rows: list[dict[str, Any]] = await resp.json()
+    return rows
+
+
+def titles(replies: list[dict[str, Any]]) -> list[str]:
+    return [b["title"] for r in replies for b in r.get("buttons", [])]
+
+
+async def test_portuguese_typed_on_an_english_page_is_answered_in_portuguese(
+    desk_client: TestClient, add_agent: AddAgent
+) -> None:
+    token = await add_agent()
+    first = await says(
+        desk_client, "bom dia, não encontro aquilo que procuro no vosso site", "rita", "en"
+    )
+    assert first[0]["text"].startswith(("Não tenho a certeza", "Peço desculpa"))
+    assert "Falar com uma pessoa" in titles(first)
+    second = await says(desk_client, "ainda não percebi nada do que me disse", "rita", "en")
+    assert second[0]["text"].startswith("Vou passá-lo a uma pessoa")
+    [row] = await waiting(desk_client, token)
+    assert row["language"] == "pt"
+
+
+async def test_a_one_word_ok_does_not_flip_the_language(desk_client: TestClient) -> None:
+    await says(desk_client, "quanto tempo demora a entrega da minha encomenda", "rui")
+    replies = await says(desk_client, "ok", "rui")
+    assert not any(r["text"].startswith(("I'm not sure", "Sorry")) for r in replies)
+    later = await says(desk_client, "e quanto custa o envio para Espanha", "rui")
+    assert not later[0]["text"].startswith("I")
+
+
+async def test_a_spanish_customer_on_an_english_page_is_answered_in_spanish(
+    desk_client: TestClient,
+) -> None:
+    replies = await says(
+        desk_client, "hola, no encuentro lo que busco en vuestra página", "lola", "en"
+    )
+    assert not replies[0]["text"].startswith("I")
+    assert "Hablar con una persona" in titles(replies)
