@@ -22,6 +22,7 @@ from bot.core.verification import HOST_SLOT, forget_verification, lapsed
 from bot.errors import ActionError, InputError
 from bot.knowledge.entries import Button, Entry, KnowledgeBase
 from bot.ports import ActionCall, ActionRunner, Matcher
+from bot.understanding.at_risk import read_at_risk
 from bot.understanding.language import follows_customer
 from bot.understanding.matching import Candidate, Match
 
@@ -124,6 +125,11 @@ class Dialogue:
             turn.reply(Reply(say("comment_thanks", turn.language)))
             return turn.outcome()
 
+        risk = read_at_risk(message.text) if not message.payload else None
+        if risk is not None and risk.at_risk:
+            # a relationship at risk goes to a person first, whatever else it asks (#17)
+            self._at_risk(turn, message, risk.signals)
+            return turn.outcome()
         if message.payload:
             match = _payload_match(message.payload, brain.kb)
         elif state.loop:
@@ -194,6 +200,14 @@ class Dialogue:
             )
             return
         turn.reply(Reply(entry.answer, entry.buttons, entry=entry.id))
+
+    def _at_risk(self, turn: _Turn, message: IncomingMessage, signals: tuple[str, ...]) -> None:
+        event = _user_event(message, None, turn.now)
+        turn.add(Event(ev.USER, {**event.data, "at_risk": list(signals)}, turn.now))
+        if turn.state.loop:  # whatever was being collected waits for the person
+            turn.add(Event(ev.LOOP, {"name": None}, turn.now))
+        turn.reply(Reply(say("at_risk", turn.language or self.default_language)))
+        self.hand_over(turn, reason="at_risk")
 
     def hand_over(self, turn: _Turn, reason: str) -> None:
         language = turn.language or self.default_language

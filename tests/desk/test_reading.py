@@ -77,3 +77,34 @@ async def test_a_spanish_customer_on_an_english_page_is_answered_in_spanish(
     )
     assert not replies[0]["text"].startswith("I")
     assert "Hablar con una persona" in titles(replies)
+
+
+@pytest.mark.parametrize(
+    ("text", "sender", "sorry"),
+    [
+        (
+            "this is ridiculous!!! the candles arrived smelling like nothing and your bot is"
+            " useless. I'm never buying from you again",
+            "vera",
+            "I'm really sorry",
+        ),
+        ("qué vergüenza de tienda, no vuelvo a compraros nunca", "pilar", "Lo siento mucho"),
+        ("vou deixar de comprar convosco, a encomenda chegou atrasada outra vez", "ana", "Lamento"),
+    ],
+    ids=["en-inside-a-longer-message", "es", "pt"],
+)
+async def test_a_relationship_at_risk_goes_to_a_person_first(
+    desk_client: TestClient, add_agent: AddAgent, text: str, sender: str, sorry: str
+) -> None:
+    token = await add_agent(languages=("en", "pt", "es"))
+    replies = await says(desk_client, text, sender)
+    assert replies[0]["text"].startswith(sorry)
+    assert not titles(replies[:1])  # no choice of topics
+    [row] = await waiting(desk_client, token)
+    assert row["reason"] == "at_risk" and row["priority"] >= 100
+    assert row["sender"] == sender
+
+
+async def test_an_ordinary_complaint_about_a_topic_is_answered(desk_client: TestClient) -> None:
+    replies = await says(desk_client, "my parcel arrived damaged, can I get a replacement?", "bo")
+    assert not replies[0]["text"].startswith("I'm really sorry: that is not")
