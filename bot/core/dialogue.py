@@ -167,7 +167,9 @@ class Dialogue:
             buttons = _choice_buttons(brain, match.candidates, language, person_offered=False)
             if len(buttons) == 1:  # one real candidate: "is it this?", or a person
                 person = Button(say("offer_person", language), HANDOFF_PAYLOAD)
-                turn.reply(Reply(say("did_you_mean", language), (*buttons, person)))
+                # "I want to talk to a person" beside "Talk to a person" says it twice (#17)
+                offered = buttons if _names_handoff(brain, buttons[0]) else (*buttons, person)
+                turn.reply(Reply(say("did_you_mean", language), offered))
             else:
                 turn.reply(Reply(say("choose", language), buttons))
             return turn.outcome()
@@ -393,6 +395,11 @@ def rating_buttons() -> tuple[Button, ...]:
 def _is_handoff(brain: Brain, match: Match) -> bool:
     best = match.best
     entry = brain.kb.get(best.entry_id, "en") if best else None
+    return bool(entry and entry.handoff)
+
+
+def _names_handoff(brain: Brain, button: Button) -> bool:
+    entry = brain.kb.get(button.payload.lstrip("/"), "en")
     return bool(entry and entry.handoff)
 
 

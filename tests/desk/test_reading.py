@@ -108,3 +108,42 @@ async def test_a_relationship_at_risk_goes_to_a_person_first(
 async def test_an_ordinary_complaint_about_a_topic_is_answered(desk_client: TestClient) -> None:
     replies = await says(desk_client, "my parcel arrived damaged, can I get a replacement?", "bo")
     assert not replies[0]["text"].startswith("I'm really sorry: that is not")
+
+
+SMALL_TALK = {"Goodbye", "Hello!", "Thanks!", "Olá!", "Adeus", "Obrigado!", "¡Hola!", "Adiós"}
+PEOPLE = [
+    ("I want to talk to a person", "Talk to a person"),
+    ("Quero falar com uma pessoa", "Falar com uma pessoa"),
+    ("Quiero hablar con una persona", "Hablar con una persona"),
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "goodbye, nothing works",
+        "olá, tudo bem? queria saber uma coisa",
+        "olá, podem ajudar-me com uma coisa",
+        "hi, can you help me with something",
+        "I want to talk",
+        "quiero hablar",
+    ],
+)
+async def test_fallback_choices_are_real_topics_and_one_person(
+    desk_client: TestClient, text: str
+) -> None:
+    offered = titles(await says(desk_client, text, "dina"))
+    assert not SMALL_TALK.intersection(offered), offered
+    for entry, button in PEOPLE:
+        assert not (entry in offered and button in offered), offered
+
+
+def test_shipped_small_talk_is_tagged_so_in_every_language() -> None:
+    from bot.knowledge.entries import load_knowledge
+
+    kb = load_knowledge(REPO_KNOWLEDGE)
+    for entry_id in ("greeting", "goodbye", "thanks"):
+        for language in ("en", "pt", "es"):
+            entry = kb.get(entry_id, language)
+            assert entry is not None and entry.language == language
+            assert "smalltalk" in entry.tags, (entry_id, language)
