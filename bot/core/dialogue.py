@@ -399,8 +399,9 @@ def _is_handoff(brain: Brain, match: Match) -> bool:
 
 
 def _names_handoff(brain: Brain, button: Button) -> bool:
+    """The button asks for a person and nothing else (a complaint is more than that)."""
     entry = brain.kb.get(button.payload.lstrip("/"), "en")
-    return bool(entry and entry.handoff)
+    return bool(entry and entry.handoff and not AT_RISK_TAGS.intersection(entry.tags))
 
 
 def _choice_buttons(
