@@ -23,6 +23,7 @@ from bot.errors import ActionError, InputError
 from bot.knowledge.entries import Button, Entry, KnowledgeBase
 from bot.ports import ActionCall, ActionRunner, Matcher
 from bot.understanding.at_risk import read_at_risk
+from bot.understanding.correction import is_correction
 from bot.understanding.language import follows_customer
 from bot.understanding.matching import Candidate, Match
 
@@ -144,6 +145,12 @@ class Dialogue:
                 return turn.outcome()
         else:
             match = await _match(brain.matcher, message.text, turn.language)
+            corrected = _corrected_action(state, message, match)
+            if corrected is not None:
+                # "no, not that one, order 100009": the last action again, on that order
+                turn.add(_user_event(message, None, now))
+                await self._run_action(turn, brain, corrected, sender, message, match)
+                return turn.outcome()
 
         if not message.payload and match.language and turn.language is None:
             turn.set_language(match.language)
@@ -396,6 +403,19 @@ def _is_handoff(brain: Brain, match: Match) -> bool:
     best = match.best
     entry = brain.kb.get(best.entry_id, "en") if best else None
     return bool(entry and entry.handoff)
+
+
+def _corrected_action(
+    state: ConversationState, message: IncomingMessage, match: Match
+) -> str | None:
+    """The action to run again when `message` corrects the order it worked on (#17)."""
+    if not state.slots.get("order_id") or not is_correction(message.text, match.entities):
+        return None
+    for event in reversed(state.events):
+        if event.kind == ev.ACTION:
+            name = event.data.get("name")
+            return name if isinstance(name, str) else None
+    return None
 
 
 def _names_handoff(brain: Brain, button: Button) -> bool:
