@@ -26,6 +26,7 @@ from bot.understanding.at_risk import read_at_risk
 from bot.understanding.correction import is_correction
 from bot.understanding.language import follows_customer
 from bot.understanding.matching import Candidate, Match
+from bot.understanding.questions import split_questions
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +166,8 @@ class Dialogue:
             self.hand_over(turn, reason="asked_for_person")
             return turn.outcome()
 
+        if not message.payload and await self._answer_each(turn, brain, message, language):
+            return turn.outcome()
         if match.decision == "answer" and match.best is not None:
             entry = brain.kb.get(match.best.entry_id, language, self.default_language)
             if entry is not None:
@@ -182,6 +185,39 @@ class Dialogue:
             return turn.outcome()
         self._admit_unknown(turn, brain, match, language)
         return turn.outcome()
+
+    async def _answer_each(
+        self, turn: _Turn, brain: Brain, message: IncomingMessage, language: str
+    ) -> bool:
+        """Two questions in one message (#17): both answers when each part is answered with
+        confidence, a choice of the two when each has a real candidate; False (nothing
+        said) when the message is one question, or its parts do not stand on their own."""
+        parts = split_questions(message.text)
+        if len(parts) < 2:
+            return False
+        entries: dict[str, Entry] = {}
+        sure = True
+        for part in parts:
+            found = await _match(brain.matcher, part, turn.language)
+            if found.decision not in ("answer", "choose") or found.best is None:
+                return False
+            entry = brain.kb.get(found.best.entry_id, language, self.default_language)
+            english = brain.kb.get(found.best.entry_id, "en")
+            if entry is None or english is None or entry.handoff or entry.action:
+                return False  # an action or a person takes the turn whole
+            if SMALL_TALK_TAG in english.tags:
+                continue  # "hi! ..." is no question
+            entries.setdefault(entry.id, entry)
+            sure = sure and found.decision == "answer"
+        if len(entries) < 2:
+            return False
+        if sure:
+            for entry in entries.values():
+                turn.reply(Reply(entry.answer, entry.buttons, entry=entry.id))
+        else:
+            buttons = tuple(Button(e.question, f"/{e.id}") for e in entries.values())
+            turn.reply(Reply(say("choose", language), buttons))
+        return True
 
     async def _use_entry(
         self,

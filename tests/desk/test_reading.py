@@ -147,3 +147,25 @@ def test_shipped_small_talk_is_tagged_so_in_every_language() -> None:
             entry = kb.get(entry_id, language)
             assert entry is not None and entry.language == language
             assert "smalltalk" in entry.tags, (entry_id, language)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "return policy? also can I swap the teapot for another colour",
+        "qual é a política de devoluções? e também posso trocar o bule por outra cor",
+        "¿cuál es la política de devoluciones? además, ¿puedo cambiar la tetera por otro color?",
+    ],
+    ids=["en", "pt", "es"],
+)
+async def test_two_questions_in_one_message_get_both_answers(
+    desk_client: TestClient, text: str
+) -> None:
+    replies = await says(desk_client, text, "teo")
+    answered = [r["feedback"]["entry"] for r in replies if "feedback" in r]
+    assert answered == ["returns-policy", "exchanges"]
+
+
+async def test_one_question_with_and_gets_one_answer(desk_client: TestClient) -> None:
+    replies = await says(desk_client, "how long does delivery take to Spain and Portugal", "ivo")
+    assert [r["feedback"]["entry"] for r in replies if "feedback" in r] == ["shipping"]
