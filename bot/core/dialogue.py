@@ -161,12 +161,25 @@ class Dialogue:
         ):
             # nothing real to choose between ("Hello!" is no topic): not understood
             match = replace(match, decision="unknown")
+        several = None if message.payload else await self._questions(brain, message, language)
+        if several is not None:
+            # two questions, both understood: recorded as such (not a miss), then both said
+            entries, sure = several
+            found = tuple(Candidate(e.id, 1.0) for e in entries)
+            match = replace(match, decision="answer" if sure else "choose", candidates=found)
         turn.add(_user_event(message, match, now))
         if message.payload == HANDOFF_PAYLOAD:
             self.hand_over(turn, reason="asked_for_person")
             return turn.outcome()
 
-        if not message.payload and await self._answer_each(turn, brain, message, language):
+        if several is not None:
+            entries, sure = several
+            if sure:
+                for each in entries:
+                    turn.reply(Reply(each.answer, each.buttons, entry=each.id))
+            else:
+                buttons = tuple(Button(e.question, f"/{e.id}") for e in entries)
+                turn.reply(Reply(say("choose", language), buttons))
             return turn.outcome()
         if match.decision == "answer" and match.best is not None:
             entry = brain.kb.get(match.best.entry_id, language, self.default_language)
@@ -186,38 +199,32 @@ class Dialogue:
         self._admit_unknown(turn, brain, match, language)
         return turn.outcome()
 
-    async def _answer_each(
-        self, turn: _Turn, brain: Brain, message: IncomingMessage, language: str
-    ) -> bool:
-        """Two questions in one message (#17): both answers when each part is answered with
-        confidence, a choice of the two when each has a real candidate; False (nothing
-        said) when the message is one question, or its parts do not stand on their own."""
+    async def _questions(
+        self, brain: Brain, message: IncomingMessage, language: str
+    ) -> tuple[tuple[Entry, ...], bool] | None:
+        """Two questions in one message (#17): the entries of its parts, and whether each
+        was answered with confidence (else the customer gets a choice of the two); None
+        when the message is one question, or its parts do not stand on their own."""
         parts = split_questions(message.text)
         if len(parts) < 2:
-            return False
+            return None
         entries: dict[str, Entry] = {}
         sure = True
         for part in parts:
-            found = await _match(brain.matcher, part, turn.language)
+            found = await _match(brain.matcher, part, language)
             if found.decision not in ("answer", "choose") or found.best is None:
-                return False
+                return None
             entry = brain.kb.get(found.best.entry_id, language, self.default_language)
             english = brain.kb.get(found.best.entry_id, "en")
             if entry is None or english is None or entry.handoff or entry.action:
-                return False  # an action or a person takes the turn whole
+                return None  # an action or a person takes the turn whole
             if SMALL_TALK_TAG in english.tags:
                 continue  # "hi! ..." is no question
             entries.setdefault(entry.id, entry)
             sure = sure and found.decision == "answer"
         if len(entries) < 2:
-            return False
-        if sure:
-            for entry in entries.values():
-                turn.reply(Reply(entry.answer, entry.buttons, entry=entry.id))
-        else:
-            buttons = tuple(Button(e.question, f"/{e.id}") for e in entries.values())
-            turn.reply(Reply(say("choose", language), buttons))
-        return True
+            return None
+        return tuple(entries.values()), sure
 
     async def _use_entry(
         self,

@@ -169,3 +169,13 @@ async def test_two_questions_in_one_message_get_both_answers(
 async def test_one_question_with_and_gets_one_answer(desk_client: TestClient) -> None:
     replies = await says(desk_client, "how long does delivery take to Spain and Portugal", "ivo")
     assert [r["feedback"]["entry"] for r in replies if "feedback" in r] == ["shipping"]
+
+
+async def test_two_questions_answered_count_as_understood(
+    desk_client: TestClient, add_agent: AddAgent
+) -> None:
+    """Answered in parts, the message is no miss: a fallback after it is not the second."""
+    token = await add_agent()
+    await says(desk_client, "return policy? also can I swap the teapot for another colour", "eli")
+    await says(desk_client, "the weather in Lisbon is lovely this week", "eli")
+    assert await waiting(desk_client, token) == []
