@@ -91,11 +91,14 @@ class Dialogue:
 
         turn = _Turn(state, now)
         # the customer leads: Portuguese typed on a page that opened in English moves
-        # the conversation to Portuguese (#17); the client's language is the hint
+        # the conversation to Portuguese (#17). The client's language (the page's) starts
+        # a conversation that has none; after that, a REST client sending it with every
+        # message must not take back a "sim" from a customer who switched
+        hint = state.language or message.language
         switched = None
         if not message.payload and message.text:
-            switched = follows_customer(message.text, message.language or state.language)
-        language_now = switched or message.language
+            switched = follows_customer(message.text, hint)
+        language_now = switched or hint
         if language_now and language_now != state.language:
             turn.set_language(language_now)
         if lapsed(state, now, self.verification_ttl):

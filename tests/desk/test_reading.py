@@ -179,3 +179,12 @@ async def test_two_questions_answered_count_as_understood(
     await says(desk_client, "return policy? also can I swap the teapot for another colour", "eli")
     await says(desk_client, "the weather in Lisbon is lovely this week", "eli")
     assert await waiting(desk_client, token) == []
+
+
+async def test_a_short_reply_keeps_the_language_the_customer_switched_to(
+    desk_client: TestClient,
+) -> None:
+    """A REST client sends the page's language with every message; the customer leads."""
+    await says(desk_client, "bom dia, não encontro aquilo que procuro no vosso site", "sara", "en")
+    replies = await says(desk_client, "sim", "sara", "en")
+    assert not replies[0]["text"].startswith(("I", "Sorry"))
