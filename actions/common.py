@@ -38,6 +38,7 @@ class Turn:
     focus_order: str | None  # the order being talked about (slot `order_id`)
     store: CustomerStore
     now: datetime
+    focus_given: bool = False  # the customer has just typed the order in focus (verification)
 
     @property
     def order_id(self) -> str | None:
@@ -100,6 +101,7 @@ async def run_service(
         turn,
         customer_id=customer_id,
         focus_order=order_id,
+        focus_given=order_id is not None,
         mentioned=replace(turn.mentioned, order_id=None),
     )
     return await fn(dispatcher, served)

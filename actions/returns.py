@@ -14,11 +14,12 @@ from actions.common import EventList, Turn, person_button, read_turn, service
 from actions.orders import order_list, own_order
 from actions.texts import day, order_status, t
 from actions.verify import serve_verified
-from bot.core.customers import RequestKind, ServiceRequest
-from bot.core.returns import ReturnPolicy, decide, delivered_on
+from bot.core.customers import Order, RequestKind, ServiceRequest
+from bot.core.returns import ReturnPolicy, decide, delivered_on, named_skus, orders_meant
 
 RETURN_REQUEST = "action_return_request"
 POLICY = ReturnPolicy()
+CANDIDATE_ORDERS = 5  # the customer's latest orders a return could be about
 CANCEL_WORDS = re.compile(r"\b(cancel\w*|anul\w*)\b", re.IGNORECASE)
 RETURN_WORDS = re.compile(
     r"\b(return\w*|send \w+ back|devol\w*|reembols\w*|refund\w*)\b", re.IGNORECASE
@@ -33,10 +34,13 @@ def wanted(text: str) -> RequestKind | None:
     return None
 
 
-async def _ask_for_order(dispatcher: CollectingDispatcher, turn: Turn) -> EventList:
+async def _ask_for_order(
+    dispatcher: CollectingDispatcher, turn: Turn, orders: list[Order] | None = None
+) -> EventList:
     assert turn.customer_id is not None
     language = turn.language
-    orders = await turn.store.orders_of(turn.customer_id, limit=3)
+    if orders is None:
+        orders = await turn.store.orders_of(turn.customer_id, limit=3)
     if not orders:
         dispatcher.utter_message(text=t("no_orders", language))
         return []
@@ -44,10 +48,28 @@ async def _ask_for_order(dispatcher: CollectingDispatcher, turn: Turn) -> EventL
     return [ActiveLoop(RETURN_REQUEST)]
 
 
+async def _candidates(turn: Turn) -> list[Order]:
+    """Other orders this return could be about than the one in focus, if any (#17)."""
+    assert turn.customer_id is not None and turn.focus_order is not None
+    if turn.mentioned.order_id is not None or turn.focus_given:
+        return []  # the customer named the order: no doubt
+    focus = await turn.store.order(turn.focus_order)
+    if focus is None or focus.customer_id != turn.customer_id:
+        return []
+    orders = await turn.store.orders_of(turn.customer_id, limit=CANDIDATE_ORDERS)
+    items = await turn.store.items_of([o.order_id for o in orders])
+    named = named_skus(turn.text, await turn.store.products()) if items else frozenset()
+    return list(orders_meant(focus, orders, items, named, turn.now, POLICY))
+
+
 @service(RETURN_REQUEST)
 async def return_request_service(dispatcher: CollectingDispatcher, turn: Turn) -> EventList:
     if turn.order_id is None:
         return await _ask_for_order(dispatcher, turn)
+    if turn.focus_order is not None:
+        candidates = await _candidates(turn)
+        if candidates:  # which order? rather than a return on the wrong one
+            return await _ask_for_order(dispatcher, turn, candidates)
     order = await own_order(dispatcher, turn)
     if order is None:
         return []

@@ -15,6 +15,14 @@ for "engine + encoder", encoding every training text (nothing is kept between fo
 The engines also run on the shipped knowledge base against benchmarks/cases/<lang>.csv:
 paraphrases customers might type of each FAQ entry, and off-topic messages (`oos`).
 
+Conversation-level reading (#17), always run, `--reading-only` alone (no data needed):
+the at-risk reader's precision and recall per language on benchmarks/cases/at_risk.csv
+(rule-based: tuned on its `tune` half, reported on both halves, the `test` half being
+the honest figure); two questions in one message (benchmarks/cases/two_questions.csv:
+split, each part matched by the lean engine on the shipped knowledge base; both answered
+with confidence, and both at least offered); language switches
+(benchmarks/cases/language_switch.csv: the conversation's language after a message).
+
 Columns: top-1 acc. = the best-ranked label is right (in-scope rows, whatever
 the decision); accuracy = the decision is right (an out-of-scope verdict on an
 in-scope row counts as wrong); in-scope acc. = the same on in-scope rows only;
@@ -198,7 +206,7 @@ def knowledge_results(system: str, cases: Path) -> list[Result]:
     engine = Engine.train(samples_from_kb(load_knowledge(ROOT / "knowledge")), encoder=encoder)
     training = time.perf_counter() - started
     results = []
-    for path in sorted(cases.glob("*.csv")):
+    for path in sorted(cases.glob("[a-z][a-z].csv")):  # not at_risk.csv and the like
         texts, labels = load(path)
         truth, tops, predicted, timings = [], [], [], []
         for text, label in zip(texts, labels, strict=True):
@@ -212,6 +220,79 @@ def knowledge_results(system: str, cases: Path) -> list[Result]:
         outcome = (truth, tops, predicted, timings, training)
         results.append(score(system, f"knowledge paraphrases {path.stem}", outcome))
     return results
+
+
+def reading_tables(cases: Path) -> str:
+    """The conversation-level reading figures, as three Markdown tables."""
+    from bot.knowledge.entries import load_knowledge
+    from bot.understanding.at_risk import read_at_risk
+    from bot.understanding.kb_adapter import samples_from_kb
+    from bot.understanding.language import follows_customer
+    from bot.understanding.questions import split_questions
+
+    with (cases / "at_risk.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    lines = [
+        "| at-risk reader | half | messages | at risk | precision | recall | F1 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for language in ("en", "pt", "es", "all"):
+        for half in ("tune", "test"):
+            mine = [r for r in rows if r["split"] == half and language in ("all", r["language"])]
+            said = [read_at_risk(r["text"]).at_risk for r in mine]
+            truth = [r["label"] == "at_risk" for r in mine]
+            tp = sum(s and t for s, t in zip(said, truth, strict=True))
+            precision = tp / max(1, sum(said))
+            recall = tp / max(1, sum(truth))
+            f1 = 2 * precision * recall / max(1e-9, precision + recall)
+            lines.append(
+                f"| {language} | {half} | {len(mine)} | {sum(truth)} | {precision:.3f} "
+                f"| {recall:.3f} | {f1:.3f} |"
+            )
+
+    engine = Engine.train(samples_from_kb(load_knowledge(ROOT / "knowledge")))
+    with (cases / "two_questions.csv").open(encoding="utf-8") as handle:
+        questions = list(csv.DictReader(handle))
+    lines += [
+        "",
+        "| two questions (lean engine) | messages | split right | both answered | both offered |",
+        "|---|---|---|---|---|",
+    ]
+    for language in ("en", "pt", "es"):
+        mine = [q for q in questions if q["language"] == language]
+        split = answered = offered = 0
+        for q in mine:
+            expected = q["entries"].split("|")
+            parts = split_questions(q["text"])
+            split += len(parts) == len(expected)
+            found = [engine.predict(part, language) for part in parts]
+            tops = [r.ranked[0][0] if r.ranked else OOS for r in found]
+            sure = [r.decision == "answer" for r in found]
+            right = len(parts) == len(expected) and sorted(tops) == sorted(expected)
+            offered += right and all(r.decision != "unknown" for r in found)
+            answered += right and all(sure)
+        lines.append(f"| {language} | {len(mine)} | {split} | {answered} | {offered} |")
+
+    with (cases / "language_switch.csv").open(encoding="utf-8") as handle:
+        switches = list(csv.DictReader(handle))
+    right_switch = right_stay = total_switch = total_stay = 0
+    for case in switches:
+        current = case["current"] or None
+        after = follows_customer(case["text"], current) or current
+        if (case["expected"] or None) != current:
+            total_switch += 1
+            right_switch += after == (case["expected"] or None)
+        else:
+            total_stay += 1
+            right_stay += after == current
+    lines += [
+        "",
+        "| language switches | cases | right |",
+        "|---|---|---|",
+        f"| the customer switched (or a first message) | {total_switch} | {right_switch} |",
+        f'| the customer did not ("ok", a number, same language) | {total_stay} | {right_stay} |',
+    ]
+    return "\n".join(lines)
 
 
 def table(results: Sequence[Result]) -> str:
@@ -236,7 +317,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5, help="BANKING77 folds (default 5)")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated systems")
     parser.add_argument("--out", type=Path, help="also write the Markdown table here")
+    parser.add_argument("--reading-only", action="store_true",
+                        help="only the conversation-level reading tables (no data needed)")  # fmt: skip
     args = parser.parse_args(argv)
+    reading = reading_tables(ROOT / "benchmarks" / "cases")
+    if args.reading_only:
+        print(reading)
+        if args.out:
+            args.out.write_text(reading + "\n", encoding="utf-8")
+        return 0
     if not (args.data / "banking77" / "train.csv").is_file():
         print(f"bench_nlu: no data under {args.data} (use --data)", file=sys.stderr)
         return 2
@@ -257,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{date.today().isoformat()}, {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.machine()}, 2 cores"
     )
-    output = f"{header}\n\n{table(results)}\n"
+    output = f"{header}\n\n{table(results)}\n\n{reading}\n"
     print(output)
     if args.out:
         args.out.write_text(output, encoding="utf-8")

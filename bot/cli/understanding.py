@@ -73,6 +73,12 @@ def register(subparsers: Any) -> None:
         help="CSV id,language,question,answer[,examples][,tags]",
     )
     kb_import.add_argument("--into", type=Path, required=True, help="knowledge folder to write")
+    kb_import.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse the whole file when an example or question is under two entries"
+        " (by default it is kept under the first, with a warning)",
+    )
     kb_import.set_defaults(handler=kb_import_command)
 
     kb_eval = kb.add_parser("eval", help="check the knowledge base against test messages")
@@ -109,7 +115,9 @@ def kb_eval_command(args: argparse.Namespace) -> int:
 
 
 def kb_import_command(args: argparse.Namespace) -> int:
-    result = import_faq(args.faq, args.into)
+    result = import_faq(args.faq, args.into, strict=args.strict)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"imported {len(result.written)} entries into {args.into}")
     return 0
 

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core import events as ev
 from bot.core.conversation import ConversationState, IncomingMessage, Outcome, Reply
@@ -22,7 +22,11 @@ from bot.core.verification import HOST_SLOT, forget_verification, lapsed
 from bot.errors import ActionError, InputError
 from bot.knowledge.entries import Button, Entry, KnowledgeBase
 from bot.ports import ActionCall, ActionRunner, CommunityLookup, CommunitySuggestion, Matcher
+from bot.understanding.at_risk import read_at_risk
+from bot.understanding.correction import is_correction
+from bot.understanding.language import follows_customer
 from bot.understanding.matching import Candidate, Match
+from bot.understanding.questions import split_questions
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +92,17 @@ class Dialogue:
             return Outcome(state.replies_after(seq), (), duplicate=True)
 
         turn = _Turn(state, now)
-        if message.language and message.language != state.language:
-            turn.set_language(message.language)
+        # the customer leads: Portuguese typed on a page that opened in English moves
+        # the conversation to Portuguese (#17). The client's language (the page's) starts
+        # a conversation that has none; after that, a REST client sending it with every
+        # message must not take back a "sim" from a customer who switched
+        hint = state.language or message.language
+        switched = None
+        if not message.payload and message.text:
+            switched = follows_customer(message.text, hint)
+        language_now = switched or hint
+        if language_now and language_now != state.language:
+            turn.set_language(language_now)
         if lapsed(state, now, self.verification_ttl):
             # silent too long: whoever writes now proves again who they are
             for event in forget_verification(now):
@@ -119,6 +132,11 @@ class Dialogue:
             turn.reply(Reply(say("comment_thanks", turn.language)))
             return turn.outcome()
 
+        risk = read_at_risk(message.text) if not message.payload else None
+        if risk is not None and risk.at_risk:
+            # a relationship at risk goes to a person first, whatever else it asks (#17)
+            self._at_risk(turn, message, risk.signals)
+            return turn.outcome()
         if message.payload:
             match = _payload_match(message.payload, brain.kb)
         elif state.loop:
@@ -133,21 +151,41 @@ class Dialogue:
                 return turn.outcome()
         else:
             match = await _match(brain.matcher, message.text, turn.language)
+            corrected = _corrected_action(state, message, match)
+            if corrected is not None:
+                # "no, not that one, order 100009": the last action again, on that order
+                turn.add(_user_event(message, None, now))
+                await self._run_action(turn, brain, corrected, sender, message, match)
+                return turn.outcome()
 
-        if (
-            not message.payload
-            and match.language
-            and match.language != turn.language
-            and match.decision != "unknown"
-            and (turn.language is None or len(message.text.split()) >= 3)
-        ):
+        if not message.payload and match.language and turn.language is None:
             turn.set_language(match.language)
         language = turn.language or self.default_language
+        if match.decision == "choose" and not _choice_buttons(
+            brain, match.candidates, language, person_offered=False
+        ):
+            # nothing real to choose between ("Hello!" is no topic): not understood
+            match = replace(match, decision="unknown")
+        several = None if message.payload else await self._questions(brain, message, language)
+        if several is not None:
+            # two questions, both understood: recorded as such (not a miss), then both said
+            entries, sure = several
+            found = tuple(Candidate(e.id, 1.0) for e in entries)
+            match = replace(match, decision="answer" if sure else "choose", candidates=found)
         turn.add(_user_event(message, match, now))
         if message.payload == HANDOFF_PAYLOAD:
             self.hand_over(turn, reason="asked_for_person")
             return turn.outcome()
 
+        if several is not None:
+            entries, sure = several
+            if sure:
+                for each in entries:
+                    turn.reply(Reply(each.answer, each.buttons, entry=each.id))
+            else:
+                buttons = tuple(Button(e.question, f"/{e.id}") for e in entries)
+                turn.reply(Reply(say("choose", language), buttons))
+            return turn.outcome()
         if match.decision == "answer" and match.best is not None:
             entry = brain.kb.get(match.best.entry_id, language, self.default_language)
             if entry is not None:
@@ -157,7 +195,9 @@ class Dialogue:
             buttons = _choice_buttons(brain, match.candidates, language, person_offered=False)
             if len(buttons) == 1:  # one real candidate: "is it this?", or a person
                 person = Button(say("offer_person", language), HANDOFF_PAYLOAD)
-                turn.reply(Reply(say("did_you_mean", language), (*buttons, person)))
+                # "I want to talk to a person" beside "Talk to a person" says it twice (#17)
+                offered = buttons if _names_handoff(brain, buttons[0]) else (*buttons, person)
+                turn.reply(Reply(say("did_you_mean", language), offered))
             else:
                 turn.reply(Reply(say("choose", language), buttons))
             return turn.outcome()
@@ -170,6 +210,33 @@ class Dialogue:
                     return turn.outcome()
         self._admit_unknown(turn, brain, match, language)
         return turn.outcome()
+
+    async def _questions(
+        self, brain: Brain, message: IncomingMessage, language: str
+    ) -> tuple[tuple[Entry, ...], bool] | None:
+        """Two questions in one message (#17): the entries of its parts, and whether each
+        was answered with confidence (else the customer gets a choice of the two); None
+        when the message is one question, or its parts do not stand on their own."""
+        parts = split_questions(message.text)
+        if len(parts) < 2:
+            return None
+        entries: dict[str, Entry] = {}
+        sure = True
+        for part in parts:
+            found = await _match(brain.matcher, part, language)
+            if found.decision not in ("answer", "choose") or found.best is None:
+                return None
+            entry = brain.kb.get(found.best.entry_id, language, self.default_language)
+            english = brain.kb.get(found.best.entry_id, "en")
+            if entry is None or english is None or entry.handoff or entry.action:
+                return None  # an action or a person takes the turn whole
+            if SMALL_TALK_TAG in english.tags:
+                continue  # "hi! ..." is no question
+            entries.setdefault(entry.id, entry)
+            sure = sure and found.decision == "answer"
+        if len(entries) < 2:
+            return None
+        return tuple(entries.values()), sure
 
     async def _use_entry(
         self,
@@ -197,6 +264,14 @@ class Dialogue:
             )
             return
         turn.reply(Reply(entry.answer, entry.buttons, entry=entry.id))
+
+    def _at_risk(self, turn: _Turn, message: IncomingMessage, signals: tuple[str, ...]) -> None:
+        event = _user_event(message, None, turn.now)
+        turn.add(Event(ev.USER, {**event.data, "at_risk": list(signals)}, turn.now))
+        if turn.state.loop:  # whatever was being collected waits for the person
+            turn.add(Event(ev.LOOP, {"name": None}, turn.now))
+        turn.reply(Reply(say("at_risk", turn.language or self.default_language)))
+        self.hand_over(turn, reason="at_risk")
 
     def hand_over(self, turn: _Turn, reason: str) -> None:
         language = turn.language or self.default_language
@@ -400,6 +475,25 @@ def _community_reply(found: CommunitySuggestion) -> Reply:
         answer=plain(found.answer), url=found.url,
     )  # fmt: skip
     return Reply(text, (Button(say("offer_person", found.language), HANDOFF_PAYLOAD),))
+
+
+def _corrected_action(
+    state: ConversationState, message: IncomingMessage, match: Match
+) -> str | None:
+    """The action to run again when `message` corrects the order it worked on (#17)."""
+    if not state.slots.get("order_id") or not is_correction(message.text, match.entities):
+        return None
+    for event in reversed(state.events):
+        if event.kind == ev.ACTION:
+            name = event.data.get("name")
+            return name if isinstance(name, str) else None
+    return None
+
+
+def _names_handoff(brain: Brain, button: Button) -> bool:
+    """The button asks for a person and nothing else (a complaint is more than that)."""
+    entry = brain.kb.get(button.payload.lstrip("/"), "en")
+    return bool(entry and entry.handoff and not AT_RISK_TAGS.intersection(entry.tags))
 
 
 def _choice_buttons(

@@ -76,6 +76,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "pt": "Vou passá-lo a uma pessoa da nossa equipa. Ela verá esta conversa, por isso não precisa de repetir nada.",
         "es": "Te paso con una persona de nuestro equipo. Verá esta conversación, así que no tendrás que repetir nada.",
     },
+    "at_risk": {
+        "en": "I'm really sorry: that is not how it should be, and I understand why you're upset.",
+        "pt": "Lamento muito: não é assim que devia ser, e compreendo que esteja aborrecido.",
+        "es": "Lo siento mucho: no es así como debería ser, y entiendo que estés molesto.",
+    },
     "action_failed": {
         "en": "Sorry, I couldn't do that just now. Please try again in a moment, or ask for a person.",
         "pt": "Desculpe, não consegui fazer isso agora. Tente daqui a pouco ou peça para falar com uma pessoa.",

@@ -182,6 +182,7 @@ def _shared_phrasings(entries: list[Entry], texts: dict[str, list[str]]) -> Iter
                     _phrase_line(texts[entry.source], phrase),
                     f"'{phrase}' is also under '{other.id}' ({other.source}); an example"
                     " belongs to one entry",
+                    "warning",  # real FAQ exports repeat themselves (#17): never a refusal
                 )
 
 

@@ -6,7 +6,11 @@ tags are separated by ` | `. Every row is checked first (each problem reads
 the target and moved in only when all of them were written (and taken back if a
 move fails), so a bad row leaves nothing half-imported. Each file round-trips
 through `parse_entry`. An entry the target folder already holds is refused, never
-overwritten, and so is an example under two entries, as `kb check` would.
+overwritten. Real FAQ exports repeat themselves: an example or question found
+under two entries is kept under the first and dropped from the second (a question
+stays, being the entry's own), with a warning naming both lines; `kb check`
+reports such a repetition as a warning too. `strict=True` (`kb import --strict`)
+refuses the whole file instead, as before (#17).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import logging
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -45,6 +49,7 @@ MAX_ID = 80  # it names a file: well inside any file system's 255 bytes
 @dataclass(frozen=True)
 class ImportResult:
     written: tuple[Path, ...]
+    warnings: tuple[str, ...] = ()  # `FAQ.csv:LINE: ...`, one per repeated phrasing
 
 
 def render_entry(entry: Entry) -> str:
@@ -62,8 +67,14 @@ def _split(cell: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in cell.split("|") if part.strip())
 
 
-def read_faq(path: Path) -> list[Entry]:
+def read_faq(path: Path, strict: bool = False) -> list[Entry]:
     """Every row as an Entry; raises InputError naming `path:line` on the first bad row."""
+    return read_faq_warning(path, strict)[0]
+
+
+def read_faq_warning(path: Path, strict: bool = False) -> tuple[list[Entry], list[str]]:
+    """Every row as an Entry, and a warning for each phrasing already under another
+    entry (dropped from this one); with `strict`, such a phrasing is an InputError."""
     if not path.is_file():
         raise InputError(f"{path}: file not found")
     records = csv_records(path, input_error)
@@ -82,6 +93,7 @@ def read_faq(path: Path) -> list[Entry]:
             f"{path}:1: the header must be id,language,question,answer[,examples][,tags]"
         )
     entries: list[Entry] = []
+    warnings: list[str] = []
     seen: dict[tuple[str, str], int] = {}
     owner: dict[tuple[str, str], tuple[str, int]] = {}  # (language, phrasing) -> (id, line)
     for start, record in records:
@@ -91,15 +103,23 @@ def read_faq(path: Path) -> list[Entry]:
             raise InputError(f"{path}:{start}: expected {len(names)} fields, got {len(record)}")
         row = dict(zip(names, (_cell(cell) for cell in record), strict=True))
         entry = _entry(row, f"{path}:{start}")
-        entries.append(entry)
-        for phrase in entry.phrasings:  # as `kb check` would refuse it afterwards
+        dropped: list[str] = []
+        for phrase in entry.phrasings:
             words = normalise(phrase)
             other = owner.setdefault((entry.language, words), (entry.id, start))
-            if words and other[0] != entry.id:
-                raise InputError(
-                    f"{path}:{start}: '{phrase}' is also under '{other[0]}' (line {other[1]});"
-                    " an example belongs to one entry"
-                )
+            if not words or other[0] == entry.id:
+                continue
+            where = f"{path}:{start}: '{phrase}' is also under '{other[0]}' (line {other[1]})"
+            if strict:
+                raise InputError(f"{where}; an example belongs to one entry")
+            if phrase == entry.question:
+                warnings.append(f"{where}; kept under both, as each entry's question")
+            else:
+                dropped.append(phrase)
+                warnings.append(f"{where}; kept there, left out of '{entry.id}'")
+        if dropped:
+            entry = replace(entry, examples=tuple(e for e in entry.examples if e not in dropped))
+        entries.append(entry)
         key = (row["language"], row["id"])
         if key in seen:
             raise InputError(
@@ -108,7 +128,7 @@ def read_faq(path: Path) -> list[Entry]:
         seen[key] = start
     if not entries:
         raise InputError(f"{path}: no rows after the header")
-    return entries
+    return entries, warnings
 
 
 # a spreadsheet's line breaks inside a cell: Windows' \r\n, old Macs' \r, and the
@@ -154,11 +174,13 @@ def _entry(row: dict[str, str], where: str) -> Entry:
     return entry
 
 
-def import_faq(path: Path, into: Path) -> ImportResult:
+def import_faq(path: Path, into: Path, strict: bool = False) -> ImportResult:
     """Validate every row of `path` and what `into` already holds, then write
     `into/<language>/<id>.md` all at once: an entry already in `into`, under any file
     name, is refused (InputError), never overwritten."""
-    entries = read_faq(path)
+    entries, warnings = read_faq_warning(path, strict)
+    if warnings:
+        logger.info("%d repeated phrasings in %s kept under their first entry", len(warnings), path)
     targets = [into / e.language / f"{e.id}.md" for e in entries]
     _check_targets(path, into, entries, targets)
     into.mkdir(parents=True, exist_ok=True)
@@ -180,7 +202,7 @@ def import_faq(path: Path, into: Path) -> ImportResult:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     logger.info("imported %d entries from %s into %s", len(entries), path, into)
-    return ImportResult(tuple(targets))
+    return ImportResult(tuple(targets), tuple(warnings))
 
 
 def _check_targets(path: Path, into: Path, entries: list[Entry], targets: list[Path]) -> None:

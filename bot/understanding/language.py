@@ -63,7 +63,8 @@ _PROFILES: dict[str, dict[str, float]] = {
         "quería necesito tengo estoy todavía ayer hoy mañana dónde cómo cuándo "
         "también entonces hice recibí llegó devolución dirección "
         "muchas pero fue hay eso esto lo le al yo veces hace sin cuánto cuanto "
-        "puedo factura",
+        "puedo factura qué tienda nunca vuelvo vergüenza vuestra vuestro os "
+        "compraros comprar",
     ),
 }
 _LETTERS = {"pt": re.compile(r"[ãõç]|ções|ção"), "es": re.compile(r"[ñ¿¡]|ción")}
@@ -136,3 +137,23 @@ def resolve_language(text: str, hint: str | None = None) -> str | None:
     if hint is None or found.language == hint:
         return found.language if found.confidence >= CONFIDENT else None
     return found.language if found.confidence >= SWITCH else None
+
+
+SWITCH_WORDS = 3  # a message this long (or longer) can move the conversation to another language
+
+
+def follows_customer(text: str, current: str | None) -> str | None:
+    """The language the conversation should go on in after `text`, if it changes.
+
+    The customer leads: a confident detection moves a conversation that has no
+    language yet; leaving `current` takes a clear detection (SWITCH) on a message of
+    at least SWITCH_WORDS words, so that a one-word "ok" or "obrigado" flips nothing.
+    """
+    found = detect(text)
+    if found.language is None or found.language == current:
+        return None
+    if current is None:
+        return found.language if found.confidence >= CONFIDENT else None
+    if len(words(text)) < SWITCH_WORDS or found.confidence < SWITCH:
+        return None
+    return found.language

@@ -53,7 +53,7 @@ def test_check_reports_every_problem_with_file_and_line(broken: Path) -> None:
     assert messages == [
         f"{broken}/en/hello.md:8: warning: button 'Returns' points to '/retuns', which is no entry id",
         f"{broken}/en/no-answer.md:5: the answer is missing: write it below the closing '---'",
-        f"{broken}/en/shared.md:5: 'Hi there!' is also under 'hello' ({broken}/en/hello.md); an example belongs to one entry",
+        f"{broken}/en/shared.md:5: warning: 'Hi there!' is also under 'hello' ({broken}/en/hello.md); an example belongs to one entry",
         f"{broken}/en/twin.md:2: id 'hello' is already used by {broken}/en/hello.md; ids must be unique within a language",
         f"{broken}/en/typo.md:3: unknown key 'qestion'; known keys: action, buttons, examples, handoff, id, question, tags, title",
         f"{broken}/fr/bonjour.md:1: warning: folder 'fr' is not a language (en, pt, es); this file is never loaded",
@@ -67,7 +67,7 @@ def test_kb_check_exits_1_on_errors_and_0_when_clean(
     assert main(["kb", "check", str(broken), "--no-confusions"]) == 1
     out = capsys.readouterr()
     assert f"{broken}/en/typo.md:3: unknown key 'qestion'" in out.out
-    assert "5 error(s), 2 warning(s)" in out.err
+    assert "4 error(s), 3 warning(s)" in out.err
     clean = Path(__file__).parent.parent / "fixtures" / "kb"
     assert main(["kb", "check", str(clean), "--no-confusions"]) == 0
 

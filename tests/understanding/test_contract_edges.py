@@ -267,7 +267,7 @@ def test_kb_import_takes_windows_line_breaks_inside_an_answer(tmp_path: Path) ->
     assert entry is not None and entry.answer == "Line one.\n\nLine two."
 
 
-def test_kb_import_refuses_an_example_under_two_entries(
+def test_kb_import_strict_refuses_an_example_under_two_entries(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rows = [
@@ -275,12 +275,39 @@ def test_kb_import_refuses_an_example_under_two_entries(
         ["sunday", "en", "Are you open on Sundays?", "No.", "Open on Sunday"],
     ]
     faq = write_csv(tmp_path / "faq.csv", FAQ_HEADER[:5], rows)
-    assert main(["kb", "import", str(faq), "--into", str(tmp_path / "kb")]) == 2
+    assert main(["kb", "import", str(faq), "--into", str(tmp_path / "kb"), "--strict"]) == 2
     assert one_line_error(capsys) == (
         f"balcao: {faq}:3: 'Open on Sunday' is also under 'hours' (line 2);"
         " an example belongs to one entry"
     )
     assert not (tmp_path / "kb").exists()
+
+
+def test_kb_import_keeps_an_example_under_two_entries_under_the_first_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """#17: a real Portuguese FAQ export was refused whole for one shared question."""
+    rows = [
+        ["hours", "en", "When do you open?", "At 9.", "open on sunday? | at what time"],
+        ["sunday", "en", "Are you open on Sundays?", "No.", "Open on Sunday | weekends?"],
+        ["late", "en", "When do you open?", "At 9, as said.", ""],
+    ]
+    faq = write_csv(tmp_path / "faq.csv", FAQ_HEADER[:5], rows)
+    assert main(["kb", "import", str(faq), "--into", str(tmp_path / "kb")]) == 0
+    out = capsys.readouterr()
+    assert out.out.strip() == f"imported 3 entries into {tmp_path / 'kb'}"
+    assert [line for line in out.err.splitlines() if line.startswith("warning:")] == [
+        f"warning: {faq}:3: 'Open on Sunday' is also under 'hours' (line 2);"
+        " kept there, left out of 'sunday'",
+        f"warning: {faq}:4: 'When do you open?' is also under 'hours' (line 2);"
+        " kept under both, as each entry's question",
+    ]
+    kb = load_knowledge(tmp_path / "kb")
+    sunday = kb.get("sunday", "en")
+    assert sunday is not None and sunday.examples == ("weekends?",)
+    # kb check names the repeated question, as a warning: the folder is usable
+    assert main(["kb", "check", str(tmp_path / "kb"), "--encoder", "off"]) == 0
+    assert "warning: 'When do you open?' is also under" in capsys.readouterr().out
 
 
 def test_the_progress_bar_ends_its_line_when_done() -> None:
