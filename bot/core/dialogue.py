@@ -204,9 +204,9 @@ class Dialogue:
         if self.community is not None and not message.payload:
             # in the conversation's language, else in the one the message looks written in
             for asked in dict.fromkeys(x for x in (language, match.language) if x):
-                found = await self.community(message.text, asked)
-                if found:
-                    turn.reply(_community_reply(found[0]))
+                suggestions = await self.community(message.text, asked)
+                if suggestions:
+                    turn.reply(_community_reply(suggestions[0]))
                     return turn.outcome()
         self._admit_unknown(turn, brain, match, language)
         return turn.outcome()
