@@ -613,6 +613,8 @@ LIFTED_LIMITS = [
     "1000000000",
     "--max-connections-per-ip",
     "1000000",
+    "--ip-handoffs-per-hour",
+    "1000000",
 ]
 
 

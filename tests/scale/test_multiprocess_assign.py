@@ -24,6 +24,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 CUSTOMERS = 200
 AGENTS = [(f"agent{i}@shop.example", f"Agent {i}") for i in range(5)]
 LIFTED = ["--messages-per-minute", "1000000", "--ip-messages-per-minute", "1000000000",
+          "--ip-handoffs-per-hour", "1000000",
           "--max-connections-per-ip", "1000000"]  # fmt: skip
 
 
