@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import importlib
 import logging
+import os
 import secrets
 import time
 import weakref
@@ -575,3 +576,26 @@ async def open_privacy(settings: Settings) -> AsyncIterator[PrivacyService]:
             stack.push_async_callback(database.close)
             store = SqlitePrivacyStore(database)
         yield PrivacyService(store, broker, settings.kb)
+
+
+def warehouse_key(settings: Settings) -> str:
+    """The key of the warehouse's pseudonymous customer keys: BALCAO_SECRET; without one, on
+    the embedded store, a random key made once and kept beside the SQLite file (readable by
+    its owner only), so that exports stay joinable from one to the next and no customer id
+    is hashed without a key. Several processes (PostgreSQL) must set BALCAO_SECRET."""
+    secret = settings.secret.reveal()
+    if secret:
+        return secret
+    if settings.database:
+        raise ConfigError(
+            "BALCAO_SECRET is empty: the warehouse's customer keys are keyed hashes under it"
+        )
+    path = Path(f"{settings.db}.warehouse-key")
+    try:
+        return path.read_text("ascii").strip()
+    except FileNotFoundError:
+        key = secrets.token_hex(32)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(key + "\n")
+        return key

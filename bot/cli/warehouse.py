@@ -18,8 +18,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.errors import InputError
-
 
 def register(subparsers: Any) -> None:
     from bot.cli.program import add_setting_flags
@@ -59,10 +57,6 @@ def export_command(args: argparse.Namespace) -> int:
     from bot.core.warehouse import ExportOptions
 
     settings = settings_from(args)
-    if not settings.secret.reveal():
-        raise InputError(
-            "BALCAO_SECRET is empty: the warehouse's customer keys are keyed hashes under it"
-        )
     options = ExportOptions(args.full, args.with_text, args.with_personal_data)
     result = asyncio.run(_export(settings, options, args))
     fact_rows = sum(n for t, n in result.written.items() if t.startswith("fact_"))
@@ -77,7 +71,7 @@ def export_command(args: argparse.Namespace) -> int:
 
 async def _export(settings: Any, options: Any, args: Any) -> Any:
     """The store first, then the warehouse, then the knowledge: each refusal is one line."""
-    from bot.app import open_warehouse, open_warehouse_source
+    from bot.app import open_warehouse, open_warehouse_source, warehouse_key
     from bot.knowledge.entries import load_knowledge
     from bot.services.warehouse import export
 
@@ -91,7 +85,7 @@ async def _export(settings: Any, options: Any, args: Any) -> Any:
                 source,
                 warehouse,
                 kb,
-                settings.secret.reveal(),
+                warehouse_key(settings),
                 options,
                 now=time.time(),
                 actor=args.by,

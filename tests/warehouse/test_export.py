@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from bot.cli import main
@@ -285,15 +286,28 @@ def test_a_locked_warehouse_is_one_line(
         holder.stdout.close()
 
 
-def test_an_empty_secret_is_one_line(
+def test_without_a_secret_the_embedded_store_keeps_a_key_of_its_own(
     demo_store: Path,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """`balcao warehouse export` on the demo shop works as the README shows it, with no
+    BALCAO_SECRET: a random key is made once beside the SQLite file (owner-only) and used
+    again, so customer keys stay the same from one export to the next."""
     monkeypatch.setenv("BALCAO_SECRET", "")
-    line = _one_line_error(capsys, export_args(demo_store, tmp_path / "w.duckdb"))
-    assert "BALCAO_SECRET" in line
+    target = tmp_path / "w.duckdb"
+    store = tmp_path / "store.sqlite3"
+    store.write_bytes(demo_store.read_bytes())
+    assert main(export_args(store, target)) == 0
+    key = Path(f"{store}.warehouse-key")
+    assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_text().strip()) == 64
+    first = duckdb.connect(str(target), read_only=True)
+    keys = {r[0] for r in first.execute("SELECT customer_key FROM dim_customer").fetchall()}
+    first.close()
+    assert main(export_args(store, target, "--full")) == 0
+    again = duckdb.connect(str(target), read_only=True)
+    assert keys == {r[0] for r in again.execute("SELECT customer_key FROM dim_customer").fetchall()}
+    again.close()
 
 
 def test_a_missing_store_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
