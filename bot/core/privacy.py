@@ -74,3 +74,8 @@ def search_terms(email: str | None, phone: str | None, orders: Sequence[str]) ->
 def mentions(text: str, terms: Sequence[str]) -> bool:
     lowered = text.lower()
     return any(term in lowered for term in terms)
+
+
+# A forgotten customer's community posts stay (others' answers hang on them) but lose their
+# author and their words (id, shown name, text); their votes and reports go.
+FORGOTTEN_AUTHOR = ("forgotten", "A former customer", "(removed at the author's request)")

@@ -19,10 +19,11 @@ from aiohttp.test_utils import TestClient
 from bot.app import create_app, open_privacy
 from bot.cli.program import main
 from bot.config import Settings
+from bot.core.community import Author
 from bot.core.events import Event
 from bot.services.curation import write_draft
 from channels import widget
-from channels.keys import AUDIT, LOG, PRIVACY, SETTINGS, STORE
+from channels.keys import AUDIT, COMMUNITY_STORE, LOG, PRIVACY, SETTINGS, STORE
 from tests.channels.test_widget import collect_until_ack, hello
 from tests.scale.conftest import redis_url as redis_url
 from tests.support.stores import execute, rows
@@ -186,3 +187,26 @@ async def test_the_command_line_forgets_on_the_store_the_settings_name(
         " 1 order_items, 1 orders, 2 unverified conversations"
     )
     assert await conversations(shop) == ["web:joao"]
+
+
+async def test_forget_anonymises_her_community_posts_and_their_words(shop: TestClient) -> None:
+    """Her questions and answers stay for the others who answered or read them, without
+    her name, her words or her votes; the search forgets her words too."""
+    community = shop.app[COMMUNITY_STORE]
+    maria, joao = Author("customer:C1", "Mari S."), Author("customer:C2", "João")
+    now = time.time()
+    asked = await community.add_question(
+        "en", "Teapot lid cracked", "Mine arrived cracked", maria, now
+    )
+    other = await community.add_question("en", "Mug sizes", "How big are mugs?", joao, now)
+    await community.add_answer(other, "About 350 ml, mine holds tea for two", maria, now)
+    erased = await shop.app[PRIVACY].forget("C1", actor="dpo", now=time.time())
+    assert erased.counts["community posts"] == 2
+    question = await community.question(asked)
+    assert question is not None and question.author_name == "A former customer"
+    assert "cracked" not in question.title + question.body
+    [answer] = await community.answers(other)
+    assert answer.author_id == "forgotten" and "350" not in answer.body
+    assert await community.search("en", "cracked teapot") == []
+    mugs = await community.question(other)
+    assert mugs is not None and mugs.author_name == "João"  # others' posts are untouched

@@ -14,7 +14,14 @@ from typing import Any
 import asyncpg
 
 from bot.adapters.postgres.database import PostgresDatabase
-from bot.core.privacy import CUSTOMER_SLOT, names_customer, redact, retention_cutoff, search_terms
+from bot.core.privacy import (
+    CUSTOMER_SLOT,
+    FORGOTTEN_AUTHOR,
+    names_customer,
+    redact,
+    retention_cutoff,
+    search_terms,
+)
 from bot.errors import InputError
 from bot.ports import Erasure
 
@@ -220,6 +227,7 @@ class PostgresPrivacyStore:
                 wanted, REDACTED,
             )  # fmt: skip
             counts["audit details"] = int(status.split()[-1])
+            counts["community posts"] = await _anonymise_posts(conn, customer_id)
             counts.update(extra or {})
             await record(
                 conn, at=now, actor=actor, action="customer.forget", subject=f"customer:{customer_id}",
@@ -286,3 +294,25 @@ async def _conversation(conn: asyncpg.Connection, conversation_id: str) -> dict[
             {"seq": e[0], "kind": e[1], "data": json.loads(e[2]), "timestamp": e[3]} for e in events
         ],
     }
+
+
+async def _anonymise_posts(conn: asyncpg.Connection, customer_id: str) -> int:
+    """As the SQLite store: the posts stay, their author and words go (the tsvector column is
+    generated from the text, so the search forgets them too)."""
+    exists = await conn.fetchval("SELECT to_regclass('community_questions') IS NOT NULL")
+    if not exists:
+        return 0
+    author = f"customer:{customer_id}"
+    new_id, name, text = FORGOTTEN_AUTHOR
+    changed = 0
+    for sql in (
+        "UPDATE community_questions SET author_id = $1, author_name = $2, title = $3, body = $3"
+        " WHERE author_id = $4",
+        "UPDATE community_answers SET author_id = $1, author_name = $2, body = $3"
+        " WHERE author_id = $4",
+    ):
+        status = await conn.execute(sql, new_id, name, text, author)
+        changed += int(status.split()[-1])
+    await conn.execute("DELETE FROM community_votes WHERE voter = $1", author)
+    await conn.execute("DELETE FROM community_reports WHERE reporter = $1", author)
+    return changed

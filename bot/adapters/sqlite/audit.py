@@ -25,6 +25,7 @@ from sqlite_utils.migrations import Migrations
 from bot.adapters.sqlite.database import DatabaseRunner
 from bot.core.privacy import (
     CUSTOMER_SLOT,
+    FORGOTTEN_AUTHOR,
     names_customer,
     redact,
     retention_cutoff,
@@ -282,6 +283,7 @@ class _Privacy:
                 counts[table] = db.execute(f'DELETE FROM "{table}" WHERE {where}', params).rowcount
             counts["unverified conversations"] = len(set(mentioned) - set(named))
             counts["audit details"] = _redact_audit(db, [*terms, *also_redact])
+            counts["community posts"] = _anonymise_posts(db, customer_id)
             counts.update(extra or {})
             record(
                 db, at=now, actor=actor, action="customer.forget", subject=f"customer:{customer_id}",
@@ -383,3 +385,33 @@ class SqlitePrivacyStore:
         return await self.database.run(
             lambda db: _Privacy(db).apply_retention(days, actor=actor, now=now)
         )
+
+
+COMMUNITY_POSTS = ("community_questions", "community_answers")
+
+
+def _anonymise_posts(db: sqlite_utils.Database, customer_id: str) -> int:
+    tables = set(db.table_names())
+    if not tables.issuperset(COMMUNITY_POSTS):
+        return 0
+    author = f"customer:{customer_id}"
+    new_id, name, text = FORGOTTEN_AUTHOR
+    if "community_fts" in tables:  # the search index holds the words too
+        db.execute(
+            "UPDATE community_fts SET title = ?, body = ? WHERE rowid IN"
+            " (SELECT id FROM community_questions WHERE author_id = ?)",
+            [text, text, author],
+        )
+    changed = db.execute(
+        "UPDATE community_questions SET author_id = ?, author_name = ?, title = ?, body = ?"
+        " WHERE author_id = ?",
+        [new_id, name, text, text, author],
+    ).rowcount
+    changed += db.execute(
+        "UPDATE community_answers SET author_id = ?, author_name = ?, body = ? WHERE author_id = ?",
+        [new_id, name, text, author],
+    ).rowcount
+    for table, column in (("community_votes", "voter"), ("community_reports", "reporter")):
+        if table in tables:
+            db.execute(f"DELETE FROM {table} WHERE {column} = ?", [author])
+    return int(changed)
