@@ -21,6 +21,8 @@ from bot.adapters.sqlite.customers import (
     _PRODUCT,
     _SUMMARY,
     _TRANSACTION,
+    FAILED_IN_CONVERSATION,
+    FAILED_ON_ORDER,
     GOODWILL_SUM,
     INSERT_TRANSACTION,
     _customer,
@@ -249,16 +251,8 @@ def _numbered(sql: str) -> str:
 async def _attempt_counts(
     conn: asyncpg.Connection, conversation: str, order_id: str | None, since: datetime
 ) -> AttemptCounts:
-    by_conversation = await conn.fetchval(
-        "SELECT count(*) FROM verification_attempts WHERE conversation = $1 AND ok = 0",
-        conversation,
-    )
+    by_conversation = await conn.fetchval(_numbered(FAILED_IN_CONVERSATION), conversation)
     by_order = 0
     if order_id:
-        by_order = await conn.fetchval(
-            "SELECT count(*) FROM verification_attempts"
-            " WHERE order_id = $1 AND ok = 0 AND at >= $2",
-            order_id,
-            _iso(since),
-        )
+        by_order = await conn.fetchval(_numbered(FAILED_ON_ORDER), order_id, _iso(since))
     return AttemptCounts(int(by_conversation), int(by_order))

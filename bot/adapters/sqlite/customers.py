@@ -533,6 +533,13 @@ class SqliteCustomerStore:
         return await self.database.run(write)
 
 
+# failed identity checks: shared with the PostgreSQL store (its `_numbered` placeholders)
+FAILED_IN_CONVERSATION = (
+    "SELECT count(*) FROM verification_attempts WHERE conversation = ? AND ok = 0"
+)
+FAILED_ON_ORDER = (
+    "SELECT count(*) FROM verification_attempts WHERE order_id = ? AND ok = 0 AND at >= ?"
+)
 GOODWILL_SUM = (
     "SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE customer_id = ?"
     " AND method LIKE 'goodwill%' AND kind IN ('refund', 'credit') AND created_at >= ?"
@@ -561,14 +568,8 @@ def _transaction_row(transaction: Transaction) -> list[object]:
 def _attempt_counts(
     db: sqlite_utils.Database, conversation: str, order_id: str | None, since: datetime
 ) -> AttemptCounts:
-    by_conversation = db.execute(
-        "SELECT count(*) FROM verification_attempts WHERE conversation = ? AND ok = 0",
-        [conversation],
-    ).fetchone()[0]
+    by_conversation = db.execute(FAILED_IN_CONVERSATION, [conversation]).fetchone()[0]
     by_order = 0
     if order_id:
-        by_order = db.execute(
-            "SELECT count(*) FROM verification_attempts WHERE order_id = ? AND ok = 0 AND at >= ?",
-            [order_id, _iso(since)],
-        ).fetchone()[0]
+        by_order = db.execute(FAILED_ON_ORDER, [order_id, _iso(since)]).fetchone()[0]
     return AttemptCounts(int(by_conversation), int(by_order))
