@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from bot.core.agents import Agent, Status
     from bot.core.analytics import ConversationLog, Suggestion
     from bot.core.attachments import Attachment
-    from bot.core.community import Answer, Author, Question
+    from bot.core.community import Answer, Author, Flagged, Question
     from bot.core.conversation import ConversationState, IncomingMessage, Reply
     from bot.core.customers import (
         AttemptCounts,
@@ -419,8 +419,22 @@ class CommunityStore(Protocol):
         ...
 
     async def accept(self, question_id: int, answer_id: int | None) -> None: ...
-    async def set_hidden(self, kind: str, post_id: int, hidden: bool) -> None: ...
-    async def set_locked(self, question_id: int, locked: bool) -> None: ...
+    async def moderate(
+        self, kind: str, post_id: int, action: str, *, actor: str, now: float
+    ) -> bool:
+        """An agent's action (bot.core.community.MODERATION) on a post, and its audit record
+        `community.<action>`, in one transaction; False (nothing written) if no such post."""
+        ...
+
+    async def flagged(self, *, limit: int = 50) -> list[Flagged]:
+        """The review queue: visible posts with reports no agent has decided on, those with
+        the most such reports first, then the oldest."""
+        ...
+
+    async def awaiting_promotion(self, *, limit: int = 50) -> list[Question]:
+        """Visible questions with an accepted answer, not yet promoted, newest first."""
+        ...
+
     async def report(self, kind: str, post_id: int, reporter: str, now: float) -> bool:
         """One report per reporter and post: False if already counted."""
         ...

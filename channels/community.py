@@ -11,7 +11,8 @@ agents (Bearer, channels/auth.py) and admins.
                                           (as the widget's), and a display name of one's choosing
     POST /api/community/questions/<id>/answers   an agent answers as staff
     POST /api/community/questions/<id>/accept    an agent accepts
-    POST /api/community/<kind>/<id>/<action>     hide, unhide, lock, unlock (audited)
+    POST /api/community/<kind>/<id>/<action>     hide, unhide, lock, unlock, approve (audited)
+    GET  /api/community/moderation               reported posts; accepted, not yet promoted
     GET  /api/admin/community                    unanswered for 48 h; most viewed with no entry
     POST /api/admin/community/questions/<id>/promote   a knowledge-base draft (audited)
 
@@ -36,6 +37,7 @@ from bot.core.community import (
     MASKED_KINDS,
     Author,
     CommunityError,
+    Flagged,
     NotAllowedError,
     Question,
     display_name,
@@ -450,7 +452,9 @@ async def staff_accept(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-@routes.post("/api/community/{kind:question|answer}/{id:\\d+}/{action:hide|unhide|lock|unlock}")
+@routes.post(
+    "/api/community/{kind:question|answer}/{id:\\d+}/{action:hide|unhide|lock|unlock|approve}"
+)
 async def moderate(request: web.Request) -> web.Response:
     staff = await _staff(request)
     try:
@@ -463,6 +467,27 @@ async def moderate(request: web.Request) -> web.Response:
     except CommunityError as exc:
         return _refused(exc)
     return web.json_response({"ok": True})
+
+
+def _flagged_json(f: Flagged) -> dict[str, object]:
+    return {
+        "kind": f.kind, "id": f.id, "question_id": f.question_id, "language": f.language,
+        "title": f.title, "body": f.body, "author_name": f.author_name, "reports": f.reports,
+        "created_at": f.created_at, "url": f"/community/{f.language}/{f.question_id}",
+    }  # fmt: skip
+
+
+@routes.get("/api/community/moderation")
+async def review_queue(request: web.Request) -> web.Response:
+    """The console's moderation view: reported posts, and answers awaiting promotion."""
+    await _staff(request)
+    flagged, awaiting = await request.app[COMMUNITY].review_queue()
+    return web.json_response(
+        {
+            "flagged": [_flagged_json(f) for f in flagged],
+            "awaiting_promotion": [_question_json(q) for q in awaiting],
+        }
+    )
 
 
 @routes.get("/api/admin/community")
@@ -539,8 +564,15 @@ add_paths(
         },
         "/api/community/{kind}/{id}/{action}": {
             "post": _operation(
-                "An agent hides, unhides, locks or unlocks a question or answer (audited)",
+                "An agent hides, unhides, locks, unlocks or approves (keeps, off the review"
+                " queue) a question or answer; audited in the same transaction",
                 ["kind", "id", "action"],
+            )
+        },
+        "/api/community/moderation": {
+            "get": _operation(
+                "The review queue: reported posts no agent has decided on, most reported"
+                " first, and accepted answers awaiting promotion", [],
             )
         },
         "/api/admin/community": {

@@ -31,6 +31,10 @@ MAX_NAME = 40
 MIN_NAME = 2
 MAX_LINKS = 2
 UNANSWERED_AFTER = 48 * 3600.0
+# what an agent does to a post; every one audited in the same transaction as the change.
+# `approve` keeps a reported post and takes it off the review queue (until reported again)
+MODERATION = ("hide", "unhide", "lock", "unlock", "approve")
+POST_KINDS = ("question", "answer")
 
 MASKED_KINDS = {"email": "email", "order_id": "order number", "postcode": "postcode"}
 PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\d[\s.-]?){8,12}\d(?!\w)")
@@ -98,6 +102,21 @@ class Question:
     locked: bool = False
     reports: int = 0
     promoted: bool = False
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """A visible post others reported that no agent has looked at since: the review queue."""
+
+    kind: str  # "question" or "answer"
+    id: int
+    question_id: int
+    language: str
+    title: str  # the question's
+    body: str  # the post's own text
+    author_name: str
+    reports: int
+    created_at: float
 
 
 @dataclass(frozen=True)

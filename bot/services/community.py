@@ -20,10 +20,13 @@ from pathlib import Path
 
 from bot.core.community import (
     MAX_TITLE,
+    MODERATION,
+    POST_KINDS,
     UNANSWERED_AFTER,
     Answer,
     Author,
     CommunityError,
+    Flagged,
     Masked,
     NotAllowedError,
     PostRefusedError,
@@ -39,7 +42,6 @@ from bot.services.curation import write_community_draft
 
 logger = logging.getLogger(__name__)
 
-MODERATION = {"hide", "unhide", "lock", "unlock"}
 SIMILAR = 5
 CREDIT = {
     "en": "Answer from our community, thanks to {name}.",
@@ -139,18 +141,26 @@ class CommunityService:
         await self._audit(actor, "community.accept", f"question:{question_id}", answer=answer_id)
 
     async def moderate(self, actor: Author, action: str, kind: str, post_id: int) -> None:
+        """Hide, unhide, lock, unlock or approve: the change and its audit record are one
+        transaction in the store, so no action goes unaudited."""
         if not actor.staff:
             raise NotAllowedError("only agents moderate")
-        if action not in MODERATION or kind not in ("question", "answer"):
-            raise CommunityError("action: hide, unhide, lock or unlock; kind: question or answer")
-        if action in ("lock", "unlock"):
-            if kind != "question":
-                raise CommunityError("only questions are locked")
-            await self._question(post_id)
-            await self.store.set_locked(post_id, action == "lock")
-        else:
-            await self.store.set_hidden(kind, post_id, action == "hide")
-        await self._audit(actor, f"community.{action}", f"{kind}:{post_id}")
+        if action not in MODERATION or kind not in POST_KINDS:
+            raise CommunityError(
+                f"action: {', '.join(MODERATION)}; kind: {' or '.join(POST_KINDS)}"
+            )
+        if action in ("lock", "unlock") and kind != "question":
+            raise CommunityError("only questions are locked")
+        if not await self.store.moderate(kind, post_id, action, actor=actor.id, now=self.clock()):
+            raise CommunityError(f"no such {kind}", code="not_found")
+
+    async def review_queue(self, *, limit: int = 50) -> tuple[list[Flagged], list[Question]]:
+        """What waits for the moderators: reported posts, and accepted answers not yet
+        promoted into the knowledge base."""
+        return (
+            await self.store.flagged(limit=limit),
+            await self.store.awaiting_promotion(limit=limit),
+        )
 
     async def report(self, reporter: str, kind: str, post_id: int) -> bool:
         if kind not in ("question", "answer"):

@@ -7,11 +7,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.adapters.postgres.audit import record
+from bot.adapters.postgres.customers import _numbered as numbered
 from bot.adapters.postgres.database import PostgresDatabase
-from bot.adapters.sqlite.community import KINDS
+from bot.adapters.sqlite.community import (
+    AWAITING_PROMOTION,
+    FLAGGED,
+    KINDS,
+    flagged_from_row,
+    moderate_sql,
+)
 from bot.adapters.sqlite.community import _answer as answer_from_row
 from bot.adapters.sqlite.community import _question as question_from_row
-from bot.core.community import Answer, Author, Question
+from bot.core.community import Answer, Author, Flagged, Question
 
 CONFIGS = {"pt": "portuguese", "es": "spanish"}
 _QUESTION = (
@@ -122,15 +130,25 @@ class PostgresCommunityStore:
             question_id,
         )
 
-    async def set_hidden(self, kind: str, post_id: int, hidden: bool) -> None:
-        await self._execute(
-            f"UPDATE {KINDS[kind]} SET hidden = $1 WHERE id = $2", int(hidden), post_id
-        )
+    async def moderate(
+        self, kind: str, post_id: int, action: str, *, actor: str, now: float
+    ) -> bool:
+        sql = numbered(moderate_sql(kind, action))
+        async with self.database.transaction() as conn:
+            if await conn.execute(sql, post_id) != "UPDATE 1":
+                return False
+            await record(
+                conn, at=now, actor=actor, action=f"community.{action}",
+                subject=f"{kind}:{post_id}",
+            )  # fmt: skip
+        return True
 
-    async def set_locked(self, question_id: int, locked: bool) -> None:
-        await self._execute(
-            "UPDATE community_questions SET locked = $1 WHERE id = $2", int(locked), question_id
-        )
+    async def flagged(self, *, limit: int = 50) -> list[Flagged]:
+        return [flagged_from_row(r) for r in await self._fetch(numbered(FLAGGED), limit)]
+
+    async def awaiting_promotion(self, *, limit: int = 50) -> list[Question]:
+        rows = await self._fetch(numbered(AWAITING_PROMOTION), limit)
+        return [question_from_row(r) for r in rows]
 
     async def report(self, kind: str, post_id: int, reporter: str, now: float) -> bool:
         async with self.database.transaction() as conn:

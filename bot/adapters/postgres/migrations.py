@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from bot.adapters.sqlite.community import REVIEW_SCHEMA
+
 logger = logging.getLogger(__name__)
 
 LOCK_KEY = 7_310_442_001  # pg_advisory_xact_lock key of Balcão's migrations
@@ -209,6 +211,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    # the community's review queue: the same statements as SQLite's
+    Migration(21, "community_review", REVIEW_SCHEMA),
     # 40+: notices (README "Reaching out"), numbered apart from parallel work
     Migration(
         40,

@@ -13,8 +13,9 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from bot.adapters.sqlite.audit import record
 from bot.adapters.sqlite.database import DatabaseRunner
-from bot.core.community import Answer, Author, Question
+from bot.core.community import Answer, Author, Flagged, Question
 
 migrations = Migrations("community")
 
@@ -56,6 +57,69 @@ def m001_community(db: sqlite_utils.Database) -> None:
             title, body, tokenize = 'unicode61 remove_diacritics 2'
         );
         """
+    )
+
+
+@migrations()
+def m002_review(db: sqlite_utils.Database) -> None:
+    # `reviewed`: how many of the post's reports an agent has decided on; the review queue
+    # is the visible posts with more reports than that (a partial index keeps it small)
+    db.executescript(REVIEW_SCHEMA)
+
+
+# PostgreSQL's migration 21 runs the same text: like a migration, never edit it once shipped
+REVIEW_SCHEMA = """
+    ALTER TABLE community_questions ADD COLUMN reviewed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE community_answers ADD COLUMN reviewed INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX community_questions_flagged ON community_questions (id)
+        WHERE reports > reviewed AND hidden = 0;
+    CREATE INDEX community_answers_flagged ON community_answers (id)
+        WHERE reports > reviewed AND hidden = 0;
+"""
+
+# the statements below are shared with the PostgreSQL store (its placeholders numbered)
+MODERATE = {
+    "hide": "hidden = 1, reviewed = reports",
+    "unhide": "hidden = 0, reviewed = reports",
+    "lock": "locked = 1",
+    "unlock": "locked = 0",
+    "approve": "reviewed = reports",
+}
+FLAGGED = (
+    "SELECT * FROM (SELECT 'question' AS kind, id, id AS question_id, language, title, body,"
+    " author_name, reports, reports - reviewed AS fresh, created_at FROM community_questions"
+    " WHERE reports > reviewed AND hidden = 0"
+    " UNION ALL SELECT 'answer', a.id, a.question_id, q.language, q.title, a.body,"
+    " a.author_name, a.reports, a.reports - a.reviewed, a.created_at FROM community_answers a"
+    " JOIN community_questions q ON q.id = a.question_id"
+    " WHERE a.reports > a.reviewed AND a.hidden = 0 AND q.hidden = 0) flagged"
+    " ORDER BY fresh DESC, created_at LIMIT ?"
+)
+AWAITING_PROMOTION = (
+    "SELECT id, language, title, body, author_id, author_name, created_at, views, answers,"
+    " accepted_answer, hidden, locked, reports, promoted FROM community_questions"
+    " WHERE accepted_answer IS NOT NULL AND promoted = 0 AND hidden = 0 ORDER BY id DESC LIMIT ?"
+)
+
+
+def moderate_sql(kind: str, action: str) -> str:
+    """The one UPDATE an agent's action is; lock and unlock are for questions only."""
+    if action in ("lock", "unlock") and kind != "question":
+        raise ValueError("only questions are locked")
+    return f"UPDATE {KINDS[kind]} SET {MODERATE[action]} WHERE id = ?"
+
+
+def flagged_from_row(row: Any) -> Flagged:
+    return Flagged(
+        kind=row["kind"],
+        id=row["id"],
+        question_id=row["question_id"],
+        language=row["language"],
+        title=row["title"],
+        body=row["body"],
+        author_name=row["author_name"],
+        reports=row["reports"],
+        created_at=row["created_at"],
     )
 
 
@@ -230,14 +294,34 @@ class SqliteCommunityStore:
             (answer_id, question_id),
         )
 
-    async def set_hidden(self, kind: str, post_id: int, hidden: bool) -> None:
-        table = KINDS[kind]
-        await self._execute(f"UPDATE {table} SET hidden = ? WHERE id = ?", (int(hidden), post_id))
+    async def moderate(
+        self, kind: str, post_id: int, action: str, *, actor: str, now: float
+    ) -> bool:
+        sql = moderate_sql(kind, action)
 
-    async def set_locked(self, question_id: int, locked: bool) -> None:
-        await self._execute(
-            "UPDATE community_questions SET locked = ? WHERE id = ?", (int(locked), question_id)
-        )
+        def write(db: sqlite_utils.Database) -> bool:
+            with db.atomic():
+                if db.execute(sql, (post_id,)).rowcount != 1:
+                    return False
+                record(
+                    db, at=now, actor=actor, action=f"community.{action}",
+                    subject=f"{kind}:{post_id}",
+                )  # fmt: skip
+            return True
+
+        return await self.database.run(write)
+
+    async def flagged(self, *, limit: int = 50) -> list[Flagged]:
+        def read(db: sqlite_utils.Database) -> list[Flagged]:
+            return [flagged_from_row(r) for r in _rows(db, FLAGGED, (limit,))]
+
+        return await self.database.run(read)
+
+    async def awaiting_promotion(self, *, limit: int = 50) -> list[Question]:
+        def read(db: sqlite_utils.Database) -> list[Question]:
+            return [_question(r) for r in _rows(db, AWAITING_PROMOTION, (limit,))]
+
+        return await self.database.run(read)
 
     async def report(self, kind: str, post_id: int, reporter: str, now: float) -> bool:
         table = KINDS[kind]
