@@ -76,12 +76,14 @@ from bot.services.insights import CustomerInsights
 from bot.services.notices import NoticeService
 from bot.services.privacy import PrivacyService
 from bot.services.reloader import KnowledgeReloader
+from bot.services.sign_in_links import SignInLinks
 from channels import (
     admin,
     api,
     attachments,
     auth,
     community,
+    community_signin,
     console,
     health,
     help,
@@ -122,6 +124,7 @@ from channels.keys import (
     RELOADER,
     SERVICE,
     SETTINGS,
+    SIGN_IN_LINKS,
     STORE,
     STORE_PROBE,
 )
@@ -196,7 +199,7 @@ def create_app(
     app.on_shutdown.append(console.close_sockets)
     for module in (
         health, rest, widget, auth, api, console, admin, openapi, metrics, notices, mail,
-        pages, help, community, attachments,
+        pages, help, community, community_signin, attachments,
     ):  # fmt: skip
         app.add_routes(module.routes)
     pages.add_static(app)
@@ -351,6 +354,13 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
 
         mailer = SmtpMailer(SmtpConfig.parse(settings.smtp_url.reveal()))
         app[MAILER] = mailer
+    app[SIGN_IN_LINKS] = SignInLinks(
+        app[COMMUNITY_STORE],
+        app[CUSTOMERS],
+        mailer,
+        mail_from=settings.mail_from,
+        public_url=settings.link_base,
+    )
     app[EMAIL] = EmailReplies(
         desk,
         chat,
@@ -364,6 +374,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     follower.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await follower
+    await app[SIGN_IN_LINKS].close()
     if mailer is not None:
         await mailer.close()
     if session is not None:

@@ -190,6 +190,16 @@ class Settings:
         "BALCAO_IP_COMMUNITY_POSTS_PER_MINUTE",
         "Community posts, votes and reports one address may send per minute.",
     )
+    sign_in_links_per_hour: int = _setting(
+        3,
+        "BALCAO_SIGN_IN_LINKS_PER_HOUR",
+        "Emailed community sign-in links one email address may ask for per hour.",
+    )
+    ip_sign_in_links_per_hour: int = _setting(
+        10,
+        "BALCAO_IP_SIGN_IN_LINKS_PER_HOUR",
+        "Emailed community sign-in links one client address may ask for per hour.",
+    )
     session_hours: float = _setting(
         12.0, "BALCAO_SESSION_HOURS", "How long an agent's login lasts, in hours."
     )

@@ -241,6 +241,9 @@ class ConversationWriter(Protocol):
 
 class CustomerStore(Protocol):
     async def customer(self, customer_id: str) -> Customer | None: ...
+    async def customer_by_email(self, email: str) -> Customer | None:
+        """The one customer with this email (case folded); None if none, or several."""
+        ...
 
     async def order(self, order_id: str) -> Order | None: ...
 
@@ -424,6 +427,17 @@ class CommunityStore(Protocol):
     ) -> bool:
         """An agent's action (bot.core.community.MODERATION) on a post, and its audit record
         `community.<action>`, in one transaction; False (nothing written) if no such post."""
+        ...
+
+    async def add_sign_in_link(
+        self, digest: str, customer_id: str, language: str, now: float, expires_at: float
+    ) -> None:
+        """Keep an emailed sign-in link by its token's digest (links past expiry are purged)."""
+        ...
+
+    async def use_sign_in_link(self, digest: str, now: float) -> tuple[str, str] | None:
+        """Take the link (it cannot be used twice, even by two clicks at once) and the
+        customer's other links: (customer_id, language), or None if unknown or expired."""
         ...
 
     async def flagged(self, *, limit: int = 50) -> list[Flagged]:

@@ -9,6 +9,7 @@ agents (Bearer, channels/auth.py) and admins.
     POST /community/vote, /community/report
     GET|POST /community/session           sign in: the host site's customer_id + identifier_hash
                                           (as the widget's), and a display name of one's choosing
+                                          (or by an emailed link: channels/community_signin.py)
     POST /api/community/questions/<id>/answers   an agent answers as staff
     POST /api/community/questions/<id>/accept    an agent accepts
     POST /api/community/<kind>/<id>/<action>     hide, unhide, lock, unlock, approve (audited)
@@ -47,7 +48,7 @@ from bot.knowledge.entries import LANGUAGES
 from channels.auth import require_role
 from channels.errors import json_error, read_json_object
 from channels.help_html import attr, page
-from channels.keys import ANSWER_KEY, COMMUNITY, LIMITS, SETTINGS
+from channels.keys import ANSWER_KEY, COMMUNITY, LIMITS, SETTINGS, SIGN_IN_LINKS
 from channels.openapi import add_paths
 
 logger = logging.getLogger(__name__)
@@ -203,6 +204,11 @@ async def sign_in(request: web.Request) -> web.Response:
         name = display_name(str(form.get("name", "")))
     except CommunityError as exc:
         raise web.HTTPBadRequest(text=exc.message) from None
+    raise signed_in(request, customer_id, name, language)
+
+
+def signed_in(request: web.Request, customer_id: str, name: str, language: str) -> web.HTTPSeeOther:
+    """To the community's page, signed in: the session cookie (signed, HTTP-only)."""
     response = web.HTTPSeeOther(f"/community/{language}/")
     response.set_cookie(
         COOKIE,
@@ -213,7 +219,7 @@ async def sign_in(request: web.Request) -> web.Response:
         max_age=30 * 24 * 3600,
         path="/community",
     )
-    raise response
+    return response
 
 
 @routes.get("/community/{lang}/")
@@ -234,7 +240,13 @@ async def listing(request: web.Request) -> web.Response:
         '<label for="body">Details</label><textarea id="body" name="body" rows="4"'
         ' maxlength="5000"></textarea><button type="submit">Ask</button></form>'
         if author
-        else '<p class="community-meta">Sign in through the shop to ask or answer.</p>'
+        else '<p class="community-meta">Sign in through the shop to ask or answer'
+        + (
+            f', or <a href="/community/email?lang={language}">get a sign-in link by email</a>.'
+            if request.app[SIGN_IN_LINKS].enabled
+            else "."
+        )
+        + "</p>"
     )
     body = (
         f"<h1>{escape(TITLES[language])}</h1>{ask}"

@@ -31,6 +31,7 @@ from bot.services.insights import CustomerInsights
 from bot.services.notices import NoticeService
 from bot.services.privacy import PrivacyService
 from bot.services.reloader import KnowledgeReloader
+from bot.services.sign_in_links import SignInLinks
 from channels.limits import Limits
 from channels.loop_monitor import LoopMonitor
 
@@ -61,5 +62,6 @@ HASHER = web.AppKey("password_hasher", PasswordHasher)
 STORE_PROBE: web.AppKey[Callable[[], Awaitable[None]]] = web.AppKey("store_probe")
 COMMUNITY_STORE = web.AppKey("community_store", CommunityStore)
 COMMUNITY = web.AppKey("community_service", CommunityService)
+SIGN_IN_LINKS = web.AppKey("sign_in_links", SignInLinks)
 NOTICES = web.AppKey("notices", NoticeService)  # absent while notices are off
 EMAIL = web.AppKey("email_replies", EmailReplies)

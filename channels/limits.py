@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 
@@ -28,6 +29,7 @@ from channels.proxies import client_address, parse_networks
 logger = logging.getLogger(__name__)
 
 WINDOW_S = 60.0
+HOUR_S = 3600.0
 
 
 class Limits:
@@ -119,6 +121,18 @@ class Limits:
             "community", "com", person, settings.community_posts_per_minute,
             address, settings.ip_community_posts_per_minute,
         )  # fmt: skip
+
+    async def allow_sign_in_link(self, email: str, address: str | None) -> bool:
+        """Count a request for an emailed sign-in link, per address and per email (keyed by
+        its digest: no address is written to the limiter's store); False when over a limit."""
+        settings = self.settings
+        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+        allowed = await self.limiter.hit(
+            f"link:ip:{address or '?'}", settings.ip_sign_in_links_per_hour, HOUR_S
+        ) and await self.limiter.hit(f"link:mail:{digest}", settings.sign_in_links_per_hour, HOUR_S)
+        if not allowed:
+            self.metrics.rejected.inc(limit="sign_in_links")
+        return allowed
 
     async def allow_typing(self, conversation: str, address: str | None) -> bool:
         """Count a customer's typing notice; the address shares the messages' allowance."""

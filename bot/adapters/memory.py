@@ -301,6 +301,12 @@ class MemoryCustomerStore:
         await _round_trip()
         return self._customers.get(customer_id)
 
+    async def customer_by_email(self, email: str) -> Customer | None:
+        await _round_trip()
+        wanted = email.strip().lower()
+        found = [c for c in self._customers.values() if (c.email or "").lower() == wanted]
+        return found[0] if len(found) == 1 else None
+
     async def order(self, order_id: str) -> Order | None:
         await _round_trip()
         return self._orders.get(order_id)

@@ -109,6 +109,20 @@ def shop() -> MemoryCustomerStore:
     )
 
 
+async def test_a_customer_is_found_by_email_case_folded_and_never_by_a_shared_one() -> None:
+    shop = MemoryCustomerStore(
+        customers=[
+            Customer("ANA", "Ana", "Ana@X.pt"),
+            Customer("B1", "Bea", "home@x.pt"),
+            Customer("B2", "Rui", "HOME@x.pt"),
+        ]
+    )
+    found = await shop.customer_by_email(" ana@x.PT ")
+    assert found is not None and found.customer_id == "ANA"
+    assert await shop.customer_by_email("home@x.pt") is None  # two share it: nobody
+    assert await shop.customer_by_email("zed@x.pt") is None
+
+
 async def test_purchase_summaries_leave_cancelled_orders_out(shop: MemoryCustomerStore) -> None:
     ana = PurchaseSummary("ANA", 2, Decimal("30.50"), day(30), day(10))
     assert await shop.purchase_summary("ANA") == ana

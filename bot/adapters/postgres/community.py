@@ -11,9 +11,13 @@ from bot.adapters.postgres.audit import record
 from bot.adapters.postgres.customers import _numbered as numbered
 from bot.adapters.postgres.database import PostgresDatabase
 from bot.adapters.sqlite.community import (
+    ADD_LINK,
     AWAITING_PROMOTION,
     FLAGGED,
     KINDS,
+    OTHER_LINKS,
+    PURGE_LINKS,
+    USE_LINK,
     flagged_from_row,
     moderate_sql,
 )
@@ -142,6 +146,21 @@ class PostgresCommunityStore:
                 subject=f"{kind}:{post_id}",
             )  # fmt: skip
         return True
+
+    async def add_sign_in_link(
+        self, digest: str, customer_id: str, language: str, now: float, expires_at: float
+    ) -> None:
+        async with self.database.transaction() as conn:
+            await conn.execute(numbered(PURGE_LINKS), now)
+            await conn.execute(numbered(ADD_LINK), digest, customer_id, language, now, expires_at)
+
+    async def use_sign_in_link(self, digest: str, now: float) -> tuple[str, str] | None:
+        async with self.database.transaction() as conn:
+            row = await conn.fetchrow(numbered(USE_LINK), digest)
+            if row is None or row[2] <= now:
+                return None
+            await conn.execute(numbered(OTHER_LINKS), row[0])
+        return str(row[0]), str(row[1])
 
     async def flagged(self, *, limit: int = 50) -> list[Flagged]:
         return [flagged_from_row(r) for r in await self._fetch(numbered(FLAGGED), limit)]

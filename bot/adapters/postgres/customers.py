@@ -21,6 +21,7 @@ from bot.adapters.sqlite.customers import (
     _PRODUCT,
     _SUMMARY,
     _TRANSACTION,
+    CUSTOMER_BY_EMAIL,
     FAILED_IN_CONVERSATION,
     FAILED_ON_ORDER,
     GOODWILL_SUM,
@@ -62,6 +63,11 @@ class PostgresCustomerStore:
         async with self.database.connection() as conn:
             row = await conn.fetchrow(_CUSTOMER + " WHERE customer_id = $1", customer_id)
         return _customer(row) if row else None
+
+    async def customer_by_email(self, email: str) -> Customer | None:
+        async with self.database.connection() as conn:
+            rows = await conn.fetch(_numbered(CUSTOMER_BY_EMAIL), email.strip().lower())
+        return _customer(rows[0]) if len(rows) == 1 else None
 
     async def order(self, order_id: str) -> Order | None:
         async with self.database.connection() as conn:

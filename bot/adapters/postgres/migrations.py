@@ -213,6 +213,17 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     # the community's review queue: the same statements as SQLite's
     Migration(21, "community_review", REVIEW_SCHEMA),
+    Migration(
+        22,
+        "community_sign_in_links",
+        """
+        CREATE TABLE community_sign_in_links (
+            digest text PRIMARY KEY, customer_id text NOT NULL, language text NOT NULL,
+            created_at double precision NOT NULL, expires_at double precision NOT NULL
+        );
+        CREATE INDEX community_sign_in_links_expires ON community_sign_in_links (expires_at);
+        """,
+    ),
     # 40+: notices (README "Reaching out"), numbered apart from parallel work
     Migration(
         40,

@@ -77,6 +77,22 @@ REVIEW_SCHEMA = """
         WHERE reports > reviewed AND hidden = 0;
 """
 
+
+@migrations()
+def m003_sign_in_links(db: sqlite_utils.Database) -> None:
+    # emailed sign-in links: only the SHA-256 of each token is kept, for minutes; the column
+    # is `customer_id` so that `forget` finds these rows as it finds every such table's
+    db.executescript(
+        """
+        CREATE TABLE community_sign_in_links (
+            digest TEXT PRIMARY KEY, customer_id TEXT NOT NULL, language TEXT NOT NULL,
+            created_at REAL NOT NULL, expires_at REAL NOT NULL
+        );
+        CREATE INDEX community_sign_in_links_expires ON community_sign_in_links (expires_at);
+        """
+    )
+
+
 # the statements below are shared with the PostgreSQL store (its placeholders numbered)
 MODERATE = {
     "hide": "hidden = 1, reviewed = reports",
@@ -100,6 +116,19 @@ AWAITING_PROMOTION = (
     " accepted_answer, hidden, locked, reports, promoted FROM community_questions"
     " WHERE accepted_answer IS NOT NULL AND promoted = 0 AND hidden = 0 ORDER BY id DESC LIMIT ?"
 )
+
+
+PURGE_LINKS = "DELETE FROM community_sign_in_links WHERE expires_at <= ?"
+ADD_LINK = (
+    "INSERT INTO community_sign_in_links (digest, customer_id, language, created_at, expires_at)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
+# taking the row is what makes a link single-use: of two concurrent clicks, one gets it
+USE_LINK = (
+    "DELETE FROM community_sign_in_links WHERE digest = ? RETURNING customer_id, language,"
+    " expires_at"
+)
+OTHER_LINKS = "DELETE FROM community_sign_in_links WHERE customer_id = ?"
 
 
 def moderate_sql(kind: str, action: str) -> str:
@@ -308,6 +337,27 @@ class SqliteCommunityStore:
                     subject=f"{kind}:{post_id}",
                 )  # fmt: skip
             return True
+
+        return await self.database.run(write)
+
+    async def add_sign_in_link(
+        self, digest: str, customer_id: str, language: str, now: float, expires_at: float
+    ) -> None:
+        def write(db: sqlite_utils.Database) -> None:
+            with db.atomic():
+                db.execute(PURGE_LINKS, (now,))
+                db.execute(ADD_LINK, (digest, customer_id, language, now, expires_at))
+
+        await self.database.run(write)
+
+    async def use_sign_in_link(self, digest: str, now: float) -> tuple[str, str] | None:
+        def write(db: sqlite_utils.Database) -> tuple[str, str] | None:
+            with db.atomic():
+                row = db.execute(USE_LINK, (digest,)).fetchone()
+                if row is None or row[2] <= now:
+                    return None
+                db.execute(OTHER_LINKS, (row[0],))
+            return str(row[0]), str(row[1])
 
         return await self.database.run(write)
 

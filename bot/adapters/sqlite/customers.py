@@ -248,6 +248,8 @@ _CUSTOMER = (
     "SELECT customer_id, name, email, phone, language, postcode, created_at, account_manager,"
     " extra FROM customers"
 )
+# one customer by email, case folded; two sharing it are ambiguous (shared with PostgreSQL)
+CUSTOMER_BY_EMAIL = _CUSTOMER + " WHERE lower(email) = ? ORDER BY customer_id LIMIT 2"
 _PRODUCT = "SELECT sku, name, category, price, currency, description, stock, extra FROM products"
 _ORDER = (
     "SELECT order_id, customer_id, created_at, status, total, currency, carrier, tracking_code,"
@@ -326,6 +328,13 @@ class SqliteCustomerStore:
         def read(db: sqlite_utils.Database) -> Customer | None:
             row = db.execute(_CUSTOMER + " WHERE customer_id = ?", [customer_id]).fetchone()
             return _customer(row) if row else None
+
+        return await self.database.run(read)
+
+    async def customer_by_email(self, email: str) -> Customer | None:
+        def read(db: sqlite_utils.Database) -> Customer | None:
+            rows = db.execute(CUSTOMER_BY_EMAIL, [email.strip().lower()]).fetchall()
+            return _customer(rows[0]) if len(rows) == 1 else None
 
         return await self.database.run(read)
 
