@@ -8,6 +8,7 @@ thousand questions reads one index.
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from typing import Any
 
 import sqlite_utils
@@ -139,17 +140,8 @@ def moderate_sql(kind: str, action: str) -> str:
 
 
 def flagged_from_row(row: Any) -> Flagged:
-    return Flagged(
-        kind=row["kind"],
-        id=row["id"],
-        question_id=row["question_id"],
-        language=row["language"],
-        title=row["title"],
-        body=row["body"],
-        author_name=row["author_name"],
-        reports=row["reports"],
-        created_at=row["created_at"],
-    )
+    """A review-queue row (either store's): its columns are named as Flagged's fields."""
+    return Flagged(**{f.name: row[f.name] for f in fields(Flagged)})
 
 
 def _question(row: Any) -> Question:
