@@ -41,6 +41,7 @@ class Limits:
         self.proxies = parse_networks(settings.trusted_proxies)
         self._connections: Counter[str] = Counter()
         self._agent_sockets: Counter[str] = Counter()
+        self._login_attempts: dict[str, dict[str, float]] = {}  # address -> attempt -> time
 
     def address(self, request: web.Request) -> str | None:
         """The client's address: the peer, or whom a trusted proxy says it forwards."""
@@ -91,6 +92,29 @@ class Limits:
         self._agent_sockets[address] -= 1
         if self._agent_sockets[address] <= 0:
             del self._agent_sockets[address]
+
+    # -- failed logins per address, as this process reserved them ------------------------
+
+    def login_address_full(self, address: str | None, now: float) -> bool:
+        """This process alone already holds the address's whole allowance of login attempts
+        in the window: the store (which also counts other processes') would refuse too, so
+        a storm is refused here without a write that every other request waits behind."""
+        held = self._login_attempts.get(address or "?")
+        if not held:
+            return False
+        since = now - self.settings.login_window_minutes * 60
+        for attempt in [a for a, at in held.items() if at <= since]:
+            del held[attempt]
+        return len(held) >= self.settings.login_attempts_per_address
+
+    def login_reserved(self, address: str | None, attempt: str, now: float) -> None:
+        self._login_attempts.setdefault(address or "?", {})[attempt] = now
+
+    def login_released(self, address: str | None, attempt: str) -> None:
+        held = self._login_attempts.get(address or "?", {})
+        held.pop(attempt, None)
+        if not held:
+            self._login_attempts.pop(address or "?", None)
 
     @property
     def open_sockets(self) -> int:
