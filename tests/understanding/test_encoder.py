@@ -264,6 +264,20 @@ TRANSLATED = {
 }
 
 
+def test_the_encoder_settings_help_names_only_what_exists(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """onnxruntime and `make encoder` went with MiniLM: the help says what the settings
+    accept now, and every runtime it names is accepted."""
+    with pytest.raises(SystemExit):
+        main(["nlu", "eval", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "onnxruntime" not in text and "make encoder" not in text
+    for runtime in ("auto", "numpy"):
+        assert f"'{runtime}'" in text
+        encoder_for("off", runtime)
+
+
 def test_engine_with_encoder_understands_paraphrases(encoder: SentenceEncoder) -> None:
     samples = [Sample(t, label, "en") for label, texts in INTENTS.items() for t in texts]
     lexical = Engine.train(samples)
