@@ -144,6 +144,12 @@ class Settings:
     max_connections_per_ip: int = _setting(
         50, "BALCAO_MAX_CONNECTIONS_PER_IP", "WebSockets one client address may hold open."
     )
+    refusal_delay_ms: int = _setting(
+        500,
+        "BALCAO_REFUSAL_DELAY_MS",
+        "How long a request refused for going over a rate limit (429) is held before the"
+        " answer, so a client that sends as fast as it is answered slows down (0: at once).",
+    )
     business_hours: str = _setting(
         "mon-fri 09:00-18:00; sat 10:00-14:00",
         "BALCAO_BUSINESS_HOURS",

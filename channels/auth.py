@@ -102,7 +102,7 @@ async def login(request: web.Request) -> web.Response:
     if attempt is None:
         response = json_error(429, "too_many_attempts", "too many failed logins; try again later")
         response.headers["Retry-After"] = str(int(window_s))
-        return response
+        return await limits.held_refusal(request, response)
     limits.login_reserved(address, attempt, now)
     stored = await store.password_hash(email)
     try:

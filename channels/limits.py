@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 
@@ -28,6 +29,9 @@ from channels.proxies import client_address, parse_networks
 logger = logging.getLogger(__name__)
 
 WINDOW_S = 60.0
+# refusals held at once per address; past these a refusal is answered at once, so holding
+# them never costs more than this many waiting coroutines per address
+MAX_HELD = 20
 
 
 class Limits:
@@ -42,6 +46,7 @@ class Limits:
         self._connections: Counter[str] = Counter()
         self._agent_sockets: Counter[str] = Counter()
         self._login_attempts: dict[str, dict[str, float]] = {}  # address -> attempt -> time
+        self._held: Counter[str] = Counter()  # refusals being held, per address
 
     def address(self, request: web.Request) -> str | None:
         """The client's address: the peer, or whom a trusted proxy says it forwards."""
@@ -92,6 +97,27 @@ class Limits:
         self._agent_sockets[address] -= 1
         if self._agent_sockets[address] <= 0:
             del self._agent_sockets[address]
+
+    async def held_refusal(self, request: web.Request, response: web.Response) -> web.Response:
+        """Answer a rate-limited request after BALCAO_REFUSAL_DELAY_MS.
+
+        A client refused for sending too fast is usually one that sends again as soon as it
+        is answered: issue #15's feedback flood and login storm kept the event loop busy
+        with refusals, and every customer's turn waited behind them at each of its awaits.
+        Held a moment (a sleeping coroutine costs no CPU), it sends a few a second instead of
+        hundreds, as nginx's limit_req delays the excess."""
+        delay = self.settings.refusal_delay_ms / 1000
+        address = self.address(request) or "?"
+        if delay <= 0 or self._held[address] >= MAX_HELD:
+            return response
+        self._held[address] += 1
+        try:
+            await asyncio.sleep(delay)
+        finally:
+            self._held[address] -= 1
+            if self._held[address] <= 0:
+                del self._held[address]
+        return response
 
     # -- failed logins per address, as this process reserved them ------------------------
 
