@@ -8,7 +8,7 @@ DB ?= var/balcao.sqlite3
 KB ?= knowledge
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck venv lock chromium seed clean bench-nlu bench-load bench-match bench-encoder bench-warehouse bench-desk bench-abuse bench-help bench-notices
+.PHONY: run test lint typecheck venv lock chromium seed clean bench-nlu bench-load bench-match bench-encoder bench-memory bench-warehouse bench-desk bench-abuse bench-help bench-notices
 
 venv: $(VENV)/.installed
 
@@ -61,6 +61,11 @@ bench-match: venv
 
 bench-encoder: venv
 	$(PY) benchmarks/bench_encoder.py
+
+# the server's RSS on the shipped knowledge base, with and without the sentence encoder
+bench-memory: venv
+	$(PY) benchmarks/bench_memory.py --encoder on
+	$(PY) benchmarks/bench_memory.py --encoder off
 
 # a shop of 1 million messages and 100,000 orders, exported in full, then incrementally
 bench-warehouse: venv

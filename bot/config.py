@@ -144,6 +144,12 @@ class Settings:
     max_connections_per_ip: int = _setting(
         50, "BALCAO_MAX_CONNECTIONS_PER_IP", "WebSockets one client address may hold open."
     )
+    refusal_delay_ms: int = _setting(
+        500,
+        "BALCAO_REFUSAL_DELAY_MS",
+        "How long a request refused for going over a rate limit (429) is held before the"
+        " answer, so a client that sends as fast as it is answered slows down (0: at once).",
+    )
     business_hours: str = _setting(
         "mon-fri 09:00-18:00; sat 10:00-14:00",
         "BALCAO_BUSINESS_HOURS",
@@ -264,14 +270,14 @@ class Settings:
     encoder: str = _setting(
         "auto",
         "BALCAO_ENCODER",
-        "Sentence encoder for understanding: 'auto' uses it when its weights package is"
-        " installed (make encoder), 'on' requires it, 'off' keeps the lexical engine alone.",
+        "Sentence encoder for understanding (USE multilingual, in the default install): 'auto'"
+        " uses it when it loads, 'on' requires it, 'off' keeps the lexical engine alone.",
     )
     encoder_runtime: str = _setting(
         "auto",
         "BALCAO_ENCODER_RUNTIME",
-        "What runs the sentence encoder: 'auto' uses onnxruntime with int8 weights when"
-        " installed (make encoder), 'onnxruntime' requires it, 'numpy' computes in float32.",
+        "What runs the sentence encoder: numpy, the only runtime ('auto' or 'numpy'; any"
+        " other value is refused); kept for old configurations, to be removed.",
     )
     loop: str = _setting(
         "auto",

@@ -307,7 +307,7 @@ async def feedback(request: web.Request) -> web.Response:
     ):
         response = json_error(429, "rate_limited", "too many ratings; wait a minute")
         response.headers["Retry-After"] = "60"
-        return response
+        return await request.app[LIMITS].held_refusal(request, response)
     now = time.time()
     events = _feedback_events(body, request, now)
     helpful = next((e for e in events if e.kind == ev.FEEDBACK and "helpful" in e.data), None)

@@ -12,11 +12,12 @@ from bot.core import events as ev
 from bot.core.agents import STATUSES
 from bot.core.goodwill import parse_amount
 from bot.errors import InputError, NotFoundError, PermissionDeniedError
+from bot.services.desk import QUEUE_HEAD
 from bot.services.goodwill import Allowance
 from channels.auth import require_role
 from channels.errors import read_json_object
 from channels.keys import AGENTS, CANNED, DESK, EMAIL, GOODWILL, INBOX, INSIGHTS, SERVICE
-from channels.parsing import parse_row_id
+from channels.parsing import parse_limit, parse_row_id
 
 routes = web.RouteTableDef()
 
@@ -48,8 +49,12 @@ async def list_handoffs(request: web.Request) -> web.Response:
         return web.json_response(
             [{**h.summary(now), "contact_email": h.contact_email} for h in handoffs]
         )
-    handoffs = await request.app[DESK].queue(status)
-    return web.json_response(await request.app[INBOX].summaries(handoffs, now))
+    limit = parse_limit(request.query.get("limit"), default=QUEUE_HEAD, most=1000)
+    handoffs, waiting = await request.app[DESK].queue_page(status, limit)
+    return web.json_response(
+        await request.app[INBOX].summaries(handoffs, now),
+        headers={"X-Waiting-Count": str(waiting)},
+    )
 
 
 @routes.get("/api/conversations")

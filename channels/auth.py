@@ -85,30 +85,37 @@ async def login(request: web.Request) -> web.Response:
         raise InputError("that is not an email address", code="invalid_email")
     settings = request.app[SETTINGS]
     store = request.app[AGENTS]
+    limits = request.app[LIMITS]
+    address = limits.address(request)
     now = time.time()
     window_s = settings.login_window_minutes * 60
-    attempt = await store.reserve_login_attempt(
-        [
-            (f"email:{email}", settings.login_attempts_per_email),
-            (f"ip:{request.app[LIMITS].address(request)}", settings.login_attempts_per_address),
-        ],
-        now,
-        window_s,
-    )
+    attempt = None
+    if not limits.login_address_full(address, now):
+        attempt = await store.reserve_login_attempt(
+            [
+                (f"email:{email}", settings.login_attempts_per_email),
+                (f"ip:{address}", settings.login_attempts_per_address),
+            ],
+            now,
+            window_s,
+        )
     if attempt is None:
         response = json_error(429, "too_many_attempts", "too many failed logins; try again later")
         response.headers["Retry-After"] = str(int(window_s))
-        return response
+        return await limits.held_refusal(request, response)
+    limits.login_reserved(address, attempt, now)
     stored = await store.password_hash(email)
     try:
         valid = await request.app[HASHER].verify(password, stored or _DUMMY_HASH)
     except BusyError:
         await store.release_login_attempt(attempt)  # not evaluated: not counted
+        limits.login_released(address, attempt)
         raise
     agent = await store.get(email) if valid and stored is not None else None
     if agent is None or agent.disabled:
         return json_error(401, "invalid_credentials", "wrong email or password")
     await store.release_login_attempt(attempt)
+    limits.login_released(address, attempt)
     token = new_token()
     ttl = settings.session_hours * 3600
     await store.create_session(token, agent.email, now, ttl)

@@ -87,9 +87,10 @@ async def send_link(request: web.Request) -> web.Response:
     address = str(form.get("email", ""))[: MAX_EMAIL + 1]
     limits = request.app[LIMITS]
     if not await limits.allow_sign_in_link(address, limits.address(request)):
-        return _email_form(
+        refused = _email_form(
             request, language, "Too many links asked for: try again in an hour.", status=429
         )
+        return await limits.held_refusal(request, refused)
     try:
         await links.request(address, language)
     except CommunityError as exc:

@@ -171,7 +171,7 @@ class _AgentSession:
             await self.send({"type": "ready", "agent": agent.public()})
             self.follow("sessions", agent_topic(agent.email), None)
             self.follow("queue", QUEUE_TOPIC, None)
-            await self.app[DESK].publish_queue()
+            await self.send(await self.app[DESK].queue_frame())  # this console's first view
             return
         if self.agent is None:
             await self.error("unauthorized", "send auth first")

@@ -63,7 +63,7 @@ def _public_error(error: KnowledgeError | None, kb: Path) -> str | None:
 
 
 def _understanding(engine: object) -> dict[str, object]:
-    """Whether the sentence encoder runs, and by which runtime ('onnxruntime', 'numpy')."""
+    """Whether the sentence encoder runs, and by which runtime ('numpy', the only one)."""
     encoder = getattr(engine, "encoder", None)
     return {
         "encoder": encoder is not None,

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections import Counter
@@ -30,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 WINDOW_S = 60.0
 HOUR_S = 3600.0
+# refusals held at once per address; past these a refusal is answered at once, so holding
+# them never costs more than this many waiting coroutines per address
+MAX_HELD = 20
 
 
 class Limits:
@@ -43,6 +47,8 @@ class Limits:
         self.proxies = parse_networks(settings.trusted_proxies)
         self._connections: Counter[str] = Counter()
         self._agent_sockets: Counter[str] = Counter()
+        self._login_attempts: dict[str, dict[str, float]] = {}  # address -> attempt -> time
+        self._held: Counter[str] = Counter()  # refusals being held, per address
 
     def address(self, request: web.Request) -> str | None:
         """The client's address: the peer, or whom a trusted proxy says it forwards."""
@@ -93,6 +99,50 @@ class Limits:
         self._agent_sockets[address] -= 1
         if self._agent_sockets[address] <= 0:
             del self._agent_sockets[address]
+
+    async def held_refusal(self, request: web.Request, response: web.Response) -> web.Response:
+        """Answer a rate-limited request after BALCAO_REFUSAL_DELAY_MS.
+
+        A client refused for sending too fast is usually one that sends again as soon as it
+        is answered: issue #15's feedback flood and login storm kept the event loop busy
+        with refusals, and every customer's turn waited behind them at each of its awaits.
+        Held a moment (a sleeping coroutine costs no CPU), it sends a few a second instead of
+        hundreds, as nginx's limit_req delays the excess."""
+        delay = self.settings.refusal_delay_ms / 1000
+        address = self.address(request) or "?"
+        if delay <= 0 or self._held[address] >= MAX_HELD:
+            return response
+        self._held[address] += 1
+        try:
+            await asyncio.sleep(delay)
+        finally:
+            self._held[address] -= 1
+            if self._held[address] <= 0:
+                del self._held[address]
+        return response
+
+    # -- failed logins per address, as this process reserved them ------------------------
+
+    def login_address_full(self, address: str | None, now: float) -> bool:
+        """This process alone already holds the address's whole allowance of login attempts
+        in the window: the store (which also counts other processes') would refuse too, so
+        a storm is refused here without a write that every other request waits behind."""
+        held = self._login_attempts.get(address or "?")
+        if not held:
+            return False
+        since = now - self.settings.login_window_minutes * 60
+        for attempt in [a for a, at in held.items() if at <= since]:
+            del held[attempt]
+        return len(held) >= self.settings.login_attempts_per_address
+
+    def login_reserved(self, address: str | None, attempt: str, now: float) -> None:
+        self._login_attempts.setdefault(address or "?", {})[attempt] = now
+
+    def login_released(self, address: str | None, attempt: str) -> None:
+        held = self._login_attempts.get(address or "?", {})
+        held.pop(attempt, None)
+        if not held:
+            self._login_attempts.pop(address or "?", None)
 
     @property
     def open_sockets(self) -> int:

@@ -29,5 +29,5 @@ async def metrics(request: web.Request) -> web.Response:
     ):
         raise Unauthorized("metrics need Authorization: Bearer <BALCAO_METRICS_TOKEN>")
     registry = request.app[METRICS]
-    registry.queue.set(len(await request.app[DESK].queue("waiting")))
+    registry.queue.set((await request.app[DESK].queue_page("waiting", 0))[1])
     return web.Response(text=registry.render(), content_type="text/plain", charset="utf-8")

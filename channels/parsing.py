@@ -90,6 +90,19 @@ def parse_row_id(value: object) -> int | None:
     return value
 
 
+def parse_limit(value: str | None, *, default: int, most: int) -> int:
+    """A `limit` query parameter: a whole number from 1 to `most`; `default` when absent."""
+    if value is None:
+        return default
+    try:
+        limit = int(value)
+    except ValueError:
+        raise InputError("'limit' must be a whole number", code="invalid_limit") from None
+    if not 1 <= limit <= most:
+        raise InputError(f"'limit' must be from 1 to {most}", code="invalid_limit")
+    return limit
+
+
 def parse_sender(value: Any) -> str:
     if not isinstance(value, str) or not SENDER_PATTERN.fullmatch(value):
         raise InputError(

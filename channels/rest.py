@@ -111,7 +111,7 @@ async def webhook(request: web.Request) -> web.Response:
     ):
         response = json_error(429, "rate_limited", "too many messages; wait a minute")
         response.headers["Retry-After"] = "60"
-        return response
+        return await request.app[LIMITS].held_refusal(request, response)
     handled = await request.app[SERVICE].handle(
         conversation, message, sender=sender, channel=CHANNEL, address=request.remote
     )

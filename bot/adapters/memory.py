@@ -34,7 +34,7 @@ from bot.core.customers import (
     Transaction,
 )
 from bot.core.events import LANGUAGE, Event
-from bot.core.handoff import OPEN_STATUSES, Handoff
+from bot.core.handoff import OPEN_STATUSES, Handoff, position_in_queue, queue_order
 from bot.errors import StorageError
 from bot.ports import ConversationInfo
 
@@ -208,6 +208,15 @@ class MemoryHandoffStore:
     async def get(self, handoff_id: int) -> Handoff | None:
         await _round_trip()
         return self._handoffs.get(handoff_id)
+
+    async def queue_head(self, limit: int) -> tuple[list[Handoff], int]:
+        await _round_trip()
+        queue = queue_order(self._handoffs.values())
+        return queue[:limit], len(queue)
+
+    async def position(self, handoff_id: int) -> int | None:
+        await _round_trip()
+        return position_in_queue(handoff_id, self._handoffs.values())
 
     async def list(self, statuses: tuple[str, ...] = OPEN_STATUSES) -> list[Handoff]:
         await _round_trip()

@@ -16,8 +16,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
-from zxcvbn import zxcvbn
-
 from bot.errors import InputError
 
 Role = Literal["agent", "admin"]
@@ -93,6 +91,9 @@ def check_password(password: str, user_inputs: tuple[str, ...] = ()) -> None:
         )
     words = [w for text in user_inputs for w in re.split(r"[^\w]+", text.lower()) if w]
     joined = [re.sub(r"[^\w]+", "", text.lower().partition("@")[0]) for text in user_inputs]
+    # imported here: its word lists hold ~13 MB that a server setting no password never needs
+    from zxcvbn import zxcvbn
+
     estimate = zxcvbn(password[:200], user_inputs=[*user_inputs, *words, *joined])
     if int(estimate["score"]) < MIN_PASSWORD_SCORE:
         warning = str((estimate.get("feedback") or {}).get("warning") or "").rstrip(".")

@@ -27,7 +27,6 @@ from bot.core.handoff import (
     Handoff,
     choose_agent,
     expected_wait,
-    position_in_queue,
     priority,
     queue_order,
 )
@@ -50,6 +49,9 @@ HOUR = 3600.0
 Summaries = Callable[[list[Handoff], float], Awaitable[list[dict[str, Any]]]]
 
 MAX_AGENT_TEXT = 4000
+# how many waiting handoffs the agents' queue shows: the ones to serve first. The queue
+# frame says how many wait in all, and no read on a customer's way grows with the queue.
+QUEUE_HEAD = 200
 
 
 class Desk:
@@ -83,6 +85,8 @@ class Desk:
         self.handoffs_per_address = handoffs_per_address
         self.summaries = summaries
         self._assigning = asyncio.Lock()
+        self._publishing = asyncio.Lock()
+        self._queue_changed = False
 
     # -- the customer's side ----------------------------------------------------
 
@@ -190,8 +194,7 @@ class Desk:
     async def _tell_position(
         self, handoff: Handoff, sender: str, channel: str, append: bool, turn: Turn | None = None
     ) -> list[Event]:
-        waiting = await self.handoffs.list(("waiting",))
-        position = position_in_queue(handoff.id, waiting) or 1
+        position = await self.handoffs.position(handoff.id) or 1
         online = sum(1 for a in await self.agents.all() if a.status == "online")
         wait = expected_wait(position, online, self.handle_seconds)
         await self._publish_position(handoff, position, wait)
@@ -218,12 +221,26 @@ class Desk:
 
     # -- the agents' side -----------------------------------------------------------
 
-    async def queue(self, status: str | None = None) -> list[Handoff]:
-        statuses = (status,) if status else ("waiting", "assigned")
-        handoffs = await self.handoffs.list(statuses)
-        waiting = queue_order(h for h in handoffs if h.status == "waiting")
-        others = [h for h in handoffs if h.status != "waiting"]
-        return waiting + others
+    async def queue(self, status: str | None = None, limit: int = QUEUE_HEAD) -> list[Handoff]:
+        """The first `limit` waiting in queue order, then the assigned (or one `status`)."""
+        handoffs, _ = await self.queue_page(status, limit)
+        return handoffs
+
+    async def queue_page(
+        self, status: str | None = None, limit: int = QUEUE_HEAD
+    ) -> tuple[list[Handoff], int]:
+        """`queue`, and how many wait in all. The waiting part is one bounded read of the
+        queue's head: its cost does not grow with the queue."""
+        waiting: list[Handoff] = []
+        total = 0
+        if status in (None, "waiting"):
+            waiting, total = await self.handoffs.queue_head(limit)
+        others: list[Handoff] = []
+        if status is None:
+            others = await self.handoffs.list(("assigned",))
+        elif status != "waiting":
+            others = (await self.handoffs.list((status,)))[-limit:]  # the newest `limit`
+        return waiting + others, total
 
     async def get(self, handoff_id: int) -> Handoff:
         handoff = await self.handoffs.get(handoff_id)
@@ -425,12 +442,29 @@ class Desk:
                 handoff, position, expected_wait(position, online, self.handle_seconds)
             )
 
+    async def queue_frame(self) -> dict[str, Any]:
+        """What the agents' consoles show: the queue's head and the assigned, summarised,
+        and how many wait in all."""
+        handoffs, waiting = await self.queue_page()
+        return {
+            "type": "queue",
+            "handoffs": await self.summarise(handoffs, self.clock()),
+            "waiting": waiting,
+        }
+
     async def publish_queue(self) -> None:
-        now = self.clock()
-        await self.broker.publish(
-            QUEUE_TOPIC,
-            {"type": "queue", "handoffs": await self.summarise(await self.queue(), now)},
-        )
+        """Send the consoles the queue as it is now. Changes that come while a frame is being
+        built are folded into one more frame after it, not one frame each: a burst of
+        handoffs costs two reads of the queue's head, not one per handoff."""
+        if self._publishing.locked():
+            self._queue_changed = True
+            return
+        async with self._publishing:
+            while True:
+                self._queue_changed = False
+                await self.broker.publish(QUEUE_TOPIC, await self.queue_frame())
+                if not self._queue_changed:
+                    return
 
     async def availability(self, language: str) -> dict[str, Any]:
         """The team's availability for the widget's header: open now, someone online,

@@ -21,7 +21,7 @@ from email.utils import formatdate, make_msgid
 from bot.core.agents import Agent
 from bot.core.conversation import IncomingMessage
 from bot.core.events import Event
-from bot.core.handoff import Handoff
+from bot.core.handoff import Handoff, queue_order
 from bot.errors import ConflictError, InputError
 from bot.ports import Mailer
 from bot.services.chat import ChatService, Handled
@@ -70,7 +70,8 @@ class EmailReplies:
 
     async def awaiting(self) -> list[Handoff]:
         """Open handoffs whose customer left an email for the answer."""
-        return [h for h in await self.desk.queue() if h.contact_email]
+        open_ = [h for h in await self.desk.handoffs.list() if h.contact_email]
+        return queue_order(open_) + [h for h in open_ if h.status != "waiting"]
 
     async def send(self, handoff_id: int, agent: Agent, text: str) -> Event:
         if self.mailer is None or not self.mail_from:

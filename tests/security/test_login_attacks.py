@@ -14,12 +14,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.app import create_app
 from bot.config import Settings
 from bot.core.agents import hash_password
 from bot.understanding.matching import FuzzyMatcher
+from channels.keys import AGENTS
 from tests.security.conftest import PASSWORD, Login, make_agent
 
 LOGIN = "/api/auth/login"
@@ -149,3 +151,50 @@ async def test_the_hasher_refuses_beyond_its_queue_instead_of_queueing() -> None
     assert results[:2] == [True, True]
     assert all(isinstance(r, BusyError) for r in results[2:])
     assert hasher.in_flight == 0
+
+
+class CountingReservations:
+    """The app's real agent store, counting the attempts it is asked to reserve."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.asked = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    async def reserve_login_attempt(self, *args: Any) -> str | None:
+        self.asked += 1
+        reserved: str | None = await self.store.reserve_login_attempt(*args)
+        return reserved
+
+
+async def test_an_address_at_its_limit_is_refused_without_a_write_to_the_store(
+    aiohttp_client: Any, make_settings: Callable[..., Settings]
+) -> None:
+    """Every reservation is a transaction on the store's one writer, where customers'
+    messages wait too: once this process holds an address's whole allowance, the next
+    storms from it are refused before the store is asked."""
+    settings = make_settings(hash_queue=100)
+    app = create_app(settings, matcher_factory=FuzzyMatcher)
+    counted: list[CountingReservations] = []
+
+    async def count_reservations(app: web.Application) -> None:  # once the store is open
+        counted.append(CountingReservations(app[AGENTS]))
+        app[AGENTS] = counted[0]  # type: ignore[misc]  # the same store, counted
+
+    app.on_startup.append(count_reservations)
+    app_client: TestClient = await aiohttp_client(app)
+    [counting] = counted
+    limit = settings.login_attempts_per_address
+
+    first = await asyncio.gather(
+        *(_login(app_client, f"a{n}@shop.example", "wrong") for n in range(limit))
+    )
+    assert first.count(401) == limit
+    asked = counting.asked
+    storm = await asyncio.gather(
+        *(_login(app_client, f"b{n}@shop.example", "wrong") for n in range(100))
+    )
+    assert set(storm) == {429}
+    assert counting.asked == asked  # not one more reservation was asked of the store

@@ -16,9 +16,9 @@ from bot.core.customers import CustomerProfile
 from bot.core.events import Event
 from bot.core.handoff import Handoff
 from bot.errors import ConflictError
-from bot.ports import ProfileLookup, conversation_topic
+from bot.ports import QUEUE_TOPIC, ProfileLookup, conversation_topic
 from bot.services.conversation_log import ConversationLog
-from bot.services.desk import Desk
+from bot.services.desk import QUEUE_HEAD, Desk
 from tests.services.conftest import NOW, AddAgent, MakeDesk, verified
 
 
@@ -235,3 +235,46 @@ async def test_asking_again_while_an_agent_holds_the_conversation_adds_nothing(
     before = await store.load("c1")
     assert await ask(desk, "c1") == []
     assert await store.load("c1") == before  # no second "queued", no "you are number 1"
+
+
+async def test_the_queue_frame_shows_the_queues_head_and_counts_all_who_wait(
+    make_desk: MakeDesk, handoffs: MemoryHandoffStore
+) -> None:
+    desk = make_desk(auto_assign=False)
+    for i in range(QUEUE_HEAD + 50):  # older first; every tenth is a complaint (served first)
+        reason, rank = ("complaint", 130) if i % 10 == 0 else ("asked_for_person", 55)
+        await handoffs.create(Handoff(0, f"q{i}", f"q{i}", "rest", reason, "en", rank, NOW + i))
+    frame = await desk.queue_frame()
+    assert frame["waiting"] == QUEUE_HEAD + 50
+    shown = [h["conversation_id"] for h in frame["handoffs"]]
+    assert len(shown) == QUEUE_HEAD
+    complaints = [f"q{i}" for i in range(0, QUEUE_HEAD + 50, 10)]
+    assert shown[: len(complaints)] == complaints  # the ones to serve first, in order
+    assert shown[len(complaints)] == "q1"
+
+
+async def test_a_customer_far_back_in_a_long_queue_is_told_their_place(
+    make_desk: MakeDesk, add_agent: AddAgent, handoffs: MemoryHandoffStore
+) -> None:
+    desk = make_desk(auto_assign=False)
+    await add_agent("ana@shop.example")
+    for i in range(QUEUE_HEAD + 50):
+        await handoffs.create(
+            Handoff(0, f"q{i}", f"q{i}", "rest", "asked_for_person", "en", 55, NOW)
+        )
+    events = await ask(desk, "late")
+    assert f"number {QUEUE_HEAD + 51} in the queue" in texts(events)[0]
+
+
+async def test_a_burst_of_handoffs_is_folded_into_a_few_queue_frames(
+    make_desk: MakeDesk, broker: InProcessBroker
+) -> None:
+    """Each frame summarises the queue's head: one per handoff in a burst would make every
+    customer who asks for a person pay for everyone who asked at the same moment."""
+    desk = make_desk(auto_assign=False)
+    frames = broker.join(QUEUE_TOPIC)
+    await asyncio.gather(*(ask(desk, f"c{i}") for i in range(40)))
+    published = [frames.get_nowait() for _ in range(frames.qsize())]
+    assert 1 <= len(published) < 10
+    assert published[-1]["waiting"] == 40  # the last frame has every one of them
+    assert len(published[-1]["handoffs"]) == 40

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.adapters.postgres.database import PostgresDatabase
+from bot.adapters.postgres.database import PostgresDatabase, numbered
+from bot.adapters.sqlite.handoffs import POSITION, QUEUE_HEAD, WAITING_COUNT
 from bot.adapters.sqlite.handoffs import _handoff as handoff_from_row
 from bot.core.handoff import Handoff
 
@@ -80,6 +81,16 @@ class PostgresHandoffStore:
         async with self.database.connection() as conn:
             row = await conn.fetchrow(_OPEN_FOR, conversation_id)
         return handoff_from_row(row) if row else None
+
+    async def queue_head(self, limit: int) -> tuple[list[Handoff], int]:
+        async with self.database.connection() as conn:
+            rows = await conn.fetch(numbered(QUEUE_HEAD), limit)
+            total = await conn.fetchval(WAITING_COUNT)
+        return [handoff_from_row(r) for r in rows], int(total)
+
+    async def position(self, handoff_id: int) -> int | None:
+        async with self.database.connection() as conn:
+            return int(await conn.fetchval(numbered(POSITION), handoff_id)) or None
 
     async def list(self, statuses: tuple[str, ...] = ("waiting", "assigned")) -> list[Handoff]:
         async with self.database.connection() as conn:

@@ -13,6 +13,19 @@ from bot.core.handoff import Handoff
 
 migrations = Migrations("handoffs")
 
+# the queue's head and a handoff's place in it, shared with the PostgreSQL store (its
+# `numbered` placeholders); the order is core.handoff.queue_order's
+QUEUE_HEAD = (
+    "SELECT * FROM handoffs WHERE status = 'waiting' ORDER BY priority DESC, created_at, id LIMIT ?"
+)
+WAITING_COUNT = "SELECT count(*) FROM handoffs WHERE status = 'waiting'"
+POSITION = (
+    "SELECT count(*) FROM handoffs AS w JOIN handoffs AS h ON h.id = ?"
+    " WHERE h.status = 'waiting' AND w.status = 'waiting' AND (w.priority > h.priority"
+    " OR (w.priority = h.priority AND (w.created_at < h.created_at"
+    " OR (w.created_at = h.created_at AND w.id <= h.id))))"
+)
+
 
 @migrations()
 def m001_handoffs(db: sqlite_utils.Database) -> None:
@@ -123,6 +136,19 @@ class SqliteHandoffStore:
                 )
             )
             return _handoff(rows[0]) if rows else None
+
+        return await self.database.run(read)
+
+    async def queue_head(self, limit: int) -> tuple[list[Handoff], int]:
+        def read(db: sqlite_utils.Database) -> tuple[list[Handoff], int]:
+            head = [_handoff(r) for r in db.query(QUEUE_HEAD, [limit])]
+            return head, int(db.execute(WAITING_COUNT).fetchone()[0])
+
+        return await self.database.run(read)
+
+    async def position(self, handoff_id: int) -> int | None:
+        def read(db: sqlite_utils.Database) -> int | None:
+            return int(db.execute(POSITION, [handoff_id]).fetchone()[0]) or None
 
         return await self.database.run(read)
 
