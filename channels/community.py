@@ -94,8 +94,13 @@ def _signed_in(request: web.Request) -> Author:
 
 
 async def _limit(request: web.Request, person: str) -> None:
-    if not await request.app[LIMITS].allow_community_post(person, request.remote):
-        raise web.HTTPTooManyRequests(text="too many posts; wait a minute")
+    """Posts, votes and reports per person and per client address (the forwarded one
+    behind a trusted proxy, as for messages); a refusal is held like the others."""
+    limits = request.app[LIMITS]
+    if not await limits.allow_community_post(person, limits.address(request)):
+        refusal = web.HTTPTooManyRequests(text="too many posts; wait a minute")
+        await limits.held_refusal(request, refusal)
+        raise refusal
 
 
 def _language(request: web.Request) -> str:

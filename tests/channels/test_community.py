@@ -280,3 +280,27 @@ async def test_the_community_in_chat_can_be_switched_off(
     await _accepted_question(client)
     replies = await say(client, "vocês vendem vasos de cerâmica?", sender="s1")
     assert "comunidade" not in replies[0]["text"]
+
+
+async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance(
+    aiohttp_client: Any, make_settings: Callable[..., Settings]
+) -> None:
+    """The per-address limit counts the client a trusted proxy forwards, not the proxy:
+    before, every customer behind it shared one allowance."""
+    settings = make_settings(
+        secret=SECRET, trusted_proxies="127.0.0.1,::1", ip_community_posts_per_minute=2
+    )
+    client = await aiohttp_client(create_app(settings))
+
+    async def post(who: Cookie, forwarded: str, n: int) -> int:
+        response = await client.post(
+            "/community/pt/ask",
+            data={"title": f"Pergunta número {n}", "body": "texto"},
+            headers={**who, "X-Forwarded-For": forwarded},
+            allow_redirects=False,
+        )
+        return response.status
+
+    ana, bia = await sign_in(client, "c1", "Ana"), await sign_in(client, "c2", "Bia")
+    assert [await post(ana, "1.2.3.4", n) for n in range(3)] == [303, 303, 429]
+    assert await post(bia, "5.6.7.8", 9) == 303
