@@ -10,12 +10,17 @@ Client -> server frames (JSON text):
     {"type": "ping"}
     {"type": "attachment", "id": str} then one binary frame: a PNG/JPEG/WebP/PDF file of at
                                        most BALCAO_ATTACHMENT_MAX_BYTES, acked like a message
+    {"type": "attachment_link", "id": str}  a fresh download link for a file of this
+                                       conversation (the one in its frame has run out)
 Server -> client frames:
     {"type": "welcome", "session_id", "language", "greeting", "history": [message...],
      "team": {"open", "online", "back"}}               the header's availability line
     {"type": "message", "seq", "role": "user"|"bot"|"agent", "text", "buttons"?, "custom"?,
      "id"?, "entry"? (an answer that can be rated), "name"? (the agent's),
-     "notice"?: "offline" (replaced by the widget once a person joins), "timestamp"}
+     "notice"?: "offline" (replaced by the widget once a person joins), "timestamp",
+     "attachment"?: {"id", "type", "size", "url"}}   url: /attachments/<id>?t=<token made
+                                                       for that file, short-lived>
+    {"type": "attachment_link", "id", "url"}           answers attachment_link
     {"type": "ack", "id", "seq"?, "duplicate": bool}
     {"type": "typing", "on": bool, "who"?: "agent"}     the bot's only when a turn takes
                                                        longer than TYPING_DELAY, and
@@ -54,12 +59,13 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import WSMsgType, web
 
 from bot.core.events import AGENT, BOT, USER, Event
 from bot.core.texts import say
-from bot.errors import InputError, StorageError
+from bot.errors import InputError, NotFoundError, StorageError
 from bot.knowledge.entries import LANGUAGES
 from bot.ports import conversation_topic
 from bot.services.notices import LOW_SCORE, NoticeService
@@ -115,6 +121,11 @@ def message_frame(event: Event) -> dict[str, Any] | None:
     if event.kind == USER and data.get("message_id"):
         frame["id"] = data["message_id"]
     return frame
+
+
+def attachment_url(attachment_id: str, token: str) -> str:
+    """The customer's download path of a file (channels/attachments.py serves it)."""
+    return f"/attachments/{quote(attachment_id)}?t={token}"
 
 
 def error_frame(code: str, message: str, message_id: str | None = None) -> dict[str, Any]:
@@ -216,6 +227,8 @@ class _Session:
             await self.send({"type": "pong"})
         elif kind == "attachment":
             await self.on_announce(frame)
+        elif kind == "attachment_link":
+            await self.on_attachment_link(frame)
         else:
             await self.send(error_frame("unknown_type", f"unknown frame type {kind!r}"))
 
@@ -258,7 +271,7 @@ class _Session:
                 "language": self.language,
                 "greeting": say("welcome", self.language),
                 "team": await self.app[DESK].availability(self.language),
-                "history": [f for f in map(message_frame, history) if f is not None],
+                "history": [f for f in map(self.frame, history) if f is not None],
             }
         )
         self.listener = asyncio.create_task(self.listen(conversation_id(self.session_id)))
@@ -326,9 +339,35 @@ class _Session:
                 await self.send({"type": "typing", "on": update.get("on", False), "who": "agent"})
             for item in update.get("events", ()):
                 event = Event(item["kind"], item["data"], item["timestamp"], item["seq"])
-                frame = message_frame(event)
+                frame = self.frame(event)
                 if frame is not None:
                     await self.send(frame)
+
+    def frame(self, event: Event) -> dict[str, Any] | None:
+        """`message_frame`, with a file's download link made for this customer."""
+        frame = message_frame(event)
+        attachment = frame.get("attachment") if frame is not None else None
+        if frame is not None and isinstance(attachment, dict) and "id" in attachment:
+            token = self.app[ATTACHMENTS].token(str(attachment["id"]))
+            frame["attachment"] = {**attachment, "url": attachment_url(attachment["id"], token)}
+        return frame
+
+    async def on_attachment_link(self, frame: dict[str, Any]) -> None:
+        file_id = frame.get("id")
+        if self.session_id is None:
+            await self.send(error_frame("hello_required", "send hello first"))
+            return
+        if not isinstance(file_id, str) or not 0 < len(file_id) <= 64:
+            await self.send(error_frame("invalid_id", "'id' must be a short string"))
+            return
+        try:
+            token = await self.app[ATTACHMENTS].token_in(conversation_id(self.session_id), file_id)
+        except NotFoundError as exc:
+            await self.send(error_frame(exc.code, exc.message))
+            return
+        await self.send(
+            {"type": "attachment_link", "id": file_id, "url": attachment_url(file_id, token)}
+        )
 
     async def on_announce(self, frame: dict[str, Any]) -> None:
         """The next binary frame is a file: `{"type": "attachment", "id"}` says so first."""
@@ -486,7 +525,7 @@ class _Session:
         # this socket's origin, the broker gives them, and the customer's own message, to
         # the conversation's other tabs); the ack stands for the customer's message here
         for event in handled.events:
-            reply = message_frame(event) if event.kind != USER else None
+            reply = self.frame(event) if event.kind != USER else None
             if reply is not None:
                 await self.send(reply)
         await typing.stop()

@@ -183,8 +183,16 @@
   }
   function renderFile(att) {
     var box = el("a", "balcao-file-link", (att.type === "application/pdf" ? "PDF" : L.photo) + " · " + Math.max(1, Math.round(att.size / 1024)) + " KB");
-    box.href = serverUrl + "/attachments/" + encodeURIComponent(att.id) + "?session=" + encodeURIComponent(state.sessionId || "");
+    // a link made for this one file, which runs out: never the session id, which would leak
+    // the conversation through logs, Referer and history. A click asks for a fresh one.
+    if (att.url) box.href = serverUrl + att.url;
     box.rel = "noopener noreferrer";
+    box.dataset.attachment = att.id;
+    box.addEventListener("click", function (e) {
+      if (box.dataset.fresh === "1" || !state.ready) { box.dataset.fresh = ""; return; }
+      e.preventDefault();
+      state.ws.send(JSON.stringify({ type: "attachment_link", id: att.id }));
+    });
     box.insertBefore(icon(CLIP, false), box.firstChild);
     return box;
   }
@@ -446,6 +454,14 @@
         root.setAttribute("data-connection", "online");
         status.textContent = "";
         flush();
+        break;
+      case "attachment_link":  // the fresh link a click asked for: follow it
+        log.querySelectorAll(".balcao-file-link").forEach(function (a) {
+          if (a.dataset.attachment !== frame.id) return;
+          a.href = serverUrl + frame.url;
+          a.dataset.fresh = "1";
+          a.click();
+        });
         break;
       case "reset":  // the conversation was erased: forget it here too, then reconnect fresh
         state.sessionId = null;
