@@ -450,6 +450,7 @@ async def _notices(app: web.Application) -> AsyncIterator[None]:
         open_complaint=open_complaint,
         default_timezone=settings.timezone,
         value_of=value_of,
+        broker=app[BROKER],
     )
     app[NOTICES] = service
     scheduler = NoticeScheduler(

@@ -32,7 +32,9 @@ Server -> client frames:
                                                        customer forget`): the socket then
                                                        closes (4001); drop the stored session
     {"type": "notice", "id", "title", "text"}        a message Balcão sent first (README
-                                                       "Reaching out"), or "stop" confirmed
+                                                       "Reaching out"), or "stop" confirmed;
+                                                       to an identified customer's open
+                                                       widget as soon as it is sent, once
 
 After a message the sending socket gets its `ack` (with the message's `seq`: the
 widget marks the copy it shows as sent) and then the turn's bot frames; the
@@ -67,7 +69,7 @@ from bot.core.events import AGENT, BOT, USER, Event
 from bot.core.texts import say
 from bot.errors import InputError, NotFoundError, StorageError
 from bot.knowledge.entries import LANGUAGES
-from bot.ports import conversation_topic
+from bot.ports import conversation_topic, customer_topic
 from bot.services.notices import LOW_SCORE, NoticeService
 from bot.services.privacy import FORGOTTEN
 from channels.keys import (
@@ -167,6 +169,7 @@ class _Session:
         self.page_language: str | None = None
         self.identity: str | None = None
         self.listener: asyncio.Task[None] | None = None
+        self.notice_listener: asyncio.Task[None] | None = None
         self.typing_on = False
         self.typing_at = float("-inf")
         self.origin = secrets.token_hex(8)  # this socket, in what the broker fans out
@@ -275,6 +278,12 @@ class _Session:
             }
         )
         self.listener = asyncio.create_task(self.listen(conversation_id(self.session_id)))
+        notices = self.app.get(NOTICES)
+        if notices is not None and self.identity is not None:
+            self.notice_listener = asyncio.create_task(self.listen_notices(notices, self.identity))
+            # its first step subscribes: listening before the unshown are taken, so that a
+            # notice sent in between is not left for the next visit
+            await asyncio.sleep(0)
         await self.show_notices()
 
     async def on_notice_words(self, notices: NoticeService, text: str) -> bool:
@@ -320,6 +329,16 @@ class _Session:
             return
         for notice_id, title, text in await notices.take_unshown(self.identity):
             await self.send({"type": "notice", "id": notice_id, "title": title, "text": text})
+
+    async def listen_notices(self, notices: NoticeService, customer_id: str) -> None:
+        """Notices sent while this widget is open: shown at once, by the one socket of the
+        customer's that takes each (NoticeService.take_unshown), in whatever process."""
+        async for update in self.app[BROKER].subscribe(customer_topic(customer_id)):
+            notice_id = update.get("id")
+            if update.get("type") != "notice" or not isinstance(notice_id, int):
+                continue
+            for shown_id, title, text in await notices.take_unshown(customer_id, notice_id):
+                await self.send({"type": "notice", "id": shown_id, "title": title, "text": text})
 
     async def listen(self, conversation: str) -> None:
         topic = conversation_topic(conversation)
@@ -531,10 +550,11 @@ class _Session:
         await typing.stop()
 
     async def stop(self) -> None:
-        if self.listener is not None:
-            self.listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.listener
+        for listener in (self.listener, self.notice_listener):
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
 
 
 class _Typing:

@@ -455,6 +455,12 @@
         status.textContent = "";
         flush();
         break;
+      case "notice":  // a message Balcão sent first, live or at this visit; once
+        if (frame.id != null) { if (state.seen["n" + frame.id]) break; state.seen["n" + frame.id] = true; }
+        var shown = renderMessage({ role: "bot", text: frame.text, notice: "notice" });
+        shown.classList.add("balcao-notice");
+        if (frame.title) shown.insertBefore(el("strong", "balcao-notice-title", frame.title), shown.querySelector(".balcao-text"));
+        break;
       case "attachment_link":  // the fresh link a click asked for: follow it
         log.querySelectorAll(".balcao-file-link").forEach(function (a) {
           if (a.dataset.attachment !== frame.id) return;
