@@ -76,6 +76,7 @@ from bot.services.insights import CustomerInsights
 from bot.services.notices import NoticeService
 from bot.services.privacy import PrivacyService
 from bot.services.reloader import KnowledgeReloader
+from bot.services.topics import MostAsked
 from channels import (
     admin,
     api,
@@ -124,6 +125,7 @@ from channels.keys import (
     SETTINGS,
     STORE,
     STORE_PROBE,
+    TOPICS,
 )
 from channels.limits import Limits
 from channels.loop_monitor import LoopMonitor
@@ -296,6 +298,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         public_url=settings.public_url,
     )
     app[COMMUNITY] = community
+    app[TOPICS] = MostAsked(app.get(ANALYTICS), default_language=settings.default_language)
     dialogue = Dialogue(
         runner,
         default_language=settings.default_language,

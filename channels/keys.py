@@ -31,6 +31,7 @@ from bot.services.insights import CustomerInsights
 from bot.services.notices import NoticeService
 from bot.services.privacy import PrivacyService
 from bot.services.reloader import KnowledgeReloader
+from bot.services.topics import MostAsked
 from channels.limits import Limits
 from channels.loop_monitor import LoopMonitor
 
@@ -63,3 +64,4 @@ COMMUNITY_STORE = web.AppKey("community_store", CommunityStore)
 COMMUNITY = web.AppKey("community_service", CommunityService)
 NOTICES = web.AppKey("notices", NoticeService)  # absent while notices are off
 EMAIL = web.AppKey("email_replies", EmailReplies)
+TOPICS = web.AppKey("most_asked", MostAsked)  # the widget home screen's topics

@@ -2,7 +2,10 @@
 
 Client -> server frames (JSON text):
     {"type": "hello", "session_id"?: str, "language"?: str,
-     "metadata"?: {"customer_id", "identifier_hash"}}     identity vouched for by the host site
+     "metadata"?: {"customer_id", "identifier_hash"},     identity vouched for by the host site
+     "topic"?: str}                                     an entry id: the help center's "ask
+                                                       about this" opened the widget on it
+    {"type": "search", "q": str}                       the home screen's help search
     {"type": "message", "id": str, "text": str, "payload"?: str}
     {"type": "typing", "on": bool}                     shown to the agent
     {"type": "feedback", "entry": str, "seq": int, "helpful": bool, "suggestion"?: str}
@@ -14,7 +17,12 @@ Client -> server frames (JSON text):
                                        conversation (the one in its frame has run out)
 Server -> client frames:
     {"type": "welcome", "session_id", "language", "greeting", "history": [message...],
-     "team": {"open", "online", "back"}}               the header's availability line
+     "team": {"open", "online", "back"},               the header's availability line
+     "home": {"topics": [topic...], "topic": topic | null}}   the home screen: the most
+                                                       asked topics, and the hello's topic
+                                                       if it is a published entry;
+                                                       topic = {"id", "question", "url"}
+    {"type": "results", "q", "results": [topic...]}    answers search: the help center's
     {"type": "message", "seq", "role": "user"|"bot"|"agent", "text", "buttons"?, "custom"?,
      "id"?, "entry"? (an answer that can be rated), "name"? (the agent's),
      "notice"?: "offline" (replaced by the widget once a person joins), "timestamp",
@@ -68,10 +76,12 @@ from aiohttp import WSMsgType, web
 from bot.core.events import AGENT, BOT, USER, Event
 from bot.core.texts import say
 from bot.errors import InputError, NotFoundError, StorageError
-from bot.knowledge.entries import LANGUAGES
+from bot.knowledge import helpcenter
+from bot.knowledge.entries import LANGUAGES, Entry
 from bot.ports import conversation_topic, customer_topic
 from bot.services.notices import LOW_SCORE, NoticeService
 from bot.services.privacy import FORGOTTEN
+from channels.help import MAX_QUERY, search_entries
 from channels.keys import (
     ATTACHMENTS,
     BROKER,
@@ -80,8 +90,10 @@ from channels.keys import (
     LOOP,
     METRICS,
     NOTICES,
+    RELOADER,
     SERVICE,
     SETTINGS,
+    TOPICS,
 )
 from channels.parsing import load_json, parse_identity, parse_message
 
@@ -93,6 +105,8 @@ routes = web.RouteTableDef()
 CHANNEL = "web"
 TYPING_DELAY = 0.3  # seconds a turn runs before the widget shows the bot typing
 TYPING_EVERY = 2.0  # seconds between "still typing" notices passed on to the agent
+HOME_TOPICS = 5  # the most asked topics on the home screen
+SEARCH_RESULTS = 5  # the home screen's instant results
 SESSION_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("widget_sockets")
 
@@ -123,6 +137,15 @@ def message_frame(event: Event) -> dict[str, Any] | None:
     if event.kind == USER and data.get("message_id"):
         frame["id"] = data["message_id"]
     return frame
+
+
+def topic_item(entry: Entry) -> dict[str, str]:
+    """An entry on the home screen: asked by its id (a button payload), read in the help center."""
+    return {
+        "id": entry.id,
+        "question": entry.question,
+        "url": f"/help/{entry.language}/{quote(entry.id)}",
+    }
 
 
 def attachment_url(attachment_id: str, token: str) -> str:
@@ -232,6 +255,8 @@ class _Session:
             await self.on_announce(frame)
         elif kind == "attachment_link":
             await self.on_attachment_link(frame)
+        elif kind == "search":
+            await self.on_search(frame)
         else:
             await self.send(error_frame("unknown_type", f"unknown frame type {kind!r}"))
 
@@ -275,6 +300,7 @@ class _Session:
                 "greeting": say("welcome", self.language),
                 "team": await self.app[DESK].availability(self.language),
                 "history": [f for f in map(self.frame, history) if f is not None],
+                "home": await self.home(frame.get("topic")),
             }
         )
         self.listener = asyncio.create_task(self.listen(conversation_id(self.session_id)))
@@ -361,6 +387,40 @@ class _Session:
                 frame = self.frame(event)
                 if frame is not None:
                     await self.send(frame)
+
+    async def home(self, topic: object) -> dict[str, Any]:
+        """The home screen: the most asked topics (filled from the help center's entries
+        while there are too few conversations), and the asked `topic` if it is published."""
+        assert self.language is not None
+        kb = self.app[RELOADER].current().kb
+        asked = await self.app[TOPICS].entry_ids(self.language)
+        entries = [e for e in (helpcenter.article(kb, self.language, i) for i in asked) if e]
+        shown = {e.id for e in entries}
+        entries += [e for e in helpcenter.published(kb, self.language) if e.id not in shown]
+        found = (
+            helpcenter.article(kb, self.language, topic)
+            if isinstance(topic, str) and len(topic) <= 128
+            else None
+        )
+        return {
+            "topics": [topic_item(e) for e in entries[:HOME_TOPICS]],
+            "topic": topic_item(found) if found is not None else None,
+        }
+
+    async def on_search(self, frame: dict[str, Any]) -> None:
+        query = frame.get("q")
+        if self.session_id is None or self.language is None:
+            await self.send(error_frame("hello_required", "send hello first"))
+        elif not isinstance(query, str) or len(query) > MAX_QUERY:
+            await self.send(error_frame("invalid_query", f"'q' is text of {MAX_QUERY} at most"))
+        elif not await self.app[LIMITS].allow_search(
+            conversation_id(self.session_id), self.address
+        ):
+            await self.send(error_frame("rate_limited", "too many searches; wait a minute"))
+        else:
+            found = await search_entries(self.app[RELOADER].current(), self.language, query)
+            results = [topic_item(e) for e in found[:SEARCH_RESULTS]]
+            await self.send({"type": "results", "q": query, "results": results})
 
     def frame(self, event: Event) -> dict[str, Any] | None:
         """`message_frame`, with a file's download link made for this customer."""

@@ -36,7 +36,7 @@ async def open_widget(client: Any, customer_id: str) -> ClientWebSocketResponse:
 
 
 async def notices_within(ws: ClientWebSocketResponse, seconds: float) -> list[dict[str, Any]]:
-    frames = []
+    frames: list[dict[str, Any]] = []
     while True:
         try:
             frame = await ws.receive_json(timeout=seconds)
