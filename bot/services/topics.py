@@ -37,7 +37,7 @@ class MostAsked:
         self._lock = asyncio.Lock()
 
     async def entry_ids(self, language: str) -> list[str]:
-        """Entry ids, most asked first (none without an analytics store: PostgreSQL)."""
+        """Entry ids, most asked first (none without an analytics store)."""
         stale = self.clock() - self._counted_at >= self.refresh
         if self.analytics is not None and stale and not self._lock.locked():
             async with self._lock:
