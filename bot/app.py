@@ -77,6 +77,7 @@ from bot.services.notices import NoticeService
 from bot.services.privacy import PrivacyService
 from bot.services.reloader import KnowledgeReloader
 from bot.services.sign_in_links import SignInLinks
+from bot.services.topics import MostAsked
 from channels import (
     admin,
     api,
@@ -127,6 +128,7 @@ from channels.keys import (
     SIGN_IN_LINKS,
     STORE,
     STORE_PROBE,
+    TOPICS,
 )
 from channels.limits import Limits
 from channels.loop_monitor import LoopMonitor
@@ -158,13 +160,18 @@ def default_matcher_factory(settings: Settings) -> MatcherFactory:
     return matcher_factory(settings.encoder, settings.encoder_runtime)
 
 
-def answer_key(settings: Settings) -> bytes:
-    """The key of answer tokens: from BALCAO_SECRET, so that every process of a deployment
-    accepts the others' tokens; without one, this process's own."""
+def derived_key(settings: Settings, purpose: bytes) -> bytes:
+    """A key for one purpose, from BALCAO_SECRET, so that every process of a deployment
+    accepts the others' tokens and they outlive a restart; without one, this process's own."""
     secret = settings.secret.reveal()
     if not secret:
         return secrets.token_bytes(32)
-    return hmac.new(secret.encode("utf-8"), b"balcao answer tokens", hashlib.sha256).digest()
+    return hmac.new(secret.encode("utf-8"), purpose, hashlib.sha256).digest()
+
+
+def answer_key(settings: Settings) -> bytes:
+    """The key of answer tokens."""
+    return derived_key(settings, b"balcao answer tokens")
 
 
 def create_app(
@@ -294,6 +301,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         public_url=settings.public_url,
     )
     app[COMMUNITY] = community
+    app[TOPICS] = MostAsked(app.get(ANALYTICS), default_language=settings.default_language)
     dialogue = Dialogue(
         runner,
         default_language=settings.default_language,
@@ -335,6 +343,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         FileAttachmentStore(settings.db.parent / "attachments"),
         log,
         settings.attachment_max_bytes,
+        key=derived_key(settings, b"balcao attachment links"),
     )
     app[INBOX] = inbox
     app[GOODWILL] = GoodwillService(
@@ -455,6 +464,7 @@ async def _notices(app: web.Application) -> AsyncIterator[None]:
         open_complaint=open_complaint,
         default_timezone=settings.timezone,
         value_of=value_of,
+        broker=app[BROKER],
     )
     app[NOTICES] = service
     scheduler = NoticeScheduler(
@@ -483,12 +493,8 @@ def restraint(settings: Settings) -> Restraint:
 
 
 def notice_key(settings: Settings) -> bytes:
-    """Signs unsubscribe links and reply addresses: from BALCAO_SECRET, so that they outlive
-    a restart; without one, this process's own."""
-    secret = settings.secret.reveal()
-    if not secret:
-        return secrets.token_bytes(32)
-    return hmac.new(secret.encode("utf-8"), b"balcao notices", hashlib.sha256).digest()
+    """Signs unsubscribe links and reply addresses."""
+    return derived_key(settings, b"balcao notices")
 
 
 def hand_stores_to_actions(package: str, customers: CustomerStore) -> None:

@@ -1,5 +1,10 @@
 """Serving customers' files: to agents (GET /api/attachments/{id}, bearer token) and to
-the customer whose conversation it is (GET /attachments/{id}?session=<their session id>).
+the customer whose conversation it is (GET /attachments/{id}?t=<link token>).
+
+The customer's link carries a token made for that one file that runs out after
+bot.core.attachments.LINK_SECONDS (the widget frame gives it, and `attachment_link` a fresh
+one), never the session id: a URL with the session in it would leak the conversation
+through server logs, Referer headers and the browser's history.
 
 Never rendered as a page: the type is the one sniffed on upload, `nosniff`, a download
 `Content-Disposition`, and a sandboxing CSP in case a browser opens it anyway.
@@ -13,7 +18,6 @@ from bot.core.attachments import Attachment
 from bot.errors import NotFoundError
 from channels.auth import require_role
 from channels.keys import ATTACHMENTS
-from channels.widget import SESSION_PATTERN, conversation_id
 
 routes = web.RouteTableDef()
 
@@ -41,8 +45,8 @@ async def for_agent(request: web.Request) -> web.Response:
 
 @routes.get("/attachments/{id}")
 async def for_customer(request: web.Request) -> web.Response:
-    session = request.query.get("session", "")
-    if not SESSION_PATTERN.match(session):
+    token = request.query.get("t", "")
+    if not token or len(token) > 64:
         raise NotFoundError("no such attachment")
-    found = await request.app[ATTACHMENTS].open(request.match_info["id"], conversation_id(session))
+    found = await request.app[ATTACHMENTS].open_signed(request.match_info["id"], token)
     return _file(*found)

@@ -32,6 +32,7 @@ from bot.services.notices import NoticeService
 from bot.services.privacy import PrivacyService
 from bot.services.reloader import KnowledgeReloader
 from bot.services.sign_in_links import SignInLinks
+from bot.services.topics import MostAsked
 from channels.limits import Limits
 from channels.loop_monitor import LoopMonitor
 
@@ -65,3 +66,4 @@ COMMUNITY = web.AppKey("community_service", CommunityService)
 SIGN_IN_LINKS = web.AppKey("sign_in_links", SignInLinks)
 NOTICES = web.AppKey("notices", NoticeService)  # absent while notices are off
 EMAIL = web.AppKey("email_replies", EmailReplies)
+TOPICS = web.AppKey("most_asked", MostAsked)  # the widget home screen's topics

@@ -192,6 +192,14 @@ class Limits:
             address, settings.ip_messages_per_minute,
         )  # fmt: skip
 
+    async def allow_search(self, conversation: str, address: str | None) -> bool:
+        """Count a help search typed in the widget's home screen; it has typing's allowance."""
+        settings = self.settings
+        return await self._allow(
+            "search", "srch", conversation, settings.typing_per_minute,
+            address, settings.ip_messages_per_minute,
+        )  # fmt: skip
+
     async def _allow(
         self,
         limit: str,

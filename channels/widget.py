@@ -2,7 +2,10 @@
 
 Client -> server frames (JSON text):
     {"type": "hello", "session_id"?: str, "language"?: str,
-     "metadata"?: {"customer_id", "identifier_hash"}}     identity vouched for by the host site
+     "metadata"?: {"customer_id", "identifier_hash"},     identity vouched for by the host site
+     "topic"?: str}                                     an entry id: the help center's "ask
+                                                       about this" opened the widget on it
+    {"type": "search", "q": str}                       the home screen's help search
     {"type": "message", "id": str, "text": str, "payload"?: str}
     {"type": "typing", "on": bool}                     shown to the agent
     {"type": "feedback", "entry": str, "seq": int, "helpful": bool, "suggestion"?: str}
@@ -10,12 +13,22 @@ Client -> server frames (JSON text):
     {"type": "ping"}
     {"type": "attachment", "id": str} then one binary frame: a PNG/JPEG/WebP/PDF file of at
                                        most BALCAO_ATTACHMENT_MAX_BYTES, acked like a message
+    {"type": "attachment_link", "id": str}  a fresh download link for a file of this
+                                       conversation (the one in its frame has run out)
 Server -> client frames:
     {"type": "welcome", "session_id", "language", "greeting", "history": [message...],
-     "team": {"open", "online", "back"}}               the header's availability line
+     "team": {"open", "online", "back"},               the header's availability line
+     "home": {"topics": [topic...], "topic": topic | null}}   the home screen: the most
+                                                       asked topics, and the hello's topic
+                                                       if it is a published entry;
+                                                       topic = {"id", "question", "url"}
+    {"type": "results", "q", "results": [topic...]}    answers search: the help center's
     {"type": "message", "seq", "role": "user"|"bot"|"agent", "text", "buttons"?, "custom"?,
      "id"?, "entry"? (an answer that can be rated), "name"? (the agent's),
-     "notice"?: "offline" (replaced by the widget once a person joins), "timestamp"}
+     "notice"?: "offline" (replaced by the widget once a person joins), "timestamp",
+     "attachment"?: {"id", "type", "size", "url"}}   url: /attachments/<id>?t=<token made
+                                                       for that file, short-lived>
+    {"type": "attachment_link", "id", "url"}           answers attachment_link
     {"type": "ack", "id", "seq"?, "duplicate": bool}
     {"type": "typing", "on": bool, "who"?: "agent"}     the bot's only when a turn takes
                                                        longer than TYPING_DELAY, and
@@ -27,7 +40,9 @@ Server -> client frames:
                                                        customer forget`): the socket then
                                                        closes (4001); drop the stored session
     {"type": "notice", "id", "title", "text"}        a message Balcão sent first (README
-                                                       "Reaching out"), or "stop" confirmed
+                                                       "Reaching out"), or "stop" confirmed;
+                                                       to an identified customer's open
+                                                       widget as soon as it is sent, once
 
 After a message the sending socket gets its `ack` (with the message's `seq`: the
 widget marks the copy it shows as sent) and then the turn's bot frames; the
@@ -54,16 +69,19 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import WSMsgType, web
 
 from bot.core.events import AGENT, BOT, USER, Event
 from bot.core.texts import say
-from bot.errors import InputError, StorageError
-from bot.knowledge.entries import LANGUAGES
-from bot.ports import conversation_topic
+from bot.errors import InputError, NotFoundError, StorageError
+from bot.knowledge import helpcenter
+from bot.knowledge.entries import LANGUAGES, Entry
+from bot.ports import conversation_topic, customer_topic
 from bot.services.notices import LOW_SCORE, NoticeService
 from bot.services.privacy import FORGOTTEN
+from channels.help import MAX_QUERY, search_entries
 from channels.keys import (
     ATTACHMENTS,
     BROKER,
@@ -72,8 +90,10 @@ from channels.keys import (
     LOOP,
     METRICS,
     NOTICES,
+    RELOADER,
     SERVICE,
     SETTINGS,
+    TOPICS,
 )
 from channels.parsing import load_json, parse_identity, parse_message
 
@@ -85,6 +105,8 @@ routes = web.RouteTableDef()
 CHANNEL = "web"
 TYPING_DELAY = 0.3  # seconds a turn runs before the widget shows the bot typing
 TYPING_EVERY = 2.0  # seconds between "still typing" notices passed on to the agent
+HOME_TOPICS = 5  # the most asked topics on the home screen
+SEARCH_RESULTS = 5  # the home screen's instant results
 SESSION_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("widget_sockets")
 
@@ -115,6 +137,20 @@ def message_frame(event: Event) -> dict[str, Any] | None:
     if event.kind == USER and data.get("message_id"):
         frame["id"] = data["message_id"]
     return frame
+
+
+def topic_item(entry: Entry) -> dict[str, str]:
+    """An entry on the home screen: asked by its id (a button payload), read in the help center."""
+    return {
+        "id": entry.id,
+        "question": entry.question,
+        "url": f"/help/{entry.language}/{quote(entry.id)}",
+    }
+
+
+def attachment_url(attachment_id: str, token: str) -> str:
+    """The customer's download path of a file (channels/attachments.py serves it)."""
+    return f"/attachments/{quote(attachment_id)}?t={token}"
 
 
 def error_frame(code: str, message: str, message_id: str | None = None) -> dict[str, Any]:
@@ -156,6 +192,7 @@ class _Session:
         self.page_language: str | None = None
         self.identity: str | None = None
         self.listener: asyncio.Task[None] | None = None
+        self.notice_listener: asyncio.Task[None] | None = None
         self.typing_on = False
         self.typing_at = float("-inf")
         self.origin = secrets.token_hex(8)  # this socket, in what the broker fans out
@@ -216,6 +253,10 @@ class _Session:
             await self.send({"type": "pong"})
         elif kind == "attachment":
             await self.on_announce(frame)
+        elif kind == "attachment_link":
+            await self.on_attachment_link(frame)
+        elif kind == "search":
+            await self.on_search(frame)
         else:
             await self.send(error_frame("unknown_type", f"unknown frame type {kind!r}"))
 
@@ -258,10 +299,17 @@ class _Session:
                 "language": self.language,
                 "greeting": say("welcome", self.language),
                 "team": await self.app[DESK].availability(self.language),
-                "history": [f for f in map(message_frame, history) if f is not None],
+                "history": [f for f in map(self.frame, history) if f is not None],
+                "home": await self.home(frame.get("topic")),
             }
         )
         self.listener = asyncio.create_task(self.listen(conversation_id(self.session_id)))
+        notices = self.app.get(NOTICES)
+        if notices is not None and self.identity is not None:
+            self.notice_listener = asyncio.create_task(self.listen_notices(notices, self.identity))
+            # its first step subscribes: listening before the unshown are taken, so that a
+            # notice sent in between is not left for the next visit
+            await asyncio.sleep(0)
         await self.show_notices()
 
     async def on_notice_words(self, notices: NoticeService, text: str) -> bool:
@@ -308,6 +356,16 @@ class _Session:
         for notice_id, title, text in await notices.take_unshown(self.identity):
             await self.send({"type": "notice", "id": notice_id, "title": title, "text": text})
 
+    async def listen_notices(self, notices: NoticeService, customer_id: str) -> None:
+        """Notices sent while this widget is open: shown at once, by the one socket of the
+        customer's that takes each (NoticeService.take_unshown), in whatever process."""
+        async for update in self.app[BROKER].subscribe(customer_topic(customer_id)):
+            notice_id = update.get("id")
+            if update.get("type") != "notice" or not isinstance(notice_id, int):
+                continue
+            for shown_id, title, text in await notices.take_unshown(customer_id, notice_id):
+                await self.send({"type": "notice", "id": shown_id, "title": title, "text": text})
+
     async def listen(self, conversation: str) -> None:
         topic = conversation_topic(conversation)
         async for update in self.app[BROKER].subscribe(topic, origin=self.origin):
@@ -326,9 +384,69 @@ class _Session:
                 await self.send({"type": "typing", "on": update.get("on", False), "who": "agent"})
             for item in update.get("events", ()):
                 event = Event(item["kind"], item["data"], item["timestamp"], item["seq"])
-                frame = message_frame(event)
+                frame = self.frame(event)
                 if frame is not None:
                     await self.send(frame)
+
+    async def home(self, topic: object) -> dict[str, Any]:
+        """The home screen: the most asked topics (filled from the help center's entries
+        while there are too few conversations), and the asked `topic` if it is published."""
+        assert self.language is not None
+        kb = self.app[RELOADER].current().kb
+        asked = await self.app[TOPICS].entry_ids(self.language)
+        entries = [e for e in (helpcenter.article(kb, self.language, i) for i in asked) if e]
+        shown = {e.id for e in entries}
+        entries += [e for e in helpcenter.published(kb, self.language) if e.id not in shown]
+        found = (
+            helpcenter.article(kb, self.language, topic)
+            if isinstance(topic, str) and len(topic) <= 128
+            else None
+        )
+        return {
+            "topics": [topic_item(e) for e in entries[:HOME_TOPICS]],
+            "topic": topic_item(found) if found is not None else None,
+        }
+
+    async def on_search(self, frame: dict[str, Any]) -> None:
+        query = frame.get("q")
+        if self.session_id is None or self.language is None:
+            await self.send(error_frame("hello_required", "send hello first"))
+        elif not isinstance(query, str) or len(query) > MAX_QUERY:
+            await self.send(error_frame("invalid_query", f"'q' is text of {MAX_QUERY} at most"))
+        elif not await self.app[LIMITS].allow_search(
+            conversation_id(self.session_id), self.address
+        ):
+            await self.send(error_frame("rate_limited", "too many searches; wait a minute"))
+        else:
+            found = await search_entries(self.app[RELOADER].current(), self.language, query)
+            results = [topic_item(e) for e in found[:SEARCH_RESULTS]]
+            await self.send({"type": "results", "q": query, "results": results})
+
+    def frame(self, event: Event) -> dict[str, Any] | None:
+        """`message_frame`, with a file's download link made for this customer."""
+        frame = message_frame(event)
+        attachment = frame.get("attachment") if frame is not None else None
+        if frame is not None and isinstance(attachment, dict) and "id" in attachment:
+            token = self.app[ATTACHMENTS].token(str(attachment["id"]))
+            frame["attachment"] = {**attachment, "url": attachment_url(attachment["id"], token)}
+        return frame
+
+    async def on_attachment_link(self, frame: dict[str, Any]) -> None:
+        file_id = frame.get("id")
+        if self.session_id is None:
+            await self.send(error_frame("hello_required", "send hello first"))
+            return
+        if not isinstance(file_id, str) or not 0 < len(file_id) <= 64:
+            await self.send(error_frame("invalid_id", "'id' must be a short string"))
+            return
+        try:
+            token = await self.app[ATTACHMENTS].token_in(conversation_id(self.session_id), file_id)
+        except NotFoundError as exc:
+            await self.send(error_frame(exc.code, exc.message))
+            return
+        await self.send(
+            {"type": "attachment_link", "id": file_id, "url": attachment_url(file_id, token)}
+        )
 
     async def on_announce(self, frame: dict[str, Any]) -> None:
         """The next binary frame is a file: `{"type": "attachment", "id"}` says so first."""
@@ -486,16 +604,17 @@ class _Session:
         # this socket's origin, the broker gives them, and the customer's own message, to
         # the conversation's other tabs); the ack stands for the customer's message here
         for event in handled.events:
-            reply = message_frame(event) if event.kind != USER else None
+            reply = self.frame(event) if event.kind != USER else None
             if reply is not None:
                 await self.send(reply)
         await typing.stop()
 
     async def stop(self) -> None:
-        if self.listener is not None:
-            self.listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.listener
+        for listener in (self.listener, self.notice_listener):
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
 
 
 class _Typing:

@@ -260,6 +260,24 @@ def unanswered(logs: Iterable[ConversationLog], default_language: str = "en") ->
     return found
 
 
+def most_asked(
+    logs: Iterable[ConversationLog], default_language: str = "en"
+) -> dict[str, Counter[str]]:
+    """How many customer messages each entry answered, per language: the widget's home
+    screen lists the most asked topics from it."""
+    counts: dict[str, Counter[str]] = {}
+    for log in logs:
+        language = log.language
+        for event in log.events:
+            if event.kind == ev.LANGUAGE:
+                language = event.data.get("language") or language
+            elif event.kind == ev.USER and event.data.get("decision") == "answer":
+                entry = event.data.get("entry")
+                if isinstance(entry, str):
+                    counts.setdefault(language or default_language, Counter())[entry] += 1
+    return counts
+
+
 @dataclass(frozen=True)
 class Suggestion:
     """A customer's proposed answer (`suggestion` event), waiting for an admin."""

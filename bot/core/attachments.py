@@ -7,6 +7,9 @@ called. Stored under a random id; the id is what the conversation's event record
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 
@@ -47,3 +50,29 @@ class Attachment:
     def public(self) -> dict[str, object]:
         """What the conversation's event and the wire frames carry."""
         return {"id": self.id, "type": self.content_type, "size": self.size}
+
+
+LINK_SECONDS = 600  # how long a customer's download link works
+
+
+def _mac(key: bytes, attachment_id: str, expires: int) -> str:
+    digest = hmac.new(key, f"attachment:{attachment_id}:{expires}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()[:18]).decode()
+
+
+def link_token(key: bytes, attachment_id: str, now: float, seconds: int = LINK_SECONDS) -> str:
+    """A token that opens this one attachment until `now + seconds`: `<expiry>.<mac>`.
+
+    It stands in the download URL instead of the customer's session id, which would leak
+    the whole conversation through server logs, Referer headers and the browser's history.
+    """
+    expires = int(now) + seconds
+    return f"{expires}.{_mac(key, attachment_id, expires)}"
+
+
+def token_opens(key: bytes, attachment_id: str, token: str, now: float) -> bool:
+    """Whether `token` was made for this attachment and has not run out."""
+    expires, _, mac = token.partition(".")
+    if not (expires.isascii() and expires.isdecimal() and len(expires) <= 12 and mac.isascii()):
+        return False
+    return int(expires) >= now and hmac.compare_digest(mac, _mac(key, attachment_id, int(expires)))

@@ -1,5 +1,6 @@
 """Attachments: receive a customer's file into their conversation, hand it to the people
-in that conversation only, and list a conversation's files (for export, forget, retention).
+in that conversation only (agents by their login, the customer by a short-lived link
+token scoped to the one file), and list a conversation's files (for export, forget, retention).
 
 A file is checked by its content (bot.core.attachments.sniff) and its size, stored under a
 random id, and recorded as a customer event `{"text": "", "attachment": {id, type, size}}`
@@ -13,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from bot.core import events as ev
-from bot.core.attachments import Attachment, sniff
+from bot.core.attachments import Attachment, link_token, sniff, token_opens
 from bot.core.events import Event
 from bot.errors import InputError, NotFoundError
 from bot.ports import AttachmentStore, ConversationWriter
@@ -25,11 +26,13 @@ class AttachmentService:
         store: AttachmentStore,
         conversations: ConversationWriter,
         max_bytes: int,
+        key: bytes,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.conversations = conversations
         self.max_bytes = max_bytes
+        self.key = key
         self.clock = clock
 
     async def receive(
@@ -71,6 +74,23 @@ class AttachmentService:
         ):
             raise NotFoundError("no such attachment")
         return found
+
+    def token(self, attachment_id: str) -> str:
+        """A short-lived token that opens this attachment only (for its customer's link)."""
+        return link_token(self.key, attachment_id, self.clock())
+
+    async def token_in(self, conversation_id: str, attachment_id: str) -> str:
+        """A fresh token for an attachment of `conversation_id`; NotFoundError for another's."""
+        if attachment_id not in await self.attachments_of(conversation_id):
+            raise NotFoundError("no such attachment")
+        return self.token(attachment_id)
+
+    async def open_signed(self, attachment_id: str, token: str) -> tuple[Attachment, bytes]:
+        """The file, for whoever holds a live token made for it; else the same 404 as for
+        a missing file."""
+        if not token_opens(self.key, attachment_id, token, self.clock()):
+            raise NotFoundError("no such attachment")
+        return await self.open(attachment_id, None)
 
     async def attachments_of(self, conversation_id: str) -> list[str]:
         """The ids of a conversation's attachments (export, forget and retention use it)."""

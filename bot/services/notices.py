@@ -4,8 +4,9 @@
 due notices (a lease in the store, so several processes never take the same one),
 decides each with `bot.core.notices.decide`, renders the trigger's template in the
 customer's language, sends the email (with a one-click unsubscribe, RFC 8058) and
-records the outcome. A notice recorded as sent waits for the widget too: the customer's
-next identified visit shows it (`take_unshown`).
+records the outcome. A notice recorded as sent is announced on the customer's broker topic
+(`customer_topic`): a widget of theirs that is open, in any process, shows it at once; else
+their next identified visit does (`take_unshown`). Either way one widget takes it, once.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from bot.core.notices import (
 )
 from bot.errors import BalcaoError, InputError
 from bot.knowledge.notices import TRIGGERS, Templates
-from bot.ports import CustomerStore, Mailer, NoticeStore
+from bot.ports import Broker, CustomerStore, Mailer, NoticeStore, customer_topic
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class NoticeService:
         open_complaint: Callable[[str], Awaitable[bool]] | None = None,
         default_timezone: str = "UTC",
         value_of: Callable[[str], Awaitable[tuple[str | None, str | None]]] | None = None,
+        broker: Broker | None = None,
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self.store = store
@@ -76,6 +78,7 @@ class NoticeService:
         self.open_complaint = open_complaint
         self.default_timezone = default_timezone
         self.value_of = value_of
+        self.broker = broker
         self.clock = clock
 
     # --- sending -----------------------------------------------------------
@@ -154,6 +157,10 @@ class NoticeService:
         await self.store.finish(
             notice.notice_id, "sent", self.clock(), title=title, body=body, channel=channel
         )
+        if self.broker is not None:  # an open widget shows it now (`take_unshown`)
+            await self.broker.publish(
+                customer_topic(customer.customer_id), {"type": "notice", "id": notice.notice_id}
+            )
         return 1
 
     def email(self, to: str, title: str, body: str, notice_id: int, trigger: str) -> EmailMessage:
@@ -262,11 +269,12 @@ class NoticeService:
 
     # --- widget ---------------------------------------------------------------
 
-    async def take_unshown(self, customer_id: str) -> list[tuple[int, str, str]]:
-        notices = await self.store.unshown(customer_id)
-        if notices:
-            await self.store.mark_shown([n[0] for n in notices], self.clock())
-        return notices
+    async def take_unshown(
+        self, customer_id: str, notice_id: int | None = None
+    ) -> list[tuple[int, str, str]]:
+        """The customer's sent notices no widget has shown (or that one), marked shown:
+        whichever socket asks first gets each, so a notice is shown once."""
+        return await self.store.take_unshown(customer_id, self.clock(), notice_id)
 
     # --- shop changes ---------------------------------------------------------
 

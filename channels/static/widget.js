@@ -7,6 +7,11 @@
  *           data-shop-name="Casa Balcão" data-logo="https://shop.example/logo.svg"
  *           data-customer-id="C00042" data-identifier-hash="<hex HMAC-SHA256 of it>" defer></script>
  *
+ * Opened with no conversation yet, it shows a home screen: the greeting, a search over the
+ * help center with instant results, the most asked topics, "start a conversation" (or the
+ * conversation to continue). A `topic` (an entry id, `?topic=` in the page's URL or
+ * data-topic) opens it asking about that entry: the help center's "still need help?".
+ *
  * Talks to the server over a WebSocket (/ws). Keeps the session id in
  * localStorage, replays history on reconnect, queues messages typed while
  * offline (sent once: the server de-duplicates by client message id).
@@ -28,11 +33,14 @@
   var language = data.language || (document.documentElement.lang || "en").slice(0, 2);
   var LABELS = {
     en: { title: "Help", placeholder: "Type your question…", send: "Send", open: "Chat with us", close: "Close chat", offline: "Reconnecting…", typing: "Assistant is typing", you: "You", bot: "Assistant", agent: "Agent",
-          queue: "You are number {n} in the queue", wait: " (about {m} min)", helpful: "Helpful", unhelpful: "Not helpful", online: "We usually reply in a few minutes", attach: "Send a photo or PDF", sending: "Sending…", photo: "Photo", away: "We're open: someone will be back shortly", back: "Back {when}", suggest: "How should we have answered? (optional)", thanks: "Thanks for the feedback" },
+          queue: "You are number {n} in the queue", wait: " (about {m} min)", helpful: "Helpful", unhelpful: "Not helpful", online: "We usually reply in a few minutes", attach: "Send a photo or PDF", sending: "Sending…", photo: "Photo", away: "We're open: someone will be back shortly", back: "Back {when}", suggest: "How should we have answered? (optional)", thanks: "Thanks for the feedback",
+          home: "Home", search: "Search our help center", popular: "Most asked", start: "Start a conversation", resume: "Continue the conversation", none: "Nothing found: ask us below", results: "Help center results" },
     pt: { title: "Ajuda", placeholder: "Escreva a sua pergunta…", send: "Enviar", open: "Fale connosco", close: "Fechar conversa", offline: "A ligar novamente…", typing: "O assistente está a escrever", you: "Você", bot: "Assistente", agent: "Agente",
-          queue: "Está em {n}.º lugar na fila", wait: " (cerca de {m} min)", helpful: "Útil", unhelpful: "Não foi útil", online: "Respondemos normalmente em poucos minutos", attach: "Enviar uma foto ou PDF", sending: "A enviar…", photo: "Foto", away: "Estamos abertos: alguém volta em breve", back: "Voltamos {when}", suggest: "Como devíamos ter respondido? (opcional)", thanks: "Obrigado pela opinião" },
+          queue: "Está em {n}.º lugar na fila", wait: " (cerca de {m} min)", helpful: "Útil", unhelpful: "Não foi útil", online: "Respondemos normalmente em poucos minutos", attach: "Enviar uma foto ou PDF", sending: "A enviar…", photo: "Foto", away: "Estamos abertos: alguém volta em breve", back: "Voltamos {when}", suggest: "Como devíamos ter respondido? (opcional)", thanks: "Obrigado pela opinião",
+          home: "Início", search: "Pesquisar no centro de ajuda", popular: "Mais perguntados", start: "Iniciar uma conversa", resume: "Continuar a conversa", none: "Nada encontrado: pergunte-nos abaixo", results: "Resultados do centro de ajuda" },
     es: { title: "Ayuda", placeholder: "Escribe tu pregunta…", send: "Enviar", open: "Chatea con nosotros", close: "Cerrar chat", offline: "Reconectando…", typing: "El asistente está escribiendo", you: "Tú", bot: "Asistente", agent: "Agente",
-          queue: "Eres el número {n} en la cola", wait: " (unos {m} min)", helpful: "Útil", unhelpful: "No me ha servido", online: "Solemos responder en pocos minutos", attach: "Enviar una foto o PDF", sending: "Enviando…", photo: "Foto", away: "Estamos abiertos: alguien vuelve en breve", back: "Volvemos {when}", suggest: "¿Cómo deberíamos haber respondido? (opcional)", thanks: "Gracias por tu opinión" }
+          queue: "Eres el número {n} en la cola", wait: " (unos {m} min)", helpful: "Útil", unhelpful: "No me ha servido", online: "Solemos responder en pocos minutos", attach: "Enviar una foto o PDF", sending: "Enviando…", photo: "Foto", away: "Estamos abiertos: alguien vuelve en breve", back: "Volvemos {when}", suggest: "¿Cómo deberíamos haber respondido? (opcional)", thanks: "Gracias por tu opinión",
+          home: "Inicio", search: "Buscar en el centro de ayuda", popular: "Lo más preguntado", start: "Iniciar una conversación", resume: "Continuar la conversación", none: "No hay resultados: pregúntanos abajo", results: "Resultados del centro de ayuda" }
   };
   var L = LABELS[language] || LABELS.en;
 
@@ -42,17 +50,19 @@
   }
   function save() {
     try {
-      localStorage.setItem(storageKey, JSON.stringify({ sessionId: state.sessionId, customerId: data.customerId || null, outbox: state.outbox, open: state.open }));
+      localStorage.setItem(storageKey, JSON.stringify({ sessionId: state.sessionId, customerId: data.customerId || null, outbox: state.outbox, open: state.open, view: state.view }));
     } catch (e) { /* storage full or disabled: the widget still works for this page */ }
   }
   var saved = load();
   if (saved.sessionId && (saved.customerId || null) !== (data.customerId || null)) {
     saved = { open: saved.open };  // someone else's conversation: not resumed here
   }
+  var askedTopic = data.topic || new URLSearchParams(location.search).get("topic") || null;
   var state = {
     sessionId: saved.sessionId || null,
     outbox: saved.outbox || [],      // [{id, text, payload}] not yet acknowledged
     open: saved.open != null ? saved.open : data.open === "true",
+    view: saved.view === "chat" ? "chat" : "home",
     seen: {},                        // seq -> true, messages already shown
     ws: null, ready: false, retry: 0
   };
@@ -94,10 +104,39 @@
   status.setAttribute("role", "status");
   identity.appendChild(status);
   header.appendChild(identity);
+  var homeBtn = el("button", "balcao-home-button");
+  homeBtn.type = "button";
+  homeBtn.setAttribute("aria-label", L.home);
+  homeBtn.title = L.home;
+  header.insertBefore(homeBtn, header.firstChild);
   var closeBtn = el("button", "balcao-close", "×");
   closeBtn.type = "button";
   closeBtn.setAttribute("aria-label", L.close);
   header.appendChild(closeBtn);
+  var home = el("section", "balcao-home");
+  home.setAttribute("aria-label", L.home);
+  var greeting = el("h3", "balcao-greeting", "");
+  var resume = el("button", "balcao-resume");
+  resume.type = "button";
+  var startBtn = el("button", "balcao-start", L.start);
+  startBtn.type = "button";
+  var search = el("form", "balcao-search");
+  search.setAttribute("role", "search");
+  var query = el("input", "balcao-search-input");
+  query.type = "search";
+  query.placeholder = L.search;
+  query.setAttribute("aria-label", L.search);
+  query.setAttribute("aria-controls", "balcao-results");
+  query.autocomplete = "off";
+  query.maxLength = 200;
+  search.appendChild(query);
+  var results = el("ul", "balcao-results");
+  results.id = "balcao-results";
+  results.setAttribute("aria-label", L.results);
+  results.setAttribute("aria-live", "polite");
+  var topicsTitle = el("h4", "balcao-topics-title", L.popular);
+  var topics = el("ul", "balcao-topics");
+  [greeting, resume, startBtn, search, results, topicsTitle, topics].forEach(function (n) { home.appendChild(n); });
   var log = el("ol", "balcao-log");
   log.setAttribute("aria-live", "polite");
   log.setAttribute("aria-relevant", "additions");
@@ -133,6 +172,7 @@
   form.appendChild(input);
   form.appendChild(send);
   panel.appendChild(header);
+  panel.appendChild(home);
   panel.appendChild(log);
   panel.appendChild(typing);
   panel.appendChild(form);
@@ -146,8 +186,67 @@
     root.setAttribute("data-state", open ? "open" : "closed");
     launcher.setAttribute("aria-expanded", String(open));
     save();
-    if (open && byCustomer) { input.focus({ preventScroll: true }); scroll(); }
+    if (open && byCustomer) { (state.view === "home" ? query : input).focus({ preventScroll: true }); scroll(); }
   }
+  // The home screen or the conversation; the composer stays below both.
+  function setView(view) {
+    state.view = view;
+    home.hidden = view !== "home";
+    log.hidden = view === "home";
+    homeBtn.hidden = view === "home";
+    root.setAttribute("data-view", view);
+    if (view === "home") {
+      var last = log.querySelectorAll(".balcao-msg:not(.balcao-error):not(.balcao-welcome) .balcao-text");
+      var preview = last.length ? last[last.length - 1].textContent : "";
+      resume.textContent = "";
+      resume.appendChild(el("strong", null, L.resume));
+      resume.appendChild(el("span", "balcao-resume-text", preview.length > 80 ? preview.slice(0, 79) + "…" : preview));
+      resume.hidden = !preview;
+      startBtn.hidden = !!preview;
+    }
+    save();
+  }
+  function renderTopics(list, items, empty) {
+    list.textContent = "";
+    items.forEach(function (t) {
+      var li = el("li");
+      var b = el("button", "balcao-topic", t.question);
+      b.type = "button";
+      b.addEventListener("click", function () { askAbout(t); });
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+    if (!items.length && empty) list.appendChild(el("li", "balcao-none", empty));
+  }
+  // An entry asked by its id (a button payload): the bot answers it in the conversation.
+  function askAbout(topic, id) {
+    post(topic.question, "/" + topic.id, id);
+    query.value = "";
+    results.textContent = "";
+    if (!id) input.focus({ preventScroll: true });  // a click's; not the page's own topic
+  }
+  homeBtn.addEventListener("click", function () { setView("home"); query.focus({ preventScroll: true }); });
+  startBtn.addEventListener("click", function () { setView("chat"); input.focus({ preventScroll: true }); });
+  resume.addEventListener("click", function () { setView("chat"); input.focus({ preventScroll: true }); scroll(); });
+  var searchTimer = null;
+  query.addEventListener("input", function () {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(function () {
+      var q = query.value.trim();
+      if (!q) { results.textContent = ""; return; }
+      if (state.ready) state.ws.send(JSON.stringify({ type: "search", q: q }));
+    }, 150);
+  });
+  // Enter in the search box asks the assistant itself
+  search.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var q = query.value.trim();
+    if (!q) return;
+    query.value = "";
+    results.textContent = "";
+    post(q, null);
+    input.focus({ preventScroll: true });
+  });
   launcher.addEventListener("click", function () { setOpen(!state.open, true); });
   closeBtn.addEventListener("click", function () { setOpen(false); launcher.focus(); });
   panel.addEventListener("keydown", function (e) {
@@ -183,11 +282,20 @@
   }
   function renderFile(att) {
     var box = el("a", "balcao-file-link", (att.type === "application/pdf" ? "PDF" : L.photo) + " · " + Math.max(1, Math.round(att.size / 1024)) + " KB");
-    box.href = serverUrl + "/attachments/" + encodeURIComponent(att.id) + "?session=" + encodeURIComponent(state.sessionId || "");
+    // a link made for this one file, which runs out: never the session id, which would leak
+    // the conversation through logs, Referer and history. A click asks for a fresh one.
+    if (att.url) box.href = serverUrl + att.url;
     box.rel = "noopener noreferrer";
+    box.dataset.attachment = att.id;
+    box.addEventListener("click", function (e) {
+      if (box.dataset.fresh === "1" || !state.ready) { box.dataset.fresh = ""; return; }
+      e.preventDefault();
+      state.ws.send(JSON.stringify({ type: "attachment_link", id: att.id }));
+    });
     box.insertBefore(icon(CLIP, false), box.firstChild);
     return box;
   }
+  var HOUSE = "M12 3 2 12h3v9h6v-6h2v6h6v-9h3L12 3z";
   var CLIP = "M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10h-1.5z";
   var SVG = "http://www.w3.org/2000/svg";
   var THUMB = "M7 10v11H3V10h4zm2 11h9.2a2 2 0 0 0 2-1.6l1.3-7A2 2 0 0 0 19.5 10H14l.9-4.4a1.6 1.6 0 0 0-2.9-1.2L9 10v11z";
@@ -374,8 +482,9 @@
     input.value = "";
     post(text, null);
   }
-  function post(text, payload) {
-    var msg = { id: newId(), text: text };
+  function post(text, payload, id) {
+    setView("chat");
+    var msg = { id: id || newId(), text: text };
     if (payload) msg.payload = payload;
     state.outbox.push(msg);
     save();
@@ -403,6 +512,7 @@
     ws.onopen = function () {
       state.retry = 0;
       var hello = { type: "hello", session_id: state.sessionId, language: language };
+      if (askedTopic) hello.topic = askedTopic;
       if (data.customerId && data.identifierHash) {
         hello.metadata = { customer_id: data.customerId, identifier_hash: data.identifierHash };
       }
@@ -434,11 +544,16 @@
         state.sessionId = frame.session_id;
         save();
         showTeam(frame.team);
-        if (!log.querySelector(".balcao-greeting")) {
+        if (!log.querySelector(".balcao-welcome")) {
           var greet = renderMessage({ role: "bot", text: frame.greeting });
-          greet.classList.add("balcao-greeting");
+          greet.classList.add("balcao-welcome");
         }
+        greeting.textContent = frame.greeting;
         (frame.history || []).forEach(renderMessage);
+        var homeData = frame.home || {};
+        renderTopics(topics, homeData.topics || [], null);
+        topicsTitle.hidden = !(homeData.topics || []).length;
+        setView((frame.history || []).length || state.outbox.length ? state.view : "home");
         state.outbox.forEach(function (m) {
           if (!state.seen["c" + m.id]) renderMessage({ role: "user", text: m.text, id: m.id, pending: true });
         });
@@ -446,17 +561,41 @@
         root.setAttribute("data-connection", "online");
         status.textContent = "";
         flush();
+        if (askedTopic && homeData.topic) {  // "ask about this": once, even across reloads
+          var topicId = "topic-" + homeData.topic.id.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 58);
+          var asked = (frame.history || []).some(function (m) { return m.id === topicId; });
+          if (!asked && !state.seen["c" + topicId]) { setOpen(true, false); askAbout(homeData.topic, topicId); }
+        }
+        askedTopic = null;
+        break;
+      case "results":
+        if (frame.q === query.value.trim()) renderTopics(results, frame.results || [], L.none);
+        break;
+      case "notice":  // a message Balcão sent first, live or at this visit; once
+        if (frame.id != null) { if (state.seen["n" + frame.id]) break; state.seen["n" + frame.id] = true; }
+        setView("chat");
+        var shown = renderMessage({ role: "bot", text: frame.text, notice: "notice" });
+        shown.classList.add("balcao-notice");
+        if (frame.title) shown.insertBefore(el("strong", "balcao-notice-title", frame.title), shown.querySelector(".balcao-text"));
+        break;
+      case "attachment_link":  // the fresh link a click asked for: follow it
+        log.querySelectorAll(".balcao-file-link").forEach(function (a) {
+          if (a.dataset.attachment !== frame.id) return;
+          a.href = serverUrl + frame.url;
+          a.dataset.fresh = "1";
+          a.click();
+        });
         break;
       case "reset":  // the conversation was erased: forget it here too, then reconnect fresh
         state.sessionId = null;
         state.outbox = [];
         state.seen = {};
         log.textContent = "";
-        save();
+        setView("home");
         break;
       case "message":
         if (frame.role === "agent") { typing.hidden = true; status.textContent = ""; }
-        renderMessage(frame);
+        if (renderMessage(frame)) setView("chat");
         break;
       case "ack":
         acknowledge(frame.id);
@@ -491,6 +630,8 @@
 
   function start() {
     attach.appendChild(icon(CLIP, false));
+    homeBtn.appendChild(icon(HOUSE, false));
+    setView(state.view);
     document.body.appendChild(root);
     setOpen(state.open, false);
     connect();
@@ -507,6 +648,8 @@
     log.textContent = "";
     typing.hidden = true;
     status.textContent = "";
+    state.view = "home";
+    setView("home");
     try { localStorage.removeItem(storageKey); } catch (e) { /* storage disabled */ }
     save();
     connect();

@@ -4,6 +4,7 @@ With BALCAO_SCREENSHOTS=1 it also writes docs/screenshots/*.png."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Callable
@@ -97,7 +98,18 @@ async def test_console_panes_titles_buttons_alerts_and_a_clean_switch(
         photo = transcript.locator(".attachment img.photo")
         await expect(photo).to_be_visible()
         assert await photo.evaluate("i => i.naturalWidth") == 2
-        await expect(customer.locator(".balcao-file-link")).to_be_visible()
+        link = customer.locator(".balcao-file-link")
+        await expect(link).to_be_visible()
+        # the customer's link names no session: a token for this one file, refreshed on click
+        session = await customer.evaluate(
+            "JSON.parse(localStorage.getItem('balcao:' + location.origin)).sessionId"
+        )
+        href = await link.get_attribute("href") or ""
+        assert "?t=" in href and session not in href
+        async with customer.expect_download() as download:
+            await link.click()
+        saved = await (await download.value).path()
+        assert await asyncio.to_thread(Path(saved).read_bytes) == tiny_png()
 
         for n in range(30):  # a long conversation: only the transcript scrolls
             await agent.locator("#reply").fill(f"line {n}\nsecond line")

@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.core.agents import hash_password, new_agent
-from bot.core.attachments import sniff
+from bot.core.attachments import LINK_SECONDS, sniff
 from channels.keys import AGENTS, ATTACHMENTS
 from tests.channels.test_widget import hello, receive
 
@@ -78,10 +78,8 @@ async def test_a_photo_is_stored_and_served_to_agent_and_customer_only(
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in resp.headers["Content-Security-Policy"]
 
-    mine = await client.get(f"/attachments/{attachment['id']}?session={session}")
+    mine = await client.get(attachment["url"])
     assert mine.status == 200 and await mine.read() == PNG
-    _, other = await send_file(client, PDF)
-    assert (await client.get(f"/attachments/{attachment['id']}?session={other}")).status == 404
 
     ids = await client.app[ATTACHMENTS].attachments_of(f"web:{session}")
     assert ids == [attachment["id"]]
@@ -106,3 +104,57 @@ async def test_a_file_over_the_limit_is_refused(aiohttp_client, make_settings) -
     await ws.send_json({"type": "attachment", "id": "big"})
     await ws.send_bytes(PNG)
     assert (await receive(ws, "error"))["code"] == "attachment_too_large"
+
+
+async def test_the_customers_link_carries_a_token_for_that_file_never_the_session(
+    client: TestClient,
+) -> None:
+    """#19: a URL with the session id leaks the conversation through logs, Referer and
+    history; the link is a short-lived token scoped to the one attachment."""
+    photo, session = await send_file(client, PNG)
+    pdf, _ = await send_file(client, PDF)
+    photo_id, pdf_id = photo["attachment"]["id"], pdf["attachment"]["id"]
+    url = photo["attachment"]["url"]
+    assert session not in url and url.startswith(f"/attachments/{photo_id}?t=")
+    assert (await client.get(url)).status == 200
+
+    # the old shape, with the session in the URL, opens nothing any more
+    old = await client.get(f"/attachments/{photo_id}?session={session}")
+    assert old.status == 404
+    # a token made for one file does not open another
+    token = url.split("?t=", 1)[1]
+    assert (await client.get(f"/attachments/{pdf_id}?t={token}")).status == 404
+    assert (await client.get(f"/attachments/{photo_id}?t={token[:-2]}xx")).status == 404
+    assert (await client.get(f"/attachments/{photo_id}?t=")).status == 404
+
+    # and it runs out
+    service = client.app[ATTACHMENTS]
+    service.clock = lambda: time.time() + LINK_SECONDS + 5
+    assert (await client.get(url)).status == 404
+
+
+async def test_a_fresh_link_is_given_for_the_conversations_own_files_only(
+    client: TestClient,
+) -> None:
+    ws, welcome = await hello(client)
+    await ws.send_json({"type": "attachment", "id": "f1"})
+    await ws.send_bytes(PNG)
+    mine = (await receive(ws, "message"))["attachment"]["id"]
+    theirs, _ = await send_file(client, PDF)
+
+    await ws.send_json({"type": "attachment_link", "id": mine})
+    link = await receive(ws, "attachment_link")
+    assert link["id"] == mine and welcome["session_id"] not in link["url"]
+    resp = await client.get(link["url"])
+    assert resp.status == 200 and await resp.read() == PNG
+
+    await ws.send_json({"type": "attachment_link", "id": theirs["attachment"]["id"]})
+    assert (await receive(ws, "error"))["code"] == "not_found"
+    await ws.close()
+
+    # a reconnecting widget's history carries fresh links too
+    ws = await client.ws_connect("/ws")
+    await ws.send_json({"type": "hello", "session_id": welcome["session_id"]})
+    [shown] = [m for m in (await receive(ws, "welcome"))["history"] if m.get("attachment")]
+    assert (await client.get(shown["attachment"]["url"])).status == 200
+    await ws.close()

@@ -14,9 +14,11 @@ from typing import Any
 
 import asyncpg
 
+from bot.adapters.postgres.customers import _numbered
 from bot.adapters.postgres.database import PostgresDatabase
 from bot.adapters.shop_csv import Known, ShopData, read_records
 from bot.adapters.sqlite.customers import _ORDER, _iso, _order
+from bot.adapters.sqlite.notices import take_unshown_sql
 from bot.core.customers import Order
 from bot.core.notices import (
     ClaimedNotice,
@@ -278,12 +280,15 @@ class PostgresNoticeStore:
             )
         return [(int(r[0]), r[1], r[2]) for r in rows]
 
-    async def mark_shown(self, notice_ids: Sequence[int], now: datetime) -> None:
-        await self._execute(
-            "UPDATE notices SET shown_at = $1 WHERE notice_id = ANY($2)",
-            _iso(now),
-            list(notice_ids),
-        )
+    async def take_unshown(
+        self, customer_id: str, now: datetime, notice_id: int | None = None
+    ) -> list[tuple[int, str, str]]:
+        args: list[Any] = [_iso(now), customer_id]
+        if notice_id is not None:
+            args.append(notice_id)
+        async with self.database.connection() as conn:
+            rows = await conn.fetch(_numbered(take_unshown_sql(notice_id is not None)), *args)
+        return [(int(r[0]), r[1], r[2]) for r in sorted(rows, key=lambda r: (r[3], r[0]))]
 
     async def first_signature(self, signature: str, now: datetime) -> bool:
         async with self.database.transaction() as conn:

@@ -106,6 +106,18 @@ GROUP BY n.trigger ORDER BY n.trigger
 """
 
 
+def take_unshown_sql(one: bool) -> str:
+    """Mark a customer's sent notices that no widget showed yet (or the one notice) as shown,
+    returning them: one statement, so that of two sockets (or processes) only one gets each.
+    `?` placeholders; the PostgreSQL store numbers them."""
+    return (
+        "UPDATE notices SET shown_at = ? WHERE customer_id = ? AND status = 'sent'"
+        " AND shown_at = ''"
+        + (" AND notice_id = ?" if one else "")
+        + " RETURNING notice_id, title, body, sent_at"
+    )
+
+
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
@@ -305,13 +317,18 @@ class SqliteNoticeStore:
             ]
         )
 
-    async def mark_shown(self, notice_ids: Sequence[int], now: datetime) -> None:
-        await self.database.run(
-            lambda db: db.conn.executemany(
-                "UPDATE notices SET shown_at = ? WHERE notice_id = ?",
-                [(_iso(now), i) for i in notice_ids],
-            )
-        )
+    async def take_unshown(
+        self, customer_id: str, now: datetime, notice_id: int | None = None
+    ) -> list[tuple[int, str, str]]:
+        params: list[Any] = [_iso(now), customer_id]
+        if notice_id is not None:
+            params.append(notice_id)
+
+        def write(db: sqlite_utils.Database) -> list[tuple[int, str, str]]:
+            rows = db.execute(take_unshown_sql(notice_id is not None), params).fetchall()
+            return [(int(r[0]), r[1], r[2]) for r in sorted(rows, key=lambda r: (r[3], r[0]))]
+
+        return await self.database.run(write)
 
     async def first_signature(self, signature: str, now: datetime) -> bool:
         """True the first time a webhook signature is seen (else it is a replay)."""
