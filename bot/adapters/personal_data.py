@@ -54,7 +54,7 @@ NOT_PERSONAL: Mapping[tuple[str, str], str] = {
     ("agents", "email"): "staff accounts",
     ("agents", "name"): "staff accounts",
     ("agent_sessions", "agent"): "staff sessions",
-    ("login_failures", "email"): "staff login attempts, kept for a day",
+    ("balcao_migrations", "name"): "the schema's versions",
     ("handoffs", "agent"): "staff",
     ("products", "name"): "the shop's catalogue",
     ("community_fts", "title"): "the search index, rewritten with the question",
