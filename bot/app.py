@@ -390,7 +390,7 @@ async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _retention(app: web.Application) -> AsyncIterator[None]:
-    """Blank old conversation text on a schedule when BALCAO_RETENTION_DAYS is set."""
+    """Retention on a schedule when BALCAO_RETENTION_DAYS is set (bot/services/privacy.py)."""
     days = app[SETTINGS].retention_days
 
     async def loop() -> None:

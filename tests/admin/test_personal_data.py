@@ -7,30 +7,17 @@ table added later with such a column and no rule fails here.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
 
 import asyncpg
-import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.adapters.personal_data import EXPLICIT, NOT_PERSONAL, unreached
 from bot.adapters.postgres.audit import schema as postgres_schema
 from bot.adapters.sqlite.audit import schema as sqlite_schema
-from bot.app import DATABASE, create_app
-from bot.config import Settings
+from bot.app import DATABASE
 from channels.keys import PRIVACY, SETTINGS
-from tests.admin.test_privacy_parity import seed
+from tests.admin.test_privacy_parity import shop as shop
 from tests.support.stores import execute, rows
-
-
-@pytest.fixture
-async def shop(
-    aiohttp_client: Any, make_settings: Callable[..., Settings], store_overrides: dict[str, Any]
-) -> TestClient:
-    client = await aiohttp_client(create_app(make_settings(**store_overrides)))
-    await seed(client)
-    return client
 
 
 async def columns(client: TestClient) -> dict[str, set[str]]:

@@ -29,20 +29,12 @@ from bot.services.attachments import AttachmentService
 from channels.keys import COMMUNITY_STORE, LOG, PRIVACY, SETTINGS
 from tests.admin.conftest import add_agent
 from tests.admin.test_privacy_parity import NEW, OLD, seed
+from tests.admin.test_privacy_parity import shop as shop
 from tests.scale.conftest import redis_url as redis_url
 from tests.support.stores import execute, rows
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 PDF = b"%PDF-1.4\n" + b"her invoice " * 50
-
-
-@pytest.fixture
-async def shop(
-    aiohttp_client: Any, make_settings: Callable[..., Settings], store_overrides: dict[str, Any]
-) -> TestClient:
-    client = await aiohttp_client(create_app(make_settings(**store_overrides)))
-    await seed(client)
-    return client
 
 
 async def send_file(client: TestClient, conversation: str, data: bytes, at: float) -> str:

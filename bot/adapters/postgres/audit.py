@@ -15,33 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.adapters.personal_data import (
-    COMMUNITY_EXPORT,
-    CONVERSATION,
-    CONVERSATION_EVENTS,
-    INSERT_AUDIT,
-    REDACTED,
-    RETENTION_COMMUNITY,
-    RETENTION_EVENTS,
-    RETENTION_NOTICES,
-    SELECT_AUDIT,
-    SKIP_TABLES,
-    SUPPRESS,
-    WAREHOUSE_EXPORTS,
-    anonymised_posts,
-    audit_params,
-    audit_record,
-    blanked_events,
-    community_author,
-    conversation_document,
-    customer_document,
-    export_details,
-    iso_instant,
-    ordered,
-    reaches,
-    retention_details,
-    warehouse_export,
-)
+from bot.adapters import personal_data as shared
 from bot.adapters.postgres.customers import _numbered
 from bot.adapters.postgres.database import PostgresDatabase
 from bot.core.privacy import (
@@ -65,7 +39,9 @@ async def record(
     subject: str,
     details: dict[str, Any] | None = None,
 ) -> None:
-    await conn.execute(_numbered(INSERT_AUDIT), *audit_params(at, actor, action, subject, details))
+    await conn.execute(
+        _numbered(shared.INSERT_AUDIT), *shared.audit_params(at, actor, action, subject, details)
+    )
 
 
 class PostgresAuditLog:
@@ -90,9 +66,9 @@ async def audit_records(
 ) -> list[dict[str, Any]]:
     async with database.connection() as conn:
         rows = await conn.fetch(
-            SELECT_AUDIT + " WHERE $1::text IS NULL OR subject = $1 ORDER BY id", subject
+            shared.SELECT_AUDIT + " WHERE $1::text IS NULL OR subject = $1 ORDER BY id", subject
         )
-    return [audit_record(r) for r in rows]
+    return [shared.audit_record(r) for r in rows]
 
 
 async def schema(conn: asyncpg.Connection) -> dict[str, set[str]]:
@@ -108,7 +84,7 @@ async def schema(conn: asyncpg.Connection) -> dict[str, set[str]]:
 
 
 async def _tables(conn: asyncpg.Connection) -> dict[str, set[str]]:
-    return {t: c for t, c in (await schema(conn)).items() if t not in SKIP_TABLES}
+    return {t: c for t, c in (await schema(conn)).items() if t not in shared.SKIP_TABLES}
 
 
 async def customer_conversations(conn: asyncpg.Connection, customer_id: str) -> list[str]:
@@ -146,8 +122,8 @@ async def _selections(
         ]
     parameter = {"customer_id": "$1::text", "order_id": "ANY($2::text[])"}
     chosen: list[tuple[str, str, list[Any]]] = []
-    for table in ordered(tables):
-        keys = [*reaches(tables[table]), *(["id"] if table == "conversations" else [])]
+    for table in shared.ordered(tables):
+        keys = [*shared.reaches(tables[table]), *(["id"] if table == "conversations" else [])]
         clauses = [
             f'"{key}" = {parameter.get(key, "ANY($3::text[])")}'
             for key in keys
@@ -206,11 +182,11 @@ class PostgresPrivacyStore:
                     )
                     tables[table] = [dict(r) for r in rows]
             present = await _tables(conn)
-            for table, sql in COMMUNITY_EXPORT.items():
+            for table, sql in shared.COMMUNITY_EXPORT.items():
                 if table in present:
-                    rows = await conn.fetch(_numbered(sql), community_author(customer_id))
+                    rows = await conn.fetch(_numbered(sql), shared.community_author(customer_id))
                     tables[table] = [dict(r) for r in rows]
-            document = customer_document(
+            document = shared.customer_document(
                 customer_id,
                 now,
                 {t: r for t, r in tables.items() if r},
@@ -218,7 +194,7 @@ class PostgresPrivacyStore:
             )
             await record(
                 conn, at=now, actor=actor, action="customer.export", subject=f"customer:{customer_id}",
-                details=export_details(document),
+                details=shared.export_details(document),
             )  # fmt: skip
         return document
 
@@ -245,12 +221,12 @@ class PostgresPrivacyStore:
             status = await conn.execute(
                 "UPDATE audit SET details = $2 WHERE EXISTS"
                 " (SELECT 1 FROM unnest($1::text[]) t WHERE strpos(lower(details), t) > 0)",
-                wanted, REDACTED,
+                wanted, shared.REDACTED,
             )  # fmt: skip
             counts["audit details"] = _count(status)
             counts["community posts"] = await _anonymise_posts(conn, customer_id)
             if "notice_suppressions" in await _tables(conn):
-                await conn.execute(_numbered(SUPPRESS), suppression_key(customer_id), now)
+                await conn.execute(_numbered(shared.SUPPRESS), suppression_key(customer_id), now)
             counts.update(extra or {})
             await record(
                 conn, at=now, actor=actor, action="customer.forget", subject=f"customer:{customer_id}",
@@ -261,13 +237,15 @@ class PostgresPrivacyStore:
 
     async def warehouse_exports(self, before: float) -> list[tuple[str, float]]:
         async with self.database.connection() as conn:
-            rows = await conn.fetch(_numbered(WAREHOUSE_EXPORTS), before)
-        return [warehouse_export(r) for r in rows]
+            rows = await conn.fetch(_numbered(shared.WAREHOUSE_EXPORTS), before)
+        return [shared.warehouse_export(r) for r in rows]
 
     async def apply_retention(self, days: int, *, actor: str, now: float) -> Erasure:
         cutoff = retention_cutoff(now, days)
         async with self.database.transaction() as conn:
-            updates, touched = blanked_events(await conn.fetch(_numbered(RETENTION_EVENTS), cutoff))
+            updates, touched = shared.blanked_events(
+                await conn.fetch(_numbered(shared.RETENTION_EVENTS), cutoff)
+            )
             await conn.execute(
                 "UPDATE events SET data = u.data FROM unnest($1::bigint[], $2::text[])"
                 " AS u(id, data) WHERE events.id = u.id",
@@ -276,23 +254,25 @@ class PostgresPrivacyStore:
             counts = {"events": len(updates)}
             tables = await _tables(conn)
             if "notices" in tables:
-                status = await conn.execute(_numbered(RETENTION_NOTICES), iso_instant(cutoff))
+                status = await conn.execute(
+                    _numbered(shared.RETENTION_NOTICES), shared.iso_instant(cutoff)
+                )
                 counts["notices"] = _count(status)
-            for table, sql in RETENTION_COMMUNITY:
+            for table, sql in shared.RETENTION_COMMUNITY:
                 if table in tables:
                     counts[table] = _count(await conn.execute(_numbered(sql), cutoff))
             await record(
                 conn, at=now, actor=actor, action="retention.apply", subject=f"events:before:{cutoff:.0f}",
-                details=retention_details(days, counts),
+                details=shared.retention_details(days, counts),
             )  # fmt: skip
         return Erasure(counts, tuple(sorted(touched)))
 
 
 async def _conversation(conn: asyncpg.Connection, conversation_id: str) -> dict[str, Any]:
-    return conversation_document(
+    return shared.conversation_document(
         conversation_id,
-        await conn.fetchrow(_numbered(CONVERSATION), conversation_id),
-        await conn.fetch(_numbered(CONVERSATION_EVENTS), conversation_id),
+        await conn.fetchrow(_numbered(shared.CONVERSATION), conversation_id),
+        await conn.fetch(_numbered(shared.CONVERSATION_EVENTS), conversation_id),
     )
 
 
@@ -304,6 +284,6 @@ async def _anonymise_posts(conn: asyncpg.Connection, customer_id: str) -> int:
         return 0
     changed = [
         _count(await conn.execute(_numbered(sql), *params))
-        for sql, params in anonymised_posts(customer_id)
+        for sql, params in shared.anonymised_posts(customer_id)
     ]
     return sum(changed[:2])
