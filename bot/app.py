@@ -93,6 +93,7 @@ from channels import (
     notices,
     openapi,
     pages,
+    privacy,
     rest,
     widget,
 )
@@ -206,7 +207,7 @@ def create_app(
     app.on_shutdown.append(console.close_sockets)
     for module in (
         health, rest, widget, auth, api, console, admin, openapi, metrics, notices, mail,
-        pages, help, community, community_signin, attachments,
+        pages, help, community, community_signin, attachments, privacy,
     ):  # fmt: skip
         app.add_routes(module.routes)
     pages.add_static(app)
@@ -340,7 +341,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     app[SERVICE] = chat
     app[DESK] = desk
     app[ATTACHMENTS] = AttachmentService(
-        FileAttachmentStore(settings.db.parent / "attachments"),
+        attachment_store(settings),
         log,
         settings.attachment_max_bytes,
         key=derived_key(settings, b"balcao attachment links"),
@@ -355,7 +356,9 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         period_days=settings.goodwill_period_days,
         audit=app[AUDIT],
     )
-    app[PRIVACY] = PrivacyService(app[PRIVACY_STORE], app[BROKER], settings.kb)
+    app[PRIVACY] = PrivacyService(
+        app[PRIVACY_STORE], app[BROKER], settings.kb, attachment_store(settings)
+    )
     follower = asyncio.create_task(log.follow_invalidations())
     mailer = None
     if settings.smtp_url.reveal():
@@ -407,7 +410,7 @@ async def _loop_monitor(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _retention(app: web.Application) -> AsyncIterator[None]:
-    """Blank old conversation text on a schedule when BALCAO_RETENTION_DAYS is set."""
+    """Retention on a schedule when BALCAO_RETENTION_DAYS is set (bot/services/privacy.py)."""
     days = app[SETTINGS].retention_days
 
     async def loop() -> None:
@@ -566,6 +569,12 @@ def open_warehouse(target: Path, fmt: str) -> Warehouse:
     return DuckDbWarehouse(target, fmt)
 
 
+def attachment_store(settings: Settings) -> FileAttachmentStore:
+    """Customers' files: a folder beside the SQLite file (also when the rows are on
+    PostgreSQL), the same for the server and the commands."""
+    return FileAttachmentStore(settings.db.parent / "attachments")
+
+
 @asynccontextmanager
 async def open_privacy(settings: Settings) -> AsyncIterator[PrivacyService]:
     """Export, forget and retention on the store the settings name, for one command. With
@@ -592,7 +601,7 @@ async def open_privacy(settings: Settings) -> AsyncIterator[PrivacyService]:
             database = await SqliteDatabase(settings.db, MIGRATIONS).open()
             stack.push_async_callback(database.close)
             store = SqlitePrivacyStore(database)
-        yield PrivacyService(store, broker, settings.kb)
+        yield PrivacyService(store, broker, settings.kb, attachment_store(settings))
 
 
 def warehouse_key(settings: Settings) -> str:

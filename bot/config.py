@@ -254,7 +254,8 @@ class Settings:
     retention_days: int = _setting(
         0,
         "BALCAO_RETENTION_DAYS",
-        "Blank conversation text older than this many days (0 keeps it); checked every 6 hours.",
+        "Blank conversation and notice text, delete files, community votes and reports older"
+        " than this many days (0 keeps them); checked every 6 hours.",
     )
     database: str = _setting(
         "",

@@ -10,6 +10,9 @@ Server -> client frames:
     {"type": "queue", "handoffs": [...]}       whenever the queue changes
     {"type": "event", "handoff_id", "seq", "kind", "data", "timestamp"}
     {"type": "typing", "handoff_id", "who": "customer", "on"}
+    {"type": "forgotten", "conversations": [...]}   erased by `forget` (CLI, admin API, any
+                                               process): the console drops them from every
+                                               list and closes the one it shows
     {"type": "error", "code", "message"}
 
 Limits: BALCAO_AGENT_SOCKETS_PER_IP sockets per address (429 at the upgrade); a socket
@@ -35,7 +38,7 @@ from aiohttp import WSMsgType, web
 from bot.core import events as ev
 from bot.core.agents import Agent
 from bot.errors import BalcaoError
-from bot.ports import QUEUE_TOPIC, agent_topic, conversation_topic
+from bot.ports import FORGOTTEN_TOPIC, QUEUE_TOPIC, agent_topic, conversation_topic
 from channels.auth import agent_for_token
 from channels.keys import BROKER, DESK, LIMITS, SETTINGS
 from channels.parsing import parse_row_id
@@ -171,6 +174,7 @@ class _AgentSession:
             await self.send({"type": "ready", "agent": agent.public()})
             self.follow("sessions", agent_topic(agent.email), None)
             self.follow("queue", QUEUE_TOPIC, None)
+            self.follow("forgotten", FORGOTTEN_TOPIC, None)
             await self.send(await self.app[DESK].queue_frame())  # this console's first view
             return
         if self.agent is None:
@@ -206,7 +210,11 @@ class _AgentSession:
     async def relay(self, topic: str, handoff_id: int | None) -> None:
         async for update in self.app[BROKER].subscribe(topic):
             kind = update.get("type")
-            if kind == "sessions_changed":
+            if topic == FORGOTTEN_TOPIC:
+                if update.get("erased") and isinstance(update.get("conversations"), list):
+                    conversations = [str(c) for c in update["conversations"]]
+                    await self.send({"type": "forgotten", "conversations": conversations})
+            elif kind == "sessions_changed":
                 # recheck in its own task: closing the socket cancels this relay
                 self.tasks["recheck"] = asyncio.create_task(self._recheck_quietly())
             elif kind == "queue" and handoff_id is None:

@@ -508,6 +508,12 @@ SPEC["paths"].update(
             "Dismiss a suggestion", "post", _path_param("id", "integer")
         ),
         "/api/analytics/proactive": _admin("Notices per trigger and outcome"),
+        "/api/admin/customers/{id}/export": _admin(
+            "Everything about one customer, her files listed (audited)", "get", _path_param("id")
+        ),
+        "/api/admin/customers/{id}/forget": _admin(
+            "Erase one customer everywhere; what was removed (audited)", "post", _path_param("id")
+        ),
         "/api/feedback": {
             "post": {
                 "summary": "A customer rates an answer (and may suggest a better one) or the conversation",

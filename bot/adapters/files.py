@@ -32,24 +32,43 @@ class FileAttachmentStore:
 
         await asyncio.to_thread(write)
 
+    def _describe(self, attachment_id: str) -> Attachment | None:
+        try:
+            meta = json.loads(self._meta(attachment_id).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if meta.get("type") not in EXTENSIONS:
+            return None
+        return Attachment(
+            attachment_id,
+            str(meta["conversation_id"]),
+            meta["type"],
+            int(meta["size"]),
+            float(meta["created_at"]),
+        )
+
+    async def listing(self) -> list[Attachment]:
+        """Read from the files' descriptions, so that a file whose conversation event was
+        never written (the store failed after the save) is found too."""
+
+        def read() -> list[Attachment]:
+            found = [
+                self._describe(path.stem)
+                for path in sorted(self.folder.glob("*.json"))
+                if ATTACHMENT_ID.match(path.stem)
+            ]
+            return [a for a in found if a is not None]
+
+        return await asyncio.to_thread(read)
+
     async def load(self, attachment_id: str) -> tuple[Attachment, bytes] | None:
         if not ATTACHMENT_ID.match(attachment_id):
             return None
 
         def read() -> tuple[Attachment, bytes] | None:
-            try:
-                meta = json.loads(self._meta(attachment_id).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+            attachment = self._describe(attachment_id)
+            if attachment is None:
                 return None
-            if meta.get("type") not in EXTENSIONS:
-                return None
-            attachment = Attachment(
-                attachment_id,
-                str(meta["conversation_id"]),
-                meta["type"],
-                int(meta["size"]),
-                float(meta["created_at"]),
-            )
             try:
                 return attachment, (self.folder / attachment.filename).read_bytes()
             except OSError:

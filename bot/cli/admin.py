@@ -3,12 +3,16 @@
     balcao kb check [DIR]                     validate a knowledge folder (exit 1 on errors)
     balcao kb test [STORIES...]               run conversation tests (exit 1 on failures)
     balcao kb export --kb DIR --out FAQ.csv   the CSV that `balcao kb import` reads
-    balcao customer export ID [--out FILE]    everything about one customer, as JSON
+    balcao customer export ID [--out FILE] [--attachments DIR]
+                                              everything about one customer, as JSON (and
+                                              the files she sent, written into DIR)
     balcao customer forget ID                 erase one customer everywhere (audited): rows,
-                                              conversations naming or mentioning them, drafts,
+                                              conversations naming or mentioning them, her
+                                              files, notices, consent and watches, drafts,
                                               audit details, servers' caches (over Redis);
                                               names the warehouse exports that may still hold them
-    balcao retention apply --days N           blank conversation text older than N days
+    balcao retention apply --days N           blank conversation and notice text, delete
+                                              files, votes and reports older than N days
 
 Bad usage raises a BalcaoError: bot/cli.py prints one line and exits 2.
 """
@@ -75,6 +79,9 @@ def register(subparsers: Any) -> None:
     c_export = group.add_parser("export", help="everything about one customer as JSON")
     c_export.add_argument("customer_id", metavar="ID")
     c_export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    c_export.add_argument(
+        "--attachments", type=Path, metavar="DIR", help="also write the files she sent into DIR"
+    )
     c_export.add_argument("--by", default="cli", help="who asked, for the audit record")
     add_setting_flags(c_export, ["db", "database"])
     c_export.set_defaults(handler=customer_export_command)
@@ -201,11 +208,17 @@ def customer_export_command(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
 
-    async def export() -> dict[str, Any]:
+    async def export() -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
         async with open_privacy(settings) as privacy:
-            return await privacy.export(args.customer_id, actor=args.by, now=time.time())
+            document = await privacy.export(args.customer_id, actor=args.by, now=time.time())
+            return document, await privacy.export_files(document) if args.attachments else []
 
-    document = asyncio.run(export())
+    document, files = asyncio.run(export())
+    if args.attachments is not None:
+        args.attachments.mkdir(parents=True, exist_ok=True)
+        for name, data in files:
+            (args.attachments / name).write_bytes(data)
+        print(f"wrote {len(files)} files to {args.attachments}", file=sys.stderr)
     text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True, default=str)
     if args.out is None:
         print(text)

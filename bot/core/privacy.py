@@ -13,6 +13,7 @@ bot/services/privacy.py runs them, removes drafts and drops every process's cach
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -79,3 +80,10 @@ def mentions(text: str, terms: Sequence[str]) -> bool:
 # A forgotten customer's community posts stay (others' answers hang on them) but lose their
 # author and their words (id, shown name, text); their votes and reports go.
 FORGOTTEN_AUTHOR = ("forgotten", "A former customer", "(removed at the author's request)")
+
+
+def suppression_key(customer_id: str) -> str:
+    """What is kept of a forgotten customer: a hash of her id, so that a later import of the
+    shop's files does not record her consent to marketing again. It holds no name, email or
+    words; whoever guesses an id can tell it was forgotten (the README says so)."""
+    return hashlib.sha256(f"balcao:forgotten:{customer_id}".encode()).hexdigest()

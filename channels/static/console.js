@@ -70,6 +70,7 @@
       if (frame.type === "ready" && current) ws.send(JSON.stringify({ type: "watch", handoff_id: current }));
       else if (frame.type === "queue") { handoffs = frame.handoffs; waitingTotal = frame.waiting; noticeArrivals(); renderQueue(); }
       else if (frame.type === "event" && frame.handoff_id === current) addEvent(frame);
+      else if (frame.type === "forgotten") forget(frame.conversations || []);
       else if (frame.type === "typing" && frame.handoff_id === current) {
         $("customer-typing").hidden = !frame.on;
       }
@@ -122,11 +123,23 @@
     fill($("mine"), mine, false);
     if (current && !handoffs.some(function (h) { return h.id === current; }) && !viewingPast) closeChat();
   }
+  // A customer was erased (`forget`): nothing of hers stays on screen, in any list.
+  function forget(conversations) {
+    var gone = {};
+    conversations.forEach(function (c) { gone[c] = true; });
+    handoffs = handoffs.filter(function (h) { return !gone[h.conversation_id]; });
+    document.querySelectorAll("li[data-conversation]").forEach(function (li) {
+      if (gone[li.dataset.conversation]) li.remove();
+    });
+    if (current && gone[currentConversation]) closeChat();
+    renderQueue();
+  }
   function fill(list, items, claimable, past) {
     list.textContent = "";
     items.forEach(function (h) {
       var li = el("li", "item" + (h.id === current ? " active" : ""));
       li.dataset.handoff = h.id;
+      li.dataset.conversation = h.conversation_id || "";
       var top = el("div", "row");
       top.appendChild(el("strong", "title", h.title || h.sender));
       top.appendChild(el("span", "meta", Math.round(h.waiting_s / 60) + " min"));
@@ -154,7 +167,7 @@
   }
 
   // ---- one conversation ---------------------------------------------------------
-  var viewingPast = false;
+  var viewingPast = false, currentConversation = null;
   // Everything of the previous conversation goes before anything of the next is loaded.
   function resetChat() {
     seen = {};
@@ -181,6 +194,7 @@
     $("empty").hidden = true;
     $("chat").hidden = false;
     $("composer").hidden = $("resolve").hidden = detail.handoff.status === "resolved";
+    currentConversation = detail.handoff.conversation_id;
     $("chat-title").textContent = detail.handoff.title || detail.handoff.sender;
     $("chat-meta").textContent = [detail.handoff.reason.replace(/_/g, " "), detail.handoff.language, detail.handoff.tier || "unrated", detail.contact_email || ""].filter(Boolean).join(" · ");
     $("transcript").textContent = "";
@@ -195,6 +209,7 @@
   }
   function closeChat() {
     current = null;
+    currentConversation = null;
     viewingPast = false;
     resetChat();
     $("chat").hidden = true;

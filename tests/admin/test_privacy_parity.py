@@ -122,13 +122,13 @@ async def test_export_holds_her_rows_and_conversations(shop: TestClient) -> None
 
 async def test_retention_blanks_old_text_and_names_the_conversations(shop: TestClient) -> None:
     erased = await shop.app[PRIVACY].retention(30, actor="cli", now=time.time())
-    assert erased.counts == {"events": 3}
+    assert erased.counts["events"] == 3
     assert erased.conversations == ("web:joao", "web:verified")
     events = await shop.app[STORE].load("web:verified")
     assert [e.data.get("text") for e in events if e.kind in ("user", "bot")] == ["", ""]
     assert events[-1].data["entry"] == "order-status"  # analytics fields stay
     again = await shop.app[PRIVACY].retention(30, actor="cli", now=time.time())
-    assert again.counts == {"events": 0}
+    assert not any(again.counts.values())
 
 
 async def test_forget_drops_the_cache_and_closes_her_open_widget(shop: TestClient) -> None:

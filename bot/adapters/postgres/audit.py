@@ -1,7 +1,9 @@
 """The audit log and the PrivacyStore port on PostgreSQL, as bot/adapters/sqlite/audit.py
 does them on SQLite: export, erasure (rows of any table with a `customer_id`, `order_id`
 of her orders, `conversation_id`/`conversation` of her conversations: tables added later
-are covered too) and retention, each in one transaction with its audit row.
+are covered too; her community posts and votes) and retention, each in one transaction
+with its audit row. The statements and row mappings both stores share are in
+bot/adapters/personal_data.py.
 """
 
 from __future__ import annotations
@@ -13,23 +15,19 @@ from typing import Any
 
 import asyncpg
 
+from bot.adapters import personal_data as shared
+from bot.adapters.postgres.customers import _numbered
 from bot.adapters.postgres.database import PostgresDatabase
 from bot.core.privacy import (
     CUSTOMER_SLOT,
-    FORGOTTEN_AUTHOR,
     names_customer,
-    redact,
     retention_cutoff,
     search_terms,
+    suppression_key,
 )
-from bot.errors import InputError
 from bot.ports import Erasure
 
 logger = logging.getLogger(__name__)
-
-SKIP_TABLES = frozenset({"audit", "balcao_migrations"})
-CONVERSATION_COLUMNS = ("conversation_id", "conversation")
-REDACTED = '{"redacted": true}'
 
 
 async def record(
@@ -42,9 +40,8 @@ async def record(
     details: dict[str, Any] | None = None,
 ) -> None:
     await conn.execute(
-        "INSERT INTO audit (at, actor, action, subject, details) VALUES ($1, $2, $3, $4, $5)",
-        at, actor, action, subject, json.dumps(details or {}, sort_keys=True),
-    )  # fmt: skip
+        _numbered(shared.INSERT_AUDIT), *shared.audit_params(at, actor, action, subject, details)
+    )
 
 
 class PostgresAuditLog:
@@ -69,27 +66,25 @@ async def audit_records(
 ) -> list[dict[str, Any]]:
     async with database.connection() as conn:
         rows = await conn.fetch(
-            "SELECT id, at, actor, action, subject, details FROM audit"
-            " WHERE $1::text IS NULL OR subject = $1 ORDER BY id",
-            subject,
+            shared.SELECT_AUDIT + " WHERE $1::text IS NULL OR subject = $1 ORDER BY id", subject
         )
-    return [
-        {"id": r[0], "at": r[1], "actor": r[2], "action": r[3], "subject": r[4],
-         "details": json.loads(r[5])}
-        for r in rows
-    ]  # fmt: skip
+    return [shared.audit_record(r) for r in rows]
 
 
-async def _tables(conn: asyncpg.Connection) -> dict[str, set[str]]:
+async def schema(conn: asyncpg.Connection) -> dict[str, set[str]]:
+    """Every table's columns in the current schema."""
     rows = await conn.fetch(
         "SELECT table_name, column_name FROM information_schema.columns"
         " WHERE table_schema = current_schema() ORDER BY table_name"
     )
     tables: dict[str, set[str]] = {}
     for table, column in rows:
-        if table not in SKIP_TABLES:
-            tables.setdefault(table, set()).add(column)
+        tables.setdefault(table, set()).add(column)
     return tables
+
+
+async def _tables(conn: asyncpg.Connection) -> dict[str, set[str]]:
+    return {t: c for t, c in (await schema(conn)).items() if t not in shared.SKIP_TABLES}
 
 
 async def customer_conversations(conn: asyncpg.Connection, customer_id: str) -> list[str]:
@@ -125,22 +120,17 @@ async def _selections(
                 "SELECT order_id FROM orders WHERE customer_id = $1", customer_id
             )
         ]
+    parameter = {"customer_id": "$1::text", "order_id": "ANY($2::text[])"}
     chosen: list[tuple[str, str, list[Any]]] = []
-    for table, columns in tables.items():
-        clauses: list[str] = []
-        if "customer_id" in columns:
-            clauses.append("customer_id = $1")
-        if "order_id" in columns and orders:
-            clauses.append("order_id = ANY($2::text[])")
-        for column in CONVERSATION_COLUMNS:
-            if column in columns and conversations:
-                clauses.append(f'"{column}" = ANY($3::text[])')
-        if table == "conversations" and conversations:
-            clauses.append("id = ANY($3::text[])")
+    for table in shared.ordered(tables):
+        keys = [*shared.reaches(tables[table]), *(["id"] if table == "conversations" else [])]
+        clauses = [
+            f'"{key}" = {parameter.get(key, "ANY($3::text[])")}'
+            for key in keys
+            if {"customer_id": True, "order_id": bool(orders)}.get(key, bool(conversations))
+        ]
         if clauses:
             chosen.append((table, " OR ".join(clauses), [customer_id, orders, conversations]))
-    # rows that others reference go last (events and handoffs before conversations)
-    chosen.sort(key=lambda item: (item[0] in ("conversations", "agents"), item[0]))
     return chosen
 
 
@@ -149,6 +139,10 @@ def _where(clause: str) -> str:
     return (
         f"({clause}) AND $1::text IS NOT NULL AND $2::text[] IS NOT NULL AND $3::text[] IS NOT NULL"
     )
+
+
+def _count(status: str) -> int:
+    return int(status.split()[-1])
 
 
 class PostgresPrivacyStore:
@@ -182,22 +176,25 @@ class PostgresPrivacyStore:
             conversations = await customer_conversations(conn, customer_id)
             tables: dict[str, list[dict[str, Any]]] = {}
             for table, where, params in await _selections(conn, customer_id, conversations):
-                if table in ("events", "conversations"):
-                    continue
-                rows = await conn.fetch(f'SELECT * FROM "{table}" WHERE {_where(where)}', *params)
-                if rows:
+                if table not in ("events", "conversations"):
+                    rows = await conn.fetch(
+                        f'SELECT * FROM "{table}" WHERE {_where(where)}', *params
+                    )
                     tables[table] = [dict(r) for r in rows]
-            if not tables and not conversations:
-                raise InputError(f"no data about customer '{customer_id}'", code="unknown_customer")
-            document = {
-                "customer_id": customer_id,
-                "exported_at": now,
-                "tables": tables,
-                "conversations": [await _conversation(conn, cid) for cid in conversations],
-            }
+            present = await _tables(conn)
+            for table, sql in shared.COMMUNITY_EXPORT.items():
+                if table in present:
+                    rows = await conn.fetch(_numbered(sql), shared.community_author(customer_id))
+                    tables[table] = [dict(r) for r in rows]
+            document = shared.customer_document(
+                customer_id,
+                now,
+                {t: r for t, r in tables.items() if r},
+                [await _conversation(conn, cid) for cid in conversations],
+            )
             await record(
                 conn, at=now, actor=actor, action="customer.export", subject=f"customer:{customer_id}",
-                details={"conversations": len(conversations), **{t: len(r) for t, r in tables.items()}},
+                details=shared.export_details(document),
             )  # fmt: skip
         return document
 
@@ -218,16 +215,18 @@ class PostgresPrivacyStore:
             conversations = sorted(set(named) | set(mentioned))
             for table, where, params in await _selections(conn, customer_id, conversations):
                 status = await conn.execute(f'DELETE FROM "{table}" WHERE {_where(where)}', *params)
-                counts[table] = int(status.split()[-1])
+                counts[table] = _count(status)
             counts["unverified conversations"] = len(set(mentioned) - set(named))
             wanted = [t.lower() for t in (*terms, *also_redact) if t]
             status = await conn.execute(
                 "UPDATE audit SET details = $2 WHERE EXISTS"
                 " (SELECT 1 FROM unnest($1::text[]) t WHERE strpos(lower(details), t) > 0)",
-                wanted, REDACTED,
+                wanted, shared.REDACTED,
             )  # fmt: skip
-            counts["audit details"] = int(status.split()[-1])
+            counts["audit details"] = _count(status)
             counts["community posts"] = await _anonymise_posts(conn, customer_id)
+            if "notice_suppressions" in await _tables(conn):
+                await conn.execute(_numbered(shared.SUPPRESS), suppression_key(customer_id), now)
             counts.update(extra or {})
             await record(
                 conn, at=now, actor=actor, action="customer.forget", subject=f"customer:{customer_id}",
@@ -238,62 +237,43 @@ class PostgresPrivacyStore:
 
     async def warehouse_exports(self, before: float) -> list[tuple[str, float]]:
         async with self.database.connection() as conn:
-            rows = await conn.fetch(
-                "SELECT subject, max(at) FROM audit WHERE action = 'warehouse.export'"
-                " AND at <= $1 GROUP BY subject ORDER BY max(at)",
-                before,
-            )
-        return [(str(r[0]).removeprefix("warehouse:"), float(r[1])) for r in rows]
+            rows = await conn.fetch(_numbered(shared.WAREHOUSE_EXPORTS), before)
+        return [shared.warehouse_export(r) for r in rows]
 
     async def apply_retention(self, days: int, *, actor: str, now: float) -> Erasure:
         cutoff = retention_cutoff(now, days)
         async with self.database.transaction() as conn:
-            rows = await conn.fetch(
-                'SELECT id, conversation_id, kind, data FROM events WHERE "timestamp" < $1'
-                " AND kind IN ('user', 'agent', 'bot', 'note', 'suggestion', 'feedback')"
-                " AND (data::jsonb -> 'redacted') IS NULL",
-                cutoff,
+            updates, touched = shared.blanked_events(
+                await conn.fetch(_numbered(shared.RETENTION_EVENTS), cutoff)
             )
-            ids: list[int] = []
-            data: list[str] = []
-            touched: set[str] = set()
-            for row_id, conversation_id, kind, text in rows:
-                blanked = redact(kind, json.loads(text))
-                if blanked is not None:
-                    ids.append(row_id)
-                    data.append(json.dumps(blanked, ensure_ascii=False))
-                    touched.add(conversation_id)
             await conn.execute(
                 "UPDATE events SET data = u.data FROM unnest($1::bigint[], $2::text[])"
                 " AS u(id, data) WHERE events.id = u.id",
-                ids, data,
+                [i for i, _ in updates], [d for _, d in updates],
             )  # fmt: skip
+            counts = {"events": len(updates)}
+            tables = await _tables(conn)
+            if "notices" in tables:
+                status = await conn.execute(
+                    _numbered(shared.RETENTION_NOTICES), shared.iso_instant(cutoff)
+                )
+                counts["notices"] = _count(status)
+            for table, sql in shared.RETENTION_COMMUNITY:
+                if table in tables:
+                    counts[table] = _count(await conn.execute(_numbered(sql), cutoff))
             await record(
                 conn, at=now, actor=actor, action="retention.apply", subject=f"events:before:{cutoff:.0f}",
-                details={"days": days, "events": len(ids)},
+                details=shared.retention_details(days, counts),
             )  # fmt: skip
-        return Erasure({"events": len(ids)}, tuple(sorted(touched)))
+        return Erasure(counts, tuple(sorted(touched)))
 
 
 async def _conversation(conn: asyncpg.Connection, conversation_id: str) -> dict[str, Any]:
-    row = await conn.fetchrow(
-        "SELECT channel, sender, created_at, language FROM conversations WHERE id = $1",
+    return shared.conversation_document(
         conversation_id,
+        await conn.fetchrow(_numbered(shared.CONVERSATION), conversation_id),
+        await conn.fetch(_numbered(shared.CONVERSATION_EVENTS), conversation_id),
     )
-    events = await conn.fetch(
-        'SELECT seq, kind, data, "timestamp" FROM events WHERE conversation_id = $1 ORDER BY seq',
-        conversation_id,
-    )
-    return {
-        "id": conversation_id,
-        "channel": row[0] if row else None,
-        "sender": row[1] if row else None,
-        "created_at": row[2] if row else None,
-        "language": row[3] if row else None,
-        "events": [
-            {"seq": e[0], "kind": e[1], "data": json.loads(e[2]), "timestamp": e[3]} for e in events
-        ],
-    }
 
 
 async def _anonymise_posts(conn: asyncpg.Connection, customer_id: str) -> int:
@@ -302,17 +282,8 @@ async def _anonymise_posts(conn: asyncpg.Connection, customer_id: str) -> int:
     exists = await conn.fetchval("SELECT to_regclass('community_questions') IS NOT NULL")
     if not exists:
         return 0
-    author = f"customer:{customer_id}"
-    new_id, name, text = FORGOTTEN_AUTHOR
-    changed = 0
-    for sql in (
-        "UPDATE community_questions SET author_id = $1, author_name = $2, title = $3, body = $3"
-        " WHERE author_id = $4",
-        "UPDATE community_answers SET author_id = $1, author_name = $2, body = $3"
-        " WHERE author_id = $4",
-    ):
-        status = await conn.execute(sql, new_id, name, text, author)
-        changed += int(status.split()[-1])
-    await conn.execute("DELETE FROM community_votes WHERE voter = $1", author)
-    await conn.execute("DELETE FROM community_reports WHERE reporter = $1", author)
-    return changed
+    changed = [
+        _count(await conn.execute(_numbered(sql), *params))
+        for sql, params in shared.anonymised_posts(customer_id)
+    ]
+    return sum(changed[:2])

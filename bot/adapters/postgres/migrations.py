@@ -269,6 +269,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE TABLE webhook_seen (signature text PRIMARY KEY, at text NOT NULL);
         """,
     ),
+    # 60+: privacy
+    Migration(
+        60,
+        "notice_suppressions",
+        """
+        CREATE TABLE notice_suppressions (
+            customer_hash text PRIMARY KEY, at double precision NOT NULL
+        );
+        """,
+    ),
 )
 
 

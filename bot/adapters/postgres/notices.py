@@ -18,7 +18,7 @@ from bot.adapters.postgres.customers import _numbered
 from bot.adapters.postgres.database import PostgresDatabase
 from bot.adapters.shop_csv import Known, ShopData, read_records
 from bot.adapters.sqlite.customers import _ORDER, _iso, _order
-from bot.adapters.sqlite.notices import take_unshown_sql
+from bot.adapters.sqlite.notices import IMPORTED_OPT_IN, opted_in, take_unshown_sql
 from bot.core.customers import Order
 from bot.core.notices import (
     ClaimedNotice,
@@ -30,6 +30,7 @@ from bot.core.notices import (
     order_changes,
     stock_changes,
 )
+from bot.core.privacy import suppression_key
 from bot.knowledge.notices import Templates
 
 PROACTIVE = """
@@ -152,6 +153,13 @@ class PostgresNoticeStore:
                 c.account_manager,
                 json.dumps(dict(c.extra), ensure_ascii=False),
             )
+            if opted_in(c):
+                await conn.execute(
+                    _numbered(IMPORTED_OPT_IN),
+                    c.customer_id,
+                    _iso(now),
+                    suppression_key(c.customer_id),
+                )
         due = order_changes(statuses, data.orders, now, templates)
         due += stock_changes(stock, data.products, watchers, now)
         due += [

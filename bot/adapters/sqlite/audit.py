@@ -17,26 +17,50 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from bot.adapters.personal_data import (
+    COMMUNITY_EXPORT,
+    CONVERSATION,
+    CONVERSATION_EVENTS,
+    INSERT_AUDIT,
+    REDACTED,
+    RETENTION_COMMUNITY,
+    RETENTION_EVENTS,
+    RETENTION_NOTICES,
+    SELECT_AUDIT,
+    SKIP_TABLES,
+    SUPPRESS,
+    WAREHOUSE_EXPORTS,
+    anonymised_posts,
+    audit_params,
+    audit_record,
+    blanked_events,
+    community_author,
+    conversation_document,
+    customer_document,
+    export_details,
+    iso_instant,
+    ordered,
+    reaches,
+    retention_details,
+    warehouse_export,
+)
 from bot.adapters.sqlite.database import DatabaseRunner
 from bot.core.privacy import (
     CUSTOMER_SLOT,
     FORGOTTEN_AUTHOR,
     names_customer,
-    redact,
     retention_cutoff,
     search_terms,
+    suppression_key,
 )
-from bot.errors import InputError
 from bot.ports import Erasure
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 migrations = Migrations("audit")
 
@@ -58,10 +82,6 @@ def m001_audit(db: sqlite_utils.Database) -> None:
     db["audit"].create_index(["at"])  # type: ignore[union-attr]
 
 
-SKIP_TABLES = frozenset({"audit", "_sqlite_migrations"})
-CONVERSATION_COLUMNS = ("conversation_id", "conversation")
-
-
 def record(
     db: sqlite_utils.Database,
     *,
@@ -72,29 +92,15 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Append one audit record (inside the caller's transaction, on the database thread)."""
-    db.execute(
-        "INSERT INTO audit (at, actor, action, subject, details) VALUES (?, ?, ?, ?, ?)",
-        [at, actor, action, subject, json.dumps(details or {}, sort_keys=True)],
-    )
+    db.execute(INSERT_AUDIT, audit_params(at, actor, action, subject, details))
 
 
 def audit_records(db: sqlite_utils.Database, subject: str | None = None) -> list[dict[str, Any]]:
-    sql = "SELECT id, at, actor, action, subject, details FROM audit"
     rows = db.execute(
-        sql + (" WHERE subject = ?" if subject else "") + " ORDER BY id",
+        SELECT_AUDIT + (" WHERE subject = ?" if subject else "") + " ORDER BY id",
         [subject] if subject else [],
     ).fetchall()
-    return [
-        {
-            "id": r[0],
-            "at": r[1],
-            "actor": r[2],
-            "action": r[3],
-            "subject": r[4],
-            "details": json.loads(r[5]),
-        }
-        for r in rows
-    ]
+    return [audit_record(r) for r in rows]
 
 
 class SqliteAuditLog:
@@ -122,16 +128,21 @@ class SqliteAuditLog:
 # --- the customer's data -------------------------------------------------------------
 
 
-def _columns(db: sqlite_utils.Database, table: str) -> set[str]:
-    return {row[1] for row in db.execute(f'PRAGMA table_info("{table}")').fetchall()}
-
-
-def _tables(db: sqlite_utils.Database) -> list[str]:
+def schema(db: sqlite_utils.Database) -> dict[str, set[str]]:
+    """Every table's columns (the migrations' bookkeeping and SQLite's own left out)."""
     rows = db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         " ORDER BY name"
     ).fetchall()
-    return [r[0] for r in rows if r[0] not in SKIP_TABLES and not r[0].startswith("_")]
+    return {
+        r[0]: {c[1] for c in db.execute(f'PRAGMA table_info("{r[0]}")').fetchall()}
+        for r in rows
+        if not r[0].startswith("_") and not r[0].startswith("community_fts_")
+    }
+
+
+def _tables(db: sqlite_utils.Database) -> dict[str, set[str]]:
+    return {t: c for t, c in schema(db).items() if t not in SKIP_TABLES}
 
 
 def customer_conversations(db: sqlite_utils.Database, customer_id: str) -> list[str]:
@@ -161,27 +172,18 @@ def _selections(
             r[0]
             for r in db.execute("SELECT order_id FROM orders WHERE customer_id = ?", [customer_id])
         ]
+    values = {"customer_id": [customer_id], "order_id": orders}
     chosen: list[tuple[str, str, list[Any]]] = []
-    for table in tables:
-        columns = _columns(db, table)
+    for table in ordered(tables):
+        keys = [*reaches(tables[table]), *(["id"] if table == "conversations" else [])]
         clauses: list[str] = []
         params: list[Any] = []
-        if "customer_id" in columns:
-            clauses.append("customer_id = ?")
-            params.append(customer_id)
-        if "order_id" in columns and orders:
-            marks, values = _in(orders)
-            clauses.append(f"order_id IN ({marks})")
-            params.extend(values)
-        for column in CONVERSATION_COLUMNS:
-            if column in columns and conversations:
-                marks, values = _in(conversations)
-                clauses.append(f"{column} IN ({marks})")
-                params.extend(values)
-        if table == "conversations" and conversations:
-            marks, values = _in(conversations)
-            clauses.append(f"id IN ({marks})")
-            params.extend(values)
+        for key in keys:
+            wanted = values.get(key, conversations)
+            if wanted:
+                marks, items = _in(wanted)
+                clauses.append(f'"{key}" IN ({marks})')
+                params.extend(items)
         if clauses:
             chosen.append((table, " OR ".join(clauses), params))
     return chosen
@@ -195,7 +197,7 @@ class _Privacy:
 
     def search_terms(self, customer_id: str) -> tuple[str, ...]:
         db = self.db
-        tables = set(_tables(db))
+        tables = _tables(db)
         email = phone = None
         if "customers" in tables:
             row = db.execute(
@@ -219,47 +221,35 @@ class _Privacy:
             conversations = customer_conversations(db, customer_id)
             tables: dict[str, list[dict[str, Any]]] = {}
             for table, where, params in _selections(db, customer_id, conversations):
-                if table in ("events", "conversations"):
-                    continue
-                cursor = db.execute(f'SELECT * FROM "{table}" WHERE {where}', params)
-                names = [d[0] for d in cursor.description]
-                rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-                if rows:
-                    tables[table] = rows
-            if not tables and not conversations:
-                raise InputError(f"no data about customer '{customer_id}'", code="unknown_customer")
-            document = {
-                "customer_id": customer_id,
-                "exported_at": now,
-                "tables": tables,
-                "conversations": [self._conversation(cid) for cid in conversations],
-            }
+                if table not in ("events", "conversations"):
+                    tables[table] = self._rows(f'SELECT * FROM "{table}" WHERE {where}', params)
+            present = _tables(db)
+            for table, sql in COMMUNITY_EXPORT.items():
+                if table in present:
+                    tables[table] = self._rows(sql, [community_author(customer_id)])
+            document = customer_document(
+                customer_id,
+                now,
+                {t: r for t, r in tables.items() if r},
+                [self._conversation(cid) for cid in conversations],
+            )
             record(
                 db, at=now, actor=actor, action="customer.export", subject=f"customer:{customer_id}",
-                details={"conversations": len(conversations), **{t: len(r) for t, r in tables.items()}},
+                details=export_details(document),
             )  # fmt: skip
         return document
 
+    def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        cursor = self.db.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
     def _conversation(self, conversation_id: str) -> dict[str, Any]:
-        row = self.db.execute(
-            "SELECT channel, sender, created_at, language FROM conversations WHERE id = ?",
-            [conversation_id],
-        ).fetchone()
-        events = self.db.execute(
-            "SELECT seq, kind, data, timestamp FROM events WHERE conversation_id = ? ORDER BY seq",
-            [conversation_id],
-        ).fetchall()
-        return {
-            "id": conversation_id,
-            "channel": row[0] if row else None,
-            "sender": row[1] if row else None,
-            "created_at": row[2] if row else None,
-            "language": row[3] if row else None,
-            "events": [
-                {"seq": s, "kind": k, "data": json.loads(d), "timestamp": t}
-                for s, k, d, t in events
-            ],
-        }
+        return conversation_document(
+            conversation_id,
+            self.db.execute(CONVERSATION, [conversation_id]).fetchone(),
+            self.db.execute(CONVERSATION_EVENTS, [conversation_id]).fetchall(),
+        )
 
     def forget_customer(
         self,
@@ -284,6 +274,8 @@ class _Privacy:
             counts["unverified conversations"] = len(set(mentioned) - set(named))
             counts["audit details"] = _redact_audit(db, [*terms, *also_redact])
             counts["community posts"] = _anonymise_posts(db, customer_id)
+            if "notice_suppressions" in _tables(db):
+                db.execute(SUPPRESS, [suppression_key(customer_id), now])
             counts.update(extra or {})
             record(
                 db, at=now, actor=actor, action="customer.forget", subject=f"customer:{customer_id}",
@@ -294,37 +286,30 @@ class _Privacy:
 
     def warehouse_exports(self, before: float) -> list[tuple[str, float]]:
         """(target, latest time) of every warehouse export recorded before `before`."""
-        rows = self.db.execute(
-            "SELECT subject, max(at) FROM audit WHERE action = 'warehouse.export' AND at <= ?"
-            " GROUP BY subject ORDER BY max(at)",
-            [before],
-        ).fetchall()
-        return [(str(subject).removeprefix("warehouse:"), float(at)) for subject, at in rows]
+        return [warehouse_export(r) for r in self.db.execute(WAREHOUSE_EXPORTS, [before])]
 
     def apply_retention(self, days: int, *, actor: str, now: float) -> Erasure:
-        """Blank the text of events older than `days` days; counts and conversations changed."""
+        """Blank the text of events and notices older than `days` days, drop old community
+        votes and reports; counts and the conversations changed."""
         cutoff = retention_cutoff(now, days)
         db = self.db
         with db.atomic():
-            rows = db.execute(
-                "SELECT id, conversation_id, kind, data FROM events WHERE timestamp < ?"
-                " AND kind IN ('user', 'agent', 'bot', 'note', 'suggestion', 'feedback')"
-                " AND json_extract(data, '$.redacted') IS NULL",
-                [cutoff],
-            ).fetchall()
-            updates = []
-            touched: set[str] = set()
-            for row_id, conversation_id, kind, data in rows:
-                blanked = redact(kind, json.loads(data))
-                if blanked is not None:
-                    updates.append((json.dumps(blanked, ensure_ascii=False), row_id))
-                    touched.add(conversation_id)
-            db.conn.executemany("UPDATE events SET data = ? WHERE id = ?", updates)
+            updates, touched = blanked_events(db.execute(RETENTION_EVENTS, [cutoff]).fetchall())
+            db.conn.executemany(
+                "UPDATE events SET data = ? WHERE id = ?", [(d, i) for i, d in updates]
+            )
+            counts = {"events": len(updates)}
+            tables = _tables(db)
+            if "notices" in tables:
+                counts["notices"] = db.execute(RETENTION_NOTICES, [iso_instant(cutoff)]).rowcount
+            for table, sql in RETENTION_COMMUNITY:
+                if table in tables:
+                    counts[table] = db.execute(sql, [cutoff]).rowcount
             record(
                 db, at=now, actor=actor, action="retention.apply", subject=f"events:before:{cutoff:.0f}",
-                details={"days": days, "events": len(updates)},
+                details=retention_details(days, counts),
             )  # fmt: skip
-        return Erasure({"events": len(updates)}, tuple(sorted(touched)))
+        return Erasure(counts, tuple(sorted(touched)))
 
 
 def _mentioning(db: sqlite_utils.Database, terms: Sequence[str]) -> list[str]:
@@ -343,9 +328,7 @@ def _redact_audit(db: sqlite_utils.Database, terms: Sequence[str]) -> int:
     if not wanted:
         return 0
     clause = " OR ".join("instr(lower(details), ?) > 0" for _ in wanted)
-    return db.execute(
-        f"""UPDATE audit SET details = '{{"redacted": true}}' WHERE {clause}""", wanted
-    ).rowcount
+    return db.execute(f"UPDATE audit SET details = ? WHERE {clause}", [REDACTED, *wanted]).rowcount
 
 
 class SqlitePrivacyStore:
@@ -391,27 +374,16 @@ COMMUNITY_POSTS = ("community_questions", "community_answers")
 
 
 def _anonymise_posts(db: sqlite_utils.Database, customer_id: str) -> int:
-    tables = set(db.table_names())
-    if not tables.issuperset(COMMUNITY_POSTS):
+    """Her posts' author and words replaced (two updates), her votes and reports deleted;
+    how many posts."""
+    if not set(db.table_names()).issuperset(COMMUNITY_POSTS):
         return 0
-    author = f"customer:{customer_id}"
-    new_id, name, text = FORGOTTEN_AUTHOR
-    if "community_fts" in tables:  # the search index holds the words too
+    if "community_fts" in db.table_names():  # the search index holds the words too
+        text = FORGOTTEN_AUTHOR[2]
         db.execute(
             "UPDATE community_fts SET title = ?, body = ? WHERE rowid IN"
             " (SELECT id FROM community_questions WHERE author_id = ?)",
-            [text, text, author],
+            [text, text, community_author(customer_id)],
         )
-    changed = db.execute(
-        "UPDATE community_questions SET author_id = ?, author_name = ?, title = ?, body = ?"
-        " WHERE author_id = ?",
-        [new_id, name, text, text, author],
-    ).rowcount
-    changed += db.execute(
-        "UPDATE community_answers SET author_id = ?, author_name = ?, body = ? WHERE author_id = ?",
-        [new_id, name, text, author],
-    ).rowcount
-    for table, column in (("community_votes", "voter"), ("community_reports", "reporter")):
-        if table in tables:
-            db.execute(f"DELETE FROM {table} WHERE {column} = ?", [author])
-    return int(changed)
+    changed = [db.execute(sql, params).rowcount for sql, params in anonymised_posts(customer_id)]
+    return sum(changed[:2])

@@ -23,7 +23,7 @@ from sqlite_utils.migrations import Migrations
 from bot.adapters.shop_csv import ShopData, read_records
 from bot.adapters.sqlite.customers import _ORDER, _order, known_ids, write_shop
 from bot.adapters.sqlite.database import DatabaseRunner
-from bot.core.customers import Order
+from bot.core.customers import Customer, Order
 from bot.core.notices import (
     ClaimedNotice,
     ConsentState,
@@ -34,6 +34,7 @@ from bot.core.notices import (
     order_changes,
     stock_changes,
 )
+from bot.core.privacy import suppression_key
 from bot.knowledge.notices import Templates
 
 migrations = Migrations("notices")
@@ -83,6 +84,28 @@ def m001_notices(db: sqlite_utils.Database) -> None:
         CREATE TABLE webhook_seen (signature TEXT PRIMARY KEY, at TEXT NOT NULL);
         """
     )
+
+
+@migrations()
+def m002_suppressions(db: sqlite_utils.Database) -> None:
+    """Forgotten customers, as hashes: an import does not record their consent again."""
+    db.execute(
+        "CREATE TABLE notice_suppressions (customer_hash TEXT PRIMARY KEY, at REAL NOT NULL)"
+    )
+
+
+# an import's marketing opt-in (customers.csv `marketing_opt_in`), never over an earlier
+# choice and never for a forgotten customer; shared with the PostgreSQL store
+IMPORTED_OPT_IN = (
+    "INSERT INTO notice_consent (customer_id, scope, state, at, source, wording)"
+    " SELECT ?, 'marketing', 'in', ?, 'import', 'customers.csv marketing_opt_in'"
+    " WHERE NOT EXISTS (SELECT 1 FROM notice_suppressions WHERE customer_hash = ?)"
+    " ON CONFLICT DO NOTHING"
+)
+
+
+def opted_in(customer: Customer) -> bool:
+    return customer.extra.get("marketing_opt_in", "").strip().lower() in ("1", "true", "yes", "y")
 
 
 # the same SQL on SQLite and PostgreSQL (ISO text instants compare as text)
@@ -169,11 +192,9 @@ def apply_shop(
         }
         write_shop(db, data)
         for c in data.customers:
-            if c.extra.get("marketing_opt_in", "").strip().lower() in ("1", "true", "yes", "y"):
+            if opted_in(c):
                 db.execute(
-                    "INSERT OR IGNORE INTO notice_consent VALUES (?, 'marketing', 'in', ?,"
-                    " 'import', 'customers.csv marketing_opt_in')",
-                    [c.customer_id, _iso(now)],
+                    IMPORTED_OPT_IN, [c.customer_id, _iso(now), suppression_key(c.customer_id)]
                 )
         due = order_changes(statuses, data.orders, now, templates)
         due += stock_changes(stock, data.products, watchers, now)
