@@ -8,7 +8,7 @@ DB ?= var/balcao.sqlite3
 KB ?= knowledge
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck venv lock chromium seed clean bench-nlu bench-load bench-match bench-encoder bench-memory bench-warehouse bench-desk bench-abuse bench-help bench-notices
+.PHONY: run test lint typecheck venv lock chromium seed clean bench-nlu bench-load bench-match bench-encoder bench-memory bench-warehouse bench-desk bench-abuse bench-help bench-notices bench-cost
 
 venv: $(VENV)/.installed
 
@@ -88,6 +88,10 @@ clean:
 
 bench-desk: venv
 	$(PY) benchmarks/bench_desk.py --waiting 10000
+
+# where one message's CPU time goes, on SQLite and on PostgreSQL + Redis (docs/benchmarks.md)
+bench-cost: venv
+	$(PY) benchmarks/bench_cost.py --markdown $(BENCH_COST_ARGS)
 
 # a customer's chat beside each attack of issue #15 (docs/benchmarks.md)
 bench-abuse: venv

@@ -15,6 +15,9 @@ Server -> client frames:
                                                list and closes the one it shows
     {"type": "error", "code", "message"}
 
+A store (or Redis) failing fails the frame that needed it, with an `unavailable` error
+frame; the socket stays open, and its login recheck tries again at the next interval.
+
 Limits: BALCAO_AGENT_SOCKETS_PER_IP sockets per address (429 at the upgrade); a socket
 that has not authenticated within BALCAO_AGENT_AUTH_SECONDS is closed (4408). The login
 is checked again on every frame, every BALCAO_AGENT_RECHECK_SECONDS, and at once when
@@ -37,7 +40,7 @@ from aiohttp import WSMsgType, web
 
 from bot.core import events as ev
 from bot.core.agents import Agent
-from bot.errors import BalcaoError
+from bot.errors import BalcaoError, StorageError
 from bot.ports import FORGOTTEN_TOPIC, QUEUE_TOPIC, agent_topic, conversation_topic
 from channels.auth import agent_for_token
 from channels.keys import BROKER, DESK, LIMITS, SETTINGS
@@ -118,7 +121,7 @@ class _AgentSession:
             return
         while True:
             await asyncio.sleep(settings.agent_recheck_seconds)
-            if not await self.recheck():
+            if not await self._recheck_quietly():
                 return
 
     async def recheck(self) -> bool:
@@ -157,6 +160,9 @@ class _AgentSession:
                 continue
             try:
                 await self.on_frame(frame)
+            except StorageError:  # this frame fails, the socket stays (#18)
+                logger.warning("a console frame failed: the store is unavailable", exc_info=True)
+                await self.error("unavailable", "the service is briefly unavailable; try again")
             except BalcaoError as exc:
                 await self.error(getattr(exc, "code", "refused"), exc.message)
 
@@ -216,7 +222,7 @@ class _AgentSession:
                     await self.send({"type": "forgotten", "conversations": conversations})
             elif kind == "sessions_changed":
                 # recheck in its own task: closing the socket cancels this relay
-                self.tasks["recheck"] = asyncio.create_task(self._recheck_quietly())
+                self.tasks["recheck"] = asyncio.create_task(self._recheck_in_background())
             elif kind == "queue" and handoff_id is None:
                 await self.send(update)
             elif kind == "events" and handoff_id is not None:
@@ -234,8 +240,16 @@ class _AgentSession:
                     }
                 )
 
-    async def _recheck_quietly(self) -> None:
-        await self.recheck()
+    async def _recheck_in_background(self) -> None:
+        await self._recheck_quietly()
+
+    async def _recheck_quietly(self) -> bool:
+        """`recheck`, where the store failing keeps the socket: False only once it closed."""
+        try:
+            return await self.recheck()
+        except StorageError:
+            logger.warning("could not recheck an agent's login: the store is unavailable")
+            return True
 
     async def stop(self) -> None:
         if self.closing is not None:

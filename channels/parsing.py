@@ -162,17 +162,20 @@ def parse_message(
         metadata = {}
     if not isinstance(metadata, dict):
         raise InputError("'metadata' must be an object", code="invalid_metadata")
-    check_metadata(metadata, max_bytes=max_metadata_bytes, max_depth=max_metadata_depth)
+    if metadata:  # none sent (the usual message): nothing to check, no identity in it
+        check_metadata(metadata, max_bytes=max_metadata_bytes, max_depth=max_metadata_depth)
     message_id = body.get("id")
     if message_id is not None and (
         not isinstance(message_id, str) or not MESSAGE_ID_PATTERN.fullmatch(message_id)
     ):
         raise InputError("'id' must be 1-64 letters, digits, '-' or '_'", code="invalid_id")
     language = metadata.get("language") or body.get("language")
-    identity = parse_identity(metadata, secret)
-    safe_metadata = {
-        k: v for k, v in metadata.items() if k not in ("identifier_hash", "customer_hash")
-    }
+    identity = parse_identity(metadata, secret) if metadata else None
+    safe_metadata = (
+        {k: v for k, v in metadata.items() if k not in ("identifier_hash", "customer_hash")}
+        if metadata
+        else metadata
+    )
     return IncomingMessage(
         text=text,
         message_id=message_id,

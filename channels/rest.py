@@ -17,12 +17,12 @@ from __future__ import annotations
 import functools
 import hmac
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 
 from bot.core import events as ev
-from bot.core.conversation import Reply
 from bot.core.identity import answer_token
 from channels.errors import json_error, read_json_object
 from channels.keys import ANSWER_KEY, LIMITS, SERVICE, SETTINGS
@@ -74,15 +74,17 @@ def origin(request: web.Request) -> str | None:
 
 
 def rasa_reply(
-    recipient: str, reply: Reply, feedback: dict[str, Any] | None = None
+    recipient: str, data: Mapping[str, Any], feedback: dict[str, Any] | None = None
 ) -> dict[str, Any]:
+    """Rasa's shape of one reply, from a stored bot or agent event's data (the one source
+    of replies: `Reply.to_event_data` wrote it, with buttons as title/payload objects)."""
     out: dict[str, Any] = {"recipient_id": recipient}
-    if reply.text:
-        out["text"] = reply.text
-    if reply.buttons:
-        out["buttons"] = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
-    if reply.custom is not None:
-        out["custom"] = dict(reply.custom)
+    if data.get("text"):
+        out["text"] = data["text"]
+    if data.get("buttons"):
+        out["buttons"] = [{"title": b["title"], "payload": b["payload"]} for b in data["buttons"]]
+    if data.get("custom") is not None:
+        out["custom"] = dict(data["custom"])
     if feedback is not None:
         out["feedback"] = feedback
     return out
@@ -116,9 +118,9 @@ async def webhook(request: web.Request) -> web.Response:
         conversation, message, sender=sender, channel=CHANNEL, address=request.remote
     )
     # what an agent wrote since the customer's last message comes first, in order
-    out = [rasa_reply(sender, r) for r in handled.pending]
+    out = [rasa_reply(sender, event.data) for event in handled.pending]
     if handled.outcome.duplicate:
-        out += [rasa_reply(sender, r) for r in handled.replies]
+        out += [rasa_reply(sender, r.to_event_data()) for r in handled.replies]
     else:
         key = request.app[ANSWER_KEY]
         for event in handled.events:
@@ -129,5 +131,5 @@ async def webhook(request: web.Request) -> web.Response:
             if entry:  # the token rates this answer, in this conversation, once
                 token = answer_token(key, conversation, event.seq)
                 feedback = {"entry": entry, "seq": event.seq, "token": token}
-            out.append(rasa_reply(sender, Reply.from_event(event), feedback))
+            out.append(rasa_reply(sender, event.data, feedback))
     return web.json_response(out)

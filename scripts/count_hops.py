@@ -3,6 +3,7 @@
     python scripts/count_hops.py .              # this checkout
     python scripts/count_hops.py /path/to/old   # another checkout, for a before/after
     python scripts/count_hops.py . --trace      # and list them in order
+    python scripts/count_hops.py . --cpu 2000   # and CPU ms per message over 2000 messages
 
 One REST message ("how much is shipping?") to a new conversation, after a warm-up message,
 through a real app (a temporary SQLite file, the tests' knowledge base, the lexical engine).
@@ -18,6 +19,7 @@ import importlib
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -25,7 +27,7 @@ from typing import Any
 CO_COROUTINE = 0x80
 
 
-def count(root: Path) -> list[tuple[str, str]]:
+def count(root: Path, cpu_messages: int = 0) -> tuple[list[tuple[str, str]], float]:
     sys.path.insert(0, str(root))
     os.environ["BALCAO_ENCODER"] = "off"
     test_utils = importlib.import_module("aiohttp.test_utils")
@@ -36,6 +38,7 @@ def count(root: Path) -> list[tuple[str, str]]:
     skip = (str(root / "bot" / "understanding"), str(root / "channels" / "loop_monitor.py"))
     calls: list[tuple[str, str]] = []
     seen: set[int] = set()
+    cpu: list[float] = []
 
     def profile(frame: FrameType, event: str, arg: Any) -> None:
         name = frame.f_code.co_filename
@@ -57,6 +60,9 @@ def count(root: Path) -> list[tuple[str, str]]:
                 kb=root / "tests" / "fixtures" / "kb",
                 actions_package="tests.support.echo_actions",
                 encoder="off",
+                # --cpu sends thousands from one address: the limiter still counts each one
+                messages_per_minute=10**6,
+                ip_messages_per_minute=10**9,
             )
             server = test_utils.TestServer(create_app(settings))
             async with test_utils.TestClient(server) as client:
@@ -67,15 +73,25 @@ def count(root: Path) -> list[tuple[str, str]]:
                 response = await client.post("/webhooks/rest/webhook", json=body)
                 sys.setprofile(None)
                 assert response.status == 200
+                if cpu_messages:  # the same way, unprofiled: server and client in one process
+                    started = time.process_time()
+                    for i in range(cpu_messages):
+                        body = {"sender": f"c{i % 50}", "message": "how much is shipping?"}
+                        response = await client.post("/webhooks/rest/webhook", json=body)
+                        assert response.status == 200
+                    cpu.append((time.process_time() - started) / cpu_messages)
 
     asyncio.run(run())
-    return calls
+    return calls, cpu[0] if cpu else 0.0
 
 
 def main() -> None:
-    calls = count(Path(sys.argv[1]).resolve())
+    cpu_messages = int(sys.argv[sys.argv.index("--cpu") + 1]) if "--cpu" in sys.argv else 0
+    calls, cpu = count(Path(sys.argv[1]).resolve(), cpu_messages)
     modules = {module for module, _ in calls}
     print(f"{len(calls)} calls of Balcão's functions over {len(modules)} modules")
+    if cpu_messages:
+        print(f"{cpu * 1000:.3f} ms CPU per message ({cpu_messages} messages, client included)")
     if "--trace" in sys.argv:
         for module, function in calls:
             print(f"  {module} {function}")

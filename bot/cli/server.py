@@ -48,6 +48,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     loop = event_loop(settings.loop)
+    one_blas_thread()
     try:
         app = create_app(settings)
         app.cleanup_ctx.append(_quiet_garbage_collector)
@@ -60,6 +61,20 @@ def serve_command(args: argparse.Namespace) -> int:
 
     web.run_app(app, host=settings.host, port=settings.port, print=serving, loop=loop)
     return 0
+
+
+def one_blas_thread() -> Any:
+    """BLAS on one thread for the life of the server; the limiter (None without threadpoolctl).
+
+    A server scores many small messages, one matrix-vector product at a time, while other
+    conversations' turns want the other cores: BLAS' own worker threads only spin beside
+    it. `make bench-cost` measured understanding at 3-4x the CPU per message with them
+    (docs/benchmarks.md); the encoder limited BLAS during its own call only."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # scikit-learn brings it; without it there is nothing to limit
+        return None
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 LOOPS = ("auto", "uvloop", "asyncio")

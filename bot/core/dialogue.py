@@ -107,17 +107,8 @@ class Dialogue:
             # silent too long: whoever writes now proves again who they are
             for event in forget_verification(now):
                 turn.add(event)
-        current = turn.current_state()
-        if message.identity and (
-            current.slots.get("customer_id") != message.identity
-            or not current.slots.get("verified")
-        ):
-            # the host site vouched for this customer: verified without asking
-            turn.add(ev.slot_set("customer_id", message.identity, now))
-            turn.add(ev.slot_set("verified", True, now))
-            turn.add(ev.slot_set("verified_by", "host", now))
-        if message.identity and current.slots.get(HOST_SLOT) != message.identity:
-            turn.add(ev.slot_set(HOST_SLOT, message.identity, now))
+        if message.identity:
+            self._vouched(turn, message.identity)
 
         if state.with_person:
             self._while_with_person(turn, message)
@@ -186,8 +177,9 @@ class Dialogue:
                 buttons = tuple(Button(e.question, f"/{e.id}") for e in entries)
                 turn.reply(Reply(say("choose", language), buttons))
             return turn.outcome()
-        if match.decision == "answer" and match.best is not None:
-            entry = brain.kb.get(match.best.entry_id, language, self.default_language)
+        best = match.best
+        if match.decision == "answer" and best is not None:
+            entry = brain.kb.get(best.entry_id, language, self.default_language)
             if entry is not None:
                 await self._use_entry(turn, brain, entry, sender, message, match)
                 return turn.outcome()
@@ -210,6 +202,19 @@ class Dialogue:
                     return turn.outcome()
         self._admit_unknown(turn, brain, match, language)
         return turn.outcome()
+
+    @staticmethod
+    def _vouched(turn: _Turn, identity: str) -> None:
+        """The host site vouched for this customer: verified without asking. Only a message
+        carrying an identity folds the turn's events so far (a lapse may have reset them)."""
+        current = turn.current_state()
+        now = turn.now
+        if current.slots.get("customer_id") != identity or not current.slots.get("verified"):
+            turn.add(ev.slot_set("customer_id", identity, now))
+            turn.add(ev.slot_set("verified", True, now))
+            turn.add(ev.slot_set("verified_by", "host", now))
+        if current.slots.get(HOST_SLOT) != identity:
+            turn.add(ev.slot_set(HOST_SLOT, identity, now))
 
     async def _questions(
         self, brain: Brain, message: IncomingMessage, language: str
@@ -427,9 +432,10 @@ def _user_event(message: IncomingMessage, match: Match | None, now: float) -> Ev
         data["payload"] = message.payload
     if match is not None:
         data["decision"] = match.decision
-        if match.best is not None:
-            data["entry"] = match.best.entry_id
-            data["confidence"] = match.best.score
+        best = match.best
+        if best is not None:
+            data["entry"] = best.entry_id
+            data["confidence"] = best.score
     if message.metadata:
         data["metadata"] = dict(message.metadata)
     return Event(ev.USER, {"text": message.text, **data}, now)

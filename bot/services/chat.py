@@ -42,7 +42,7 @@ class Handled:
     outcome: Outcome
     events: tuple[Event, ...]  # as stored, with seq numbers, the desk's included
     state: ConversationState
-    pending: tuple[Reply, ...] = ()  # pushed to the customer since they last wrote
+    pending: tuple[Event, ...] = ()  # stored bot/agent messages pushed since they last wrote
 
     @property
     def replies(self) -> tuple[Reply, ...]:
@@ -215,14 +215,15 @@ class ChatService:
         return Handled(outcome, tuple(stored), state)
 
     @staticmethod
-    def undelivered(state: ConversationState) -> tuple[Reply, ...]:
-        """Messages pushed since the customer last wrote (for channels that cannot push)."""
-        pushed: list[Reply] = []
+    def undelivered(state: ConversationState) -> tuple[Event, ...]:
+        """Messages pushed since the customer last wrote (for channels that cannot push),
+        as stored: the channel serialises them as it serialises the turn's replies."""
+        pushed: list[Event] = []
         for event in reversed(state.events):  # only what came after the last user message
             if event.kind == ev.USER:
                 break
             if event.data.get(PUSHED) and event.kind in (ev.BOT, ev.AGENT):
-                pushed.append(Reply.from_event(event))
+                pushed.append(event)
         return tuple(reversed(pushed))
 
     async def history(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
 
 from bot.adapters.broker import InProcessBroker
 from bot.adapters.memory import MemoryConversationStore
 from bot.core import events as ev
-from bot.core.conversation import IncomingMessage, Reply
+from bot.core.conversation import ConversationState, IncomingMessage, Reply
 from bot.core.dialogue import Brain, Dialogue
 from bot.core.events import Event, slot_set
 from bot.ports import ORIGIN, ActionCall, ActionResult, conversation_topic
@@ -121,3 +123,23 @@ async def test_an_action_asking_for_a_person_queues_the_conversation_in_the_turn
     assert requested[1]["status"] == "queued"
     [handoff] = await desk.queue()
     assert (handoff.conversation_id, handoff.reason) == ("c1", "action_echo_slots_needs_person")
+
+
+async def test_a_turn_folds_the_conversations_state_once(
+    chat: ChatService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#16: the state was folded twice per turn (the dialogue folded the turn's events to
+    look for a host identity the message did not carry, then the log folded the stored
+    ones). A message with no identity is folded once, after the append."""
+    await say(chat, "how long does delivery take")  # the state is cached from here on
+    folds: list[int] = []
+    apply_all = ConversationState.apply_all
+
+    def counted(self: ConversationState, events: Iterable[Event]) -> ConversationState:
+        folds.append(1)
+        return apply_all(self, events)
+
+    monkeypatch.setattr(ConversationState, "apply_all", counted)
+    events = await say(chat, "how long does delivery take")
+    assert [e.kind for e in events] == [ev.USER, ev.BOT]
+    assert len(folds) == 1

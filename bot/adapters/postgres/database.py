@@ -18,6 +18,15 @@ import asyncpg
 from bot.errors import StorageError
 
 logger = logging.getLogger(__name__)
+# what a query may raise when the server or the connection fails: InternalClientError is
+# what asyncpg raises when the server dropped the connection in the middle of a query (#18:
+# it escaped this translation and closed the agent console's socket)
+DATABASE_ERRORS = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+)
 
 
 def redacted(url: str) -> str:
@@ -90,7 +99,7 @@ class PostgresDatabase:
         try:
             async with pool.acquire() as conn:
                 yield conn
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except DATABASE_ERRORS as exc:
             logger.error("PostgreSQL error: %s", exc)
             raise StorageError(f"database error: {exc}") from exc
 
