@@ -17,16 +17,17 @@ from __future__ import annotations
 import functools
 import hmac
 import json
-from typing import Any
 
 from aiohttp import web
 
 from bot.core import events as ev
 from bot.core.conversation import Reply
 from bot.core.identity import answer_token
-from channels.errors import json_error, read_json_object
+from channels.errors import json_error
 from channels.keys import ANSWER_KEY, LIMITS, SERVICE, SETTINGS
 from channels.parsing import parse_message, parse_sender
+from channels.wire.api import read_body
+from channels.wire.rest import RestFeedback, RestMessage, RestReply
 
 routes = web.RouteTableDef()
 
@@ -73,10 +74,8 @@ def origin(request: web.Request) -> str | None:
     return found
 
 
-def rasa_reply(
-    recipient: str, reply: Reply, feedback: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    out: dict[str, Any] = {"recipient_id": recipient}
+def rasa_reply(recipient: str, reply: Reply, feedback: RestFeedback | None = None) -> RestReply:
+    out: RestReply = {"recipient_id": recipient}
     if reply.text:
         out["text"] = reply.text
     if reply.buttons:
@@ -96,8 +95,8 @@ async def status(request: web.Request) -> web.Response:
 @routes.post("/webhooks/rest/webhook")
 async def webhook(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    body = await read_json_object(request)
-    sender = parse_sender(body.get("sender"))
+    body = await read_body(request, RestMessage)
+    sender = parse_sender(body["sender"])
     conversation = conversation_id(sender, origin(request))
     message = parse_message(
         body,
@@ -125,7 +124,7 @@ async def webhook(request: web.Request) -> web.Response:
             if event.kind != ev.BOT:
                 continue
             entry = event.data.get("entry")
-            feedback = None
+            feedback: RestFeedback | None = None
             if entry:  # the token rates this answer, in this conversation, once
                 token = answer_token(key, conversation, event.seq)
                 feedback = {"entry": entry, "seq": event.seq, "token": token}

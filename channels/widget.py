@@ -76,6 +76,14 @@ from channels.keys import (
     SETTINGS,
 )
 from channels.parsing import load_json, parse_identity, parse_message
+from channels.wire.widget import (
+    AttachmentFrame,
+    ClientFrame,
+    FeedbackFrame,
+    HelloFrame,
+    MessageFrame,
+    parse_frame,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -191,7 +199,17 @@ class _Session:
             return
         kind = frame.get("type")
         try:
-            await self.dispatch(kind, frame)
+            checked = parse_frame(frame)  # channels/wire/widget.py
+        except InputError as exc:
+            message_id = frame.get("id")
+            await self.send(
+                error_frame(
+                    exc.code, exc.message, message_id if isinstance(message_id, str) else None
+                )
+            )
+            return
+        try:
+            await self.dispatch(checked)
         except StorageError:  # a store or Redis failing: this frame fails, the socket stays
             logger.warning("a %s frame failed: the store is unavailable", kind, exc_info=True)
             message_id = frame.get("id")
@@ -203,23 +221,21 @@ class _Session:
                 )
             )
 
-    async def dispatch(self, kind: object, frame: dict[str, Any]) -> None:
-        if kind == "hello":
+    async def dispatch(self, frame: ClientFrame) -> None:
+        if frame["type"] == "hello":
             await self.on_hello(frame)
-        elif kind == "message":
+        elif frame["type"] == "message":
             await self.on_message(frame)
-        elif kind == "typing":
-            await self.on_typing(bool(frame.get("on")))
-        elif kind == "feedback":
+        elif frame["type"] == "typing":
+            await self.on_typing(frame["on"])
+        elif frame["type"] == "feedback":
             await self.on_feedback(frame)
-        elif kind == "ping":
+        elif frame["type"] == "ping":
             await self.send({"type": "pong"})
-        elif kind == "attachment":
+        elif frame["type"] == "attachment":
             await self.on_announce(frame)
-        else:
-            await self.send(error_frame("unknown_type", f"unknown frame type {kind!r}"))
 
-    async def on_hello(self, frame: dict[str, Any]) -> None:
+    async def on_hello(self, frame: HelloFrame) -> None:
         if self.session_id is not None:
             await self.send(error_frame("already_started", "hello was already sent"))
             return
@@ -330,7 +346,7 @@ class _Session:
                 if frame is not None:
                     await self.send(frame)
 
-    async def on_announce(self, frame: dict[str, Any]) -> None:
+    async def on_announce(self, frame: AttachmentFrame) -> None:
         """The next binary frame is a file: `{"type": "attachment", "id"}` says so first."""
         file_id = frame.get("id")
         if self.session_id is None:
@@ -377,7 +393,7 @@ class _Session:
             conversation_topic(conversation), {"type": "typing", "who": "customer", "on": on}
         )
 
-    async def on_feedback(self, frame: dict[str, Any]) -> None:
+    async def on_feedback(self, frame: FeedbackFrame) -> None:
         entry, helpful, seq = frame.get("entry"), frame.get("helpful"), frame.get("seq")
         suggestion = frame.get("suggestion")
         if self.session_id is None:
@@ -421,7 +437,7 @@ class _Session:
         except InputError as exc:
             await self.send(error_frame(exc.code, exc.message))
 
-    async def on_message(self, frame: dict[str, Any]) -> None:
+    async def on_message(self, frame: MessageFrame) -> None:
         message_id = frame.get("id") if isinstance(frame.get("id"), str) else None
         if self.session_id is None:
             await self.send(error_frame("hello_required", "send hello first", message_id))
