@@ -56,11 +56,11 @@ async def console_page(request: web.Request) -> web.FileResponse:
 
 
 @routes.get("/api/agent/ws")
-async def agent_socket(request: web.Request) -> web.WebSocketResponse:
+async def agent_socket(request: web.Request) -> web.StreamResponse:
     limits = request.app[LIMITS]
     refusal = limits.origin_refusal(request) or limits.open_agent_socket(request)
     if refusal is not None:
-        return refusal  # type: ignore[return-value]
+        return refusal
     try:
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=request.app[SETTINGS].max_body_bytes)
         await ws.prepare(request)

@@ -133,12 +133,12 @@ def error_frame(code: str, message: str, message_id: str | None = None) -> dict[
 
 
 @routes.get("/ws")
-async def widget_socket(request: web.Request) -> web.WebSocketResponse:
+async def widget_socket(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     limits = request.app[LIMITS]
     refusal = limits.origin_refusal(request) or limits.open_connection(request)
     if refusal is not None:
-        return refusal  # type: ignore[return-value]
+        return refusal
     try:
         largest = max(settings.max_body_bytes, settings.attachment_max_bytes + 1)
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=largest)
