@@ -7,6 +7,7 @@ the code and the document read the same declarations and cannot drift apart.
     parse(Kind, value)   the value as a `Kind`, or an InputError naming the first bad
                          field: its code is the field's `Code(...)` if it declares one,
                          else `invalid_<field>`
+    parse_typed(shapes, frame)   a socket frame, by the shape its `type` names
     schema(Kind)         Kind's JSON Schema in OpenAPI 3.0's dialect (nullable,
                          boolean exclusiveMinimum, enum for a single literal)
 
@@ -72,6 +73,16 @@ def parse(kind: type[T], value: object, what: str = "the body") -> T:
         problem = "is required" if first["type"] == "missing" else _lower(first["msg"])
         raise InputError(f"'{'.'.join(location)}' {problem}", code=code) from None
     return checked
+
+
+def parse_typed(shapes: dict[str, type[Any]], frame: dict[str, Any]) -> Any:
+    """A socket frame checked against the shape its `type` names in `shapes`; an
+    InputError `unknown_type` if it names none of them."""
+    kind = frame.get("type")
+    shape = shapes.get(kind) if isinstance(kind, str) else None
+    if shape is None:
+        raise InputError(f"unknown frame type {kind!r}", code="unknown_type")
+    return parse(shape, frame, "the frame")
 
 
 def _lower(message: str) -> str:

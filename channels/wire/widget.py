@@ -11,8 +11,7 @@ from typing import Annotated, Any, Literal, NotRequired
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from bot.errors import InputError
-from channels.wire import Code, parse
+from channels.wire import Code, parse_typed
 
 # --- client -> server ------------------------------------------------------------------
 
@@ -76,13 +75,8 @@ CLIENT_FRAMES: dict[str, type[Any]] = {
 
 
 def parse_frame(frame: dict[str, Any]) -> ClientFrame:
-    """A client frame checked against its type's shape; an InputError (`unknown_type`, or
-    the bad field's code) if it is none of them."""
-    kind = frame.get("type")
-    shape = CLIENT_FRAMES.get(kind) if isinstance(kind, str) else None
-    if shape is None:
-        raise InputError(f"unknown frame type {kind!r}", code="unknown_type")
-    checked: ClientFrame = parse(shape, frame, "the frame")
+    """A client frame checked against the shape its `type` names."""
+    checked: ClientFrame = parse_typed(CLIENT_FRAMES, frame)
     return checked
 
 
