@@ -38,7 +38,7 @@ from bot.ports import AnalyticsStore, AuditLog
 from bot.services.curation import add_example, replace_answer, write_draft
 from channels import rest, widget
 from channels.auth import require_role
-from channels.errors import json_error, read_json_object
+from channels.errors import json_error
 from channels.keys import (
     ANALYTICS,
     ANSWER_KEY,
@@ -51,6 +51,7 @@ from channels.keys import (
     STORE,
 )
 from channels.parsing import parse_row_id, parse_sender
+from channels.wire.api import AcceptBody, FeedbackBody, read_body
 
 logger = logging.getLogger(__name__)
 
@@ -220,10 +221,7 @@ def _event_id(request: web.Request) -> int:
 async def accept(request: web.Request) -> web.Response:
     agent = await require_role(request, "admin")
     event_id = _event_id(request)
-    body = await read_json_object(request)
-    mode = body.get("mode")
-    if mode not in ACCEPT_MODES:
-        raise InputError("'mode' must be 'example' or 'answer'", code="invalid_mode")
+    mode = (await read_body(request, AcceptBody))["mode"]
     suggestion = await _analytics(request).suggestion(event_id)
     if suggestion is None:
         return json_error(404, "unknown_suggestion", "no such suggestion waiting")
@@ -293,9 +291,9 @@ async def feedback(request: web.Request) -> web.Response:
     An answer is rated with the `seq` and `token` that came with it (REST replies carry
     them): a stranger who knows a sender id cannot rate its answers, and each answer is
     rated once, so nobody can push someone else's conversation to a person."""
-    body = await read_json_object(request)
+    body = await read_body(request, FeedbackBody)
     channel = body.get("channel", widget.CHANNEL)
-    sender = parse_sender(body.get("conversation"))
+    sender = parse_sender(body["conversation"])
     if channel == widget.CHANNEL:
         conversation_id = widget.conversation_id(sender)
     elif channel == rest.CHANNEL:
@@ -350,7 +348,7 @@ async def feedback(request: web.Request) -> web.Response:
     return web.json_response({"recorded": [e.kind for e in stored]}, status=201)
 
 
-def _feedback_events(body: dict[str, object], request: web.Request, now: float) -> list[Event]:
+def _feedback_events(body: FeedbackBody, request: web.Request, now: float) -> list[Event]:
     rating = body.get("rating")
     if rating is not None:
         if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:

@@ -9,15 +9,14 @@ from typing import Any
 from aiohttp import web
 
 from bot.core import events as ev
-from bot.core.agents import STATUSES
 from bot.core.goodwill import parse_amount
 from bot.errors import InputError, NotFoundError, PermissionDeniedError
 from bot.services.desk import QUEUE_HEAD
 from bot.services.goodwill import Allowance
 from channels.auth import require_role
-from channels.errors import read_json_object
 from channels.keys import AGENTS, CANNED, DESK, EMAIL, GOODWILL, INBOX, INSIGHTS, SERVICE
 from channels.parsing import parse_limit, parse_row_id
+from channels.wire.api import GoodwillBody, StatusBody, TextBody, TransferBody, read_body
 
 routes = web.RouteTableDef()
 
@@ -30,11 +29,7 @@ def _handoff_id(request: web.Request) -> int:
 
 
 async def _text(request: web.Request) -> str:
-    body = await read_json_object(request)
-    text = body.get("text")
-    if not isinstance(text, str):
-        raise InputError("'text' is required and must be a string", code="missing_text")
-    return text
+    return (await read_body(request, TextBody))["text"]
 
 
 @routes.get("/api/handoffs")
@@ -127,10 +122,7 @@ async def add_note(request: web.Request) -> web.Response:
 @routes.post("/api/handoffs/{id}/transfer")
 async def transfer(request: web.Request) -> web.Response:
     agent = await require_role(request, "agent")
-    body = await read_json_object(request)
-    target = body.get("agent")
-    if not isinstance(target, str):
-        raise InputError("'agent' (an email) is required", code="missing_agent")
+    target = (await read_body(request, TransferBody))["agent"]
     handoff = await request.app[DESK].transfer(_handoff_id(request), agent, target.lower())
     return web.json_response(handoff.summary(time.time()))
 
@@ -169,16 +161,10 @@ async def goodwill_allowance(request: web.Request) -> web.Response:
 async def goodwill(request: web.Request) -> web.Response:
     """Grant a refund or credit within the customer's limit for the period."""
     agent = await require_role(request, "agent")
-    body = await read_json_object(request)
-    kind = body.get("kind")
-    if kind not in ("refund", "credit"):
-        raise InputError("'kind' must be refund or credit", code="invalid_kind")
-    amount = parse_amount(body.get("amount"))
+    body = await read_body(request, GoodwillBody)
+    kind = body["kind"]
+    amount = parse_amount(body["amount"])
     currency, order_id = body.get("currency"), body.get("order_id", "")
-    if currency is not None and not isinstance(currency, str):
-        raise InputError("'currency' must be a currency code", code="invalid_currency")
-    if not isinstance(order_id, str) or len(order_id) > 64:
-        raise InputError("'order_id' must be an order number", code="invalid_order")
     grant = await request.app[GOODWILL].grant(
         _handoff_id(request), agent, kind, amount, currency, order_id.strip()
     )
@@ -209,10 +195,7 @@ async def list_agents(request: web.Request) -> web.Response:
 @routes.post("/api/agents/me/status")
 async def set_status(request: web.Request) -> web.Response:
     agent = await require_role(request, "agent")
-    body = await read_json_object(request)
-    status = body.get("status")
-    if status not in STATUSES:
-        raise InputError(f"'status' must be one of {', '.join(STATUSES)}", code="invalid_status")
+    status = (await read_body(request, StatusBody))["status"]
     updated = await request.app[DESK].set_status(agent, status)
     return web.json_response(updated.public())
 

@@ -17,8 +17,9 @@ from aiohttp import web
 from bot.core.agents import Agent, new_token
 from bot.errors import BusyError, InputError
 from bot.ports import agent_topic
-from channels.errors import json_error, read_json_object
+from channels.errors import json_error
 from channels.keys import AGENTS, BROKER, HASHER, LIMITS, SETTINGS
+from channels.wire.api import LoginBody, read_body
 
 routes = web.RouteTableDef()
 
@@ -76,11 +77,8 @@ async def require_role(request: web.Request, role: str) -> Agent:
 
 @routes.post("/api/auth/login")
 async def login(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
-    email, password = body.get("email"), body.get("password")
-    if not isinstance(email, str) or not isinstance(password, str):
-        raise InputError("'email' and 'password' are required", code="missing_credentials")
-    email = email.strip().lower()
+    body = await read_body(request, LoginBody)
+    email, password = body["email"].strip().lower(), body["password"]
     if len(email) > MAX_EMAIL:
         raise InputError("that is not an email address", code="invalid_email")
     settings = request.app[SETTINGS]

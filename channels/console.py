@@ -40,11 +40,12 @@ from aiohttp import WSMsgType, web
 
 from bot.core import events as ev
 from bot.core.agents import Agent
-from bot.errors import BalcaoError, StorageError
+from bot.errors import BalcaoError, InputError, StorageError
 from bot.ports import FORGOTTEN_TOPIC, QUEUE_TOPIC, agent_topic, conversation_topic
 from channels.auth import agent_for_token
 from channels.keys import BROKER, DESK, LIMITS, SETTINGS
 from channels.parsing import parse_row_id
+from channels.wire.console import ClientFrame, parse_frame
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -61,11 +62,11 @@ async def console_page(request: web.Request) -> web.FileResponse:
 
 
 @routes.get("/api/agent/ws")
-async def agent_socket(request: web.Request) -> web.WebSocketResponse:
+async def agent_socket(request: web.Request) -> web.StreamResponse:
     limits = request.app[LIMITS]
     refusal = limits.origin_refusal(request) or limits.open_agent_socket(request)
     if refusal is not None:
-        return refusal  # type: ignore[return-value]
+        return refusal
     try:
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=request.app[SETTINGS].max_body_bytes)
         await ws.prepare(request)
@@ -159,21 +160,28 @@ class _AgentSession:
                 await self.error("invalid_json", "the frame must be a JSON object")
                 continue
             try:
-                await self.on_frame(frame)
+                checked = parse_frame(frame)  # channels/wire/console.py
+            except InputError as exc:
+                if frame.get("type") == "auth":  # a token that is not text is no token
+                    await self.refuse()
+                else:
+                    await self.error(exc.code, exc.message)
+                continue
+            try:
+                await self.on_frame(checked)
             except StorageError:  # this frame fails, the socket stays (#18)
                 logger.warning("a console frame failed: the store is unavailable", exc_info=True)
                 await self.error("unavailable", "the service is briefly unavailable; try again")
             except BalcaoError as exc:
                 await self.error(getattr(exc, "code", "refused"), exc.message)
 
-    async def on_frame(self, frame: dict[str, Any]) -> None:
-        kind = frame.get("type")
-        if kind == "auth":
-            token = str(frame.get("token") or "")
+    async def on_frame(self, frame: ClientFrame) -> None:
+        kind = frame["type"]
+        if frame["type"] == "auth":
+            token = frame.get("token") or ""
             agent = await agent_for_token(self.app, token)
             if agent is None:
-                await self.error("unauthorized", "invalid or expired token")
-                await self.close(CLOSE_UNAUTHORIZED, "unauthorized")
+                await self.refuse()
                 return
             self.agent, self.token = agent, token
             self.authenticated.set()
@@ -188,8 +196,8 @@ class _AgentSession:
             return
         if not await self.recheck():
             return
-        handoff_id = parse_row_id(frame.get("handoff_id"))
-        if handoff_id is None or isinstance(frame.get("handoff_id"), str):
+        handoff_id = parse_row_id(frame["handoff_id"])
+        if handoff_id is None:
             await self.error("invalid_handoff", "'handoff_id' must be a number")
             return
         if kind == "watch":
@@ -199,15 +207,18 @@ class _AgentSession:
             task = self.tasks.pop(f"h{handoff_id}", None)
             if task is not None:
                 task.cancel()
-        elif kind == "typing":
+        elif frame["type"] == "typing":
             handoff = await self.app[DESK].get(handoff_id)
             if handoff.agent == self.agent.email:
                 await self.app[BROKER].publish(
                     conversation_topic(handoff.conversation_id),
-                    {"type": "typing", "who": "agent", "on": bool(frame.get("on"))},
+                    {"type": "typing", "who": "agent", "on": frame["on"]},
                 )
-        else:
-            await self.error("unknown_type", f"unknown frame type {kind!r}")
+
+    async def refuse(self) -> None:
+        """No valid login in the auth frame: say so and close the socket."""
+        await self.error("unauthorized", "invalid or expired token")
+        await self.close(CLOSE_UNAUTHORIZED, "unauthorized")
 
     def follow(self, key: str, topic: str, handoff_id: int | None) -> None:
         if key not in self.tasks:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.errors import InputError
 from channels.api import _handoff_id, _text
 from channels.auth import require_role
-from channels.errors import read_json_object
 from channels.keys import EMAIL
+from channels.wire.api import InboundMailBody, read_body
 
 routes = web.RouteTableDef()
 
@@ -28,12 +27,9 @@ async def send_email(request: web.Request) -> web.Response:
 
 @routes.post("/api/mail/inbound")
 async def inbound(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
-    to, text, message_id = body.get("to"), body.get("text"), body.get("message_id")
-    if not isinstance(to, str) or not isinstance(text, str):
-        raise InputError("'to' and 'text' are required strings", code="invalid_email")
+    body = await read_body(request, InboundMailBody)
     handoff, handled = await request.app[EMAIL].inbound(
-        to, text, message_id if isinstance(message_id, str) else None
+        body["to"], body["text"], body.get("message_id")
     )
     return web.json_response(
         {

@@ -17,12 +17,13 @@ import time
 
 from aiohttp import web
 
-from bot.errors import InputError
 from bot.services.notices import NoticeService
 from channels.auth import require_role
 from channels.errors import json_error
 from channels.keys import NOTICES, SETTINGS
 from channels.parsing import load_json
+from channels.wire import parse
+from channels.wire.api import ShopEventBody
 
 routes = web.RouteTableDef()
 MAX_AGE = 300  # seconds a signed webhook call stays good
@@ -66,10 +67,8 @@ async def shop_event(request: web.Request) -> web.Response:
         return json_error(401, "bad_signature", "missing, wrong or expired signature")
     if not await service.store.first_signature(header, service.clock()):
         return json_error(401, "replayed", "this call was seen before")
-    event = load_json(body, "the body")
-    if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
-        raise InputError("the body is {'type': ..., 'data': {...}}", code="invalid_event")
-    queued = await service.shop_event(str(event.get("type")), event["data"])
+    event = parse(ShopEventBody, load_json(body, "the body"))
+    queued = await service.shop_event(event["type"], event["data"])
     return web.json_response({"ok": True, "notices": queued})
 
 

@@ -7,6 +7,11 @@ from typing import Any
 from aiohttp import web
 
 from bot import __version__
+from channels.wire import console as console_frames
+from channels.wire import schema
+from channels.wire import widget as widget_frames
+from channels.wire.api import BODIES, ErrorBody
+from channels.wire.rest import RestReply
 
 routes = web.RouteTableDef()
 
@@ -32,36 +37,18 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(c): _json(_ERROR, names[c]) for c in codes}
 
 
-def _body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    return {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {"type": "object", "properties": properties, "required": required}
-            }
-        },
-    }
-
-
 _ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-_TEXT = _body({"text": {"type": "string", "minLength": 1, "maxLength": 4000}}, ["text"])
 
 
 def _handoff_action(
-    summary: str,
-    body: dict[str, Any] | None = None,
-    status: int = 200,
-    schema: dict[str, Any] | None = None,
+    summary: str, status: int = 200, schema: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    op: dict[str, Any] = {
+    return {
         "summary": summary,
         "security": _SECURED,
         "parameters": _ID,
         "responses": {str(status): _json(schema or _HANDOFF), **_errors(400, 401, 403, 404, 409)},
     }
-    if body is not None:
-        op["requestBody"] = body
-    return op
 
 
 SPEC: dict[str, Any] = {
@@ -74,17 +61,7 @@ SPEC: dict[str, Any] = {
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {
-            "Error": {
-                "type": "object",
-                "required": ["error"],
-                "properties": {
-                    "error": {
-                        "type": "object",
-                        "required": ["code", "message"],
-                        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-                    }
-                },
-            },
+            "Error": schema(ErrorBody),
             "Handoff": {
                 "type": "object",
                 "required": [
@@ -127,34 +104,7 @@ SPEC: dict[str, Any] = {
                     "status": {"type": "string", "enum": ["online", "away", "offline"]},
                 },
             },
-            "RestReply": {
-                "type": "object",
-                "required": ["recipient_id"],
-                "properties": {
-                    "recipient_id": {"type": "string"},
-                    "text": {"type": "string"},
-                    "buttons": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "title": {"type": "string"},
-                                "payload": {"type": "string"},
-                            },
-                        },
-                    },
-                    "custom": {"type": "object"},
-                    "feedback": {
-                        "type": "object",
-                        "description": "on an answer that can be rated: POST /api/feedback",
-                        "properties": {
-                            "entry": {"type": "string"},
-                            "seq": {"type": "integer"},
-                            "token": {"type": "string"},
-                        },
-                    },
-                },
-            },
+            "RestReply": schema(RestReply),
         },
     },
     "paths": {
@@ -173,14 +123,6 @@ SPEC: dict[str, Any] = {
         "/webhooks/rest/webhook": {
             "post": {
                 "summary": "A customer's message (Rasa's REST channel shape)",
-                "requestBody": _body(
-                    {
-                        "sender": {"type": "string", "pattern": r"^[\w.@:+\-]{1,128}$"},
-                        "message": {"type": "string", "maxLength": 2000},
-                        "metadata": {"type": "object"},
-                    },
-                    ["sender", "message"],
-                ),
                 "responses": {
                     "200": _json(
                         {"type": "array", "items": {"$ref": "#/components/schemas/RestReply"}}
@@ -192,10 +134,6 @@ SPEC: dict[str, Any] = {
         "/api/auth/login": {
             "post": {
                 "summary": "Log in as an agent or admin",
-                "requestBody": _body(
-                    {"email": {"type": "string"}, "password": {"type": "string"}},
-                    ["email", "password"],
-                ),
                 "responses": {
                     "200": _json(
                         {
@@ -280,12 +218,11 @@ SPEC: dict[str, Any] = {
         },
         "/api/handoffs/{id}/claim": {"post": _handoff_action("Take a waiting conversation")},
         "/api/handoffs/{id}/messages": {
-            "post": _handoff_action("Write to the customer", _TEXT, 201, {"type": "object"})
+            "post": _handoff_action("Write to the customer", 201, {"type": "object"})
         },
         "/api/handoffs/{id}/email": {
             "post": _handoff_action(
                 "Answer by email the address the customer left (SMTP; 409 if none or unset)",
-                _TEXT,
                 201,
                 {"type": "object"},
             )
@@ -294,14 +231,6 @@ SPEC: dict[str, Any] = {
             "post": {
                 "summary": "The mail provider's inbound webhook: a customer's email answer;"
                 " `to` is the signed reply address",
-                "requestBody": _body(
-                    {
-                        "to": {"type": "string"},
-                        "text": {"type": "string"},
-                        "message_id": {"type": "string"},
-                    },
-                    ["to", "text"],
-                ),
                 "responses": {"201": _json({"type": "object"}), **_errors(400, 404)},
             }
         },
@@ -316,16 +245,6 @@ SPEC: dict[str, Any] = {
                         "schema": {"type": "string"},
                     }
                 ],
-                "requestBody": _body(
-                    {
-                        "type": {
-                            "type": "string",
-                            "enum": ["order.updated", "product.updated", "customer.updated"],
-                        },
-                        "data": {"type": "object"},
-                    },
-                    ["type", "data"],
-                ),
                 "responses": {
                     "200": _json({"type": "object"}),
                     **_errors(400, 401),
@@ -345,13 +264,12 @@ SPEC: dict[str, Any] = {
         },
         "/api/handoffs/{id}/notes": {
             "post": _handoff_action(
-                "Add an internal note (never shown to the customer)", _TEXT, 201, {"type": "object"}
+                "Add an internal note (never shown to the customer)", 201, {"type": "object"}
             )
         },
         "/api/handoffs/{id}/transfer": {
             "post": _handoff_action(
                 "Hand the conversation to another online agent",
-                _body({"agent": {"type": "string"}}, ["agent"]),
             )
         },
         "/api/handoffs/{id}/resolve": {
@@ -362,21 +280,11 @@ SPEC: dict[str, Any] = {
         "/api/handoffs/{id}/goodwill": {
             "get": _handoff_action(
                 "What may still be granted to this customer in the period, and their orders",
-                None,
                 200,
                 {"type": "object"},
             ),
             "post": _handoff_action(
                 "Grant a refund or credit within the limit for the customer's tier",
-                _body(
-                    {
-                        "kind": {"type": "string", "enum": ["refund", "credit"]},
-                        "amount": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
-                        "order_id": {"type": "string"},
-                        "currency": {"type": "string"},
-                    },
-                    ["kind", "amount"],
-                ),
                 201,
                 {"type": "object"},
             ),
@@ -397,10 +305,6 @@ SPEC: dict[str, Any] = {
             "post": {
                 "summary": "Set my status",
                 "security": _SECURED,
-                "requestBody": _body(
-                    {"status": {"type": "string", "enum": ["online", "away", "offline"]}},
-                    ["status"],
-                ),
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/Agent"}),
                     **_errors(400, 401),
@@ -442,10 +346,7 @@ _RANGE = [
 
 
 def _admin(
-    summary: str,
-    method: str = "get",
-    params: list[dict[str, Any]] | None = None,
-    body: dict[str, Any] | None = None,
+    summary: str, method: str = "get", params: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": summary + " (admin)",
@@ -454,8 +355,6 @@ def _admin(
     }
     if params:
         op["parameters"] = params
-    if body is not None:
-        op["requestBody"] = body
     return {method: op}
 
 
@@ -502,7 +401,6 @@ SPEC["paths"].update(
             "Accept a suggestion as an example or as the answer",
             "post",
             _path_param("id", "integer"),
-            _body({"mode": {"type": "string", "enum": ["example", "answer"]}}, ["mode"]),
         ),
         "/api/analytics/suggestions/{id}/dismiss": _admin(
             "Dismiss a suggestion", "post", _path_param("id", "integer")
@@ -517,25 +415,32 @@ SPEC["paths"].update(
         "/api/feedback": {
             "post": {
                 "summary": "A customer rates an answer (and may suggest a better one) or the conversation",
-                "requestBody": _body(
-                    {
-                        "conversation": {"type": "string"},
-                        "channel": {"type": "string", "enum": ["web", "rest"]},
-                        "entry": {"type": "string"},
-                        "helpful": {"type": "boolean"},
-                        "seq": {"type": "integer", "description": "the rated answer's"},
-                        "token": {"type": "string", "description": "came with the answer"},
-                        "suggestion": {"type": "string"},
-                        "rating": {"type": "integer", "minimum": 1, "maximum": 5},
-                        "comment": {"type": "string"},
-                    },
-                    ["conversation"],
-                ),
                 "responses": {"201": _json({"type": "object"}), **_errors(400, 403, 404, 429)},
             }
         },
     }
 )
+
+
+def _request_bodies() -> None:
+    """Each JSON body the handlers read (channels/wire/api.py `BODIES`), as they read it."""
+    for (method, path), kind in BODIES.items():
+        SPEC["paths"][path][method.lower()]["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": schema(kind)}},
+        }
+
+
+_request_bodies()
+# the sockets' frames (GET /ws, GET /api/agent/ws): OpenAPI has no words for a socket,
+# so its client frames and server frames are listed as schemas
+for _name, _kind in {
+    **{f"Widget{k.title()}Request": v for k, v in widget_frames.CLIENT_FRAMES.items()},
+    **widget_frames.SERVER_FRAMES,
+    **{f"Console{k.title()}Request": v for k, v in console_frames.CLIENT_FRAMES.items()},
+    **console_frames.SERVER_FRAMES,
+}.items():
+    SPEC["components"]["schemas"][_name] = schema(_kind)
 
 
 def add_paths(paths: dict[str, Any]) -> None:

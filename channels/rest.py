@@ -24,9 +24,11 @@ from aiohttp import web
 
 from bot.core import events as ev
 from bot.core.identity import answer_token
-from channels.errors import json_error, read_json_object
+from channels.errors import json_error
 from channels.keys import ANSWER_KEY, LIMITS, SERVICE, SETTINGS
 from channels.parsing import parse_message, parse_sender
+from channels.wire.api import read_body
+from channels.wire.rest import RestFeedback, RestMessage, RestReply
 
 routes = web.RouteTableDef()
 
@@ -74,11 +76,11 @@ def origin(request: web.Request) -> str | None:
 
 
 def rasa_reply(
-    recipient: str, data: Mapping[str, Any], feedback: dict[str, Any] | None = None
-) -> dict[str, Any]:
+    recipient: str, data: Mapping[str, Any], feedback: RestFeedback | None = None
+) -> RestReply:
     """Rasa's shape of one reply, from a stored bot or agent event's data (the one source
     of replies: `Reply.to_event_data` wrote it, with buttons as title/payload objects)."""
-    out: dict[str, Any] = {"recipient_id": recipient}
+    out: RestReply = {"recipient_id": recipient}
     if data.get("text"):
         out["text"] = data["text"]
     if data.get("buttons"):
@@ -98,8 +100,8 @@ async def status(request: web.Request) -> web.Response:
 @routes.post("/webhooks/rest/webhook")
 async def webhook(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    body = await read_json_object(request)
-    sender = parse_sender(body.get("sender"))
+    body = await read_body(request, RestMessage)
+    sender = parse_sender(body["sender"])
     conversation = conversation_id(sender, origin(request))
     message = parse_message(
         body,
@@ -127,7 +129,7 @@ async def webhook(request: web.Request) -> web.Response:
             if event.kind != ev.BOT:
                 continue
             entry = event.data.get("entry")
-            feedback = None
+            feedback: RestFeedback | None = None
             if entry:  # the token rates this answer, in this conversation, once
                 token = answer_token(key, conversation, event.seq)
                 feedback = {"entry": entry, "seq": event.seq, "token": token}

@@ -81,7 +81,7 @@ from bot.knowledge.entries import LANGUAGES, Entry
 from bot.ports import conversation_topic, customer_topic
 from bot.services.notices import LOW_SCORE, NoticeService
 from bot.services.privacy import FORGOTTEN
-from channels.help import MAX_QUERY, search_entries
+from channels.help import search_entries
 from channels.keys import (
     ATTACHMENTS,
     BROKER,
@@ -96,6 +96,16 @@ from channels.keys import (
     TOPICS,
 )
 from channels.parsing import load_json, parse_identity, parse_message
+from channels.wire.widget import (
+    AttachmentFrame,
+    AttachmentLinkFrame,
+    ClientFrame,
+    FeedbackFrame,
+    HelloFrame,
+    MessageFrame,
+    SearchFrame,
+    parse_frame,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -161,12 +171,12 @@ def error_frame(code: str, message: str, message_id: str | None = None) -> dict[
 
 
 @routes.get("/ws")
-async def widget_socket(request: web.Request) -> web.WebSocketResponse:
+async def widget_socket(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     limits = request.app[LIMITS]
     refusal = limits.origin_refusal(request) or limits.open_connection(request)
     if refusal is not None:
-        return refusal  # type: ignore[return-value]
+        return refusal
     try:
         largest = max(settings.max_body_bytes, settings.attachment_max_bytes + 1)
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=largest)
@@ -228,7 +238,17 @@ class _Session:
             return
         kind = frame.get("type")
         try:
-            await self.dispatch(kind, frame)
+            checked = parse_frame(frame)  # channels/wire/widget.py
+        except InputError as exc:
+            message_id = frame.get("id")
+            await self.send(
+                error_frame(
+                    exc.code, exc.message, message_id if isinstance(message_id, str) else None
+                )
+            )
+            return
+        try:
+            await self.dispatch(checked)
         except StorageError:  # a store or Redis failing: this frame fails, the socket stays
             logger.warning("a %s frame failed: the store is unavailable", kind, exc_info=True)
             message_id = frame.get("id")
@@ -240,27 +260,25 @@ class _Session:
                 )
             )
 
-    async def dispatch(self, kind: object, frame: dict[str, Any]) -> None:
-        if kind == "hello":
+    async def dispatch(self, frame: ClientFrame) -> None:
+        if frame["type"] == "hello":
             await self.on_hello(frame)
-        elif kind == "message":
+        elif frame["type"] == "message":
             await self.on_message(frame)
-        elif kind == "typing":
-            await self.on_typing(bool(frame.get("on")))
-        elif kind == "feedback":
+        elif frame["type"] == "typing":
+            await self.on_typing(frame["on"])
+        elif frame["type"] == "feedback":
             await self.on_feedback(frame)
-        elif kind == "ping":
+        elif frame["type"] == "ping":
             await self.send({"type": "pong"})
-        elif kind == "attachment":
+        elif frame["type"] == "attachment":
             await self.on_announce(frame)
-        elif kind == "attachment_link":
+        elif frame["type"] == "attachment_link":
             await self.on_attachment_link(frame)
-        elif kind == "search":
+        elif frame["type"] == "search":
             await self.on_search(frame)
-        else:
-            await self.send(error_frame("unknown_type", f"unknown frame type {kind!r}"))
 
-    async def on_hello(self, frame: dict[str, Any]) -> None:
+    async def on_hello(self, frame: HelloFrame) -> None:
         if self.session_id is not None:
             await self.send(error_frame("already_started", "hello was already sent"))
             return
@@ -407,12 +425,10 @@ class _Session:
             "topic": topic_item(found) if found is not None else None,
         }
 
-    async def on_search(self, frame: dict[str, Any]) -> None:
-        query = frame.get("q")
+    async def on_search(self, frame: SearchFrame) -> None:
+        query = frame["q"]  # text of MAX_QUERY at most (channels/wire/widget.py)
         if self.session_id is None or self.language is None:
             await self.send(error_frame("hello_required", "send hello first"))
-        elif not isinstance(query, str) or len(query) > MAX_QUERY:
-            await self.send(error_frame("invalid_query", f"'q' is text of {MAX_QUERY} at most"))
         elif not await self.app[LIMITS].allow_search(
             conversation_id(self.session_id), self.address
         ):
@@ -431,13 +447,10 @@ class _Session:
             frame["attachment"] = {**attachment, "url": attachment_url(attachment["id"], token)}
         return frame
 
-    async def on_attachment_link(self, frame: dict[str, Any]) -> None:
-        file_id = frame.get("id")
+    async def on_attachment_link(self, frame: AttachmentLinkFrame) -> None:
+        file_id = frame["id"]  # 1-64 characters (channels/wire/widget.py)
         if self.session_id is None:
             await self.send(error_frame("hello_required", "send hello first"))
-            return
-        if not isinstance(file_id, str) or not 0 < len(file_id) <= 64:
-            await self.send(error_frame("invalid_id", "'id' must be a short string"))
             return
         try:
             token = await self.app[ATTACHMENTS].token_in(conversation_id(self.session_id), file_id)
@@ -448,7 +461,7 @@ class _Session:
             {"type": "attachment_link", "id": file_id, "url": attachment_url(file_id, token)}
         )
 
-    async def on_announce(self, frame: dict[str, Any]) -> None:
+    async def on_announce(self, frame: AttachmentFrame) -> None:
         """The next binary frame is a file: `{"type": "attachment", "id"}` says so first."""
         file_id = frame.get("id")
         if self.session_id is None:
@@ -495,7 +508,7 @@ class _Session:
             conversation_topic(conversation), {"type": "typing", "who": "customer", "on": on}
         )
 
-    async def on_feedback(self, frame: dict[str, Any]) -> None:
+    async def on_feedback(self, frame: FeedbackFrame) -> None:
         entry, helpful, seq = frame.get("entry"), frame.get("helpful"), frame.get("seq")
         suggestion = frame.get("suggestion")
         if self.session_id is None:
@@ -539,7 +552,7 @@ class _Session:
         except InputError as exc:
             await self.send(error_frame(exc.code, exc.message))
 
-    async def on_message(self, frame: dict[str, Any]) -> None:
+    async def on_message(self, frame: MessageFrame) -> None:
         message_id = frame.get("id") if isinstance(frame.get("id"), str) else None
         if self.session_id is None:
             await self.send(error_frame("hello_required", "send hello first", message_id))

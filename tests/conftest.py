@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.app import create_app
 from bot.config import Settings
+from tests.support.logs import own_logging_handlers  # noqa: F401  (autouse: every test owns its handlers)
 
 # The suite runs the lexical engine, in process and in the servers it starts: the
 # sentence encoder costs seconds per knowledge base and milliseconds per message.

@@ -21,13 +21,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypeVar
 
 from bot.core.customers import PurchaseSummary
 
 Tier = Literal["top", "high-potential", "low-value"]
 Stage = Literal["exploration", "growth", "commitment", "dissolution"]
 
+Number = TypeVar("Number", int, float, Decimal)  # what a population column holds
 DAY = 86400.0
 HORIZON_YEARS = 3.0
 QUIET_DAYS = 180.0  # silence after which a customer is dissolving, at the least
@@ -85,17 +86,13 @@ def _days_since(summary: PurchaseSummary, now: datetime) -> float | None:
     return max(0.0, (now - summary.last_order).total_seconds() / DAY)
 
 
-def _quintile(
-    sorted_values: Sequence[float] | Sequence[int] | Sequence[Decimal],
-    value: object,
-    higher_is_better: bool = True,
-) -> int:
+def _quintile(sorted_values: Sequence[Number], value: Number, higher_is_better: bool = True) -> int:
     """1..5 by the share of the population at or below `value` (ties share the higher score)."""
     n = len(sorted_values)
     if n == 0:
         return 3
-    at_or_below = bisect.bisect_right(sorted_values, value)  # type: ignore[call-overload]
-    below = bisect.bisect_left(sorted_values, value)  # type: ignore[call-overload]
+    at_or_below = bisect.bisect_right(sorted_values, value)
+    below = bisect.bisect_left(sorted_values, value)
     share = (at_or_below if higher_is_better else n - below) / n
     return int(max(1, min(5, math.ceil(share * 5))))
 

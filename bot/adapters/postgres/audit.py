@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 
 from bot.adapters import personal_data as shared
-from bot.adapters.postgres.customers import _numbered
+from bot.adapters.customer_rows import numbered as _numbered
 from bot.adapters.postgres.database import PostgresDatabase
 from bot.core.privacy import (
     CUSTOMER_SLOT,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.adapters.customer_rows import numbered
 from bot.adapters.postgres.audit import record
-from bot.adapters.postgres.customers import _numbered as numbered
 from bot.adapters.postgres.database import PostgresDatabase
 from bot.adapters.sqlite.community import (
     ADD_LINK,

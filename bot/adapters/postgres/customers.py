@@ -1,7 +1,8 @@
 """PostgresCustomerStore: the CustomerStore port on PostgreSQL.
 
 Same tables and value conventions as `bot.adapters.sqlite.customers` (dates ISO text in
-UTC, amounts double precision, extra columns a JSON object), so rows read the same.
+UTC, amounts double precision, extra columns a JSON object): both read and write their
+rows through `bot.adapters.customer_rows`.
 """
 
 from __future__ import annotations
@@ -14,28 +15,34 @@ from decimal import Decimal
 
 import asyncpg
 
-from bot.adapters.postgres.database import PostgresDatabase
-from bot.adapters.sqlite.customers import (
-    _CUSTOMER,
-    _ORDER,
-    _PRODUCT,
-    _SUMMARY,
-    _TRANSACTION,
+from bot.adapters.customer_rows import (
     CUSTOMER_BY_EMAIL,
+    CUSTOMER_SELECT,
     FAILED_IN_CONVERSATION,
     FAILED_ON_ORDER,
     GOODWILL_SUM,
+    INSERT_REQUEST,
     INSERT_TRANSACTION,
-    _customer,
-    _instant,
-    _iso,
-    _money,
-    _order,
-    _product,
-    _summary,
-    _transaction,
-    _transaction_row,
+    OPEN_REQUEST,
+    ORDER_ITEM_SELECT,
+    ORDER_SELECT,
+    PRODUCT_SELECT,
+    SUMMARY_SELECT,
+    TRANSACTION_SELECT,
+    customer_row,
+    iso,
+    money,
+    numbered,
+    order_item_row,
+    order_row,
+    product_row,
+    request_row,
+    request_values,
+    summary_row,
+    transaction_row,
+    transaction_values,
 )
+from bot.adapters.postgres.database import PostgresDatabase
 from bot.core.customers import (
     AttemptCounts,
     Customer,
@@ -49,10 +56,6 @@ from bot.core.customers import (
 
 # text sorts as in SQLite (by code point), whatever the database's collation
 _BY_SKU = ' ORDER BY sku COLLATE "C"'
-_REQUEST = (
-    "SELECT request_id, kind, order_id, customer_id, created_at, status, conversation"
-    " FROM service_requests WHERE order_id = $1 AND status = 'open'"
-)
 
 
 class PostgresCustomerStore:
@@ -61,27 +64,27 @@ class PostgresCustomerStore:
 
     async def customer(self, customer_id: str) -> Customer | None:
         async with self.database.connection() as conn:
-            row = await conn.fetchrow(_CUSTOMER + " WHERE customer_id = $1", customer_id)
-        return _customer(row) if row else None
+            row = await conn.fetchrow(CUSTOMER_SELECT + " WHERE customer_id = $1", customer_id)
+        return customer_row(row) if row else None
 
     async def customer_by_email(self, email: str) -> Customer | None:
         async with self.database.connection() as conn:
-            rows = await conn.fetch(_numbered(CUSTOMER_BY_EMAIL), email.strip().lower())
-        return _customer(rows[0]) if len(rows) == 1 else None
+            rows = await conn.fetch(numbered(CUSTOMER_BY_EMAIL), email.strip().lower())
+        return customer_row(rows[0]) if len(rows) == 1 else None
 
     async def order(self, order_id: str) -> Order | None:
         async with self.database.connection() as conn:
-            row = await conn.fetchrow(_ORDER + " WHERE order_id = $1", order_id)
-        return _order(row) if row else None
+            row = await conn.fetchrow(ORDER_SELECT + " WHERE order_id = $1", order_id)
+        return order_row(row) if row else None
 
     async def orders_of(self, customer_id: str, limit: int = 5) -> list[Order]:
         async with self.database.connection() as conn:
             rows = await conn.fetch(
-                _ORDER + " WHERE customer_id = $1 ORDER BY created_at DESC LIMIT $2",
+                ORDER_SELECT + " WHERE customer_id = $1 ORDER BY created_at DESC LIMIT $2",
                 customer_id,
                 limit,
             )
-        return [_order(r) for r in rows]
+        return [order_row(r) for r in rows]
 
     async def items_of(self, order_ids: Sequence[str]) -> list[OrderItem]:
         ids = list(order_ids)
@@ -89,49 +92,50 @@ class PostgresCustomerStore:
             return []
         async with self.database.connection() as conn:
             rows = await conn.fetch(
-                "SELECT order_id, sku, quantity, unit_price FROM order_items"
-                ' WHERE order_id = ANY($1::text[]) ORDER BY order_id COLLATE "C", sku COLLATE "C"',
+                ORDER_ITEM_SELECT + " WHERE order_id = ANY($1::text[])"
+                ' ORDER BY order_id COLLATE "C", sku COLLATE "C"',
                 ids,
             )
-        return [OrderItem(r[0], r[1], int(r[2]), _money(r[3])) for r in rows]
+        return [order_item_row(r) for r in rows]
 
     async def products(self, skus: Sequence[str] | None = None) -> list[Product]:
         async with self.database.connection() as conn:
             if skus is None:
-                rows = await conn.fetch(_PRODUCT + _BY_SKU)
+                rows = await conn.fetch(PRODUCT_SELECT + _BY_SKU)
             elif not skus:
                 return []
             else:
                 rows = await conn.fetch(
-                    _PRODUCT + " WHERE sku = ANY($1::text[])" + _BY_SKU, list(skus)
+                    PRODUCT_SELECT + " WHERE sku = ANY($1::text[])" + _BY_SKU, list(skus)
                 )
-        return [_product(r) for r in rows]
+        return [product_row(r) for r in rows]
 
     async def transactions_of(
         self, customer_id: str, order_id: str | None = None
     ) -> list[Transaction]:
         async with self.database.connection() as conn:
             rows = await conn.fetch(
-                _TRANSACTION + " WHERE customer_id = $1 AND ($2::text IS NULL OR order_id = $2)"
+                TRANSACTION_SELECT
+                + " WHERE customer_id = $1 AND ($2::text IS NULL OR order_id = $2)"
                 " ORDER BY created_at DESC",
                 customer_id,
                 order_id,
             )
-        return [_transaction(r) for r in rows]
+        return [transaction_row(r) for r in rows]
 
     async def purchase_summary(self, customer_id: str) -> PurchaseSummary | None:
         async with self.database.connection() as conn:
             row = await conn.fetchrow(
-                _SUMMARY + " WHERE c.customer_id = $1 GROUP BY c.customer_id", customer_id
+                SUMMARY_SELECT + " WHERE c.customer_id = $1 GROUP BY c.customer_id", customer_id
             )
-        return _summary(row) if row else None
+        return summary_row(row) if row else None
 
     async def purchase_summaries(self) -> list[PurchaseSummary]:
         async with self.database.connection() as conn:
             rows = await conn.fetch(
-                _SUMMARY + ' GROUP BY c.customer_id ORDER BY c.customer_id COLLATE "C"'
+                SUMMARY_SELECT + ' GROUP BY c.customer_id ORDER BY c.customer_id COLLATE "C"'
             )
-        return [_summary(r) for r in rows]
+        return [summary_row(r) for r in rows]
 
     async def best_sellers(self, limit: int = 20) -> list[str]:
         async with self.database.connection() as conn:
@@ -162,22 +166,11 @@ class PostgresCustomerStore:
         async with self.database.transaction() as conn:
             # one writer per order at a time, whichever process it runs in
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", request.order_id)
-            row = await conn.fetchrow(_REQUEST, request.order_id)
+            row = await conn.fetchrow(numbered(OPEN_REQUEST), request.order_id)
             if row:
-                created = _instant(row[4])
-                assert created is not None
-                return ServiceRequest(row[0], row[1], row[2], row[3], created, row[5], row[6])
+                return request_row(row)
             request_id = request.request_id or f"R-{uuid.uuid4().hex[:10].upper()}"
-            await conn.execute(
-                "INSERT INTO service_requests VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                request_id,
-                request.kind,
-                request.order_id,
-                request.customer_id,
-                _iso(request.created_at),
-                request.status,
-                request.conversation,
-            )
+            await conn.execute(numbered(INSERT_REQUEST), *request_values(request, request_id))
         return replace(request, request_id=request_id)
 
     async def record_attempt(
@@ -190,7 +183,7 @@ class PostgresCustomerStore:
                 conversation,
                 order_id,
                 int(ok),
-                _iso(at),
+                iso(at),
             )
 
     async def attempt_counts(
@@ -218,7 +211,7 @@ class PostgresCustomerStore:
                 " VALUES ($1, $2, 0, $3) RETURNING id",
                 conversation,
                 order_id,
-                _iso(at),
+                iso(at),
             )
             return counts, int(attempt_id)
 
@@ -237,28 +230,22 @@ class PostgresCustomerStore:
                 "SELECT pg_advisory_xact_lock(hashtext($1))", "goodwill:" + transaction.customer_id
             )
             granted = await conn.fetchval(
-                _numbered(GOODWILL_SUM),
+                numbered(GOODWILL_SUM),
                 transaction.customer_id,
-                _iso(since),
+                iso(since),
             )
-            total = _money(granted) + transaction.amount
+            total = money(granted) + transaction.amount
             if limit is not None and total > limit:
                 return None
-            await conn.execute(_numbered(INSERT_TRANSACTION), *_transaction_row(transaction))
+            await conn.execute(numbered(INSERT_TRANSACTION), *transaction_values(transaction))
             return total
-
-
-def _numbered(sql: str) -> str:
-    """SQLite's `?` placeholders as asyncpg's `$1, $2, ...`, for the statements both share."""
-    parts = sql.split("?")
-    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], start=1)) + parts[-1]
 
 
 async def _attempt_counts(
     conn: asyncpg.Connection, conversation: str, order_id: str | None, since: datetime
 ) -> AttemptCounts:
-    by_conversation = await conn.fetchval(_numbered(FAILED_IN_CONVERSATION), conversation)
+    by_conversation = await conn.fetchval(numbered(FAILED_IN_CONVERSATION), conversation)
     by_order = 0
     if order_id:
-        by_order = await conn.fetchval(_numbered(FAILED_ON_ORDER), order_id, _iso(since))
+        by_order = await conn.fetchval(numbered(FAILED_ON_ORDER), order_id, iso(since))
     return AttemptCounts(int(by_conversation), int(by_order))

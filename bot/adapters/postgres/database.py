@@ -39,12 +39,6 @@ def redacted(url: str) -> str:
     return f"{scheme}://{user}@{host}"
 
 
-def numbered(sql: str) -> str:
-    """SQLite's `?` placeholders as asyncpg's `$1, $2, ...`, for the statements both share."""
-    parts = sql.split("?")
-    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], start=1)) + parts[-1]
-
-
 class PostgresDatabase:
     def __init__(
         self,

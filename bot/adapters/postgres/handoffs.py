@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.adapters.postgres.database import PostgresDatabase, numbered
+from bot.adapters.customer_rows import numbered
+from bot.adapters.postgres.database import PostgresDatabase
 from bot.adapters.sqlite.handoffs import POSITION, QUEUE_HEAD, WAITING_COUNT
 from bot.adapters.sqlite.handoffs import _handoff as handoff_from_row
 from bot.core.handoff import Handoff

@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.adapters.postgres.customers import _numbered
+from bot.adapters.customer_rows import numbered as _numbered
 from bot.adapters.postgres.database import PostgresDatabase
 from bot.adapters.shop_csv import Known, ShopData, read_records
 from bot.adapters.sqlite.customers import _ORDER, _iso, _order

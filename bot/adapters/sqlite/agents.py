@@ -18,7 +18,7 @@ migrations = Migrations("agents")
 
 @migrations()
 def m001_agents_and_sessions(db: sqlite_utils.Database) -> None:
-    db["agents"].create(  # type: ignore[union-attr]
+    db.table("agents").create(
         {
             "email": str,
             "name": str,
@@ -32,24 +32,22 @@ def m001_agents_and_sessions(db: sqlite_utils.Database) -> None:
         },
         pk="email",
     )
-    db["agent_sessions"].create(  # type: ignore[union-attr]
+    db.table("agent_sessions").create(
         {"token_digest": str, "agent": str, "created_at": float, "expires_at": float},
         pk="token_digest",
         foreign_keys=[("agent", "agents", "email")],
     )
-    db["login_failures"].create(  # type: ignore[union-attr]
-        {"id": int, "key": str, "at": float}, pk="id"
-    )
-    db["login_failures"].create_index(["key", "at"])  # type: ignore[union-attr]
+    db.table("login_failures").create({"id": int, "key": str, "at": float}, pk="id")
+    db.table("login_failures").create_index(["key", "at"])
 
 
 @migrations()
 def m002_disabled_agents_and_login_attempts(db: sqlite_utils.Database) -> None:
-    db["agents"].add_column("disabled", int, not_null_default=0)  # type: ignore[union-attr]
+    db.table("agents").add_column("disabled", int, not_null_default=0)
     # an attempt is counted before its password is checked; a success takes it back
-    db["login_failures"].add_column("attempt", str)  # type: ignore[union-attr]
-    db["login_failures"].create_index(["attempt"])  # type: ignore[union-attr]
-    db["agent_sessions"].create_index(["agent"])  # type: ignore[union-attr]
+    db.table("login_failures").add_column("attempt", str)
+    db.table("login_failures").create_index(["attempt"])
+    db.table("agent_sessions").create_index(["agent"])
 
 
 def _agent(row: Any) -> Agent:
@@ -96,10 +94,10 @@ class SqliteAgentStore:
                         row["password_hash"] = password_hash
                         # a new password ends every session opened with the old one
                         db.execute("DELETE FROM agent_sessions WHERE agent = ?", [agent.email])
-                    db["agents"].update(agent.email, row)  # type: ignore[union-attr]
+                    db.table("agents").update(agent.email, row)
                 else:
                     row.update(status="offline", password_hash=password_hash or "", created_at=now)
-                    db["agents"].insert(row)  # type: ignore[union-attr]
+                    db.table("agents").insert(row)
 
         await self.database.run(write)
 

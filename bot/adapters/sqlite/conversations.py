@@ -20,7 +20,7 @@ migrations = Migrations("conversations")
 
 @migrations()
 def m001_conversations_and_events(db: sqlite_utils.Database) -> None:
-    db["conversations"].create(  # type: ignore[union-attr]
+    db.table("conversations").create(
         {
             "id": str,
             "sender": str,
@@ -32,8 +32,8 @@ def m001_conversations_and_events(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["conversations"].create_index(["updated_at"])  # type: ignore[union-attr]
-    db["events"].create(  # type: ignore[union-attr]
+    db.table("conversations").create_index(["updated_at"])
+    db.table("events").create(
         {
             "id": int,
             "conversation_id": str,
@@ -45,8 +45,8 @@ def m001_conversations_and_events(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("conversation_id", "conversations", "id")],
     )
-    db["events"].create_index(["conversation_id", "seq"], unique=True)  # type: ignore[union-attr]
-    db["events"].create_index(["kind", "timestamp"])  # type: ignore[union-attr]
+    db.table("events").create_index(["conversation_id", "seq"], unique=True)
+    db.table("events").create_index(["kind", "timestamp"])
 
 
 # One statement both creates the conversation's row (or updates it) and reserves

@@ -11,13 +11,39 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from bot.adapters.customer_rows import (
+    CUSTOMER_BY_EMAIL,
+    CUSTOMER_SELECT,
+    FAILED_IN_CONVERSATION,
+    FAILED_ON_ORDER,
+    GOODWILL_SUM,
+    INSERT_REQUEST,
+    INSERT_TRANSACTION,
+    OPEN_REQUEST,
+    ORDER_ITEM_SELECT,
+    ORDER_SELECT,
+    PRODUCT_SELECT,
+    SUMMARY_SELECT,
+    TRANSACTION_SELECT,
+    customer_row,
+    iso,
+    money,
+    order_item_row,
+    order_row,
+    product_row,
+    request_row,
+    request_values,
+    summary_row,
+    transaction_row,
+    transaction_values,
+)
 from bot.adapters.shop_csv import Known, ShopData
 from bot.adapters.sqlite.database import DatabaseRunner
 from bot.core.customers import (
@@ -31,6 +57,9 @@ from bot.core.customers import (
     Transaction,
 )
 
+# the names the notices adapters still import from here
+_ORDER, _order, _iso = ORDER_SELECT, order_row, iso
+
 T = TypeVar("T")
 
 migrations = Migrations("customers")
@@ -38,7 +67,7 @@ migrations = Migrations("customers")
 
 @migrations()
 def m001_shop_tables(db: sqlite_utils.Database) -> None:
-    db["customers"].create(  # type: ignore[union-attr]
+    db.table("customers").create(
         {
             "customer_id": str,
             "name": str,
@@ -52,8 +81,8 @@ def m001_shop_tables(db: sqlite_utils.Database) -> None:
         },
         pk="customer_id",
     )
-    db["customers"].create_index(["email"])  # type: ignore[union-attr]
-    db["products"].create(  # type: ignore[union-attr]
+    db.table("customers").create_index(["email"])
+    db.table("products").create(
         {
             "sku": str,
             "name": str,
@@ -66,7 +95,7 @@ def m001_shop_tables(db: sqlite_utils.Database) -> None:
         },
         pk="sku",
     )
-    db["orders"].create(  # type: ignore[union-attr]
+    db.table("orders").create(
         {
             "order_id": str,
             "customer_id": str,
@@ -81,13 +110,13 @@ def m001_shop_tables(db: sqlite_utils.Database) -> None:
         },
         pk="order_id",
     )
-    db["orders"].create_index(["customer_id", "created_at"])  # type: ignore[union-attr]
-    db["order_items"].create(  # type: ignore[union-attr]
+    db.table("orders").create_index(["customer_id", "created_at"])
+    db.table("order_items").create(
         {"order_id": str, "sku": str, "quantity": int, "unit_price": float},
         pk=("order_id", "sku"),
     )
-    db["order_items"].create_index(["sku"])  # type: ignore[union-attr]
-    db["transactions"].create(  # type: ignore[union-attr]
+    db.table("order_items").create_index(["sku"])
+    db.table("transactions").create(
         {
             "transaction_id": str,
             "customer_id": str,
@@ -101,13 +130,13 @@ def m001_shop_tables(db: sqlite_utils.Database) -> None:
         },
         pk="transaction_id",
     )
-    db["transactions"].create_index(["customer_id", "created_at"])  # type: ignore[union-attr]
-    db["transactions"].create_index(["order_id"])  # type: ignore[union-attr]
+    db.table("transactions").create_index(["customer_id", "created_at"])
+    db.table("transactions").create_index(["order_id"])
 
 
 @migrations()
 def m002_requests_and_attempts(db: sqlite_utils.Database) -> None:
-    db["service_requests"].create(  # type: ignore[union-attr]
+    db.table("service_requests").create(
         {
             "request_id": str,
             "kind": str,
@@ -119,30 +148,14 @@ def m002_requests_and_attempts(db: sqlite_utils.Database) -> None:
         },
         pk="request_id",
     )
-    db["service_requests"].create_index(["order_id", "status"])  # type: ignore[union-attr]
+    db.table("service_requests").create_index(["order_id", "status"])
     # identity checks: no email or postcode is kept, only whether it matched
-    db["verification_attempts"].create(  # type: ignore[union-attr]
+    db.table("verification_attempts").create(
         {"id": int, "conversation": str, "order_id": str, "ok": int, "at": str},
         pk="id",
     )
-    db["verification_attempts"].create_index(["conversation", "at"])  # type: ignore[union-attr]
-    db["verification_attempts"].create_index(["order_id", "at"])  # type: ignore[union-attr]
-
-
-def _iso(value: datetime | None) -> str:
-    return value.astimezone(UTC).isoformat() if value is not None else ""
-
-
-def _instant(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _money(value: float | None) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
-
-
-def _extra(value: str | None) -> dict[str, str]:
-    return dict(json.loads(value)) if value else {}
+    db.table("verification_attempts").create_index(["conversation", "at"])
+    db.table("verification_attempts").create_index(["order_id", "at"])
 
 
 def known_ids(db: sqlite_utils.Database) -> Known:
@@ -171,7 +184,7 @@ def write_shop(db: sqlite_utils.Database, data: ShopData) -> None:
                     c.phone,
                     c.language,
                     c.postcode,
-                    _iso(c.created_at),
+                    iso(c.created_at),
                     c.account_manager,
                     json.dumps(dict(c.extra), ensure_ascii=False),
                 )
@@ -200,13 +213,13 @@ def write_shop(db: sqlite_utils.Database, data: ShopData) -> None:
                 (
                     o.order_id,
                     o.customer_id,
-                    _iso(o.created_at),
+                    iso(o.created_at),
                     o.status,
                     float(o.total),
                     o.currency,
                     o.carrier,
                     o.tracking_code,
-                    _iso(o.estimated_delivery),
+                    iso(o.estimated_delivery),
                     json.dumps(dict(o.extra), ensure_ascii=False),
                 )
                 for o in data.orders
@@ -225,7 +238,7 @@ def write_shop(db: sqlite_utils.Database, data: ShopData) -> None:
                     t.transaction_id,
                     t.customer_id,
                     t.order_id,
-                    _iso(t.created_at),
+                    iso(t.created_at),
                     t.kind,
                     float(t.amount),
                     t.currency,
@@ -244,76 +257,6 @@ def table_counts(db: sqlite_utils.Database) -> dict[str, int]:
     }
 
 
-_CUSTOMER = (
-    "SELECT customer_id, name, email, phone, language, postcode, created_at, account_manager,"
-    " extra FROM customers"
-)
-# one customer by email, case folded; two sharing it are ambiguous (shared with PostgreSQL)
-CUSTOMER_BY_EMAIL = _CUSTOMER + " WHERE lower(email) = ? ORDER BY customer_id LIMIT 2"
-_PRODUCT = "SELECT sku, name, category, price, currency, description, stock, extra FROM products"
-_ORDER = (
-    "SELECT order_id, customer_id, created_at, status, total, currency, carrier, tracking_code,"
-    " estimated_delivery, extra FROM orders"
-)
-_TRANSACTION = (
-    "SELECT transaction_id, customer_id, order_id, created_at, kind, amount, currency, status,"
-    " method FROM transactions"
-)
-
-
-def _customer(r: Any) -> Customer:
-    return Customer(
-        r[0],
-        r[1],
-        r[2],
-        r[3] or "",
-        r[4] or "en",
-        r[5] or "",
-        _instant(r[6]),
-        r[7] or "",
-        _extra(r[8]),
-    )
-
-
-def _product(r: Any) -> Product:
-    return Product(r[0], r[1], r[2], _money(r[3]), r[4], r[5] or "", int(r[6] or 0), _extra(r[7]))
-
-
-def _order(r: Any) -> Order:
-    created = _instant(r[2])
-    assert created is not None
-    return Order(
-        r[0],
-        r[1],
-        created,
-        r[3],
-        _money(r[4]),
-        r[5],
-        r[6] or "",
-        r[7] or "",
-        _instant(r[8]),
-        _extra(r[9]),
-    )
-
-
-def _transaction(r: Any) -> Transaction:
-    created = _instant(r[3])
-    assert created is not None
-    return Transaction(r[0], r[1], r[2] or "", created, r[4], _money(r[5]), r[6], r[7], r[8] or "")
-
-
-_SUMMARY = (
-    "SELECT c.customer_id, count(o.order_id), coalesce(sum(o.total), 0),"
-    " min(o.created_at), max(o.created_at)"
-    " FROM customers c LEFT JOIN orders o ON o.customer_id = c.customer_id"
-    " AND o.status <> 'cancelled'"
-)
-
-
-def _summary(r: Any) -> PurchaseSummary:
-    return PurchaseSummary(r[0], int(r[1]), _money(r[2]), _instant(r[3]), _instant(r[4]))
-
-
 def _marks(values: Sequence[object]) -> str:
     return ", ".join("?" for _ in values)
 
@@ -326,32 +269,32 @@ class SqliteCustomerStore:
 
     async def customer(self, customer_id: str) -> Customer | None:
         def read(db: sqlite_utils.Database) -> Customer | None:
-            row = db.execute(_CUSTOMER + " WHERE customer_id = ?", [customer_id]).fetchone()
-            return _customer(row) if row else None
+            row = db.execute(CUSTOMER_SELECT + " WHERE customer_id = ?", [customer_id]).fetchone()
+            return customer_row(row) if row else None
 
         return await self.database.run(read)
 
     async def customer_by_email(self, email: str) -> Customer | None:
         def read(db: sqlite_utils.Database) -> Customer | None:
             rows = db.execute(CUSTOMER_BY_EMAIL, [email.strip().lower()]).fetchall()
-            return _customer(rows[0]) if len(rows) == 1 else None
+            return customer_row(rows[0]) if len(rows) == 1 else None
 
         return await self.database.run(read)
 
     async def order(self, order_id: str) -> Order | None:
         def read(db: sqlite_utils.Database) -> Order | None:
-            row = db.execute(_ORDER + " WHERE order_id = ?", [order_id]).fetchone()
-            return _order(row) if row else None
+            row = db.execute(ORDER_SELECT + " WHERE order_id = ?", [order_id]).fetchone()
+            return order_row(row) if row else None
 
         return await self.database.run(read)
 
     async def orders_of(self, customer_id: str, limit: int = 5) -> list[Order]:
         def read(db: sqlite_utils.Database) -> list[Order]:
             rows = db.execute(
-                _ORDER + " WHERE customer_id = ? ORDER BY created_at DESC LIMIT ?",
+                ORDER_SELECT + " WHERE customer_id = ? ORDER BY created_at DESC LIMIT ?",
                 [customer_id, limit],
             ).fetchall()
-            return [_order(r) for r in rows]
+            return [order_row(r) for r in rows]
 
         return await self.database.run(read)
 
@@ -362,11 +305,10 @@ class SqliteCustomerStore:
 
         def read(db: sqlite_utils.Database) -> list[OrderItem]:
             rows = db.execute(
-                "SELECT order_id, sku, quantity, unit_price FROM order_items"
-                f" WHERE order_id IN ({_marks(ids)}) ORDER BY order_id, sku",
+                ORDER_ITEM_SELECT + f" WHERE order_id IN ({_marks(ids)}) ORDER BY order_id, sku",
                 ids,
             ).fetchall()
-            return [OrderItem(r[0], r[1], int(r[2]), _money(r[3])) for r in rows]
+            return [order_item_row(r) for r in rows]
 
         return await self.database.run(read)
 
@@ -375,14 +317,14 @@ class SqliteCustomerStore:
 
         def read(db: sqlite_utils.Database) -> list[Product]:
             if wanted is None:
-                rows = db.execute(_PRODUCT + " ORDER BY sku").fetchall()
+                rows = db.execute(PRODUCT_SELECT + " ORDER BY sku").fetchall()
             elif not wanted:
                 return []
             else:
                 rows = db.execute(
-                    _PRODUCT + f" WHERE sku IN ({_marks(wanted)}) ORDER BY sku", wanted
+                    PRODUCT_SELECT + f" WHERE sku IN ({_marks(wanted)}) ORDER BY sku", wanted
                 ).fetchall()
-            return [_product(r) for r in rows]
+            return [product_row(r) for r in rows]
 
         return await self.database.run(read)
 
@@ -390,29 +332,29 @@ class SqliteCustomerStore:
         self, customer_id: str, order_id: str | None = None
     ) -> list[Transaction]:
         def read(db: sqlite_utils.Database) -> list[Transaction]:
-            sql = _TRANSACTION + " WHERE customer_id = ?"
+            sql = TRANSACTION_SELECT + " WHERE customer_id = ?"
             params: list[str] = [customer_id]
             if order_id is not None:
                 sql += " AND order_id = ?"
                 params.append(order_id)
             rows = db.execute(sql + " ORDER BY created_at DESC", params).fetchall()
-            return [_transaction(r) for r in rows]
+            return [transaction_row(r) for r in rows]
 
         return await self.database.run(read)
 
     async def purchase_summary(self, customer_id: str) -> PurchaseSummary | None:
         def read(db: sqlite_utils.Database) -> PurchaseSummary | None:
             row = db.execute(
-                _SUMMARY + " WHERE c.customer_id = ? GROUP BY c.customer_id", [customer_id]
+                SUMMARY_SELECT + " WHERE c.customer_id = ? GROUP BY c.customer_id", [customer_id]
             ).fetchone()
-            return _summary(row) if row else None
+            return summary_row(row) if row else None
 
         return await self.database.run(read)
 
     async def purchase_summaries(self) -> list[PurchaseSummary]:
         def read(db: sqlite_utils.Database) -> list[PurchaseSummary]:
-            rows = db.execute(_SUMMARY + " GROUP BY c.customer_id").fetchall()
-            return [_summary(r) for r in rows]
+            rows = db.execute(SUMMARY_SELECT + " GROUP BY c.customer_id").fetchall()
+            return [summary_row(r) for r in rows]
 
         return await self.database.run(read)
 
@@ -448,28 +390,11 @@ class SqliteCustomerStore:
     async def record_request(self, request: ServiceRequest) -> ServiceRequest:
         def write(db: sqlite_utils.Database) -> ServiceRequest:
             with db.atomic():
-                row = db.execute(
-                    "SELECT request_id, kind, order_id, customer_id, created_at, status,"
-                    " conversation FROM service_requests WHERE order_id = ? AND status = 'open'",
-                    [request.order_id],
-                ).fetchone()
+                row = db.execute(OPEN_REQUEST, [request.order_id]).fetchone()
                 if row:
-                    created = _instant(row[4])
-                    assert created is not None
-                    return ServiceRequest(row[0], row[1], row[2], row[3], created, row[5], row[6])
+                    return request_row(row)
                 request_id = request.request_id or f"R-{uuid.uuid4().hex[:10].upper()}"
-                db.execute(
-                    "INSERT INTO service_requests VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        request_id,
-                        request.kind,
-                        request.order_id,
-                        request.customer_id,
-                        _iso(request.created_at),
-                        request.status,
-                        request.conversation,
-                    ],
-                )
+                db.execute(INSERT_REQUEST, request_values(request, request_id))
             return replace(request, request_id=request_id)
 
         return await self.database.run(write)
@@ -482,7 +407,7 @@ class SqliteCustomerStore:
                 db.execute(
                     "INSERT INTO verification_attempts (conversation, order_id, ok, at)"
                     " VALUES (?, ?, ?, ?)",
-                    [conversation, order_id, int(ok), _iso(at)],
+                    [conversation, order_id, int(ok), iso(at)],
                 )
 
         await self.database.run(write)
@@ -510,7 +435,7 @@ class SqliteCustomerStore:
                 cursor = db.conn.execute(
                     "INSERT INTO verification_attempts (conversation, order_id, ok, at)"
                     " VALUES (?, ?, 0, ?)",
-                    [conversation, order_id, _iso(at)],
+                    [conversation, order_id, iso(at)],
                 )
                 return counts, cursor.lastrowid
 
@@ -531,47 +456,15 @@ class SqliteCustomerStore:
         def write(db: sqlite_utils.Database) -> Decimal | None:
             with db.atomic():  # one writer thread: the sum and the insert are one step
                 (granted,) = db.execute(
-                    GOODWILL_SUM, [transaction.customer_id, _iso(since)]
+                    GOODWILL_SUM, [transaction.customer_id, iso(since)]
                 ).fetchone()
-                total = _money(granted) + transaction.amount
+                total = money(granted) + transaction.amount
                 if limit is not None and total > limit:
                     return None
-                db.execute(INSERT_TRANSACTION, _transaction_row(transaction))
+                db.execute(INSERT_TRANSACTION, transaction_values(transaction))
                 return total
 
         return await self.database.run(write)
-
-
-# failed identity checks: shared with the PostgreSQL store (its `_numbered` placeholders)
-FAILED_IN_CONVERSATION = (
-    "SELECT count(*) FROM verification_attempts WHERE conversation = ? AND ok = 0"
-)
-FAILED_ON_ORDER = (
-    "SELECT count(*) FROM verification_attempts WHERE order_id = ? AND ok = 0 AND at >= ?"
-)
-GOODWILL_SUM = (
-    "SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE customer_id = ?"
-    " AND method LIKE 'goodwill%' AND kind IN ('refund', 'credit') AND created_at >= ?"
-)
-INSERT_TRANSACTION = (
-    "INSERT INTO transactions (transaction_id, customer_id, order_id, created_at, kind,"
-    " amount, currency, status, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-
-
-def _transaction_row(transaction: Transaction) -> list[object]:
-    """A transaction's values in INSERT_TRANSACTION's order (shared with PostgreSQL)."""
-    return [
-        transaction.transaction_id,
-        transaction.customer_id,
-        transaction.order_id,
-        _iso(transaction.created_at),
-        transaction.kind,
-        float(transaction.amount),
-        transaction.currency,
-        transaction.status,
-        transaction.method,
-    ]
 
 
 def _attempt_counts(
@@ -580,5 +473,5 @@ def _attempt_counts(
     by_conversation = db.execute(FAILED_IN_CONVERSATION, [conversation]).fetchone()[0]
     by_order = 0
     if order_id:
-        by_order = db.execute(FAILED_ON_ORDER, [order_id, _iso(since)]).fetchone()[0]
+        by_order = db.execute(FAILED_ON_ORDER, [order_id, iso(since)]).fetchone()[0]
     return AttemptCounts(int(by_conversation), int(by_order))

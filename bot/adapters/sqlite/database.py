@@ -15,6 +15,7 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
@@ -131,6 +132,13 @@ def _storage_error(exc: sqlite3.Error) -> StorageError:
     return StorageError(f"database error: {exc}")
 
 
+@dataclass(frozen=True)
+class _Written(Generic[T]):
+    """What one item's write returned (an item that failed has its exception instead)."""
+
+    value: T
+
+
 class GroupCommit(Generic[I, T]):
     """Writes from many callers, one transaction: group commit.
 
@@ -171,37 +179,37 @@ class GroupCommit(Generic[I, T]):
                         future.cancel()
                     raise
                 except Exception as exc:  # the batch is rolled back: every caller is told
-                    outcomes = [(None, exc)] * len(batch)
-                for (_, future), (result, error) in zip(batch, outcomes, strict=True):
+                    outcomes = [exc] * len(batch)
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
                     if future.done():  # its caller was cancelled; the write stands
                         continue
-                    if error is None:
-                        future.set_result(result)  # type: ignore[arg-type]
+                    if isinstance(outcome, _Written):
+                        future.set_result(outcome.value)
                     else:
-                        future.set_exception(error)
+                        future.set_exception(outcome)
         finally:
             self._writer = None
 
     def _write_all(
         self, items: Sequence[I], db: sqlite_utils.Database
-    ) -> list[tuple[T | None, Exception | None]]:
+    ) -> list[_Written[T] | Exception]:
         """On the database thread: every item under its own savepoint, then one COMMIT."""
         conn = db.conn
-        outcomes: list[tuple[T | None, Exception | None]] = []
+        outcomes: list[_Written[T] | Exception] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
             for item in items:
                 conn.execute("SAVEPOINT item")
                 try:
-                    outcomes.append((self._write(conn, item), None))
+                    outcomes.append(_Written(self._write(conn, item)))
                 except sqlite3.Error as exc:
                     conn.execute("ROLLBACK TO item")
                     error = _storage_error(exc)
                     error.__cause__ = exc
-                    outcomes.append((None, error))
+                    outcomes.append(error)
                 except Exception as exc:  # handed to the item's caller
                     conn.execute("ROLLBACK TO item")
-                    outcomes.append((None, exc))
+                    outcomes.append(exc)
                 conn.execute("RELEASE item")
             conn.execute("COMMIT")
         except BaseException:

@@ -29,7 +29,7 @@ POSITION = (
 
 @migrations()
 def m001_handoffs(db: sqlite_utils.Database) -> None:
-    db["handoffs"].create(  # type: ignore[union-attr]
+    db.table("handoffs").create(
         {
             "id": int,
             "conversation_id": str,
@@ -53,9 +53,9 @@ def m001_handoffs(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["handoffs"].create_index(["status", "priority"])  # type: ignore[union-attr]
-    db["handoffs"].create_index(["conversation_id"])  # type: ignore[union-attr]
-    db["handoffs"].create_index(["agent", "status"])  # type: ignore[union-attr]
+    db.table("handoffs").create_index(["status", "priority"])
+    db.table("handoffs").create_index(["conversation_id"])
+    db.table("handoffs").create_index(["agent", "status"])
 
 
 def _handoff(row: Any) -> Handoff:

@@ -18,19 +18,20 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.adapters.sqlite.agents import _agent
-from bot.adapters.sqlite.customers import (
-    _CUSTOMER,
-    _ORDER,
-    _PRODUCT,
-    _SUMMARY,
-    _TRANSACTION,
-    _customer,
-    _order,
-    _product,
-    _summary,
-    _transaction,
+from bot.adapters.customer_rows import (
+    CUSTOMER_SELECT,
+    ORDER_SELECT,
+    PRODUCT_SELECT,
+    SUMMARY_SELECT,
+    TRANSACTION_SELECT,
+    customer_row,
+    order_item_row,
+    order_row,
+    product_row,
+    summary_row,
+    transaction_row,
 )
+from bot.adapters.sqlite.agents import _agent
 from bot.adapters.sqlite.handoffs import _handoff
 from bot.core.agents import Agent
 from bot.core.customers import Customer, Order, OrderItem, Product, PurchaseSummary, Transaction
@@ -72,11 +73,9 @@ def _stored(
 
 
 def _items_by_order(rows: Sequence[Any]) -> dict[str, list[OrderItem]]:
-    from bot.adapters.sqlite.customers import _money
-
     items: dict[str, list[OrderItem]] = {}
     for r in rows:
-        items.setdefault(r[0], []).append(OrderItem(r[0], r[1], int(r[2] or 0), _money(r[3])))
+        items.setdefault(r[0], []).append(order_item_row(r))
     return items
 
 
@@ -145,13 +144,17 @@ class SqliteWarehouseSource:
         return [_handoff(r) for r in rows]
 
     async def customers(self) -> list[Customer]:
-        return [_customer(r) for r in self.conn.execute(_CUSTOMER + " ORDER BY customer_id")]
+        return [
+            customer_row(r) for r in self.conn.execute(CUSTOMER_SELECT + " ORDER BY customer_id")
+        ]
 
     async def purchase_summaries(self) -> list[PurchaseSummary]:
-        return [_summary(r) for r in self.conn.execute(_SUMMARY + " GROUP BY c.customer_id")]
+        return [
+            summary_row(r) for r in self.conn.execute(SUMMARY_SELECT + " GROUP BY c.customer_id")
+        ]
 
     async def products(self) -> list[Product]:
-        return [_product(r) for r in self.conn.execute(_PRODUCT + " ORDER BY sku")]
+        return [product_row(r) for r in self.conn.execute(PRODUCT_SELECT + " ORDER BY sku")]
 
     async def agents(self) -> list[Agent]:
         self.conn.row_factory = sqlite3.Row
@@ -162,10 +165,10 @@ class SqliteWarehouseSource:
 
     async def orders(self, since: str) -> AsyncIterator[list[tuple[Order, list[OrderItem]]]]:
         cursor = self.conn.execute(
-            _ORDER + " WHERE created_at >= ? ORDER BY created_at, order_id", [since]
+            ORDER_SELECT + " WHERE created_at >= ? ORDER BY created_at, order_id", [since]
         )
         while batch := cursor.fetchmany(ORDER_BATCH):
-            orders = [_order(r) for r in batch]
+            orders = [order_row(r) for r in batch]
             ids = [o.order_id for o in orders]
             items = _items_by_order(
                 self.conn.execute(
@@ -178,10 +181,11 @@ class SqliteWarehouseSource:
 
     async def transactions(self, since: str) -> AsyncIterator[list[Transaction]]:
         cursor = self.conn.execute(
-            _TRANSACTION + " WHERE created_at >= ? ORDER BY created_at, transaction_id", [since]
+            TRANSACTION_SELECT + " WHERE created_at >= ? ORDER BY created_at, transaction_id",
+            [since],
         )
         while batch := cursor.fetchmany(ORDER_BATCH):
-            yield [_transaction(r) for r in batch]
+            yield [transaction_row(r) for r in batch]
 
     async def forgotten_since(self, at: float) -> list[str]:
         rows = self.conn.execute(
@@ -266,14 +270,20 @@ class PostgresWarehouseSource:
         return [_handoff(r) for r in rows]
 
     async def customers(self) -> list[Customer]:
-        rows = await self.conn.fetch(_CUSTOMER + ' ORDER BY customer_id COLLATE "C"')
-        return [_customer(r) for r in rows]
+        rows = await self.conn.fetch(CUSTOMER_SELECT + ' ORDER BY customer_id COLLATE "C"')
+        return [customer_row(r) for r in rows]
 
     async def purchase_summaries(self) -> list[PurchaseSummary]:
-        return [_summary(r) for r in await self.conn.fetch(_SUMMARY + " GROUP BY c.customer_id")]
+        return [
+            summary_row(r)
+            for r in await self.conn.fetch(SUMMARY_SELECT + " GROUP BY c.customer_id")
+        ]
 
     async def products(self) -> list[Product]:
-        return [_product(r) for r in await self.conn.fetch(_PRODUCT + ' ORDER BY sku COLLATE "C"')]
+        return [
+            product_row(r)
+            for r in await self.conn.fetch(PRODUCT_SELECT + ' ORDER BY sku COLLATE "C"')
+        ]
 
     async def agents(self) -> list[Agent]:
         return [_agent(r) for r in await self.conn.fetch("SELECT * FROM agents ORDER BY email")]
@@ -281,10 +291,10 @@ class PostgresWarehouseSource:
     async def orders(self, since: str) -> AsyncIterator[list[tuple[Order, list[OrderItem]]]]:
         async with self.conn.transaction():
             cursor = await self.conn.cursor(
-                _ORDER + " WHERE created_at >= $1 ORDER BY created_at, order_id", since
+                ORDER_SELECT + " WHERE created_at >= $1 ORDER BY created_at, order_id", since
             )
             while batch := await cursor.fetch(ORDER_BATCH):
-                orders = [_order(r) for r in batch]
+                orders = [order_row(r) for r in batch]
                 items = _items_by_order(
                     await self.conn.fetch(
                         "SELECT order_id, sku, quantity, unit_price FROM order_items"
@@ -297,11 +307,11 @@ class PostgresWarehouseSource:
     async def transactions(self, since: str) -> AsyncIterator[list[Transaction]]:
         async with self.conn.transaction():
             cursor = await self.conn.cursor(
-                _TRANSACTION + " WHERE created_at >= $1 ORDER BY created_at, transaction_id",
+                TRANSACTION_SELECT + " WHERE created_at >= $1 ORDER BY created_at, transaction_id",
                 since,
             )
             while batch := await cursor.fetch(ORDER_BATCH):
-                yield [_transaction(r) for r in batch]
+                yield [transaction_row(r) for r in batch]
 
     async def forgotten_since(self, at: float) -> list[str]:
         rows = await self.conn.fetch(
