@@ -26,7 +26,9 @@ class HelloFrame(TypedDict):
     session_id: NotRequired[str | None]
     language: NotRequired[str | None]
     metadata: NotRequired[Annotated[dict[str, Any] | None, Code("invalid_metadata")]]
-    topic: NotRequired[str | None]  # an entry id: open the conversation asking about it
+    # an entry id to open the conversation asking about; anything else is ignored, not
+    # refused: a page's bad `data-topic` must not cost the customer the chat
+    topic: NotRequired[Any]
 
 
 class MessageFrame(TypedDict):

@@ -39,7 +39,11 @@ PDF = b"%PDF-1.4\n" + b"her invoice " * 50
 
 async def send_file(client: TestClient, conversation: str, data: bytes, at: float) -> str:
     service = AttachmentService(
-        attachment_store(client.app[SETTINGS]), client.app[LOG], 100_000, clock=lambda: at
+        attachment_store(client.app[SETTINGS]),
+        client.app[LOG],
+        100_000,
+        key=b"test attachment links",
+        clock=lambda: at,
     )
     event = await service.receive(conversation, data, sender="s", channel="web")
     return str(event.data["attachment"]["id"])
