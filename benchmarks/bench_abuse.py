@@ -167,11 +167,15 @@ ATTACKS: dict[str, Callable[[str, asyncio.Event], Awaitable[None]] | None] = {
 }
 
 
-async def measure(url: str, seconds: float, rate: float) -> dict[str, list[float]]:
+async def measure(
+    url: str, seconds: float, rate: float, phases: list[str]
+) -> dict[str, list[float]]:
     customer = Customer(url, customer_texts(), rate)
     await customer.chat(3.0)  # warm-up, not counted
     results: dict[str, list[float]] = {}
     for name, attack in ATTACKS.items():
+        if name not in phases:
+            continue
         stop = asyncio.Event()
         task = asyncio.create_task(attack(url, stop)) if attack else None
         await asyncio.sleep(1.0 if attack else 0)  # let the attack build up
@@ -194,6 +198,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=8.0)
     parser.add_argument("--waiting", type=int, default=10_000)
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument(
+        "--phases", default=",".join(ATTACKS), help="comma-separated, of: " + ", ".join(ATTACKS)
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "balcao.sqlite3"
@@ -210,7 +217,10 @@ def main() -> None:
         try:
             assert server.stdout is not None
             server.stdout.readline()  # "Balcão is serving on ..."
-            results = asyncio.run(measure(f"http://127.0.0.1:{port}", args.seconds, args.rate))
+            phases = ["quiet"] + [p.strip() for p in args.phases.split(",") if p.strip()]
+            results = asyncio.run(
+                measure(f"http://127.0.0.1:{port}", args.seconds, args.rate, phases)
+            )
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(30)
