@@ -181,12 +181,18 @@ def test_kb_check_holds_an_example_out_with_its_translations() -> None:
     for kb in built:
         kept = {(e.id, e.language): e.examples for e in kb}
         for entry in entries:
-            held = [j for j, x in enumerate(entry.examples) if x not in kept[entry.id, entry.language]]
+            held = [
+                j for j, x in enumerate(entry.examples) if x not in kept[entry.id, entry.language]
+            ]
             for j in held:
-                for other in entries:
-                    if other.id == entry.id and other is not entry and j < len(other.examples):
-                        if other.examples[j] in kept[other.id, other.language]:
-                            leaks.append((entry.language, other.language, entry.examples[j]))
+                leaks.extend(
+                    (entry.language, other.language, entry.examples[j])
+                    for other in entries
+                    if other.id == entry.id
+                    and other is not entry
+                    and j < len(other.examples)
+                    and other.examples[j] in kept[other.id, other.language]
+                )
     assert not leaks, leaks[:5]
 
 
