@@ -38,7 +38,7 @@ from bot.knowledge.entries import (
 )
 from bot.knowledge.notices import check_templates
 from bot.ports import MatcherFactory
-from bot.understanding.folds import spread
+from bot.understanding.folds import stable
 from bot.understanding.matching import FuzzyMatcher, normalise
 
 logger = logging.getLogger(__name__)
@@ -205,12 +205,20 @@ def _dangling_buttons(entries: list[Entry], texts: dict[str, list[str]]) -> Iter
 
 
 def example_folds(entries: Sequence[Entry], folds: int) -> dict[tuple[int, int], int]:
-    """The fold of each example, keyed (entry index, example index): from the entry's id
-    and the example's own text, so that one entry's edit leaves the others' folds alone."""
+    """The fold of each example, keyed (entry index, example index): dealt round the folds
+    by the example's position, from an offset given by the entry's id.
+
+    The n-th example of an entry in each language is taken for a translation of the same
+    question (as the engine's calibration takes it, `Sample.twin`), so it shares a fold with
+    them: a held-out example whose translation stayed in training would be found by meaning
+    (the sentence encoder's vectors carry it across languages), hiding real confusions.
+    Adding an example at the end moves no other example, and one entry's edit leaves the
+    others' folds alone."""
     fold_of: dict[tuple[int, int], int] = {}
     for i, entry in enumerate(entries):
-        for j, fold in enumerate(spread(entry.id, entry.examples, folds)):
-            fold_of[i, j] = fold
+        offset = stable(entry.id)
+        for j in range(len(entry.examples)):
+            fold_of[i, j] = (offset + j) % folds
     return fold_of
 
 
@@ -221,8 +229,8 @@ def find_confusions(
     match them.
 
     An entry keeps its question, so it never disappears from the matcher. An example's fold
-    follows from its entry and its own text (a hash, the same in every run), so adding an
-    example to one entry leaves every other entry's folds as they were.
+    follows from its entry's id and its position (`example_folds`), the same in every run
+    and in every language of the entry.
     """
     fold_of = example_folds(entries, folds)
     confusions: list[Confusion] = []

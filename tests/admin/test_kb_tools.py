@@ -144,8 +144,8 @@ def test_accepting_edits_keep_the_file_valid(kb_dir: Path) -> None:
 
 
 def test_an_edit_to_one_entry_leaves_the_other_entries_folds_alone() -> None:
-    """`kb check` holds out each entry's examples by their own hash: adding an example
-    to one entry does not move another entry's examples to other folds."""
+    """`kb check` holds out each entry's examples by their entry and position: adding an
+    example to one entry does not move another entry's examples to other folds."""
     from dataclasses import replace
 
     entries = list(load_knowledge(Path(__file__).parents[2] / "knowledge").entries)
@@ -153,11 +153,47 @@ def test_an_edit_to_one_entry_leaves_the_other_entries_folds_alone() -> None:
     first = entries[0]
     entries[0] = replace(first, examples=(*first.examples, "a brand new way to ask"))
     after = example_folds(entries, 5)
-    assert {k: v for k, v in before.items() if k[0] != 0} == {
-        k: v for k, v in after.items() if k[0] != 0
+    assert {k: v for k, v in before.items() if k in after} == {
+        k: v for k, v in after.items() if k in before
     }
     assert len(after) == len(before) + 1
     assert example_folds(entries, 5) == after  # no random state
+
+
+def test_kb_check_holds_an_example_out_with_its_translations() -> None:
+    """The n-th example of an entry in en, pt and es translate one question: each fold's
+    matcher is built without any of them, as the engine's calibration folds are (#17: a
+    translation left in training is found by meaning, and the confusion is missed)."""
+    from bot.knowledge.entries import KnowledgeBase
+    from bot.services.curation import find_confusions
+
+    entries = list(load_knowledge(Path(__file__).parents[2] / "knowledge").entries)
+    assert len({e.language for e in entries}) == 3
+    built: list[KnowledgeBase] = []
+
+    def recording(kb: KnowledgeBase) -> FuzzyMatcher:
+        built.append(kb)
+        return FuzzyMatcher(kb)
+
+    find_confusions(entries, recording, 5)
+    assert len(built) == 5
+    leaks = []
+    for kb in built:
+        kept = {(e.id, e.language): e.examples for e in kb}
+        for entry in entries:
+            held = [
+                j for j, x in enumerate(entry.examples) if x not in kept[entry.id, entry.language]
+            ]
+            for j in held:
+                leaks.extend(
+                    (entry.language, other.language, entry.examples[j])
+                    for other in entries
+                    if other.id == entry.id
+                    and other is not entry
+                    and j < len(other.examples)
+                    and other.examples[j] in kept[other.id, other.language]
+                )
+    assert not leaks, leaks[:5]
 
 
 def test_kb_check_and_kb_test_take_the_encoder_runtime(
