@@ -162,7 +162,7 @@ ATTACKS: dict[str, Callable[[str, asyncio.Event], Awaitable[None]] | None] = {
     "quiet": None,
     "login storm": login_storm,
     "regex worst case": regex_flood,
-    "queue of 10,000": queue_work,
+    "queue of 10k": queue_work,
     "feedback flood": feedback_flood,
 }
 

@@ -433,11 +433,15 @@ class Desk:
         return replace(agent, status=status)
 
     async def _update_positions(self) -> None:
-        """Tell every waiting customer their place: one read and one sort for the whole queue
-        (it used to re-read and re-sort the queue for each of them)."""
-        queue = queue_order(await self.handoffs.list(("waiting",)))
+        """Tell the customers at the head of the queue their new place: one bounded read.
+
+        Those further back keep the place and wait they were told when they queued (they
+        only get better) until the head reaches them: telling each of 10,000 customers
+        their place on every claim cost a read of the whole queue and 10,000 messages, and
+        every customer chatting meanwhile waited behind them (bench-abuse, "queue of 10k")."""
+        head, _ = await self.handoffs.queue_head(QUEUE_HEAD)
         online = sum(1 for a in await self.agents.all() if a.status == "online")
-        for position, handoff in enumerate(queue, start=1):
+        for position, handoff in enumerate(head, start=1):
             await self._publish_position(
                 handoff, position, expected_wait(position, online, self.handle_seconds)
             )

@@ -2,12 +2,14 @@
 
 A conversation is titled by its customer's name once they are verified, else by its
 language and the first words the customer wrote ("PT · a minha encomenda chegou…"): never
-by a raw session id. Titles are cached per handoff; a verified name replaces the guess.
+by a raw session id. Titles are cached per handoff: a verified name for good, a guess for
+GUESS_SECONDS, after which a verified name replaces it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from bot.core import events as ev
@@ -17,6 +19,8 @@ from bot.ports import ConversationWriter, CustomerStore, HandoffStore
 
 TITLE_WORDS = 6
 SEARCH_LIMIT = 500  # most recent handoffs a search looks through
+GUESS_SECONDS = 30.0  # a guessed title is kept this long; a verified name replaces it after
+MAX_CACHED = 10_000  # titles kept at most; past this the cache starts again
 ALL_STATUSES = ("waiting", "assigned", "resolved")
 
 
@@ -41,16 +45,25 @@ class Inbox:
         handoffs: HandoffStore,
         conversations: ConversationWriter,
         customers: CustomerStore,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.handoffs = handoffs
         self.conversations = conversations
         self.customers = customers
+        self.clock = clock
         self._titles: dict[int, str] = {}  # only verified names are final
+        # guesses (language + first words) for GUESS_SECONDS: a queue frame titles up to 200
+        # conversations, each a read of its state, and frames follow every queue change
+        self._guesses: dict[int, tuple[float, str]] = {}
 
     async def title(self, handoff: Handoff) -> str:
         cached = self._titles.get(handoff.id)
         if cached is not None:
             return cached
+        now = self.clock()
+        guess = self._guesses.get(handoff.id)
+        if guess is not None and now - guess[0] < GUESS_SECONDS:
+            return guess[1]
         state = await self.conversations.state(handoff.conversation_id)
         name = None
         customer_id = state.slots.get("customer_id")
@@ -58,8 +71,14 @@ class Inbox:
             customer = await self.customers.customer(str(customer_id))
             name = customer.name if customer else None
         title = title_of(state, handoff.language, name)
+        if len(self._titles) + len(self._guesses) > MAX_CACHED:
+            self._titles.clear()
+            self._guesses.clear()
         if name:
             self._titles[handoff.id] = title
+            self._guesses.pop(handoff.id, None)
+        else:
+            self._guesses[handoff.id] = (now, title)
         return title
 
     async def summaries(self, handoffs: Iterable[Handoff], now: float) -> list[dict[str, Any]]:

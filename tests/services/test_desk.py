@@ -278,3 +278,25 @@ async def test_a_burst_of_handoffs_is_folded_into_a_few_queue_frames(
     assert 1 <= len(published) < 10
     assert published[-1]["waiting"] == 40  # the last frame has every one of them
     assert len(published[-1]["handoffs"]) == 40
+
+
+async def test_a_claim_tells_the_queues_head_their_new_place_and_not_the_whole_queue(
+    make_desk: MakeDesk, add_agent: AddAgent, handoffs: MemoryHandoffStore,
+    broker: InProcessBroker,
+) -> None:  # fmt: skip
+    desk = make_desk(auto_assign=False)
+    ana = await add_agent("ana@shop.example")
+    for i in range(QUEUE_HEAD + 50):
+        await handoffs.create(
+            Handoff(0, f"q{i}", f"q{i}", "rest", "asked_for_person", "en", 55, NOW + i)
+        )
+    second = broker.join(conversation_topic("q1"))
+    last_told = broker.join(conversation_topic(f"q{QUEUE_HEAD}"))  # 200th after the claim
+    far_back = broker.join(conversation_topic(f"q{QUEUE_HEAD + 10}"))
+    await desk.claim(1, ana)
+    assert {"type": "queue", "position": 1, "wait_s": 300.0} in [
+        second.get_nowait() for _ in range(second.qsize())
+    ]
+    assert [m["position"] for m in (last_told.get_nowait() for _ in range(last_told.qsize()))
+            if m.get("type") == "queue"] == [QUEUE_HEAD]  # fmt: skip
+    assert far_back.qsize() == 0  # keeps the place it was told until the head reaches it
