@@ -89,6 +89,36 @@ def stock_changes(
     return due
 
 
+def shop_changes(
+    statuses: Mapping[str, str],
+    stock: Mapping[str, int],
+    watches: Iterable[tuple[str, str, str]],
+    orders: Iterable[Order],
+    products: Iterable[Product],
+    now: datetime,
+    templates: Templates,
+) -> list[Due]:
+    """What an import or a webhook call owes: orders whose status moved (`statuses`: the
+    status each had before), products back in stock for their watchers, and the
+    "let me know when it ships" watches (`watches`: customer_id, kind, subject) of orders
+    that shipped."""
+    watchers: dict[str, list[str]] = {}
+    shipping: set[str] = set()
+    for customer_id, kind, subject in watches:
+        if kind == "back_in_stock":
+            watchers.setdefault(subject, []).append(customer_id)
+        elif kind == "shipped":
+            shipping.add(subject)
+    due = order_changes(statuses, orders, now, templates)
+    due += stock_changes(stock, products, watchers, now)
+    due += [
+        Due("watch.shipped", d.customer_id, d.subject, d.due_at, d.values)
+        for d in due
+        if d.trigger == "order.shipped" and d.subject in shipping
+    ]
+    return due
+
+
 @dataclass(frozen=True)
 class ClaimedNotice:
     """A due notice one scanner holds for a while (its lease)."""

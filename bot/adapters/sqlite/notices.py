@@ -13,7 +13,7 @@ notices their changes owe, in one transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from bot.adapters.shop_csv import ShopData, read_records
-from bot.adapters.sqlite.customers import _ORDER, _order, known_ids, write_shop
+from bot.adapters.sqlite.customers import _ORDER, _iso, _order, known_ids, write_shop
 from bot.adapters.sqlite.database import DatabaseRunner
 from bot.core.customers import Order
 from bot.core.notices import (
@@ -31,8 +31,7 @@ from bot.core.notices import (
     NoticeCounts,
     Occasion,
     Repurchase,
-    order_changes,
-    stock_changes,
+    shop_changes,
 )
 from bot.knowledge.notices import Templates
 
@@ -85,7 +84,80 @@ def m001_notices(db: sqlite_utils.Database) -> None:
     )
 
 
-# the same SQL on SQLite and PostgreSQL (ISO text instants compare as text)
+# --- what both stores share -------------------------------------------------------
+# The SQL below runs on SQLite as written and on PostgreSQL through `numbered` ($1, $2, ...
+# for ?); `{lock}` is '' here and ' FOR UPDATE SKIP LOCKED' there. Instants are ISO text in
+# UTC on both, so they compare as text.
+
+ENQUEUE = (
+    "INSERT INTO notices (trigger, customer_id, subject, due_at, created_at, fields)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+# claimed_until, now, now, limit
+CLAIM = (
+    "UPDATE notices SET status = 'sending', claimed_until = ?, attempts = attempts + 1"
+    " WHERE notice_id IN (SELECT notice_id FROM notices WHERE (status = 'due' AND due_at <= ?)"
+    " OR (status = 'sending' AND claimed_until <= ?) ORDER BY due_at LIMIT ?{lock})"
+    " RETURNING notice_id, trigger, customer_id, subject, fields, attempts"
+)
+FINISH = (
+    "UPDATE notices SET status = ?, reason = ?, title = ?, body = ?, channel = ?, sent_at = ?"
+    " WHERE notice_id = ?"
+)
+POSTPONE = (
+    "UPDATE notices SET status = 'due', due_at = ?, reason = ?, claimed_until = ''"
+    " WHERE notice_id = ?"
+)
+SENT_SINCE = (
+    "SELECT count(*) FROM notices WHERE customer_id = ? AND status = 'sent' AND sent_at >= ?"
+)
+CONSENT = "SELECT scope, state FROM notice_consent WHERE customer_id = ?"
+SET_CONSENT = (
+    "INSERT INTO notice_consent VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id, scope)"
+    " DO UPDATE SET state = excluded.state, at = excluded.at, source = excluded.source,"
+    " wording = excluded.wording"
+)
+IMPORTED_OPT_IN = (
+    "INSERT INTO notice_consent VALUES (?, 'marketing', 'in', ?, 'import',"
+    " 'customers.csv marketing_opt_in') ON CONFLICT DO NOTHING"
+)
+WATCH = "INSERT INTO notice_watches VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
+SHOP_WATCHES = (
+    "SELECT customer_id, kind, subject FROM notice_watches"
+    " WHERE kind IN ('back_in_stock', 'shipped')"
+)
+UNSHOWN = (
+    "SELECT notice_id, title, body FROM notices WHERE customer_id = ? AND status = 'sent'"
+    " AND shown_at = '' ORDER BY sent_at"
+)
+MARK_SHOWN = "UPDATE notices SET shown_at = ? WHERE notice_id = ?"
+FORGET_SIGNATURES = "DELETE FROM webhook_seen WHERE at < ?"
+SEE_SIGNATURE = "INSERT INTO webhook_seen VALUES (?, ?) ON CONFLICT DO NOTHING"
+COUNTS = (
+    "SELECT trigger, status, count(*) FROM notices GROUP BY trigger, status"
+    " ORDER BY trigger, status"
+)
+CUSTOMER_OF = "SELECT customer_id FROM notices WHERE notice_id = ?"
+# answer, customer_id, trigger, since
+ANSWER = (
+    "UPDATE notices SET reason = ? WHERE notice_id = (SELECT notice_id FROM notices"
+    " WHERE customer_id = ? AND trigger = ? AND status = 'sent' AND sent_at >= ?"
+    " AND reason NOT LIKE 'answer:%' ORDER BY sent_at DESC LIMIT 1{lock}) RETURNING notice_id"
+)
+LATE = (
+    _ORDER + " WHERE status IN ('processing', 'shipped')"
+    " AND estimated_delivery != '' AND estimated_delivery < ?"
+)
+# `{replenish}`: the product's replenish_days from its JSON `extra`, as an integer
+REPURCHASES = (
+    "SELECT o.customer_id, i.sku, p.name, max(o.created_at), {replenish}"
+    " FROM order_items i JOIN orders o ON o.order_id = i.order_id"
+    " JOIN products p ON p.sku = i.sku"
+    " WHERE {replenish} IS NOT NULL AND o.status NOT IN ('cancelled', 'returned')"
+    " GROUP BY o.customer_id, i.sku, p.name, p.extra"
+)
+OCCASIONS = "SELECT customer_id, subject FROM notice_watches WHERE kind = 'occasion'"
+# `{plus_7d}`: sent_at seven days later, as ISO text ('' when not sent)
 PROACTIVE = """
 SELECT n.trigger,
   SUM(CASE WHEN n.status = 'sent' THEN 1 ELSE 0 END),
@@ -101,33 +173,81 @@ SELECT n.trigger,
   SUM(CASE WHEN n.status = 'holdout' AND EXISTS (
         SELECT 1 FROM orders o WHERE o.customer_id = n.customer_id
         AND o.created_at > n.sent_at AND o.created_at <= n.sent_at_7d) THEN 1 ELSE 0 END)
-FROM (SELECT *, strftime('%Y-%m-%dT%H:%M:%S', sent_at, '+7 days') AS sent_at_7d FROM notices) n
+FROM (SELECT *, {plus_7d} AS sent_at_7d FROM notices) n
 GROUP BY n.trigger ORDER BY n.trigger
 """
+PROACTIVE_NAMES = ("trigger", "sent", "shown", "holdout", "suppressed", "unsubscribed",
+                   "sent_ordered_7d", "holdout_ordered_7d")  # fmt: skip
 
 
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat()
+def due_row(due: Due, now: datetime) -> tuple[str, ...]:
+    return (
+        due.trigger,
+        due.customer_id,
+        due.subject,
+        _iso(due.due_at),
+        _iso(now),
+        json.dumps(dict(due.values), ensure_ascii=False),
+    )
+
+
+def imported_opt_ins(data: ShopData) -> list[str]:
+    """Customers whose imported row says yes to marketing (customers.csv marketing_opt_in)."""
+    yes = ("1", "true", "yes", "y")
+    return [
+        c.customer_id
+        for c in data.customers
+        if c.extra.get("marketing_opt_in", "").strip().lower() in yes
+    ]
+
+
+def claimed(row: Sequence[Any]) -> ClaimedNotice:
+    return ClaimedNotice(int(row[0]), row[1], row[2], row[3], json.loads(row[4]), int(row[5]))
+
+
+def consent_state(rows: Iterable[Sequence[Any]]) -> ConsentState:
+    pairs = [(str(r[0]), str(r[1])) for r in rows]
+    return ConsentState(
+        opted_out=frozenset(scope for scope, state in pairs if state == "out"),
+        marketing_opt_in=any(scope == "marketing" and state == "in" for scope, state in pairs),
+    )
+
+
+def repurchase(row: Sequence[Any]) -> Repurchase | None:
+    days = row[4]
+    if not days:
+        return None
+    return Repurchase(row[0], row[1], row[2], _instant_utc(row[3]), int(days))
+
+
+def occasions(rows: Iterable[Sequence[Any]]) -> list[Occasion]:
+    found = []
+    for customer_id, subject in rows:
+        date, _, label = subject.partition("|")
+        month, _, day = date.partition("-")
+        found.append(Occasion(customer_id, label, int(month), int(day)))
+    return found
+
+
+def proactive_rows(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+    return [
+        dict(zip(PROACTIVE_NAMES, (r[0], *(int(v or 0) for v in r[1:])), strict=True)) for r in rows
+    ]
+
+
+def _instant_utc(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+# --- SQLite ------------------------------------------------------------------------
+
+NO_LOCK = {"lock": ""}
 
 
 def enqueue(db: sqlite_utils.Database, due: Sequence[Due], now: datetime) -> int:
     """Insert the notices not already owed; how many were new."""
     before = db.conn.total_changes
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO notices (trigger, customer_id, subject, due_at, created_at, fields)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (
-                d.trigger,
-                d.customer_id,
-                d.subject,
-                _iso(d.due_at),
-                _iso(now),
-                json.dumps(dict(d.values), ensure_ascii=False),
-            )
-            for d in due
-        ],
-    )
+    db.conn.executemany(ENQUEUE, [due_row(d, now) for d in due])
     return db.conn.total_changes - before
 
 
@@ -144,32 +264,10 @@ def apply_shop(
         stock = _column(
             db, "SELECT sku, stock FROM products WHERE sku IN", [p.sku for p in data.products]
         )
-        watchers: dict[str, list[str]] = {}
-        for customer_id, sku in db.execute(
-            "SELECT customer_id, subject FROM notice_watches WHERE kind = 'back_in_stock'"
-        ).fetchall():
-            watchers.setdefault(sku, []).append(customer_id)
-        shipping = {
-            row[1]: row[0]
-            for row in db.execute(
-                "SELECT customer_id, subject FROM notice_watches WHERE kind = 'shipped'"
-            ).fetchall()
-        }
+        watches = db.execute(SHOP_WATCHES).fetchall()
         write_shop(db, data)
-        for c in data.customers:
-            if c.extra.get("marketing_opt_in", "").strip().lower() in ("1", "true", "yes", "y"):
-                db.execute(
-                    "INSERT OR IGNORE INTO notice_consent VALUES (?, 'marketing', 'in', ?,"
-                    " 'import', 'customers.csv marketing_opt_in')",
-                    [c.customer_id, _iso(now)],
-                )
-        due = order_changes(statuses, data.orders, now, templates)
-        due += stock_changes(stock, data.products, watchers, now)
-        due += [
-            Due("watch.shipped", d.customer_id, d.subject, d.due_at, d.values)
-            for d in due
-            if d.trigger == "order.shipped" and d.subject in shipping
-        ]
+        db.conn.executemany(IMPORTED_OPT_IN, [(c, _iso(now)) for c in imported_opt_ins(data)])
+        due = shop_changes(statuses, stock, watches, data.orders, data.products, now, templates)
         return enqueue(db, due, now)
 
 
@@ -208,19 +306,9 @@ class SqliteNoticeStore:
     async def claim(self, now: datetime, limit: int, lease: timedelta) -> list[ClaimedNotice]:
         def write(db: sqlite_utils.Database) -> list[ClaimedNotice]:
             with db.atomic():
-                rows = db.execute(
-                    "SELECT notice_id, trigger, customer_id, subject, fields, attempts FROM notices"
-                    " WHERE (status = 'due' AND due_at <= ?)"
-                    " OR (status = 'sending' AND claimed_until <= ?)"
-                    " ORDER BY due_at LIMIT ?",
-                    [_iso(now), _iso(now), limit],
-                ).fetchall()
-                db.conn.executemany(
-                    "UPDATE notices SET status = 'sending', claimed_until = ?,"
-                    " attempts = attempts + 1 WHERE notice_id = ?",
-                    [(_iso(now + lease), r[0]) for r in rows],
-                )
-            return [ClaimedNotice(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5] + 1) for r in rows]
+                args = [_iso(now + lease), _iso(now), _iso(now), limit]
+                rows = db.execute(CLAIM.format(**NO_LOCK), args).fetchall()
+            return [claimed(r) for r in rows]
 
         return await self.database.run(write)
 
@@ -235,113 +323,62 @@ class SqliteNoticeStore:
         body: str = "",
         channel: str = "",
     ) -> None:
-        await self.database.run(
-            lambda db: db.execute(
-                "UPDATE notices SET status = ?, reason = ?, title = ?, body = ?, channel = ?,"
-                " sent_at = ? WHERE notice_id = ?",
-                [status, reason, title, body, channel, _iso(now), notice_id],
-            )
-        )
+        args = [status, reason, title, body, channel, _iso(now), notice_id]
+        await self.database.run(lambda db: db.execute(FINISH, args))
 
     async def postpone(self, notice_id: int, until: datetime, reason: str) -> None:
-        await self.database.run(
-            lambda db: db.execute(
-                "UPDATE notices SET status = 'due', due_at = ?, reason = ?, claimed_until = ''"
-                " WHERE notice_id = ?",
-                [_iso(until), reason, notice_id],
-            )
-        )
+        await self.database.run(lambda db: db.execute(POSTPONE, [_iso(until), reason, notice_id]))
 
     async def sent_since(self, customer_id: str, since: datetime) -> int:
         return await self.database.run(
-            lambda db: int(
-                db.execute(
-                    "SELECT count(*) FROM notices WHERE customer_id = ? AND status = 'sent'"
-                    " AND sent_at >= ?",
-                    [customer_id, _iso(since)],
-                ).fetchone()[0]
-            )
+            lambda db: int(db.execute(SENT_SINCE, [customer_id, _iso(since)]).fetchone()[0])
         )
 
     async def consent(self, customer_id: str) -> ConsentState:
-        def read(db: sqlite_utils.Database) -> ConsentState:
-            rows = db.execute(
-                "SELECT scope, state FROM notice_consent WHERE customer_id = ?", [customer_id]
-            ).fetchall()
-            return ConsentState(
-                opted_out=frozenset(s for s, st in rows if st == "out"),
-                marketing_opt_in=any(s == "marketing" and st == "in" for s, st in rows),
-            )
-
-        return await self.database.run(read)
+        return await self.database.run(
+            lambda db: consent_state(db.execute(CONSENT, [customer_id]).fetchall())
+        )
 
     async def set_consent(
         self, customer_id: str, scope: str, state: str, now: datetime, source: str, wording: str
     ) -> None:
-        await self.database.run(
-            lambda db: db.execute(
-                "INSERT OR REPLACE INTO notice_consent VALUES (?, ?, ?, ?, ?, ?)",
-                [customer_id, scope, state, _iso(now), source, wording],
-            )
-        )
+        args = [customer_id, scope, state, _iso(now), source, wording]
+        await self.database.run(lambda db: db.execute(SET_CONSENT, args))
 
     async def watch(self, customer_id: str, kind: str, subject: str, now: datetime) -> None:
-        await self.database.run(
-            lambda db: db.execute(
-                "INSERT OR IGNORE INTO notice_watches VALUES (?, ?, ?, ?)",
-                [customer_id, kind, subject, _iso(now)],
-            )
-        )
+        args = [customer_id, kind, subject, _iso(now)]
+        await self.database.run(lambda db: db.execute(WATCH, args))
 
     async def unshown(self, customer_id: str) -> list[tuple[int, str, str]]:
         return await self.database.run(
             lambda db: [
-                (int(r[0]), r[1], r[2])
-                for r in db.execute(
-                    "SELECT notice_id, title, body FROM notices WHERE customer_id = ?"
-                    " AND status = 'sent' AND shown_at = '' ORDER BY sent_at",
-                    [customer_id],
-                ).fetchall()
+                (int(r[0]), r[1], r[2]) for r in db.execute(UNSHOWN, [customer_id]).fetchall()
             ]
         )
 
     async def mark_shown(self, notice_ids: Sequence[int], now: datetime) -> None:
         await self.database.run(
-            lambda db: db.conn.executemany(
-                "UPDATE notices SET shown_at = ? WHERE notice_id = ?",
-                [(_iso(now), i) for i in notice_ids],
-            )
+            lambda db: db.conn.executemany(MARK_SHOWN, [(_iso(now), i) for i in notice_ids])
         )
 
     async def first_signature(self, signature: str, now: datetime) -> bool:
         """True the first time a webhook signature is seen (else it is a replay)."""
 
         def write(db: sqlite_utils.Database) -> bool:
-            db.execute("DELETE FROM webhook_seen WHERE at < ?", [_iso(now - timedelta(minutes=10))])
-            if db.execute("SELECT 1 FROM webhook_seen WHERE signature = ?", [signature]).fetchone():
-                return False
-            db.execute("INSERT INTO webhook_seen VALUES (?, ?)", [signature, _iso(now)])
-            return True
+            with db.atomic():
+                db.execute(FORGET_SIGNATURES, [_iso(now - timedelta(minutes=10))])
+                return bool(db.execute(SEE_SIGNATURE, [signature, _iso(now)]).rowcount)
 
         return await self.database.run(write)
 
     async def counts(self) -> list[NoticeCounts]:
-        def read(db: sqlite_utils.Database) -> list[NoticeCounts]:
-            return [
-                NoticeCounts(r[0], r[1], int(r[2]))
-                for r in db.execute(
-                    "SELECT trigger, status, count(*) FROM notices GROUP BY trigger, status"
-                    " ORDER BY trigger, status"
-                ).fetchall()
-            ]
-
-        return await self.database.run(read)
+        return await self.database.run(
+            lambda db: [NoticeCounts(r[0], r[1], int(r[2])) for r in db.execute(COUNTS).fetchall()]
+        )
 
     async def customer_of(self, notice_id: int) -> str | None:
         def read(db: sqlite_utils.Database) -> str | None:
-            row = db.execute(
-                "SELECT customer_id FROM notices WHERE notice_id = ?", [notice_id]
-            ).fetchone()
+            row = db.execute(CUSTOMER_OF, [notice_id]).fetchone()
             return str(row[0]) if row else None
 
         return await self.database.run(read)
@@ -352,35 +389,10 @@ class SqliteNoticeStore:
         """What the passing of time may make due: late orders, consumables, occasions."""
 
         def read(db: sqlite_utils.Database) -> tuple[list[Order], list[Repurchase], list[Occasion]]:
-            late = [
-                _order(r)
-                for r in db.execute(
-                    _ORDER + " WHERE status IN ('processing', 'shipped')"
-                    " AND estimated_delivery != '' AND estimated_delivery < ?",
-                    [_iso(now)],
-                ).fetchall()
-            ]
-            repurchases = [
-                Repurchase(r[0], r[1], r[2], datetime.fromisoformat(r[3]), int(r[4]))
-                for r in db.execute(
-                    "SELECT o.customer_id, i.sku, p.name, max(o.created_at),"
-                    " CAST(json_extract(p.extra, '$.replenish_days') AS INTEGER) AS days"
-                    " FROM order_items i JOIN orders o ON o.order_id = i.order_id"
-                    " JOIN products p ON p.sku = i.sku"
-                    " WHERE json_extract(p.extra, '$.replenish_days') IS NOT NULL"
-                    " AND o.status NOT IN ('cancelled', 'returned')"
-                    " GROUP BY o.customer_id, i.sku"
-                ).fetchall()
-                if r[4]
-            ]
-            occasions = []
-            for customer_id, subject in db.execute(
-                "SELECT customer_id, subject FROM notice_watches WHERE kind = 'occasion'"
-            ).fetchall():
-                date, _, label = subject.partition("|")
-                month, _, day = date.partition("-")
-                occasions.append(Occasion(customer_id, label, int(month), int(day)))
-            return late, repurchases, occasions
+            late = [_order(r) for r in db.execute(LATE, [_iso(now)]).fetchall()]
+            found = db.execute(REPURCHASES.format(replenish=REPLENISH)).fetchall()
+            repurchases = [r for r in map(repurchase, found) if r is not None]
+            return late, repurchases, occasions(db.execute(OCCASIONS).fetchall())
 
         return await self.database.run(read)
 
@@ -388,31 +400,16 @@ class SqliteNoticeStore:
         """Per trigger: how many were sent, shown in the widget, held out, suppressed, and
         unsubscribed after; orders within 7 days of the notice (of its creation for the
         holdout), for the sent group and the holdout."""
-
-        def read(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-            rows = db.execute(PROACTIVE).fetchall()
-            names = ["trigger", "sent", "shown", "holdout", "suppressed", "unsubscribed",
-                     "sent_ordered_7d", "holdout_ordered_7d"]  # fmt: skip
-            return [dict(zip(names, r, strict=True)) for r in rows]
-
-        return await self.database.run(read)
+        sql = PROACTIVE.format(plus_7d=PLUS_7D)
+        return await self.database.run(lambda db: proactive_rows(db.execute(sql).fetchall()))
 
     async def answer(self, customer_id: str, trigger: str, since: datetime, value: str) -> bool:
         """Record the customer's answer on their latest unanswered `trigger` notice sent
         after `since`; False if there is none."""
+        sql = ANSWER.format(**NO_LOCK)
+        args = [f"answer:{value}", customer_id, trigger, _iso(since)]
+        return await self.database.run(lambda db: bool(db.execute(sql, args).fetchall()))
 
-        def write(db: sqlite_utils.Database) -> bool:
-            row = db.execute(
-                "SELECT notice_id FROM notices WHERE customer_id = ? AND trigger = ?"
-                " AND status = 'sent' AND sent_at >= ? AND reason NOT LIKE 'answer:%'"
-                " ORDER BY sent_at DESC LIMIT 1",
-                [customer_id, trigger, _iso(since)],
-            ).fetchone()
-            if row is None:
-                return False
-            db.execute(
-                "UPDATE notices SET reason = ? WHERE notice_id = ?", [f"answer:{value}", row[0]]
-            )
-            return True
 
-        return await self.database.run(write)
+REPLENISH = "CAST(json_extract(p.extra, '$.replenish_days') AS INTEGER)"
+PLUS_7D = "strftime('%Y-%m-%dT%H:%M:%S', sent_at, '+7 days')"
