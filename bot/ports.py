@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from datetime import datetime, timedelta
     from decimal import Decimal
-    from email.message import EmailMessage
+    from email.message import Message
 
     from bot.core.agents import Agent, Status
     from bot.core.analytics import ConversationLog, Suggestion
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from bot.core.events import Event
     from bot.core.handoff import Handoff
     from bot.core.notices import (
+        Addressee,
         ClaimedNotice,
         ConsentState,
         Due,
@@ -588,6 +589,9 @@ class NoticeStore(Protocol):
     ) -> None: ...
     async def postpone(self, notice_id: int, until: datetime, reason: str) -> None: ...
     async def sent_since(self, customer_id: str, since: datetime) -> int: ...
+    async def addressees(
+        self, customer_ids: Sequence[str], since: datetime
+    ) -> dict[str, Addressee]: ...
     async def consent(self, customer_id: str) -> ConsentState: ...
     async def set_consent(
         self, customer_id: str, scope: str, state: str, now: datetime, source: str, wording: str
@@ -608,4 +612,4 @@ class NoticeStore(Protocol):
 class Mailer(Protocol):
     """Outbound email (SMTP)."""
 
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: Message) -> None: ...

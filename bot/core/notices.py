@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.core.customers import Order, Product, PurchaseSummary
+from bot.core.customers import Customer, Order, Product, PurchaseSummary
 from bot.knowledge.notices import TRIGGERS, Templates
 
 
@@ -135,6 +135,15 @@ class ClaimedNotice:
 class ConsentState:
     opted_out: frozenset[str] = frozenset()  # 'service', 'marketing', a trigger, or 'all'
     marketing_opt_in: bool = False
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """What sending needs to know of one customer, read once per scan for all its notices."""
+
+    customer: Customer
+    consent: ConsentState = ConsentState()
+    sent_last_week: int = 0
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ exactly one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,9 @@ from bot.adapters.postgres.database import PostgresDatabase
 from bot.adapters.shop_csv import Known, ShopData, read_records
 from bot.adapters.sqlite.customers import _iso, _order, customer_row, order_row, product_row
 from bot.adapters.sqlite.notices import (
+    ADDRESSEES,
+    ADDRESSEES_CONSENT,
+    ADDRESSEES_SENT,
     ANSWER,
     CLAIM,
     CONSENT,
@@ -40,6 +44,7 @@ from bot.adapters.sqlite.notices import (
     SHOP_WATCHES,
     UNSHOWN,
     WATCH,
+    addressees,
     claimed,
     consent_state,
     due_row,
@@ -50,6 +55,7 @@ from bot.adapters.sqlite.notices import (
 )
 from bot.core.customers import Order
 from bot.core.notices import (
+    Addressee,
     ClaimedNotice,
     ConsentState,
     Due,
@@ -61,6 +67,7 @@ from bot.core.notices import (
 from bot.knowledge.notices import Templates
 
 LOCK = {"lock": " FOR UPDATE SKIP LOCKED"}
+IDS = "SELECT json_array_elements_text(?::json)"
 REPLENISH = "(p.extra::json ->> 'replenish_days')::integer"
 PLUS_7D = (
     "CASE WHEN sent_at = '' THEN '' ELSE to_char((sent_at::timestamptz + interval '7 days')"
@@ -165,6 +172,17 @@ class PostgresNoticeStore:
     async def sent_since(self, customer_id: str, since: datetime) -> int:
         [row] = await self._fetch(SENT_SINCE, customer_id, _iso(since))
         return int(row[0])
+
+    async def addressees(
+        self, customer_ids: Sequence[str], since: datetime
+    ) -> dict[str, Addressee]:
+        ids = json.dumps(list(customer_ids))
+        async with self.database.connection() as conn:
+            return addressees(
+                await conn.fetch(_numbered(ADDRESSEES.format(ids=IDS)), ids),
+                await conn.fetch(_numbered(ADDRESSEES_CONSENT.format(ids=IDS)), ids),
+                await conn.fetch(_numbered(ADDRESSEES_SENT.format(ids=IDS)), ids, _iso(since)),
+            )
 
     async def consent(self, customer_id: str) -> ConsentState:
         return consent_state(await self._fetch(CONSENT, customer_id))

@@ -21,10 +21,19 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from bot.adapters.shop_csv import ShopData, read_records
-from bot.adapters.sqlite.customers import _ORDER, _iso, _order, known_ids, write_shop
+from bot.adapters.sqlite.customers import (
+    _CUSTOMER,
+    _ORDER,
+    _customer,
+    _iso,
+    _order,
+    known_ids,
+    write_shop,
+)
 from bot.adapters.sqlite.database import DatabaseRunner
 from bot.core.customers import Order
 from bot.core.notices import (
+    Addressee,
     ClaimedNotice,
     ConsentState,
     Due,
@@ -107,6 +116,15 @@ FINISH = (
 POSTPONE = (
     "UPDATE notices SET status = 'due', due_at = ?, reason = ?, claimed_until = ''"
     " WHERE notice_id = ?"
+)
+# `{ids}`: a subquery of the customer ids of a scan, given as one JSON array
+ADDRESSEES = _CUSTOMER + " WHERE customer_id IN ({ids})"
+ADDRESSEES_CONSENT = (
+    "SELECT customer_id, scope, state FROM notice_consent WHERE customer_id IN ({ids})"
+)
+ADDRESSEES_SENT = (
+    "SELECT customer_id, count(*) FROM notices WHERE customer_id IN ({ids}) AND status = 'sent'"
+    " AND sent_at >= ? GROUP BY customer_id"
 )
 SENT_SINCE = (
     "SELECT count(*) FROM notices WHERE customer_id = ? AND status = 'sent' AND sent_at >= ?"
@@ -211,6 +229,23 @@ def consent_state(rows: Iterable[Sequence[Any]]) -> ConsentState:
         opted_out=frozenset(scope for scope, state in pairs if state == "out"),
         marketing_opt_in=any(scope == "marketing" and state == "in" for scope, state in pairs),
     )
+
+
+def addressees(
+    customers: Iterable[Sequence[Any]],
+    consent: Iterable[Sequence[Any]],
+    sent: Iterable[Sequence[Any]],
+) -> dict[str, Addressee]:
+    by_customer: dict[str, list[Sequence[Any]]] = {}
+    for row in consent:
+        by_customer.setdefault(row[0], []).append(row[1:])
+    counts = {row[0]: int(row[1]) for row in sent}
+    return {
+        c.customer_id: Addressee(
+            c, consent_state(by_customer.get(c.customer_id, ())), counts.get(c.customer_id, 0)
+        )
+        for c in map(_customer, customers)
+    }
 
 
 def repurchase(row: Sequence[Any]) -> Repurchase | None:
@@ -334,6 +369,22 @@ class SqliteNoticeStore:
             lambda db: int(db.execute(SENT_SINCE, [customer_id, _iso(since)]).fetchone()[0])
         )
 
+    async def addressees(
+        self, customer_ids: Sequence[str], since: datetime
+    ) -> dict[str, Addressee]:
+        """Each customer with their consent and how many notices they were sent since
+        `since`: one read for a whole scan."""
+        ids = json.dumps(list(customer_ids))
+
+        def read(db: sqlite_utils.Database) -> dict[str, Addressee]:
+            return addressees(
+                db.execute(ADDRESSEES.format(ids=IDS), [ids]).fetchall(),
+                db.execute(ADDRESSEES_CONSENT.format(ids=IDS), [ids]).fetchall(),
+                db.execute(ADDRESSEES_SENT.format(ids=IDS), [ids, _iso(since)]).fetchall(),
+            )
+
+        return await self.database.run(read)
+
     async def consent(self, customer_id: str) -> ConsentState:
         return await self.database.run(
             lambda db: consent_state(db.execute(CONSENT, [customer_id]).fetchall())
@@ -411,5 +462,6 @@ class SqliteNoticeStore:
         return await self.database.run(lambda db: bool(db.execute(sql, args).fetchall()))
 
 
+IDS = "SELECT value FROM json_each(?)"
 REPLENISH = "CAST(json_extract(p.extra, '$.replenish_days') AS INTEGER)"
 PLUS_7D = "strftime('%Y-%m-%dT%H:%M:%S', sent_at, '+7 days')"
