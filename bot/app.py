@@ -444,6 +444,7 @@ async def _notices(app: web.Application) -> AsyncIterator[None]:
         open_complaint=open_complaint,
         default_timezone=settings.timezone,
         value_of=value_of,
+        goodwill_limits=parse_limits(settings.goodwill_limits),
     )
     app[NOTICES] = service
     scheduler = NoticeScheduler(

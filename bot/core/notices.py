@@ -12,9 +12,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from statistics import median
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bot.core.customer_value import assess_all
 from bot.core.customers import Customer, Order, Product, PurchaseSummary
 from bot.knowledge.notices import TRIGGERS, Templates
 
@@ -154,15 +156,68 @@ class NoticeCounts:
 
 
 @dataclass(frozen=True)
+class Purchase:
+    """One order of one product by one customer (orders not cancelled or returned)."""
+
+    customer_id: str
+    sku: str
+    product: str
+    bought: datetime
+    replenish_days: int | None = None  # products.csv `replenish_days`, if the shop set it
+    category: str = ""
+
+
+@dataclass(frozen=True)
 class Repurchase:
-    """A consumable a customer bought, and how long it lasts (products.csv
-    `replenish_days`, else the customer's own rhythm)."""
+    """A consumable a customer bought last on `bought`, and how long it lasts her: her own
+    rhythm when she has one (`rhythm`), else the product's `replenish_days`."""
 
     customer_id: str
     sku: str
     product: str
     bought: datetime
     days: int
+    rhythm: bool = False
+    category: str = ""
+
+
+RHYTHM_PURCHASES = 3  # bought this often, a product has a rhythm of its own for her
+
+
+def repurchase_rhythm(bought: Iterable[datetime]) -> int | None:
+    """Her days between purchases of one product: the median gap, once she bought it
+    RHYTHM_PURCHASES times on different days (a median, so one late order does not move it)."""
+    days = sorted({b.date() for b in bought})
+    if len(days) < RHYTHM_PURCHASES:
+        return None
+    return max(1, round(median((b - a).days for a, b in zip(days, days[1:], strict=False))))
+
+
+def repurchases(purchases: Iterable[Purchase]) -> list[Repurchase]:
+    """What each customer may be running out of: every product she buys with a rhythm of
+    her own (whether or not the shop calls it a consumable), and every product with a
+    `replenish_days`, whose interval her rhythm replaces once she has one."""
+    by_product: dict[tuple[str, str], list[Purchase]] = {}
+    for p in purchases:
+        by_product.setdefault((p.customer_id, p.sku), []).append(p)
+    found = []
+    for (customer_id, sku), bought in by_product.items():
+        last = max(bought, key=lambda p: p.bought)
+        rhythm = repurchase_rhythm(p.bought for p in bought)
+        days = rhythm or last.replenish_days
+        if days:
+            found.append(
+                Repurchase(
+                    customer_id,
+                    sku,
+                    last.product,
+                    last.bought,
+                    days,
+                    rhythm is not None,
+                    last.category,
+                )  # fmt: skip
+            )
+    return found
 
 
 @dataclass(frozen=True)
@@ -174,7 +229,7 @@ class Occasion:
 
 
 OCCASION_NOTICE = timedelta(days=7)
-WINBACK_AFTER = timedelta(days=180)
+WINBACK_OFFER_TIERS = ("top", "high-potential")  # worth an offer; the others a light touch
 
 
 def _half(now: datetime) -> str:
@@ -190,8 +245,11 @@ def time_triggers(
     templates: Templates,
 ) -> list[Due]:
     """Notices owed by the passing of time: an order late, a first purchase, a consumable
-    running out, an occasion coming, a customer drifting away (once per half-year)."""
+    running out, an occasion coming, a customer in dissolution (once per half-year: an
+    offer to the top and high-potential tiers, a light touch to the others)."""
     due: list[Due] = []
+    summaries = list(summaries)
+    assessed = assess_all(summaries, now)
     for order in open_orders:
         late = order.estimated_delivery is not None and order.estimated_delivery < now
         if late and order.status in ("processing", "shipped"):
@@ -207,15 +265,16 @@ def time_triggers(
         if s.orders == 1 and now - s.first_order <= timedelta(days=7):
             at = max(now, s.first_order + templates.delay("thanks.first_purchase"))
             due.append(Due("thanks.first_purchase", s.customer_id, "first", at))
-        if s.orders >= 2 and now - s.last_order >= WINBACK_AFTER:
-            due.append(Due("winback", s.customer_id, _half(now), now))
+        value = assessed[s.customer_id]
+        if value.stage == "dissolution":
+            trigger = "winback.offer" if value.tier in WINBACK_OFFER_TIERS else "winback"
+            due.append(Due(trigger, s.customer_id, _half(now), now))
     for r in repurchases:
         runs_out = r.bought + timedelta(days=r.days)
         if runs_out - timedelta(days=3) <= now <= runs_out + timedelta(days=30):
             subject = f"{r.sku}@{r.bought.date().isoformat()}"
-            due.append(
-                Due("replenish.reminder", r.customer_id, subject, now, {"product": r.product})
-            )
+            about = {"product": r.product, "days": str(r.days), "category": r.category}
+            due.append(Due("replenish.reminder", r.customer_id, subject, now, about))
     for o in occasions:
         for year in (now.year, now.year + 1):
             try:

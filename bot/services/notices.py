@@ -16,13 +16,15 @@ import email.policy
 import hashlib
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from email.header import Header
 from email.message import Message
 from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 
+from bot.core.goodwill import limit_for
 from bot.core.notices import (
     Addressee,
     ClaimedNotice,
@@ -66,8 +68,10 @@ class NoticeService:
         open_complaint: Callable[[str], Awaitable[bool]] | None = None,
         default_timezone: str = "UTC",
         value_of: Callable[[str], Awaitable[tuple[str | None, str | None]]] | None = None,
+        goodwill_limits: Mapping[str, Decimal] | None = None,
         clock: Callable[[], datetime] = _now,
     ) -> None:
+        self.goodwill_limits = dict(goodwill_limits or {})
         self.store = store
         self.customers = customers
         self.templates = templates
@@ -106,9 +110,12 @@ class NoticeService:
                         )
                     return 0
                 complaint = bool(self.open_complaint and await self.open_complaint(customer_id))
+                # tier and stage now: a template's conditions, an offer's limit, and the
+                # proactive figures (each notice keeps the segment it was decided in)
+                value = await self.value_of(customer_id) if self.value_of else (None, None)
                 sent = 0
                 for notice in notices:
-                    sent += await self._handle(notice, now, addressee, sent, complaint)
+                    sent += await self._handle(notice, now, addressee, sent, complaint, value)
                 return sent
 
         return sum(await asyncio.gather(*(one_customer(c, g) for c, g in groups.items())))
@@ -120,6 +127,7 @@ class NoticeService:
         addressee: Addressee,
         sent_in_scan: int,
         open_complaint: bool,
+        value: tuple[str | None, str | None],
     ) -> int:
         customer = addressee.customer
         who = Recipient(
@@ -141,20 +149,23 @@ class NoticeService:
         if template is None:
             await self.store.finish(notice.notice_id, "suppressed", now, reason="no_template")
             return 0
-        if template.tiers or template.stages:
-            tier, stage = (
-                await self.value_of(customer.customer_id) if self.value_of else (None, None)
-            )
-            category = notice.values.get("category")
-            if not template.applies_to(
-                tier, stage, [category] if category else template.categories
-            ):
-                await self.store.finish(notice.notice_id, "suppressed", now, reason="conditions")
+        tier, stage = value
+        category = notice.values.get("category")
+        if not template.applies_to(tier, stage, [category] if category else template.categories):
+            await self.store.finish(notice.notice_id, "suppressed", now, reason="conditions")
+            return 0
+        offer = ""
+        if template.offer is not None:
+            amount = min(template.offer, limit_for(tier, self.goodwill_limits))
+            if amount <= 0:  # the customer's tier may be offered nothing
+                await self.store.finish(notice.notice_id, "suppressed", now, reason="no_offer")
                 return 0
+            offer = f"{amount:.2f}"
         values = {
             **notice.values,
             "name": customer.name.split(" ")[0] if customer.name else "",
             "link": f"{self.public_url}/?notice={notice.notice_id}",
+            "offer": offer,
         }
         title, body = template.render(values)
         channel = "widget"

@@ -141,3 +141,37 @@ async def test_an_answer_goes_on_the_latest_unanswered_notice_once(
     assert await notices.first_signature("t=1,v1=ab", NOW)
     assert not await notices.first_signature("t=1,v1=ab", NOW + timedelta(minutes=1))
     assert await notices.first_signature("t=1,v1=ab", NOW + timedelta(minutes=11))
+
+
+async def test_time_inputs_give_each_consumable_with_her_own_rhythm(
+    store: tuple[NoticeStore, Execute], templates: Templates
+) -> None:
+    notices, execute = store
+    await notices.apply_records("customers.csv", [customer("K1")], NOW, templates)
+    products = [
+        {"sku": "TEA", "name": "Green tea", "category": "pantry", "price": "5", "currency": "EUR",
+         "description": "", "stock": "9", "replenish_days": "30"},
+        {"sku": "SOAP", "name": "Soap", "category": "bath", "price": "3", "currency": "EUR",
+         "description": "", "stock": "9"},
+        {"sku": "VASE", "name": "Vase", "category": "decor", "price": "30", "currency": "EUR",
+         "description": "", "stock": "9"},
+    ]  # fmt: skip
+    await notices.apply_records("products.csv", products, NOW, templates)
+    bought = {"TEA": [60, 40, 20], "SOAP": [100, 70, 40, 10], "VASE": [200, 20]}
+    for sku, days in bought.items():
+        for n, ago in enumerate(days):
+            order_id = f"{sku}{n}"
+            when = (NOW - timedelta(days=ago)).date().isoformat()
+            await notices.apply_records(
+                "orders.csv", [order(order_id, "K1", "delivered", when)], NOW, templates
+            )
+            await execute("INSERT INTO order_items VALUES (?, ?, 1, 1.0)", order_id, sku)
+    await notices.apply_records(
+        "orders.csv", [order("TEA9", "K1", "cancelled", "2026-06-14")], NOW, templates
+    )
+    await execute("INSERT INTO order_items VALUES (?, ?, 1, 1.0)", "TEA9", "TEA")
+    _, found, _ = await notices.time_inputs(NOW)
+    assert sorted((r.sku, r.days, r.rhythm, r.bought.date().isoformat()) for r in found) == [
+        ("SOAP", 30, True, "2026-06-05"),
+        ("TEA", 20, True, "2026-05-26"),  # the cancelled order does not count
+    ]

@@ -51,7 +51,7 @@ from bot.adapters.sqlite.notices import (
     imported_opt_ins,
     occasions,
     proactive_rows,
-    repurchase,
+    purchase,
 )
 from bot.core.customers import Order
 from bot.core.notices import (
@@ -62,6 +62,7 @@ from bot.core.notices import (
     NoticeCounts,
     Occasion,
     Repurchase,
+    repurchases,
     shop_changes,
 )
 from bot.knowledge.notices import Templates
@@ -222,8 +223,7 @@ class PostgresNoticeStore:
             late = [_order(r) for r in await conn.fetch(_numbered(LATE), _iso(now))]
             found = await conn.fetch(REPURCHASES.format(replenish=REPLENISH))
             watches = await conn.fetch(OCCASIONS)
-        repurchases = [r for r in map(repurchase, found) if r is not None]
-        return late, repurchases, occasions(watches)
+        return late, repurchases(map(purchase, found)), occasions(watches)
 
     async def proactive(self) -> list[dict[str, Any]]:
         return proactive_rows(await self._fetch(PROACTIVE.format(plus_7d=PLUS_7D)))

@@ -33,13 +33,16 @@ from bot.adapters.sqlite.customers import (
 from bot.adapters.sqlite.database import DatabaseRunner
 from bot.core.customers import Order
 from bot.core.notices import (
+    RHYTHM_PURCHASES,
     Addressee,
     ClaimedNotice,
     ConsentState,
     Due,
     NoticeCounts,
     Occasion,
+    Purchase,
     Repurchase,
+    repurchases,
     shop_changes,
 )
 from bot.knowledge.notices import Templates
@@ -166,13 +169,19 @@ LATE = (
     _ORDER + " WHERE status IN ('processing', 'shipped')"
     " AND estimated_delivery != '' AND estimated_delivery < ?"
 )
-# `{replenish}`: the product's replenish_days from its JSON `extra`, as an integer
+# Every purchase of a product the shop gives a replenish_days, or one the customer bought
+# on RHYTHM_PURCHASES orders or more (her own rhythm); `{replenish}`: the product's
+# replenish_days from its JSON `extra`, as an integer
 REPURCHASES = (
-    "SELECT o.customer_id, i.sku, p.name, max(o.created_at), {replenish}"
+    "SELECT o.customer_id, i.sku, p.name, o.created_at, {replenish}, p.category"
     " FROM order_items i JOIN orders o ON o.order_id = i.order_id"
     " JOIN products p ON p.sku = i.sku"
-    " WHERE {replenish} IS NOT NULL AND o.status NOT IN ('cancelled', 'returned')"
-    " GROUP BY o.customer_id, i.sku, p.name, p.extra"
+    " WHERE o.status NOT IN ('cancelled', 'returned') AND ({replenish} IS NOT NULL"
+    " OR (o.customer_id, i.sku) IN (SELECT o2.customer_id, i2.sku FROM order_items i2"
+    " JOIN orders o2 ON o2.order_id = i2.order_id"
+    " WHERE o2.status NOT IN ('cancelled', 'returned') GROUP BY o2.customer_id, i2.sku"
+    f" HAVING count(DISTINCT o2.order_id) >= {RHYTHM_PURCHASES}))"
+    " ORDER BY o.customer_id, i.sku, o.created_at"
 )
 OCCASIONS = "SELECT customer_id, subject FROM notice_watches WHERE kind = 'occasion'"
 # `{plus_7d}`: sent_at seven days later, as ISO text ('' when not sent)
@@ -248,11 +257,9 @@ def addressees(
     }
 
 
-def repurchase(row: Sequence[Any]) -> Repurchase | None:
-    days = row[4]
-    if not days:
-        return None
-    return Repurchase(row[0], row[1], row[2], _instant_utc(row[3]), int(days))
+def purchase(row: Sequence[Any]) -> Purchase:
+    days = int(row[4]) if row[4] else None
+    return Purchase(row[0], row[1], row[2], _instant_utc(row[3]), days, row[5] or "")
 
 
 def occasions(rows: Iterable[Sequence[Any]]) -> list[Occasion]:
@@ -442,8 +449,11 @@ class SqliteNoticeStore:
         def read(db: sqlite_utils.Database) -> tuple[list[Order], list[Repurchase], list[Occasion]]:
             late = [_order(r) for r in db.execute(LATE, [_iso(now)]).fetchall()]
             found = db.execute(REPURCHASES.format(replenish=REPLENISH)).fetchall()
-            repurchases = [r for r in map(repurchase, found) if r is not None]
-            return late, repurchases, occasions(db.execute(OCCASIONS).fetchall())
+            return (
+                late,
+                repurchases(map(purchase, found)),
+                occasions(db.execute(OCCASIONS).fetchall()),
+            )
 
         return await self.database.run(read)
 
