@@ -507,7 +507,9 @@ SPEC["paths"].update(
         "/api/analytics/suggestions/{id}/dismiss": _admin(
             "Dismiss a suggestion", "post", _path_param("id", "integer")
         ),
-        "/api/analytics/proactive": _admin("Notices per trigger and outcome"),
+        "/api/analytics/proactive": _admin(
+            "Notices per trigger, tier and lifecycle stage: outcomes against the holdout"
+        ),
         "/api/feedback": {
             "post": {
                 "summary": "A customer rates an answer (and may suggest a better one) or the conversation",

@@ -419,3 +419,46 @@ def parse_watch(text: str, products: Mapping[str, str]) -> tuple[str, str] | Non
                 if name and name in lowered]  # fmt: skip
         return ("back_in_stock", max(best)[1]) if best else None
     return None
+
+
+# --- measuring ---------------------------------------------------------------
+
+COUNTED = ("sent", "shown", "holdout", "suppressed", "unsubscribed", "sent_ordered_7d",
+           "holdout_ordered_7d")  # fmt: skip
+
+
+def proactive_figures(rows: Iterable[Mapping[str, object]]) -> dict[str, list[dict[str, object]]]:
+    """The store's counts per (trigger, tier, stage), added up per trigger, per trigger and
+    tier, and per trigger and stage, each with the share who ordered within 7 days among
+    the notified and among the holdout, and their difference (the uplift; None while
+    either group is empty)."""
+    cuts = {
+        "triggers": ("trigger",),
+        "by_tier": ("trigger", "tier"),
+        "by_stage": ("trigger", "stage"),
+        "segments": ("trigger", "tier", "stage"),
+    }
+    rows = list(rows)
+    figures: dict[str, list[dict[str, object]]] = {}
+    for name, keys in cuts.items():
+        sums: dict[tuple[object, ...], dict[str, int]] = {}
+        for row in rows:
+            group = sums.setdefault(tuple(row[k] for k in keys), dict.fromkeys(COUNTED, 0))
+            for counted in COUNTED:
+                value = row[counted]
+                group[counted] += value if isinstance(value, int) else 0
+        figures[name] = [
+            {**dict(zip(keys, key, strict=True)), **counts, **_rates(counts)}
+            for key, counts in sorted(sums.items(), key=lambda item: tuple(map(str, item[0])))
+        ]
+    return figures
+
+
+def _rates(counts: Mapping[str, int]) -> dict[str, float | None]:
+    sent = counts["sent_ordered_7d"] / counts["sent"] if counts["sent"] else None
+    held = counts["holdout_ordered_7d"] / counts["holdout"] if counts["holdout"] else None
+    return {
+        "sent_order_rate": None if sent is None else round(sent, 4),
+        "holdout_order_rate": None if held is None else round(held, 4),
+        "uplift": None if sent is None or held is None else round(sent - held, 4),
+    }

@@ -33,6 +33,7 @@ from bot.core.notices import (
     decide,
     is_stop,
     parse_watch,
+    proactive_figures,
     time_triggers,
 )
 from bot.errors import BalcaoError, InputError
@@ -130,6 +131,8 @@ class NoticeService:
         value: tuple[str | None, str | None],
     ) -> int:
         customer = addressee.customer
+        tier, stage = value
+        segment = {"tier": tier or "", "stage": stage or ""}  # kept on the row, for the figures
         who = Recipient(
             customer.customer_id,
             timezone=customer.extra.get("timezone") or self.default_timezone,
@@ -143,22 +146,29 @@ class NoticeService:
             await self.store.postpone(notice.notice_id, verdict.retry_at, verdict.reason)
             return 0
         if verdict.verdict != "send":
-            await self.store.finish(notice.notice_id, verdict.verdict, now, reason=verdict.reason)
+            await self.store.finish(
+                notice.notice_id, verdict.verdict, now, reason=verdict.reason, **segment
+            )
             return 0
         template = self.templates().get(notice.trigger, customer.language)
         if template is None:
-            await self.store.finish(notice.notice_id, "suppressed", now, reason="no_template")
+            await self.store.finish(
+                notice.notice_id, "suppressed", now, reason="no_template", **segment
+            )
             return 0
-        tier, stage = value
         category = notice.values.get("category")
         if not template.applies_to(tier, stage, [category] if category else template.categories):
-            await self.store.finish(notice.notice_id, "suppressed", now, reason="conditions")
+            await self.store.finish(
+                notice.notice_id, "suppressed", now, reason="conditions", **segment
+            )
             return 0
         offer = ""
         if template.offer is not None:
             amount = min(template.offer, limit_for(tier, self.goodwill_limits))
             if amount <= 0:  # the customer's tier may be offered nothing
-                await self.store.finish(notice.notice_id, "suppressed", now, reason="no_offer")
+                await self.store.finish(
+                    notice.notice_id, "suppressed", now, reason="no_offer", **segment
+                )
                 return 0
             offer = f"{amount:.2f}"
         values = {
@@ -180,7 +190,13 @@ class NoticeService:
                 return 0
             channel = "email+widget"
         await self.store.finish(
-            notice.notice_id, "sent", self.clock(), title=title, body=body, channel=channel
+            notice.notice_id,
+            "sent",
+            self.clock(),
+            title=title,
+            body=body,
+            channel=channel,
+            **segment,
         )
         return 1
 
@@ -290,6 +306,12 @@ class NoticeService:
                 return None
         await self.watch(customer_id, *found)
         return found
+
+    # --- measuring -------------------------------------------------------------
+
+    async def proactive(self) -> dict[str, list[dict[str, object]]]:
+        """/api/analytics/proactive: outcomes per trigger, tier and stage, against the holdout."""
+        return proactive_figures(await self.store.proactive())
 
     # --- widget ---------------------------------------------------------------
 

@@ -175,3 +175,32 @@ async def test_time_inputs_give_each_consumable_with_her_own_rhythm(
         ("SOAP", 30, True, "2026-06-05"),
         ("TEA", 20, True, "2026-05-26"),  # the cancelled order does not count
     ]
+
+
+async def test_proactive_counts_are_kept_per_trigger_tier_and_stage(
+    store: tuple[NoticeStore, Execute], templates: Templates
+) -> None:
+    notices, execute = store
+    await notices.apply_records("customers.csv", [customer("K1"), customer("K2")], NOW, templates)
+    await notices.enqueue(
+        [Due("winback.offer", "K1", "2026H1", NOW), Due("winback.offer", "K2", "2026H1", NOW)], NOW
+    )
+    first, second = sorted(
+        await notices.claim(NOW, 10, timedelta(minutes=2)), key=lambda c: c.customer_id
+    )
+    await notices.finish(first.notice_id, "sent", NOW, tier="top", stage="dissolution")
+    await notices.finish(
+        second.notice_id, "holdout", NOW, tier="high-potential", stage="dissolution"
+    )
+    # K1 orders 3 days after the notice, K2 (held out) 8 days after: outside the week
+    for order_id, who, days in (("A", "K1", 3), ("B", "K2", 8)):
+        when = (NOW + timedelta(days=days)).date().isoformat()
+        await notices.apply_records(
+            "orders.csv", [order(order_id, who, "processing", when)], NOW, templates
+        )
+    rows = await notices.proactive()
+    assert [(r["tier"], r["stage"], r["sent"], r["holdout"], r["sent_ordered_7d"],
+             r["holdout_ordered_7d"]) for r in rows] == [
+        ("high-potential", "dissolution", 0, 1, 0, 0),
+        ("top", "dissolution", 1, 0, 1, 0),
+    ]  # fmt: skip

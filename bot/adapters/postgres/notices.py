@@ -164,8 +164,12 @@ class PostgresNoticeStore:
         title: str = "",
         body: str = "",
         channel: str = "",
+        tier: str = "",
+        stage: str = "",
     ) -> None:
-        await self._execute(FINISH, status, reason, title, body, channel, _iso(now), notice_id)
+        await self._execute(
+            FINISH, status, reason, title, body, channel, _iso(now), tier, stage, notice_id
+        )
 
     async def postpone(self, notice_id: int, until: datetime, reason: str) -> None:
         await self._execute(POSTPONE, _iso(until), reason, notice_id)

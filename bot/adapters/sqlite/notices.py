@@ -96,6 +96,18 @@ def m001_notices(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m002_notice_segments(db: sqlite_utils.Database) -> None:
+    """The customer's tier and lifecycle stage when the notice was decided: the proactive
+    figures by segment."""
+    db.executescript(
+        """
+        ALTER TABLE notices ADD COLUMN tier TEXT NOT NULL DEFAULT '';
+        ALTER TABLE notices ADD COLUMN stage TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 # --- what both stores share -------------------------------------------------------
 # The SQL below runs on SQLite as written and on PostgreSQL through `numbered` ($1, $2, ...
 # for ?); `{lock}` is '' here and ' FOR UPDATE SKIP LOCKED' there. Instants are ISO text in
@@ -113,8 +125,8 @@ CLAIM = (
     " RETURNING notice_id, trigger, customer_id, subject, fields, attempts"
 )
 FINISH = (
-    "UPDATE notices SET status = ?, reason = ?, title = ?, body = ?, channel = ?, sent_at = ?"
-    " WHERE notice_id = ?"
+    "UPDATE notices SET status = ?, reason = ?, title = ?, body = ?, channel = ?, sent_at = ?,"
+    " tier = ?, stage = ? WHERE notice_id = ?"
 )
 POSTPONE = (
     "UPDATE notices SET status = 'due', due_at = ?, reason = ?, claimed_until = ''"
@@ -186,7 +198,7 @@ REPURCHASES = (
 OCCASIONS = "SELECT customer_id, subject FROM notice_watches WHERE kind = 'occasion'"
 # `{plus_7d}`: sent_at seven days later, as ISO text ('' when not sent)
 PROACTIVE = """
-SELECT n.trigger,
+SELECT n.trigger, n.tier, n.stage,
   SUM(CASE WHEN n.status = 'sent' THEN 1 ELSE 0 END),
   SUM(CASE WHEN n.status = 'sent' AND n.shown_at != '' THEN 1 ELSE 0 END),
   SUM(CASE WHEN n.status = 'holdout' THEN 1 ELSE 0 END),
@@ -201,9 +213,9 @@ SELECT n.trigger,
         SELECT 1 FROM orders o WHERE o.customer_id = n.customer_id
         AND o.created_at > n.sent_at AND o.created_at <= n.sent_at_7d) THEN 1 ELSE 0 END)
 FROM (SELECT *, {plus_7d} AS sent_at_7d FROM notices) n
-GROUP BY n.trigger ORDER BY n.trigger
+GROUP BY n.trigger, n.tier, n.stage ORDER BY n.trigger, n.tier, n.stage
 """
-PROACTIVE_NAMES = ("trigger", "sent", "shown", "holdout", "suppressed", "unsubscribed",
+PROACTIVE_NAMES = ("trigger", "tier", "stage", "sent", "shown", "holdout", "suppressed", "unsubscribed",
                    "sent_ordered_7d", "holdout_ordered_7d")  # fmt: skip
 
 
@@ -273,7 +285,8 @@ def occasions(rows: Iterable[Sequence[Any]]) -> list[Occasion]:
 
 def proactive_rows(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
     return [
-        dict(zip(PROACTIVE_NAMES, (r[0], *(int(v or 0) for v in r[1:])), strict=True)) for r in rows
+        dict(zip(PROACTIVE_NAMES, (*r[:3], *(int(v or 0) for v in r[3:])), strict=True))
+        for r in rows
     ]
 
 
@@ -364,8 +377,10 @@ class SqliteNoticeStore:
         title: str = "",
         body: str = "",
         channel: str = "",
+        tier: str = "",
+        stage: str = "",
     ) -> None:
-        args = [status, reason, title, body, channel, _iso(now), notice_id]
+        args = [status, reason, title, body, channel, _iso(now), tier, stage, notice_id]
         await self.database.run(lambda db: db.execute(FINISH, args))
 
     async def postpone(self, notice_id: int, until: datetime, reason: str) -> None:
@@ -458,9 +473,10 @@ class SqliteNoticeStore:
         return await self.database.run(read)
 
     async def proactive(self) -> list[dict[str, Any]]:
-        """Per trigger: how many were sent, shown in the widget, held out, suppressed, and
-        unsubscribed after; orders within 7 days of the notice (of its creation for the
-        holdout), for the sent group and the holdout."""
+        """Per trigger and the customers' tier and lifecycle stage when it was decided: how
+        many were sent, shown in the widget, held out, suppressed, and unsubscribed after;
+        orders within 7 days of the notice (of the decision for the holdout), for the sent
+        group and the holdout."""
         sql = PROACTIVE.format(plus_7d=PLUS_7D)
         return await self.database.run(lambda db: proactive_rows(db.execute(sql).fetchall()))
 
