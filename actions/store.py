@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.ports import CustomerStore
+from bot.ports import CustomerStore, NoticeStore
 
 Clock = Callable[[], datetime]
 
@@ -27,6 +27,8 @@ def _utc_now() -> datetime:
 class _Config:
     store: CustomerStore | None = None
     closer: Callable[[], None] | None = None
+    notices: NoticeStore | None = None
+    notices_closer: Callable[[], None] | None = None
     clock: Clock = staticmethod(_utc_now)
 
 
@@ -59,8 +61,28 @@ def close() -> None:
     """Close a store the actions opened themselves; a handed store belongs to its owner."""
     if _Config.closer is not None:
         _Config.closer()
+    if _Config.notices_closer is not None:
+        _Config.notices_closer()
+        _Config.notices = None
     _Config.store = None
     _Config.closer = None
+    _Config.notices_closer = None
+
+
+def configure_notices(store: NoticeStore) -> None:
+    """Use the server's notice store (consent, occasions) from now on."""
+    _Config.notices = store
+
+
+def notice_store() -> NoticeStore:
+    """The notice store: the server's, or (a standalone action server) the one the settings
+    name, opened lazily at first use."""
+    if _Config.notices is None:
+        from bot.app import open_notice_store
+        from bot.config import Settings
+
+        _Config.notices, _Config.notices_closer = open_notice_store(Settings.from_env(os.environ))
+    return _Config.notices
 
 
 def customer_store() -> CustomerStore:

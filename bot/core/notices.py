@@ -393,6 +393,22 @@ def is_stop(text: str) -> bool:
     return text.strip().strip(".!¡").strip().lower() in STOP_WORDS
 
 
+# saying no to reminders, in en/pt/es: any of these makes a message about reminders an opt-out
+_NO_REMINDERS = re.compile(
+    r"\b(?:no|not|don't|do not|stop|cancel|turn off|switch off|unsubscribe|never|any ?more"
+    r"|não|parem|parar|desativar|desligue|desliguem|cancelar|deixem|deixe|sem"
+    r"|sin|ya no|parad|desactivar|apagad|apaga|dejad|deja|baja|nunca)\b",
+    re.IGNORECASE,
+)
+
+
+def wants_reminders(text: str) -> bool:
+    """Whether a message about reminders says yes ('send me reminders') or no ('no more
+    reminders', 'sin recordatorios'). When in doubt it is a no: an opt-in is recorded only
+    when nothing in the message declines."""
+    return _NO_REMINDERS.search(text) is None
+
+
 # "tell me when it is back" / "let me know when it ships", in en/pt/es
 _BACK = re.compile(
     r"back in stock|in stock again|avis[ae]-?me quando|quando (?:voltar|houver)|"
@@ -462,3 +478,74 @@ def _rates(counts: Mapping[str, int]) -> dict[str, float | None]:
         "holdout_order_rate": None if held is None else round(held, 4),
         "uplift": None if sent is None or held is None else round(sent - held, 4),
     }
+
+
+# --- occasions told in chat ---------------------------------------------------
+
+MONTHS: dict[str, int] = {}
+for _names in (
+    "january february march april may june july august september october november december",
+    "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+):
+    for _number, _name in enumerate(_names.split(), start=1):
+        MONTHS[_name] = _number
+        MONTHS.setdefault(_name[:3], _number)  # jan, fev, ene...
+MONTHS["sept"] = MONTHS["setiembre"] = 9
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DAY_MONTH = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th|º|ª|o)?\s+(?:(?:de|of)\s+)?({_MONTH})\b\.?", re.IGNORECASE
+)
+_MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.IGNORECASE)
+_MONTH_ONLY = re.compile(rf"\b(?:in|em|en|para)\s+({_MONTH})\b", re.IGNORECASE)
+# what comes around the date and is not the occasion's name, in en/pt/es
+_LEAD = re.compile(
+    r"^(?:please\s+|por favor\s+)?(?:remember|remind me(?: of| about)?|save|note"
+    r"|lembre(?:-se|-me)?(?: de| do| da| que)?|guarde|record[ae](?:me)?(?: que| el| la)?"
+    r"|recuérdame(?: el| la| que)?|guarda)?\s*(?:that|que)?\s*",
+    re.IGNORECASE,
+)
+_TAIL = re.compile(
+    r"(?:\s*[,:;-])?\s*(?:is|is on|on|it's on|é|é a|é no dia|é em|a|no dia|em|in|es|es el|el|en"
+    r"|remind me|lembre-me|recuérdame|please|por favor)?\s*[.!?,]*$",
+    re.IGNORECASE,
+)
+OCCASION_LABEL_CHARS = 80
+
+
+@dataclass(frozen=True)
+class OccasionTold:
+    """A date worth remembering, as the customer put it in chat."""
+
+    label: str
+    month: int
+    day: int
+
+    @property
+    def subject(self) -> str:
+        """How a watch keeps it: 'MM-DD|label' (read back by the time scan)."""
+        return f"{self.month:02d}-{self.day:02d}|{self.label}"
+
+
+def parse_occasion(text: str) -> OccasionTold | None:
+    """'my mother's birthday is on 12 March', 'o nosso aniversário é a 3 de junho',
+    'recuérdame en marzo': the day and month (the 1st when only a month is given) and what
+    the occasion is, in the customer's words; None without a valid date."""
+    found = _DAY_MONTH.search(text)
+    if found is not None:
+        day, month = int(found.group(1)), MONTHS[found.group(2).lower()]
+    else:
+        found = _MONTH_DAY.search(text) or _MONTH_ONLY.search(text)
+        if found is None:
+            return None
+        month = MONTHS[found.group(1).lower()]
+        day = int(found.group(2)) if found.re is _MONTH_DAY else 1
+    if not 1 <= day <= (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31):
+        return None
+    before = text[: found.start()]
+    label = _TAIL.sub("", _LEAD.sub("", before.strip(), count=1)).strip(" ,.:;!?-|")
+    if not label:  # "remind me in March": the month is the occasion
+        label = _LEAD.sub("", text[found.end() :].strip(), count=1).strip(" ,.:;!?-|")
+    label = label.replace("|", " ")[:OCCASION_LABEL_CHARS].strip()
+    said = re.sub(r"^(?:in|em|en|para)\s+", "", found.group(0).strip(), flags=re.IGNORECASE)
+    return OccasionTold(label or said, month, day)

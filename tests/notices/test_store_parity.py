@@ -143,7 +143,7 @@ async def test_an_answer_goes_on_the_latest_unanswered_notice_once(
     assert await notices.first_signature("t=1,v1=ab", NOW + timedelta(minutes=11))
 
 
-async def test_time_inputs_give_each_consumable_with_her_own_rhythm(
+async def test_time_inputs_give_consumables_by_her_own_rhythm_and_saved_occasions(
     store: tuple[NoticeStore, Execute], templates: Templates
 ) -> None:
     notices, execute = store
@@ -170,7 +170,11 @@ async def test_time_inputs_give_each_consumable_with_her_own_rhythm(
         "orders.csv", [order("TEA9", "K1", "cancelled", "2026-06-14")], NOW, templates
     )
     await execute("INSERT INTO order_items VALUES (?, ?, 1, 1.0)", "TEA9", "TEA")
-    _, found, _ = await notices.time_inputs(NOW)
+    await notices.watch("K1", "occasion", "03-12|my mother's birthday", NOW)
+    _, found, saved = await notices.time_inputs(NOW)
+    assert [(o.customer_id, o.label, o.month, o.day) for o in saved] == [
+        ("K1", "my mother's birthday", 3, 12)
+    ]
     assert sorted((r.sku, r.days, r.rhythm, r.bought.date().isoformat()) for r in found) == [
         ("SOAP", 30, True, "2026-06-05"),
         ("TEA", 20, True, "2026-05-26"),  # the cancelled order does not count
