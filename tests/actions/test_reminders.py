@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.app import DATABASE
 from bot.core.notices import parse_occasion, wants_reminders
+from tests.actions.conftest import RunAction
 from tests.actions.test_conversation_rest import Chat, shop_client, shop_settings  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]
@@ -106,3 +108,19 @@ async def test_occasions_are_saved_in_portuguese_and_spanish(
         await chat.say(order)
         await chat.say(contact)
         assert reply in await chat.say(text)
+
+
+async def test_a_standalone_action_server_saves_the_occasion_in_the_store_it_was_given(
+    run_action: RunAction, shop_db: Path
+) -> None:
+    verified = {"verified": True, "customer_id": "C1"}
+    result = await run_action(
+        "action_remember_occasion", "my mother's birthday is on 12 March", slots=verified
+    )
+    assert "Saved: my mother's birthday" in result["responses"][0]["text"]
+    await run_action("action_reminders", "yes, send me reminders", slots=verified)
+    with sqlite3.connect(shop_db) as db:  # the file it was configured with, not BALCAO_DB's
+        watches = db.execute("SELECT customer_id, subject FROM notice_watches").fetchall()
+        consent = db.execute("SELECT scope, state, wording FROM notice_consent").fetchall()
+    assert watches == [("C1", "03-12|my mother's birthday")]
+    assert consent == [("marketing", "in", "yes, send me reminders")]
