@@ -39,7 +39,6 @@ from bot.adapters.sqlite.notices import (
     PROACTIVE,
     REPURCHASES,
     SEE_SIGNATURE,
-    SENT_SINCE,
     SET_CONSENT,
     SHOP_WATCHES,
     UNSHOWN,
@@ -173,10 +172,6 @@ class PostgresNoticeStore:
 
     async def postpone(self, notice_id: int, until: datetime, reason: str) -> None:
         await self._execute(POSTPONE, _iso(until), reason, notice_id)
-
-    async def sent_since(self, customer_id: str, since: datetime) -> int:
-        [row] = await self._fetch(SENT_SINCE, customer_id, _iso(since))
-        return int(row[0])
 
     async def addressees(
         self, customer_ids: Sequence[str], since: datetime

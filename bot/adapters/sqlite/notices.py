@@ -141,9 +141,6 @@ ADDRESSEES_SENT = (
     "SELECT customer_id, count(*) FROM notices WHERE customer_id IN ({ids}) AND status = 'sent'"
     " AND sent_at >= ? GROUP BY customer_id"
 )
-SENT_SINCE = (
-    "SELECT count(*) FROM notices WHERE customer_id = ? AND status = 'sent' AND sent_at >= ?"
-)
 CONSENT = "SELECT scope, state FROM notice_consent WHERE customer_id = ?"
 SET_CONSENT = (
     "INSERT INTO notice_consent VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id, scope)"
@@ -385,11 +382,6 @@ class SqliteNoticeStore:
 
     async def postpone(self, notice_id: int, until: datetime, reason: str) -> None:
         await self.database.run(lambda db: db.execute(POSTPONE, [_iso(until), reason, notice_id]))
-
-    async def sent_since(self, customer_id: str, since: datetime) -> int:
-        return await self.database.run(
-            lambda db: int(db.execute(SENT_SINCE, [customer_id, _iso(since)]).fetchone()[0])
-        )
 
     async def addressees(
         self, customer_ids: Sequence[str], since: datetime
