@@ -18,7 +18,13 @@ import asyncpg
 from bot.adapters.postgres.customers import _numbered
 from bot.adapters.postgres.database import PostgresDatabase
 from bot.adapters.shop_csv import Known, ShopData, read_records
-from bot.adapters.sqlite.customers import _iso, _order, customer_row, order_row, product_row
+from bot.adapters.sqlite.customers import (
+    _iso,
+    _order,
+    customer_values,
+    order_values,
+    product_values,
+)
 from bot.adapters.sqlite.notices import (
     ADDRESSEES,
     ADDRESSEES_CONSENT,
@@ -125,9 +131,9 @@ class PostgresNoticeStore:
             await conn.fetch("SELECT sku, stock FROM products WHERE sku = ANY($1) FOR UPDATE", skus)
         )
         watches = [tuple(w) for w in await conn.fetch(SHOP_WATCHES)]
-        await conn.executemany(_UPSERT_ORDER, [order_row(o) for o in data.orders])
-        await conn.executemany(_UPSERT_PRODUCT, [product_row(p) for p in data.products])
-        await conn.executemany(_UPSERT_CUSTOMER, [customer_row(c) for c in data.customers])
+        await conn.executemany(_UPSERT_ORDER, [order_values(o) for o in data.orders])
+        await conn.executemany(_UPSERT_PRODUCT, [product_values(p) for p in data.products])
+        await conn.executemany(_UPSERT_CUSTOMER, [customer_values(c) for c in data.customers])
         await conn.executemany(
             _numbered(IMPORTED_OPT_IN), [(c, _iso(now)) for c in imported_opt_ins(data)]
         )

@@ -158,20 +158,20 @@ def known_ids(db: sqlite_utils.Database) -> Known:
     )
 
 
-def customer_row(c: Customer) -> tuple[Any, ...]:
+def customer_values(c: Customer) -> tuple[Any, ...]:
     """A customer as the `customers` table's columns (shared with the PostgreSQL stores)."""
     extra = json.dumps(dict(c.extra), ensure_ascii=False)
     return (c.customer_id, c.name, c.email, c.phone, c.language, c.postcode,
             _iso(c.created_at), c.account_manager, extra)  # fmt: skip
 
 
-def product_row(p: Product) -> tuple[Any, ...]:
+def product_values(p: Product) -> tuple[Any, ...]:
     extra = json.dumps(dict(p.extra), ensure_ascii=False)
     return (p.sku, p.name, p.category, float(p.price), p.currency, p.description, p.stock,
             extra)  # fmt: skip
 
 
-def order_row(o: Order) -> tuple[Any, ...]:
+def order_values(o: Order) -> tuple[Any, ...]:
     extra = json.dumps(dict(o.extra), ensure_ascii=False)
     return (o.order_id, o.customer_id, _iso(o.created_at), o.status, float(o.total), o.currency,
             o.carrier, o.tracking_code, _iso(o.estimated_delivery), extra)  # fmt: skip
@@ -182,15 +182,15 @@ def write_shop(db: sqlite_utils.Database, data: ShopData) -> None:
     with db.atomic():
         db.conn.executemany(
             "INSERT OR REPLACE INTO customers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [customer_row(c) for c in data.customers],
+            [customer_values(c) for c in data.customers],
         )
         db.conn.executemany(
             "INSERT OR REPLACE INTO products VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [product_row(p) for p in data.products],
+            [product_values(p) for p in data.products],
         )
         db.conn.executemany(
             "INSERT OR REPLACE INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [order_row(o) for o in data.orders],
+            [order_values(o) for o in data.orders],
         )
         replaced = sorted({i.order_id for i in data.items})
         db.conn.executemany("DELETE FROM order_items WHERE order_id = ?", [(o,) for o in replaced])
