@@ -14,8 +14,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.ports import CustomerStore
+from bot.ports import CustomerStore, NoticeStore
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 Clock = Callable[[], datetime]
 
@@ -27,6 +31,9 @@ def _utc_now() -> datetime:
 class _Config:
     store: CustomerStore | None = None
     closer: Callable[[], None] | None = None
+    notices: NoticeStore | None = None
+    notices_closer: Callable[[], None] | None = None
+    settings: Settings | None = None
     clock: Clock = staticmethod(_utc_now)
 
 
@@ -51,6 +58,7 @@ def configure(
         elif db_path is not None:
             settings = replace(settings, db=Path(db_path), database="")
         store, _Config.closer = open_customer_store(settings)
+        _Config.settings = settings  # the notice store, if asked for, is in the same place
     _Config.store = store
     _Config.clock = clock or _utc_now
 
@@ -59,8 +67,30 @@ def close() -> None:
     """Close a store the actions opened themselves; a handed store belongs to its owner."""
     if _Config.closer is not None:
         _Config.closer()
+    if _Config.notices_closer is not None:
+        _Config.notices_closer()
+    _Config.notices = None
     _Config.store = None
     _Config.closer = None
+    _Config.notices_closer = None
+    _Config.settings = None
+
+
+def configure_notices(store: NoticeStore) -> None:
+    """Use the server's notice store (consent, occasions) from now on."""
+    _Config.notices = store
+
+
+def notice_store() -> NoticeStore:
+    """The notice store: the server's, or (a standalone action server) the one the settings
+    name, opened lazily at first use."""
+    if _Config.notices is None:
+        from bot.app import open_notice_store
+        from bot.config import Settings
+
+        settings = _Config.settings or Settings.from_env(os.environ)
+        _Config.notices, _Config.notices_closer = open_notice_store(settings)
+    return _Config.notices
 
 
 def customer_store() -> CustomerStore:

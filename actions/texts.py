@@ -184,6 +184,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "pt": "um dos nossos mais vendidos",
         "es": "uno de nuestros más vendidos",
     },
+    "occasion_saved": {
+        "en": "Saved: {occasion}, on {date}. I'll send you a reminder with a few gift ideas a week before.",
+        "pt": "Guardado: {occasion}, a {date}. Envio-lhe um lembrete com algumas ideias de presente uma semana antes.",
+        "es": "Guardado: {occasion}, el {date}. Te enviaré un recordatorio con algunas ideas de regalo una semana antes.",
+    },
+    "occasion_saved_ask_opt_in": {
+        "en": 'Saved: {occasion}, on {date}. To get the reminder a week before, say "yes, send me reminders".',
+        "pt": 'Guardado: {occasion}, a {date}. Para receber o lembrete uma semana antes, diga "sim, envie-me lembretes".',
+        "es": 'Guardado: {occasion}, el {date}. Para recibir el recordatorio una semana antes, di "sí, envíame recordatorios".',
+    },
+    "occasion_ask": {
+        "en": 'Which day is it? Tell me the day and month, for example "my mother\'s birthday is on 12 March".',
+        "pt": 'Em que dia é? Diga-me o dia e o mês, por exemplo "o aniversário da minha mãe é a 12 de março".',
+        "es": '¿Qué día es? Dime el día y el mes, por ejemplo "el cumpleaños de mi madre es el 12 de marzo".',
+    },
+    "reminders_on": {
+        "en": 'Done: you\'ll get our reminders and occasional offers by email. Write "stop" at any time to end them.',
+        "pt": 'Feito: vai receber os nossos lembretes e ofertas ocasionais por email. Escreva "parar" quando quiser terminá-los.',
+        "es": 'Hecho: recibirás nuestros recordatorios y ofertas ocasionales por email. Escribe "baja" cuando quieras dejarlos.',
+    },
+    "reminders_off": {
+        "en": "Done: no more reminders or offers from us. You'll still hear about your orders.",
+        "pt": "Feito: não lhe enviaremos mais lembretes nem ofertas. Continuará a receber notícias das suas encomendas.",
+        "es": "Hecho: no te enviaremos más recordatorios ni ofertas. Seguirás recibiendo avisos de tus pedidos.",
+    },
     "no_recommendations": {
         "en": "I don't have a suggestion for you right now, but our new arrivals are on the website.",
         "pt": "De momento não tenho sugestões para si, mas as novidades estão no site.",
@@ -316,6 +341,11 @@ def money(amount: Decimal, currency: str, language: str) -> str:
         return f"{symbol}{text}"
     text = text.replace(",", " ").replace(".", ",")
     return f"{text} {symbol.strip()}"
+
+
+def day_month(month: int, day_of_month: int, language: str) -> str:
+    months = MONTHS.get(language, MONTHS["en"])
+    return f"{day_of_month} {months[month - 1]}"
 
 
 def day(moment: datetime, language: str) -> str:

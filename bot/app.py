@@ -294,7 +294,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         )
     else:
         runner = InProcessActionRunner(settings.actions_package, timeout=settings.action_timeout)
-        hand_stores_to_actions(settings.actions_package, app[CUSTOMERS])
+        hand_stores_to_actions(settings.actions_package, app[CUSTOMERS], app.get(NOTICE_STORE))
     community = CommunityService(
         app[COMMUNITY_STORE],
         app.get(AUDIT),
@@ -468,6 +468,7 @@ async def _notices(app: web.Application) -> AsyncIterator[None]:
         default_timezone=settings.timezone,
         value_of=value_of,
         broker=app[BROKER],
+        goodwill_limits=parse_limits(settings.goodwill_limits),
     )
     app[NOTICES] = service
     scheduler = NoticeScheduler(
@@ -500,17 +501,22 @@ def notice_key(settings: Settings) -> bytes:
     return derived_key(settings, b"balcao notices")
 
 
-def hand_stores_to_actions(package: str, customers: CustomerStore) -> None:
-    """Give the in-process actions the server's own customer store.
+def hand_stores_to_actions(
+    package: str, customers: CustomerStore, notices: NoticeStore | None = None
+) -> None:
+    """Give the in-process actions the server's own customer and notice stores.
 
     The actions package is a plug-in named by a setting (`BALCAO_ACTIONS`, as Rasa's actions
     folder is), so it is reached by name: one that has a `configure(store=...)` is handed the
-    store; one that has not finds its own way.
+    store (and `configure_notices(store)` the notice store); one that has not finds its own way.
     """
     module = importlib.import_module(package)
     configure = getattr(module, "configure", None)
     if callable(configure):
         configure(store=customers)
+    configure_notices = getattr(module, "configure_notices", None)
+    if notices is not None and callable(configure_notices):
+        configure_notices(notices)
 
 
 def open_customer_store(settings: Settings) -> tuple[CustomerStore, Callable[[], None]]:
@@ -523,6 +529,19 @@ def open_customer_store(settings: Settings) -> tuple[CustomerStore, Callable[[],
         return PostgresCustomerStore(postgres), postgres.terminate
     database = LazySqliteDatabase(settings.db, (customer_migrations,))
     return SqliteCustomerStore(database), database.close
+
+
+def open_notice_store(settings: Settings) -> tuple[NoticeStore, Callable[[], None]]:
+    """The notice store the settings name, opened lazily, and how to close it: for a
+    standalone action server (consent and occasions asked for in chat)."""
+    if settings.database:
+        from bot.adapters.postgres import PostgresDatabase
+        from bot.adapters.postgres.notices import PostgresNoticeStore
+
+        postgres = PostgresDatabase(settings.database, max_size=2, lazy=True)
+        return PostgresNoticeStore(postgres), postgres.terminate
+    database = LazySqliteDatabase(settings.db, (customer_migrations, notice_migrations))
+    return SqliteNoticeStore(database), database.close
 
 
 @asynccontextmanager

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from datetime import datetime, timedelta
     from decimal import Decimal
-    from email.message import EmailMessage
+    from email.message import Message
 
     from bot.core.agents import Agent, Status
     from bot.core.analytics import ConversationLog, Suggestion
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from bot.core.events import Event
     from bot.core.handoff import Handoff
     from bot.core.notices import (
+        Addressee,
         ClaimedNotice,
         ConsentState,
         Due,
@@ -631,15 +632,18 @@ class NoticeStore(Protocol):
         title: str = "",
         body: str = "",
         channel: str = "",
+        tier: str = "",
+        stage: str = "",
     ) -> None: ...
     async def postpone(self, notice_id: int, until: datetime, reason: str) -> None: ...
-    async def sent_since(self, customer_id: str, since: datetime) -> int: ...
+    async def addressees(
+        self, customer_ids: Sequence[str], since: datetime
+    ) -> dict[str, Addressee]: ...
     async def consent(self, customer_id: str) -> ConsentState: ...
     async def set_consent(
         self, customer_id: str, scope: str, state: str, now: datetime, source: str, wording: str
     ) -> None: ...
     async def watch(self, customer_id: str, kind: str, subject: str, now: datetime) -> None: ...
-    async def unshown(self, customer_id: str) -> list[tuple[int, str, str]]: ...
     async def take_unshown(
         self, customer_id: str, now: datetime, notice_id: int | None = None
     ) -> list[tuple[int, str, str]]: ...
@@ -656,4 +660,4 @@ class NoticeStore(Protocol):
 class Mailer(Protocol):
     """Outbound email (SMTP)."""
 
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: Message) -> None: ...

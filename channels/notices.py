@@ -5,7 +5,8 @@ POST /api/shop/events           {"type": "order.updated" | "product.updated" |
                                 header X-Balcao-Signature: t=<unix>,v1=<hex HMAC-SHA256
                                 of "<t>.<raw body>" with BALCAO_SHOP_SECRET>
 GET|POST /api/notices/unsubscribe?t=<signed token>   no login (RFC 8058 one-click)
-GET /api/analytics/proactive    admins: notices per trigger and outcome
+GET /api/analytics/proactive    admins: notices per trigger, tier and lifecycle stage, and
+                                outcome, against the holdout
 """
 
 from __future__ import annotations
@@ -88,13 +89,4 @@ async def unsubscribe(request: web.Request) -> web.Response:
 @routes.get("/api/analytics/proactive")
 async def proactive(request: web.Request) -> web.Response:
     await require_role(request, "admin")
-    rows = await _service(request).store.proactive()
-    for row in rows:
-        # uplift: the share who ordered within 7 days, notified against held out
-        row["sent_order_rate"] = (
-            round(row["sent_ordered_7d"] / row["sent"], 4) if row["sent"] else None
-        )
-        row["holdout_order_rate"] = (
-            round(row["holdout_ordered_7d"] / row["holdout"], 4) if row["holdout"] else None
-        )
-    return web.json_response({"triggers": rows})
+    return web.json_response(await _service(request).proactive())

@@ -405,7 +405,9 @@ SPEC["paths"].update(
         "/api/analytics/suggestions/{id}/dismiss": _admin(
             "Dismiss a suggestion", "post", _path_param("id", "integer")
         ),
-        "/api/analytics/proactive": _admin("Notices per trigger and outcome"),
+        "/api/analytics/proactive": _admin(
+            "Notices per trigger, tier and lifecycle stage: outcomes against the holdout"
+        ),
         "/api/admin/customers/{id}/export": _admin(
             "Everything about one customer, her files listed (audited)", "get", _path_param("id")
         ),

@@ -2,7 +2,7 @@
 
 `BALCAO_SMTP_URL` names the server: `smtp://user:pass@mail.example:587?starttls=true`,
 or `smtps://...:465` for TLS from the first byte. `SmtpConfig.parse` reads it; its
-`repr` hides the password. The mailer sends one `email.message.EmailMessage` per call;
+`repr` hides the password. The mailer sends one `email.message.Message` per call;
 recording that it went (exactly once) is the caller's (the notice and handoff stores).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from email.utils import getaddresses
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -88,7 +88,7 @@ class SmtpMailer:
         self._open.add(client)
         return client
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._connections)
         async with self._slots:

@@ -12,10 +12,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from statistics import median
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.core.customers import Order, Product, PurchaseSummary
+from bot.core.customer_value import assess_all
+from bot.core.customers import Customer, Order, Product, PurchaseSummary
 from bot.knowledge.notices import TRIGGERS, Templates
 
 
@@ -89,6 +91,36 @@ def stock_changes(
     return due
 
 
+def shop_changes(
+    statuses: Mapping[str, str],
+    stock: Mapping[str, int],
+    watches: Iterable[tuple[str, str, str]],
+    orders: Iterable[Order],
+    products: Iterable[Product],
+    now: datetime,
+    templates: Templates,
+) -> list[Due]:
+    """What an import or a webhook call owes: orders whose status moved (`statuses`: the
+    status each had before), products back in stock for their watchers, and the
+    "let me know when it ships" watches (`watches`: customer_id, kind, subject) of orders
+    that shipped."""
+    watchers: dict[str, list[str]] = {}
+    shipping: set[str] = set()
+    for customer_id, kind, subject in watches:
+        if kind == "back_in_stock":
+            watchers.setdefault(subject, []).append(customer_id)
+        elif kind == "shipped":
+            shipping.add(subject)
+    due = order_changes(statuses, orders, now, templates)
+    due += stock_changes(stock, products, watchers, now)
+    due += [
+        Due("watch.shipped", d.customer_id, d.subject, d.due_at, d.values)
+        for d in due
+        if d.trigger == "order.shipped" and d.subject in shipping
+    ]
+    return due
+
+
 @dataclass(frozen=True)
 class ClaimedNotice:
     """A due notice one scanner holds for a while (its lease)."""
@@ -108,6 +140,15 @@ class ConsentState:
 
 
 @dataclass(frozen=True)
+class Addressee:
+    """What sending needs to know of one customer, read once per scan for all its notices."""
+
+    customer: Customer
+    consent: ConsentState = ConsentState()
+    sent_last_week: int = 0
+
+
+@dataclass(frozen=True)
 class NoticeCounts:
     trigger: str
     status: str
@@ -115,15 +156,68 @@ class NoticeCounts:
 
 
 @dataclass(frozen=True)
+class Purchase:
+    """One order of one product by one customer (orders not cancelled or returned)."""
+
+    customer_id: str
+    sku: str
+    product: str
+    bought: datetime
+    replenish_days: int | None = None  # products.csv `replenish_days`, if the shop set it
+    category: str = ""
+
+
+@dataclass(frozen=True)
 class Repurchase:
-    """A consumable a customer bought, and how long it lasts (products.csv
-    `replenish_days`, else the customer's own rhythm)."""
+    """A consumable a customer bought last on `bought`, and how long it lasts her: her own
+    rhythm when she has one (`rhythm`), else the product's `replenish_days`."""
 
     customer_id: str
     sku: str
     product: str
     bought: datetime
     days: int
+    rhythm: bool = False
+    category: str = ""
+
+
+RHYTHM_PURCHASES = 3  # bought this often, a product has a rhythm of its own for her
+
+
+def repurchase_rhythm(bought: Iterable[datetime]) -> int | None:
+    """Her days between purchases of one product: the median gap, once she bought it
+    RHYTHM_PURCHASES times on different days (a median, so one late order does not move it)."""
+    days = sorted({b.date() for b in bought})
+    if len(days) < RHYTHM_PURCHASES:
+        return None
+    return max(1, round(median((b - a).days for a, b in zip(days, days[1:], strict=False))))
+
+
+def repurchases(purchases: Iterable[Purchase]) -> list[Repurchase]:
+    """What each customer may be running out of: every product she buys with a rhythm of
+    her own (whether or not the shop calls it a consumable), and every product with a
+    `replenish_days`, whose interval her rhythm replaces once she has one."""
+    by_product: dict[tuple[str, str], list[Purchase]] = {}
+    for p in purchases:
+        by_product.setdefault((p.customer_id, p.sku), []).append(p)
+    found = []
+    for (customer_id, sku), bought in by_product.items():
+        last = max(bought, key=lambda p: p.bought)
+        rhythm = repurchase_rhythm(p.bought for p in bought)
+        days = rhythm or last.replenish_days
+        if days:
+            found.append(
+                Repurchase(
+                    customer_id,
+                    sku,
+                    last.product,
+                    last.bought,
+                    days,
+                    rhythm is not None,
+                    last.category,
+                )  # fmt: skip
+            )
+    return found
 
 
 @dataclass(frozen=True)
@@ -135,7 +229,7 @@ class Occasion:
 
 
 OCCASION_NOTICE = timedelta(days=7)
-WINBACK_AFTER = timedelta(days=180)
+WINBACK_OFFER_TIERS = ("top", "high-potential")  # worth an offer; the others a light touch
 
 
 def _half(now: datetime) -> str:
@@ -151,8 +245,11 @@ def time_triggers(
     templates: Templates,
 ) -> list[Due]:
     """Notices owed by the passing of time: an order late, a first purchase, a consumable
-    running out, an occasion coming, a customer drifting away (once per half-year)."""
+    running out, an occasion coming, a customer in dissolution (once per half-year: an
+    offer to the top and high-potential tiers, a light touch to the others)."""
     due: list[Due] = []
+    summaries = list(summaries)
+    assessed = assess_all(summaries, now)
     for order in open_orders:
         late = order.estimated_delivery is not None and order.estimated_delivery < now
         if late and order.status in ("processing", "shipped"):
@@ -168,15 +265,16 @@ def time_triggers(
         if s.orders == 1 and now - s.first_order <= timedelta(days=7):
             at = max(now, s.first_order + templates.delay("thanks.first_purchase"))
             due.append(Due("thanks.first_purchase", s.customer_id, "first", at))
-        if s.orders >= 2 and now - s.last_order >= WINBACK_AFTER:
-            due.append(Due("winback", s.customer_id, _half(now), now))
+        value = assessed[s.customer_id]
+        if value.stage == "dissolution":
+            trigger = "winback.offer" if value.tier in WINBACK_OFFER_TIERS else "winback"
+            due.append(Due(trigger, s.customer_id, _half(now), now))
     for r in repurchases:
         runs_out = r.bought + timedelta(days=r.days)
         if runs_out - timedelta(days=3) <= now <= runs_out + timedelta(days=30):
             subject = f"{r.sku}@{r.bought.date().isoformat()}"
-            due.append(
-                Due("replenish.reminder", r.customer_id, subject, now, {"product": r.product})
-            )
+            about = {"product": r.product, "days": str(r.days), "category": r.category}
+            due.append(Due("replenish.reminder", r.customer_id, subject, now, about))
     for o in occasions:
         for year in (now.year, now.year + 1):
             try:
@@ -295,6 +393,22 @@ def is_stop(text: str) -> bool:
     return text.strip().strip(".!¡").strip().lower() in STOP_WORDS
 
 
+# saying no to reminders, in en/pt/es: any of these makes a message about reminders an opt-out
+_NO_REMINDERS = re.compile(
+    r"\b(?:no|not|don't|do not|stop|cancel|turn off|switch off|unsubscribe|never|any ?more"
+    r"|não|parem|parar|desativar|desligue|desliguem|cancelar|deixem|deixe|sem"
+    r"|sin|ya no|parad|desactivar|apagad|apaga|dejad|deja|baja|nunca)\b",
+    re.IGNORECASE,
+)
+
+
+def wants_reminders(text: str) -> bool:
+    """Whether a message about reminders says yes ('send me reminders') or no ('no more
+    reminders', 'sin recordatorios'). When in doubt it is a no: an opt-in is recorded only
+    when nothing in the message declines."""
+    return _NO_REMINDERS.search(text) is None
+
+
 # "tell me when it is back" / "let me know when it ships", in en/pt/es
 _BACK = re.compile(
     r"back in stock|in stock again|avis[ae]-?me quando|quando (?:voltar|houver)|"
@@ -321,3 +435,117 @@ def parse_watch(text: str, products: Mapping[str, str]) -> tuple[str, str] | Non
                 if name and name in lowered]  # fmt: skip
         return ("back_in_stock", max(best)[1]) if best else None
     return None
+
+
+# --- measuring ---------------------------------------------------------------
+
+COUNTED = ("sent", "shown", "holdout", "suppressed", "unsubscribed", "sent_ordered_7d",
+           "holdout_ordered_7d")  # fmt: skip
+
+
+def proactive_figures(rows: Iterable[Mapping[str, object]]) -> dict[str, list[dict[str, object]]]:
+    """The store's counts per (trigger, tier, stage), added up per trigger, per trigger and
+    tier, and per trigger and stage, each with the share who ordered within 7 days among
+    the notified and among the holdout, and their difference (the uplift; None while
+    either group is empty)."""
+    cuts = {
+        "triggers": ("trigger",),
+        "by_tier": ("trigger", "tier"),
+        "by_stage": ("trigger", "stage"),
+        "segments": ("trigger", "tier", "stage"),
+    }
+    rows = list(rows)
+    figures: dict[str, list[dict[str, object]]] = {}
+    for name, keys in cuts.items():
+        sums: dict[tuple[object, ...], dict[str, int]] = {}
+        for row in rows:
+            group = sums.setdefault(tuple(row[k] for k in keys), dict.fromkeys(COUNTED, 0))
+            for counted in COUNTED:
+                value = row[counted]
+                group[counted] += value if isinstance(value, int) else 0
+        figures[name] = [
+            {**dict(zip(keys, key, strict=True)), **counts, **_rates(counts)}
+            for key, counts in sorted(sums.items(), key=lambda item: tuple(map(str, item[0])))
+        ]
+    return figures
+
+
+def _rates(counts: Mapping[str, int]) -> dict[str, float | None]:
+    sent = counts["sent_ordered_7d"] / counts["sent"] if counts["sent"] else None
+    held = counts["holdout_ordered_7d"] / counts["holdout"] if counts["holdout"] else None
+    return {
+        "sent_order_rate": None if sent is None else round(sent, 4),
+        "holdout_order_rate": None if held is None else round(held, 4),
+        "uplift": None if sent is None or held is None else round(sent - held, 4),
+    }
+
+
+# --- occasions told in chat ---------------------------------------------------
+
+MONTHS: dict[str, int] = {}
+for _names in (
+    "january february march april may june july august september october november december",
+    "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+):
+    for _number, _name in enumerate(_names.split(), start=1):
+        MONTHS[_name] = _number
+        MONTHS.setdefault(_name[:3], _number)  # jan, fev, ene...
+MONTHS["sept"] = MONTHS["setiembre"] = 9
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DAY_MONTH = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th|º|ª|o)?\s+(?:(?:de|of)\s+)?({_MONTH})\b\.?", re.IGNORECASE
+)
+_MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.IGNORECASE)
+_MONTH_ONLY = re.compile(rf"\b(?:in|em|en|para)\s+({_MONTH})\b", re.IGNORECASE)
+# what comes around the date and is not the occasion's name, in en/pt/es
+_LEAD = re.compile(
+    r"^(?:please\s+|por favor\s+)?(?:remember|remind me(?: of| about)?|save|note"
+    r"|lembre(?:-se|-me)?(?: de| do| da| que)?|guarde|record[ae](?:me)?(?: que| el| la)?"
+    r"|recuérdame(?: el| la| que)?|guarda)?\s*(?:that|que)?\s*",
+    re.IGNORECASE,
+)
+_TAIL = re.compile(
+    r"(?:\s*[,:;-])?\s*(?:is|is on|on|it's on|é|é a|é no dia|é em|a|no dia|em|in|es|es el|el|en"
+    r"|remind me|lembre-me|recuérdame|please|por favor)?\s*[.!?,]*$",
+    re.IGNORECASE,
+)
+OCCASION_LABEL_CHARS = 80
+
+
+@dataclass(frozen=True)
+class OccasionTold:
+    """A date worth remembering, as the customer put it in chat."""
+
+    label: str
+    month: int
+    day: int
+
+    @property
+    def subject(self) -> str:
+        """How a watch keeps it: 'MM-DD|label' (read back by the time scan)."""
+        return f"{self.month:02d}-{self.day:02d}|{self.label}"
+
+
+def parse_occasion(text: str) -> OccasionTold | None:
+    """'my mother's birthday is on 12 March', 'o nosso aniversário é a 3 de junho',
+    'recuérdame en marzo': the day and month (the 1st when only a month is given) and what
+    the occasion is, in the customer's words; None without a valid date."""
+    found = _DAY_MONTH.search(text)
+    if found is not None:
+        day, month = int(found.group(1)), MONTHS[found.group(2).lower()]
+    else:
+        found = _MONTH_DAY.search(text) or _MONTH_ONLY.search(text)
+        if found is None:
+            return None
+        month = MONTHS[found.group(1).lower()]
+        day = int(found.group(2)) if found.re is _MONTH_DAY else 1
+    if not 1 <= day <= (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31):
+        return None
+    before = text[: found.start()]
+    label = _TAIL.sub("", _LEAD.sub("", before.strip(), count=1)).strip(" ,.:;!?-|")
+    if not label:  # "remind me in March": the month is the occasion
+        label = _LEAD.sub("", text[found.end() :].strip(), count=1).strip(" ,.:;!?-|")
+    label = label.replace("|", " ")[:OCCASION_LABEL_CHARS].strip()
+    said = re.sub(r"^(?:in|em|en|para)\s+", "", found.group(0).strip(), flags=re.IGNORECASE)
+    return OccasionTold(label or said, month, day)

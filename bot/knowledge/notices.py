@@ -8,6 +8,8 @@
     tiers: [top]         # optional conditions: tier, lifecycle stage, product category
     stages: []
     categories: []
+    offer: 10            # optional: the amount {offer} stands for, capped by the goodwill
+                         # limit of the customer's tier (BALCAO_GOODWILL_LIMITS)
     ---
     Hello {name}, {carrier} has your parcel: tracking code **{tracking_code}**.
 
@@ -20,6 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,11 +46,22 @@ TRIGGERS: dict[str, Kind] = {
     "thanks.first_purchase": "marketing",
     "replenish.reminder": "marketing",
     "occasion.reminder": "marketing",
-    "winback": "marketing",
+    "winback": "marketing",  # a light touch to a customer in dissolution
+    "winback.offer": "marketing",  # the same, with an offer, to the top and high-potential
 }
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 PLACEHOLDERS = frozenset(
-    {"name", "order_id", "carrier", "tracking_code", "product", "occasion", "link", "days"}
+    {
+        "name",
+        "order_id",
+        "carrier",
+        "tracking_code",
+        "product",
+        "occasion",
+        "link",
+        "days",
+        "offer",
+    }  # fmt: skip
 )
 
 
@@ -64,6 +78,7 @@ class NoticeTemplate:
     tiers: tuple[str, ...] = ()  # empty: any
     stages: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    offer: Decimal | None = None  # the most a win-back may offer; capped by goodwill limits
     source: str = ""
 
     def render(self, values: Mapping[str, str]) -> tuple[str, str]:
@@ -98,7 +113,7 @@ class Templates:
         return min(found) if found else timedelta(0)
 
 
-KNOWN_KEYS = {"trigger", "subject", "delay", "kind", "tiers", "stages", "categories"}
+KNOWN_KEYS = {"trigger", "subject", "delay", "kind", "tiers", "stages", "categories", "offer"}
 DELAY = re.compile(r"^(\d+)\s*([mhd])$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
@@ -178,13 +193,18 @@ def parse_template(text: str, source: str, language: str) -> NoticeTemplate:
         raise KnowledgeError(source, end + 2, "the message is empty: write it after the '---'")
     for offset, line in enumerate([subject, *lines[end + 1 :]]):
         for name in PLACEHOLDER.findall(line):
+            at = key_lines.get("subject", 2) if offset == 0 else end + 1 + offset
+            if name == "offer" and data.get("offer") is None:
+                raise KnowledgeError(
+                    source, at, "{offer} needs its amount in the front matter, e.g. 'offer: 10'"
+                )
             if name not in PLACEHOLDERS:
-                at = key_lines.get("subject", 2) if offset == 0 else end + 1 + offset
                 raise KnowledgeError(
                     source,
                     at,
                     f"unknown placeholder {{{name}}} (known: {', '.join(sorted(PLACEHOLDERS))})",
                 )
+    offer = _offer(data.get("offer"), fail)
     kind = data.get("kind", TRIGGERS[trigger])
     if kind not in ("service", "marketing"):
         raise fail("kind", "'kind' is 'service' or 'marketing'")
@@ -200,6 +220,7 @@ def parse_template(text: str, source: str, language: str) -> NoticeTemplate:
         tiers=_names(data.get("tiers"), "tiers", fail),
         stages=_names(data.get("stages"), "stages", fail),
         categories=_names(data.get("categories"), "categories", fail),
+        offer=offer,
         source=source,
     )
 
@@ -209,6 +230,18 @@ def _delay(value: Any, fail: Any) -> timedelta:
     if match is None:
         raise fail("delay", f"'delay' is a number and m, h or d (e.g. 3d), not {value!r}")
     return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+
+
+def _offer(value: Any, fail: Any) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        amount = Decimal(0)
+    if isinstance(value, bool) or not amount.is_finite() or amount <= 0:
+        raise fail("offer", f"'offer' is a positive amount (e.g. 10 or 7.50), not {value!r}")
+    return amount.quantize(Decimal("0.01"))
 
 
 def _names(value: Any, key: str, fail: Any) -> tuple[str, ...]:

@@ -14,4 +14,4 @@ def test_bench_notices_runs_with_a_tiny_batch() -> None:
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     [row] = [line for line in done.stdout.splitlines() if line.startswith("| 50 ")]
-    assert row.count("|") == 5
+    assert row.count("|") == 6  # notices, schedule, hand over, per second, CPU per notice

@@ -3,6 +3,7 @@ cap, quiet hours, holdout and nothing during an open complaint."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -111,7 +112,7 @@ def test_holdout_draws_the_configured_share_and_receives_nothing() -> None:
     )
 
 
-async def test_proactive_figures_count_sent_shown_unsubscribed_and_orders_within_7_days(
+async def test_proactive_figures_by_trigger_tier_and_stage_against_the_holdout(
     world: World,
 ) -> None:
     service, _, clock, _ = world
@@ -130,14 +131,23 @@ async def test_proactive_figures_count_sent_shown_unsubscribed_and_orders_within
         )
 
     await service.store.database.run(order_again)  # type: ignore[attr-defined]
-    [row] = await service.store.proactive()
-    assert row == {
-        "trigger": "order.delivered",
-        "sent": 2,
-        "shown": 1,
-        "holdout": 0,
-        "suppressed": 0,
-        "unsubscribed": 1,
-        "sent_ordered_7d": 1,
-        "holdout_ordered_7d": 0,
-    }
+    # C4 (low-value, growth in this world) is held out of the same trigger
+    service.rules = replace(service.rules, holdout_share=1.0)
+    await owe(service, "order.delivered", "C4", "100006")
+    await service.run_due()
+    figures = await service.proactive()
+    counts = {"trigger": "order.delivered", "sent": 2, "shown": 1, "holdout": 1, "suppressed": 0,
+              "unsubscribed": 1, "sent_ordered_7d": 1, "holdout_ordered_7d": 0,
+              "sent_order_rate": 0.5, "holdout_order_rate": 0.0, "uplift": 0.5}  # fmt: skip
+    assert figures["triggers"] == [counts]
+    top = {**counts, "tier": "top", "holdout": 0, "holdout_order_rate": None, "uplift": None}
+    low = {"trigger": "order.delivered", "tier": "low-value", "sent": 0, "shown": 0,
+           "holdout": 1, "suppressed": 0, "unsubscribed": 0, "sent_ordered_7d": 0,
+           "holdout_ordered_7d": 0, "sent_order_rate": None, "holdout_order_rate": 0.0,
+           "uplift": None}  # fmt: skip
+    assert figures["by_tier"] == [low, top]
+    assert [(r["stage"], r["sent"], r["holdout"]) for r in figures["by_stage"]] == [
+        ("dissolution", 2, 0),
+        ("growth", 0, 1),
+    ]
+    assert len(figures["segments"]) == 2

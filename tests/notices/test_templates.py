@@ -36,8 +36,32 @@ def test_every_trigger_ships_in_english_portuguese_and_spanish() -> None:
             "needs the customer's opt-in",
         ),
         ("---\ntrigger: order.shipped\nsubject: x\n---\n", 5, "the message is empty"),
+        (
+            "---\ntrigger: winback.offer\nsubject: x\n---\nhello\n{offer} off\n",
+            6,
+            "{offer} needs its amount in the front matter",
+        ),
+        (
+            "---\ntrigger: winback.offer\nsubject: x\noffer: -5\n---\nhi\n",
+            4,
+            "'offer' is a positive",
+        ),
+        (
+            "---\ntrigger: winback.offer\nsubject: x\noffer: lots\n---\nhi\n",
+            4,
+            "'offer' is a positive",
+        ),
     ],
-    ids=["unknown-trigger", "bad-delay", "unknown-placeholder", "marketing-as-service", "empty"],
+    ids=[
+        "unknown-trigger",
+        "bad-delay",
+        "unknown-placeholder",
+        "marketing-as-service",
+        "empty",
+        "offer-without-amount",
+        "negative-offer",
+        "offer-not-a-number",
+    ],  # fmt: skip
 )
 def test_kb_check_names_file_and_line_of_a_bad_notice(
     kb_dir: Path, text: str, line: int, fragment: str

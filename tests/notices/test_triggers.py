@@ -9,7 +9,14 @@ from pathlib import Path
 
 from bot.cli.shop import import_shop
 from bot.core.customers import PurchaseSummary
-from bot.core.notices import Occasion, Repurchase, time_triggers
+from bot.core.notices import (
+    Due,
+    Occasion,
+    Purchase,
+    repurchase_rhythm,
+    repurchases,
+    time_triggers,
+)
 from bot.knowledge.notices import Templates
 from tests.notices.conftest import NOON, World, ship
 
@@ -113,21 +120,59 @@ async def test_occasion_reminder_comes_a_week_before(world: World) -> None:
     assert [s for s in subjects(world) if "birthday" in s] == ["Mum's birthday is coming"]
 
 
-def test_winback_once_per_half_year_and_replenishment_from_the_interval() -> None:
+def test_winback_goes_to_customers_in_dissolution_an_offer_to_the_valuable_once_a_half_year() -> (
+    None
+):
     now = NOON
-    old = PurchaseSummary(
-        "C9", 3, Decimal(90), now - timedelta(days=400), now - timedelta(days=200)
-    )
-    recent = PurchaseSummary(
-        "C8", 3, Decimal(90), now - timedelta(days=400), now - timedelta(days=20)
-    )
-    bought = Repurchase("C7", "TEA-GRN", "Green tea", now - timedelta(days=29), 30)
-    fresh = Repurchase("C6", "TEA-GRN", "Green tea", now - timedelta(days=5), 30)
-    due = time_triggers(now, [], [old, recent], [bought, fresh], [], Templates())
-    assert [(d.trigger, d.customer_id, d.subject) for d in due] == [
-        ("winback", "C9", "2026H1"),
-        ("replenish.reminder", "C7", f"TEA-GRN@{(now - timedelta(days=29)).date()}"),
+
+    def buyer(customer_id: str, orders: int, spent: int, first: int, last: int) -> PurchaseSummary:
+        return PurchaseSummary(
+            customer_id, orders, Decimal(spent), now - timedelta(days=first),
+            now - timedelta(days=last),
+        )  # fmt: skip
+
+    summaries = [
+        buyer("BIG", 6, 3000, 900, 400),  # spent the most, silent for 400 days: dissolution
+        buyer("SMALL", 2, 20, 700, 500),  # spent little, silent: dissolution
+        buyer("ACTIVE", 6, 900, 400, 10),
+        buyer("PAUSED", 3, 90, 400, 200),  # usual gap 100 days: quiet, not yet gone
+    ] + [buyer(f"X{n}", 2, 100, 300, 30) for n in range(10)]
+    due = time_triggers(now, [], summaries, [], [], Templates())
+    assert sorted((d.trigger, d.customer_id, d.subject) for d in due) == [
+        ("winback", "SMALL", "2026H1"),
+        ("winback.offer", "BIG", "2026H1"),
     ]
+    # the next scan in the same half-year owes the same rows: the store keeps one of each
+    later = time_triggers(now + timedelta(days=10), [], summaries, [], [], Templates())
+    assert {d.subject for d in later if d.trigger.startswith("winback")} == {"2026H1"}
+
+
+def test_replenishment_learns_her_own_rhythm_and_prefers_it_to_the_products_interval() -> None:
+    now = NOON
+
+    def bought(
+        customer_id: str, sku: str, days_ago: list[int], every: int | None
+    ) -> list[Purchase]:
+        return [
+            Purchase(customer_id, sku, sku.title(), now - timedelta(days=d), every, "pantry")
+            for d in days_ago
+        ]
+
+    purchases = [
+        *bought("ANA", "tea", [62, 42, 21], 30),  # every ~20 days, though the shop says 30
+        *bought("BEA", "tea", [29], 30),  # once: the shop's interval
+        *bought("CAT", "soap", [130, 90, 50, 9], None),  # not marked: her rhythm makes it one
+        *bought("DIA", "vase", [300, 20], None),  # twice, not a consumable: no rhythm yet
+    ]
+    found = {(r.customer_id, r.sku): r for r in repurchases(purchases)}
+    assert set(found) == {("ANA", "tea"), ("BEA", "tea"), ("CAT", "soap")}
+    assert (found["ANA", "tea"].days, found["ANA", "tea"].rhythm) == (20, True)
+    assert (found["BEA", "tea"].days, found["BEA", "tea"].rhythm) == (30, False)
+    assert found["CAT", "soap"].days == 40
+    assert repurchase_rhythm([now, now, now - timedelta(days=5)]) is None  # one day counts once
+    due = time_triggers(now, [], [], list(found.values()), [], Templates())
+    # ANA's tea runs out now (21 days on a 20-day rhythm); a fixed 30 days would wait 9 more
+    assert sorted((d.customer_id, d.values["days"]) for d in due) == [("ANA", "20"), ("BEA", "30")]
     birthday = Occasion("C1", "birthday", 1, 3)  # the occasion next year, seen from late December
     late_december = datetime(2026, 12, 30, tzinfo=UTC)
     [reminder] = time_triggers(late_december, [], [], [], [birthday], Templates())
@@ -172,3 +217,21 @@ async def test_a_watch_asked_in_chat_fires_when_the_stock_returns(
     products.write_text(text)
     await reimport(shop_copy, world, notice_kb)
     assert await service.run_due() == 1
+
+
+async def test_winback_offer_is_capped_by_the_goodwill_limit_of_the_customers_tier(
+    world: World,
+) -> None:
+    service, _, clock, _ = world  # C1 and C3 are top customers in dissolution here
+    for customer in ("C1", "C3"):
+        await service.store.set_consent(customer, "marketing", "in", clock.now, "chat", "yes")
+    service.goodwill_limits = {"top": Decimal("10")}  # the file offers 15
+    await service.store.enqueue([Due("winback.offer", "C1", "2026H1", clock.now)], clock.now)
+    assert await service.run_due() == 1
+    [mail] = world[1].received()
+    assert "10.00" in str(mail["Subject"]) and "15" not in str(mail["Subject"])
+    assert "**10.00**" in mail.get_payload(decode=True).decode()
+    service.goodwill_limits = {"top": Decimal("0")}  # nothing may be granted: no offer goes
+    await service.store.enqueue([Due("winback.offer", "C3", "2026H1", clock.now)], clock.now)
+    assert await service.run_due() == 0
+    assert len(world[1].received()) == 1

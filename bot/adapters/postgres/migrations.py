@@ -269,6 +269,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE TABLE webhook_seen (signature text PRIMARY KEY, at text NOT NULL);
         """,
     ),
+    Migration(
+        43,
+        "notice_segments",
+        """
+        ALTER TABLE notices ADD COLUMN tier text NOT NULL DEFAULT '';
+        ALTER TABLE notices ADD COLUMN stage text NOT NULL DEFAULT '';
+        """,
+    ),
     # 60+: privacy
     Migration(
         60,

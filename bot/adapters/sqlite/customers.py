@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -171,59 +171,39 @@ def known_ids(db: sqlite_utils.Database) -> Known:
     )
 
 
+def customer_values(c: Customer) -> tuple[Any, ...]:
+    """A customer as the `customers` table's columns (shared with the PostgreSQL stores)."""
+    extra = json.dumps(dict(c.extra), ensure_ascii=False)
+    return (c.customer_id, c.name, c.email, c.phone, c.language, c.postcode,
+            _iso(c.created_at), c.account_manager, extra)  # fmt: skip
+
+
+def product_values(p: Product) -> tuple[Any, ...]:
+    extra = json.dumps(dict(p.extra), ensure_ascii=False)
+    return (p.sku, p.name, p.category, float(p.price), p.currency, p.description, p.stock,
+            extra)  # fmt: skip
+
+
+def order_values(o: Order) -> tuple[Any, ...]:
+    extra = json.dumps(dict(o.extra), ensure_ascii=False)
+    return (o.order_id, o.customer_id, _iso(o.created_at), o.status, float(o.total), o.currency,
+            o.carrier, o.tracking_code, _iso(o.estimated_delivery), extra)  # fmt: skip
+
+
 def write_shop(db: sqlite_utils.Database, data: ShopData) -> None:
     """Upsert everything in one transaction; an imported order's items replace its old ones."""
     with db.atomic():
         db.conn.executemany(
             "INSERT OR REPLACE INTO customers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    c.customer_id,
-                    c.name,
-                    c.email,
-                    c.phone,
-                    c.language,
-                    c.postcode,
-                    iso(c.created_at),
-                    c.account_manager,
-                    json.dumps(dict(c.extra), ensure_ascii=False),
-                )
-                for c in data.customers
-            ],
+            [customer_values(c) for c in data.customers],
         )
         db.conn.executemany(
             "INSERT OR REPLACE INTO products VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    p.sku,
-                    p.name,
-                    p.category,
-                    float(p.price),
-                    p.currency,
-                    p.description,
-                    p.stock,
-                    json.dumps(dict(p.extra), ensure_ascii=False),
-                )
-                for p in data.products
-            ],
+            [product_values(p) for p in data.products],
         )
         db.conn.executemany(
             "INSERT OR REPLACE INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    o.order_id,
-                    o.customer_id,
-                    iso(o.created_at),
-                    o.status,
-                    float(o.total),
-                    o.currency,
-                    o.carrier,
-                    o.tracking_code,
-                    iso(o.estimated_delivery),
-                    json.dumps(dict(o.extra), ensure_ascii=False),
-                )
-                for o in data.orders
-            ],
+            [order_values(o) for o in data.orders],
         )
         replaced = sorted({i.order_id for i in data.items})
         db.conn.executemany("DELETE FROM order_items WHERE order_id = ?", [(o,) for o in replaced])
