@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.customer_rows import numbered as _numbered
 from bot.adapters.postgres import PostgresDatabase
-from bot.adapters.postgres.customers import _numbered
 from bot.adapters.postgres.notices import PostgresNoticeStore
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.adapters.sqlite.notices import SqliteNoticeStore
