@@ -10,9 +10,11 @@ labels; a nearest-example similarity and vocabulary coverage join the scores
 in a confidence model learned by cross-validation (calibration). With the
 sentence encoder (encoder.py, multilingual, in the default install), each text's
 sentence vector joins the TF-IDF features (scaled by EMBEDDING_WEIGHT) and the
-similarity of the nearest example by meaning joins the confidence model; a text
-in a language the encoder does not know is scored by a model trained without
-vectors. The engine is immutable once trained: share it between threads freely.
+similarity of the nearest example by meaning joins the confidence model (asked
+to, the vectors first go through a contrastive layer learned on the training set,
+contrastive.py); a text in a language the encoder does not know is scored by a
+model trained without vectors. The engine is immutable once trained: share it
+between threads freely.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from bot.understanding.calibration import (
     softmax,
     softmax_one,
 )
+from bot.understanding.contrastive import learn, project
 from bot.understanding.encoder import SentenceEncoder
 from bot.understanding.features import Featuriser, TermIndex, Terms, analyse, analyse_all
 from bot.understanding.folds import spread, stable
@@ -297,6 +300,7 @@ class Engine:
         training_seconds: float,
         encoder: SentenceEncoder | None = None,
         lexical: tuple[_Model, Calibration] | None = None,
+        layer: Vectors | None = None,
     ) -> None:
         self._model = model
         self.calibration = calibration
@@ -306,6 +310,8 @@ class Engine:
         # with an encoder: a model without sentence vectors, for the languages it does not
         # know (a message with zeros for a vector scored worse than a model that never had one)
         self._lexical = lexical
+        # the contrastive layer every sentence vector goes through (None: none learned)
+        self.layer = layer
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -318,9 +324,12 @@ class Engine:
         folds: int = FOLDS,
         encoder: SentenceEncoder | None = None,
         progress: Callable[[int], None] | None = None,
+        contrastive: bool = False,
     ) -> Engine:
         """Train on `samples`; with an `encoder`, sentence vectors join the features
-        (`progress` is told of each batch of texts encoded)."""
+        (`progress` is told of each batch of texts encoded), and with `contrastive` they go
+        through a layer learned on the in-scope texts first. Off by default: on the
+        knowledge-base paraphrase cases it ranks better but answers fewer (docs/benchmarks.md)."""
         samples = [s for s in samples if s.text.strip()]
         if not samples:
             raise InputError("nothing to train on: no labelled texts")
@@ -346,8 +355,9 @@ class Engine:
                 progress(len(samples) - len(known))
             vectors[known] = encoder.encode([samples[i].text for i in known], True, progress)
         index = TermIndex(docs)
-        model = _Model(samples, index, range(len(samples)), docs, vectors)
-        calibration = _cross_validate(samples, index, docs, languages, folds, vectors)
+        projected, layer = _through_layer(samples, range(len(samples)), vectors, contrastive)
+        model = _Model(samples, index, range(len(samples)), docs, projected)
+        calibration = _cross_validate(samples, index, docs, languages, folds, vectors, contrastive)
         lexical = None
         if encoder is not None and not all(_encodable(encoder, lang) for lang in languages):
             lexical = (
@@ -356,13 +366,14 @@ class Engine:
             )
         seconds = time.perf_counter() - started
         logger.info(
-            "trained on %d texts, %d labels in %.2fs%s",
+            "trained on %d texts, %d labels in %.2fs%s%s",
             len(samples),
             len(model.labels),
             seconds,
             " with the sentence encoder" if encoder else "",
+            " and its contrastive layer" if layer is not None else "",
         )
-        return cls(model, calibration, default_language, seconds, encoder, lexical)
+        return cls(model, calibration, default_language, seconds, encoder, lexical, layer)
 
     def language_for(self, text: str, hint: str | None) -> str | None:
         """The language to stem `text` in: one the engine was trained in."""
@@ -384,7 +395,8 @@ class Engine:
         model, calibration, vector = self._model, self.calibration, None
         if self.encoder is not None:
             if _encodable(self.encoder, lang):
-                vector = self.encoder.encode([text])[0]
+                encoded = self.encoder.encode([text])
+                vector = (encoded if self.layer is None else project(encoded, self.layer))[0]
             elif self._lexical is not None:
                 model, calibration = self._lexical
             else:
@@ -415,6 +427,19 @@ class Engine:
         else:
             verdict = "unknown"
         return Prediction(verdict, ranked, round(confidence, 4))
+
+
+def _through_layer(
+    samples: Sequence[Sample], rows: Sequence[int], vectors: Vectors | None, contrastive: bool
+) -> tuple[Vectors | None, Vectors | None]:
+    """`vectors` through a contrastive layer learned on the in-scope samples of `rows`, and
+    the layer; the vectors as they are and None when there is no layer to learn."""
+    if vectors is None or not contrastive:
+        return vectors, None
+    picked = np.array([i for i in rows if samples[i].label != OUT_OF_SCOPE], dtype=np.int64)
+    labels = np.array([samples[i].label for i in picked], dtype=np.str_)
+    layer = learn(vectors[picked], labels)
+    return (vectors, None) if layer is None else (project(vectors, layer), layer)
 
 
 def _encodable(encoder: SentenceEncoder, language: str | None) -> bool:
@@ -469,8 +494,12 @@ def _cross_validate(
     languages: Sequence[str | None],
     folds: int,
     vectors: Vectors | None = None,
+    contrastive: bool = False,
 ) -> Calibration:
-    """Held-out predictions over `folds` folds, each also hiding a group of labels."""
+    """Held-out predictions over `folds` folds, each also hiding a group of labels; with
+    `contrastive`, each fold's vectors go through a layer learned on its training part
+    alone (a layer learned on the held-out texts too draws them closer to their examples
+    than a customer's new message will ever be, and the calibration then declines those)."""
     labels = sorted({s.label for s in samples} - {OUT_OF_SCOPE})
     examples = sum(s.label != OUT_OF_SCOPE and s.weight >= 1.0 for s in samples)
     negatives = any(s.label == OUT_OF_SCOPE for s in samples)
@@ -498,11 +527,12 @@ def _cross_validate(
         ]
         if not test or len({samples[i].label for i in train}) < 2:
             continue
-        model = _Model(samples, index, train, docs, vectors)
+        seen, _ = _through_layer(samples, train, vectors, contrastive)
+        model = _Model(samples, index, train, docs, seen)
         test_samples = [samples[i] for i in test]
         # held-out texts go through typo correction, as a customer's message would
         test_docs = [_corrected(model.featuriser, docs[i], languages[i]) for i in test]
-        scores = model.scores(test_docs, None if vectors is None else vectors[test])
+        scores = model.scores(test_docs, None if seen is None else seen[test])
         position = {label: j for j, label in enumerate(model.labels)}
         truth = np.array([position.get(s.label, -1) for s in test_samples])
         in_scope = truth >= 0
