@@ -40,10 +40,13 @@ def epochs_for(n: int) -> int:
     return max(1, min(MAX_EPOCHS, PAIRS // max(n, 1)))
 
 
-def learn(vectors: Vectors, labels: NDArray[np.str_], seed: int = SEED) -> Vectors | None:
-    """The layer W (d x d) learned on `vectors` (n x d) and their `labels`, or None when
-    it cannot be learned: too few examples or labels, no label with two examples, or a
-    result that is not finite. Rows of zeros (texts the encoder does not read) are left out."""
+def learn(
+    vectors: Vectors, labels: NDArray[np.str_], seed: int = SEED, epochs: int | None = None
+) -> Vectors | None:
+    """The layer W (d x d) learned on `vectors` (n x d) and their `labels` over `epochs`
+    passes (default `epochs_for(n)`), or None when it cannot be learned: too few examples
+    or labels, no label with two examples, or a result that is not finite. Rows of zeros
+    (texts the encoder does not read) are left out."""
     with np.errstate(over="ignore", invalid="ignore"):  # NaN and overflowing rows: below
         keep = np.linalg.norm(vectors, axis=1) > 0
     x, y = vectors[keep].astype(np.float32), labels[keep]
@@ -52,7 +55,7 @@ def learn(vectors: Vectors, labels: NDArray[np.str_], seed: int = SEED) -> Vecto
         logger.info("contrastive layer: %d examples, %d labels: none learned", len(y), len(by))
         return None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below
-        w = _descend(x, y, by, seed)
+        w = _descend(x, y, by, seed, epochs_for(len(y)) if epochs is None else epochs)
     if not np.isfinite(w).all():
         logger.warning("contrastive layer: training diverged; none used")
         return None
@@ -60,15 +63,15 @@ def learn(vectors: Vectors, labels: NDArray[np.str_], seed: int = SEED) -> Vecto
 
 
 def _descend(
-    x: Vectors, y: NDArray[np.str_], by: dict[str, NDArray[np.intp]], seed: int
+    x: Vectors, y: NDArray[np.str_], by: dict[str, NDArray[np.intp]], seed: int, epochs: int
 ) -> Vectors:
-    """Adam on SetFit's pair loss from the identity, `epochs_for(n)` passes."""
+    """Adam on SetFit's pair loss from the identity, `epochs` passes."""
     rng = np.random.default_rng(seed)
     n, d = x.shape
     w = np.eye(d, dtype=np.float32)
     m, v = np.zeros_like(w), np.zeros_like(w)
     step = 0
-    for _ in range(epochs_for(n)):
+    for _ in range(epochs):
         a = rng.permutation(n)
         same = np.array([rng.choice(by[y[i]]) for i in a[: n // 2]], dtype=np.int64)
         b = np.concatenate([same, rng.integers(0, n, n - n // 2)])
