@@ -104,26 +104,40 @@ class _Model:
         rows: Sequence[int],
         docs: Sequence[Terms],
         vectors: Vectors | None = None,
+        gate: Vectors | None = None,
     ) -> None:
+        """`vectors` are the texts' sentence vectors; `gate`, when they went through a
+        contrastive layer, the same vectors as they were, for the in-scope score: the layer
+        is learned on the labels alone and moves the out-of-scope examples anywhere."""
         self.featuriser = Featuriser(index, rows, docs)
         matrix = self.featuriser.matrix
         self.width = matrix.shape[1]  # TF-IDF columns; sentence-vector columns follow
         picked = np.asarray(rows, dtype=np.int64)
         semantic = None if vectors is None else vectors[picked]
-        if semantic is not None:
+        raw = semantic if gate is None else gate[picked]
+        gate_matrix = matrix
+        if semantic is not None and raw is not None:
             matrix = sparse.hstack(
                 [matrix, sparse.csr_matrix(EMBEDDING_WEIGHT * semantic)], format="csr"
             )
+            gate_matrix = matrix
+            if gate is not None:
+                gate_matrix = sparse.hstack(
+                    [self.featuriser.matrix, sparse.csr_matrix(EMBEDDING_WEIGHT * raw)],
+                    format="csr",
+                )
         samples = [samples[i] for i in rows]
         weights = np.array([s.weight for s in samples])
         inside = np.array([s.label != OUT_OF_SCOPE for s in samples])
-        self.domain = _domain_classifier(matrix, inside, weights)
+        self.domain = _domain_classifier(gate_matrix, inside, weights)
         # with sentence vectors, the in-scope score adds how much nearer a message is to
         # its nearest examples than to its nearest out-of-scope ones, by meaning
         self.near_inside: Vectors | None = None  # set below, with meaning_by_label
         self.near_outside: Vectors | None = None
-        if semantic is not None and self.domain is not None:
-            self.near_outside = np.ascontiguousarray(semantic[~inside & (weights >= 1.0)])
+        if raw is not None and self.domain is not None:
+            self.near_outside = np.ascontiguousarray(raw[~inside & (weights >= 1.0)])
+            if gate is not None:  # else the in-scope vectors by label, below, are these
+                self.near_inside = np.ascontiguousarray(raw[inside & (weights >= 1.0)])
         if not inside.all():
             matrix, weights, samples = (
                 matrix[inside],
@@ -168,7 +182,7 @@ class _Model:
                 by_meaning[start:end] if end > start else None
                 for start, end in zip(bounds[:-1], bounds[1:], strict=True)
             )
-            if self.near_outside is not None:
+            if self.near_outside is not None and self.near_inside is None:
                 self.near_inside = by_meaning
 
     def _meaning(self, label: int, vector: Vectors | None) -> float:
@@ -185,7 +199,9 @@ class _Model:
             return np.zeros(len(vectors))
         return _top_mean(vectors @ self.near_inside.T) - _top_mean(vectors @ self.near_outside.T)
 
-    def scores(self, docs: Sequence[Terms], vectors: Vectors | None = None) -> Scores:
+    def scores(
+        self, docs: Sequence[Terms], vectors: Vectors | None = None, gate: Vectors | None = None
+    ) -> Scores:
         """Classifier scores (n, labels); similarity of the nearest example of each row's
         top label, by words and by meaning (n,); vocabulary coverage (n,); in-scope score
         (n,)."""
@@ -197,8 +213,9 @@ class _Model:
         if vectors is not None:
             decision += EMBEDDING_WEIGHT * vectors @ self.coef_t[self.width :]
             if self.domain is not None:
-                domain += EMBEDDING_WEIGHT * vectors @ self.domain[0][self.width :]
-                domain += MARGIN_WEIGHT * self._margin(vectors)
+                raw = vectors if gate is None else gate
+                domain += EMBEDDING_WEIGHT * raw @ self.domain[0][self.width :]
+                domain += MARGIN_WEIGHT * self._margin(raw)
         top = np.argmax(decision, axis=1)
         near = np.zeros(len(docs))
         meaning = np.zeros(len(docs))
@@ -213,7 +230,9 @@ class _Model:
         coverage = np.array([self.featuriser.coverage(d) for d in docs])
         return Scores(decision, near, meaning, coverage, domain)
 
-    def score_one(self, doc: Terms, vector: Vectors | None = None) -> OneScore:
+    def score_one(
+        self, doc: Terms, vector: Vectors | None = None, gate: Vectors | None = None
+    ) -> OneScore:
         """`scores` for a single message, with plain numpy on the row's few non-zeros."""
         columns, values, width = self.featuriser.parts(doc, ordered=False)
         # take: a third of the time of fancy indexing for a few rows
@@ -224,8 +243,9 @@ class _Model:
         if vector is not None:
             decision += EMBEDDING_WEIGHT * vector @ self.coef_t[self.width :]
             if self.domain is not None:
-                domain += float(EMBEDDING_WEIGHT * vector @ self.domain[0][self.width :])
-                domain += MARGIN_WEIGHT * float(self._margin(vector[np.newaxis])[0])
+                raw = vector if gate is None else gate
+                domain += float(EMBEDDING_WEIGHT * raw @ self.domain[0][self.width :])
+                domain += MARGIN_WEIGHT * float(self._margin(raw[np.newaxis])[0])
         top = int(np.argmax(decision))
         near = 0.0
         examples = self.by_label[top]
@@ -357,7 +377,8 @@ class Engine:
             vectors[known] = encoder.encode([samples[i].text for i in known], True, progress)
         index = TermIndex(docs)
         projected, layer = _through_layer(samples, range(len(samples)), vectors, contrastive)
-        model = _Model(samples, index, range(len(samples)), docs, projected)
+        gate = None if layer is None else vectors  # the in-scope score reads them unprojected
+        model = _Model(samples, index, range(len(samples)), docs, projected, gate)
         calibration = _cross_validate(samples, index, docs, languages, folds, vectors, contrastive)
         lexical = None
         if encoder is not None and not all(_encodable(encoder, lang) for lang in languages):
@@ -393,17 +414,18 @@ class Engine:
         if not fold(text):  # nothing but punctuation, symbols or emoji
             return Prediction("unknown", (), 0.0)
         lang = self.language_for(text, language)
-        model, calibration, vector = self._model, self.calibration, None
+        model, calibration, vector, gate = self._model, self.calibration, None, None
         if self.encoder is not None:
             if _encodable(self.encoder, lang):
                 encoded = self.encoder.encode([text])
                 vector = (encoded if self.layer is None else project(encoded, self.layer))[0]
+                gate = None if self.layer is None else encoded[0]
             elif self._lexical is not None:
                 model, calibration = self._lexical
             else:
                 vector = np.zeros(self.encoder.dimensions, dtype=np.float32)
         doc = model.featuriser.prepare(text, lang)
-        scores = model.score_one(doc, vector)
+        scores = model.score_one(doc, vector, gate)
         probabilities = softmax_one(scores.decision, calibration.temperature)
         order = np.argsort(-probabilities)
         confidence = calibration.confidence_one(
@@ -528,12 +550,17 @@ def _cross_validate(
         ]
         if not test or len({samples[i].label for i in train}) < 2:
             continue
-        seen, _ = _through_layer(samples, train, vectors, contrastive)
-        model = _Model(samples, index, train, docs, seen)
+        seen, layer = _through_layer(samples, train, vectors, contrastive)
+        unprojected = None if layer is None else vectors
+        model = _Model(samples, index, train, docs, seen, unprojected)
         test_samples = [samples[i] for i in test]
         # held-out texts go through typo correction, as a customer's message would
         test_docs = [_corrected(model.featuriser, docs[i], languages[i]) for i in test]
-        scores = model.scores(test_docs, None if seen is None else seen[test])
+        scores = model.scores(
+            test_docs,
+            None if seen is None else seen[test],
+            None if unprojected is None else unprojected[test],
+        )
         position = {label: j for j, label in enumerate(model.labels)}
         truth = np.array([position.get(s.label, -1) for s in test_samples])
         in_scope = truth >= 0
