@@ -79,12 +79,15 @@ def load(path: Path) -> tuple[list[str], list[str]]:
 
 
 def engine_trainer(
-    texts: Sequence[str], labels: Sequence[str], encoder: SentenceEncoder | None = None
+    texts: Sequence[str],
+    labels: Sequence[str],
+    encoder: SentenceEncoder | None = None,
+    contrastive: bool = False,
 ) -> Predict:
     if encoder is not None:
         encoder.forget()  # each fold encodes its own training texts, as a fresh server would
     samples = [Sample(t, y) for t, y in zip(texts, labels, strict=True)]
-    engine = Engine.train(samples, encoder=encoder)
+    engine = Engine.train(samples, encoder=encoder, contrastive=contrastive)
 
     def predict(text: str) -> tuple[str, str]:
         result = engine.predict(text)
@@ -118,18 +121,27 @@ def svm_trainer(texts: Sequence[str], labels: Sequence[str]) -> Predict:
     return predict
 
 
-def encoder_trainer(texts: Sequence[str], labels: Sequence[str]) -> Predict:
+def encoder_trainer(
+    texts: Sequence[str], labels: Sequence[str], contrastive: bool = False
+) -> Predict:
     encoder = load_default()
     if encoder is None:
         raise SystemExit("bench_nlu: the sentence encoder cannot load (make venv)")
-    return engine_trainer(texts, labels, encoder)
+    return engine_trainer(texts, labels, encoder, contrastive)
 
 
+def contrastive_trainer(texts: Sequence[str], labels: Sequence[str]) -> Predict:
+    return encoder_trainer(texts, labels, contrastive=True)
+
+
+# not run unless named in --systems: the engine's contrastive layer (off by default, #17)
+CONTRASTIVE = "engine + encoder + contrastive"
 SYSTEMS: dict[str, Trainer] = {
     "engine": engine_trainer,
     "engine + encoder": encoder_trainer,
     "rapidfuzz nearest": fuzzy_trainer,
     "tfidf + linear SVM": svm_trainer,
+    CONTRASTIVE: contrastive_trainer,
 }
 
 
@@ -199,11 +211,12 @@ def knowledge_results(system: str, cases: Path) -> list[Result]:
     from bot.knowledge.entries import load_knowledge
     from bot.understanding.kb_adapter import samples_from_kb
 
-    encoder = load_default() if system == "engine + encoder" else None
+    encoder = load_default() if system.startswith("engine + encoder") else None
     if encoder is not None:
         encoder.forget()
     started = time.perf_counter()
-    engine = Engine.train(samples_from_kb(load_knowledge(ROOT / "knowledge")), encoder=encoder)
+    samples = samples_from_kb(load_knowledge(ROOT / "knowledge"))
+    engine = Engine.train(samples, encoder=encoder, contrastive=system == CONTRASTIVE)
     training = time.perf_counter() - started
     results = []
     for path in sorted(cases.glob("[a-z][a-z].csv")):  # not at_risk.csv and the like
@@ -315,7 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data",
                         help="folder with banking77/ and clinc150/ (default ../shared/data)")  # fmt: skip
     parser.add_argument("--folds", type=int, default=5, help="BANKING77 folds (default 5)")
-    parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated systems")
+    parser.add_argument("--systems", default=",".join(s for s in SYSTEMS if s != CONTRASTIVE),
+                        help=f"comma-separated systems (add '{CONTRASTIVE}' to measure it)")  # fmt: skip
     parser.add_argument("--out", type=Path, help="also write the Markdown table here")
     parser.add_argument("--reading-only", action="store_true",
                         help="only the conversation-level reading tables (no data needed)")  # fmt: skip

@@ -59,33 +59,12 @@ def vectors(name: str, texts: list[str], cache: Path) -> Array:
 def contrastive(x: Array, y: NDArray[np.str_], epochs: int = 30, seed: int = 0) -> Array:
     """SetFit's objective on a linear layer W (d x d, from the identity): for pairs of
     training texts, (cos(xW, x'W) - same label)^2, half the pairs of one label; plain
-    gradient descent with Adam. Returns W."""
-    rng = np.random.default_rng(seed)
-    d = x.shape[1]
-    w = np.eye(d)
-    m, v = np.zeros_like(w), np.zeros_like(w)
-    by = {c: np.nonzero(y == c)[0] for c in np.unique(y)}
-    n = len(y)
-    step = 0
-    for _ in range(epochs):
-        a = rng.permutation(n)
-        same = np.array([rng.choice(by[y[i]]) for i in a[: n // 2]])
-        b = np.concatenate([same, rng.integers(0, n, n - n // 2)])
-        t = (y[a] == y[b]).astype(np.float64)
-        for start in range(0, n, 256):
-            i, j, tt = a[start : start + 256], b[start : start + 256], t[start : start + 256]
-            u, z = x[i] @ w, x[j] @ w
-            nu, nz = np.linalg.norm(u, axis=1), np.linalg.norm(z, axis=1)
-            cos = np.sum(u * z, axis=1) / (nu * nz)
-            g = 2 * (cos - tt) / len(tt)
-            gu = g[:, None] * (z / (nu * nz)[:, None] - cos[:, None] * u / (nu**2)[:, None])
-            gz = g[:, None] * (u / (nu * nz)[:, None] - cos[:, None] * z / (nz**2)[:, None])
-            grad = x[i].T @ gu + x[j].T @ gz
-            step += 1
-            m = 0.9 * m + 0.1 * grad
-            v = 0.999 * v + 0.001 * grad**2
-            w -= 1e-3 * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
-    return w
+    gradient descent with Adam. Returns W. The engine's own layer (in float32 since it
+    moved there: the figures in docs/benchmarks.md were taken in float64)."""
+    from bot.understanding.contrastive import learn
+
+    w = learn(x.astype(np.float32), y, seed, epochs)
+    return np.eye(x.shape[1]) if w is None else w.astype(np.float64)
 
 
 Head = Callable[[sparse.csr_matrix, NDArray[np.str_], sparse.csr_matrix], NDArray[np.str_]]

@@ -10,9 +10,11 @@ labels; a nearest-example similarity and vocabulary coverage join the scores
 in a confidence model learned by cross-validation (calibration). With the
 sentence encoder (encoder.py, multilingual, in the default install), each text's
 sentence vector joins the TF-IDF features (scaled by EMBEDDING_WEIGHT) and the
-similarity of the nearest example by meaning joins the confidence model; a text
-in a language the encoder does not know is scored by a model trained without
-vectors. The engine is immutable once trained: share it between threads freely.
+similarity of the nearest example by meaning joins the confidence model (asked
+to, the vectors first go through a contrastive layer learned on the training set,
+contrastive.py); a text in a language the encoder does not know is scored by a
+model trained without vectors. The engine is immutable once trained: share it
+between threads freely.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from bot.understanding.calibration import (
     softmax,
     softmax_one,
 )
+from bot.understanding.contrastive import learn, project
 from bot.understanding.encoder import SentenceEncoder
 from bot.understanding.features import Featuriser, TermIndex, Terms, analyse, analyse_all
 from bot.understanding.folds import spread, stable
@@ -101,26 +104,40 @@ class _Model:
         rows: Sequence[int],
         docs: Sequence[Terms],
         vectors: Vectors | None = None,
+        gate: Vectors | None = None,
     ) -> None:
+        """`vectors` are the texts' sentence vectors; `gate`, when they went through a
+        contrastive layer, the same vectors as they were, for the in-scope score: the layer
+        is learned on the labels alone and moves the out-of-scope examples anywhere."""
         self.featuriser = Featuriser(index, rows, docs)
         matrix = self.featuriser.matrix
         self.width = matrix.shape[1]  # TF-IDF columns; sentence-vector columns follow
         picked = np.asarray(rows, dtype=np.int64)
         semantic = None if vectors is None else vectors[picked]
-        if semantic is not None:
+        raw = semantic if gate is None else gate[picked]
+        gate_matrix = matrix
+        if semantic is not None and raw is not None:
             matrix = sparse.hstack(
                 [matrix, sparse.csr_matrix(EMBEDDING_WEIGHT * semantic)], format="csr"
             )
+            gate_matrix = matrix
+            if gate is not None:
+                gate_matrix = sparse.hstack(
+                    [self.featuriser.matrix, sparse.csr_matrix(EMBEDDING_WEIGHT * raw)],
+                    format="csr",
+                )
         samples = [samples[i] for i in rows]
         weights = np.array([s.weight for s in samples])
         inside = np.array([s.label != OUT_OF_SCOPE for s in samples])
-        self.domain = _domain_classifier(matrix, inside, weights)
+        self.domain = _domain_classifier(gate_matrix, inside, weights)
         # with sentence vectors, the in-scope score adds how much nearer a message is to
         # its nearest examples than to its nearest out-of-scope ones, by meaning
         self.near_inside: Vectors | None = None  # set below, with meaning_by_label
         self.near_outside: Vectors | None = None
-        if semantic is not None and self.domain is not None:
-            self.near_outside = np.ascontiguousarray(semantic[~inside & (weights >= 1.0)])
+        if raw is not None and self.domain is not None:
+            self.near_outside = np.ascontiguousarray(raw[~inside & (weights >= 1.0)])
+            if gate is not None:  # else the in-scope vectors by label, below, are these
+                self.near_inside = np.ascontiguousarray(raw[inside & (weights >= 1.0)])
         if not inside.all():
             matrix, weights, samples = (
                 matrix[inside],
@@ -165,7 +182,7 @@ class _Model:
                 by_meaning[start:end] if end > start else None
                 for start, end in zip(bounds[:-1], bounds[1:], strict=True)
             )
-            if self.near_outside is not None:
+            if self.near_outside is not None and self.near_inside is None:
                 self.near_inside = by_meaning
 
     def _meaning(self, label: int, vector: Vectors | None) -> float:
@@ -182,7 +199,9 @@ class _Model:
             return np.zeros(len(vectors))
         return _top_mean(vectors @ self.near_inside.T) - _top_mean(vectors @ self.near_outside.T)
 
-    def scores(self, docs: Sequence[Terms], vectors: Vectors | None = None) -> Scores:
+    def scores(
+        self, docs: Sequence[Terms], vectors: Vectors | None = None, gate: Vectors | None = None
+    ) -> Scores:
         """Classifier scores (n, labels); similarity of the nearest example of each row's
         top label, by words and by meaning (n,); vocabulary coverage (n,); in-scope score
         (n,)."""
@@ -194,8 +213,9 @@ class _Model:
         if vectors is not None:
             decision += EMBEDDING_WEIGHT * vectors @ self.coef_t[self.width :]
             if self.domain is not None:
-                domain += EMBEDDING_WEIGHT * vectors @ self.domain[0][self.width :]
-                domain += MARGIN_WEIGHT * self._margin(vectors)
+                raw = vectors if gate is None else gate
+                domain += EMBEDDING_WEIGHT * raw @ self.domain[0][self.width :]
+                domain += MARGIN_WEIGHT * self._margin(raw)
         top = np.argmax(decision, axis=1)
         near = np.zeros(len(docs))
         meaning = np.zeros(len(docs))
@@ -210,7 +230,9 @@ class _Model:
         coverage = np.array([self.featuriser.coverage(d) for d in docs])
         return Scores(decision, near, meaning, coverage, domain)
 
-    def score_one(self, doc: Terms, vector: Vectors | None = None) -> OneScore:
+    def score_one(
+        self, doc: Terms, vector: Vectors | None = None, gate: Vectors | None = None
+    ) -> OneScore:
         """`scores` for a single message, with plain numpy on the row's few non-zeros."""
         columns, values, width = self.featuriser.parts(doc, ordered=False)
         # take: a third of the time of fancy indexing for a few rows
@@ -221,8 +243,9 @@ class _Model:
         if vector is not None:
             decision += EMBEDDING_WEIGHT * vector @ self.coef_t[self.width :]
             if self.domain is not None:
-                domain += float(EMBEDDING_WEIGHT * vector @ self.domain[0][self.width :])
-                domain += MARGIN_WEIGHT * float(self._margin(vector[np.newaxis])[0])
+                raw = vector if gate is None else gate
+                domain += float(EMBEDDING_WEIGHT * raw @ self.domain[0][self.width :])
+                domain += MARGIN_WEIGHT * float(self._margin(raw[np.newaxis])[0])
         top = int(np.argmax(decision))
         near = 0.0
         examples = self.by_label[top]
@@ -297,6 +320,7 @@ class Engine:
         training_seconds: float,
         encoder: SentenceEncoder | None = None,
         lexical: tuple[_Model, Calibration] | None = None,
+        layer: Vectors | None = None,
     ) -> None:
         self._model = model
         self.calibration = calibration
@@ -306,6 +330,8 @@ class Engine:
         # with an encoder: a model without sentence vectors, for the languages it does not
         # know (a message with zeros for a vector scored worse than a model that never had one)
         self._lexical = lexical
+        # the contrastive layer every sentence vector goes through (None: none learned)
+        self.layer = layer
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -318,9 +344,13 @@ class Engine:
         folds: int = FOLDS,
         encoder: SentenceEncoder | None = None,
         progress: Callable[[int], None] | None = None,
+        contrastive: bool = False,
     ) -> Engine:
         """Train on `samples`; with an `encoder`, sentence vectors join the features
-        (`progress` is told of each batch of texts encoded)."""
+        (`progress` is told of each batch of texts encoded), and with `contrastive` they go
+        through a layer learned on the in-scope texts first. Off by default: on the
+        knowledge-base paraphrase cases it ranks better but answers fewer, and 10k texts
+        train in over 60 s (docs/benchmarks.md)."""
         samples = [s for s in samples if s.text.strip()]
         if not samples:
             raise InputError("nothing to train on: no labelled texts")
@@ -346,8 +376,10 @@ class Engine:
                 progress(len(samples) - len(known))
             vectors[known] = encoder.encode([samples[i].text for i in known], True, progress)
         index = TermIndex(docs)
-        model = _Model(samples, index, range(len(samples)), docs, vectors)
-        calibration = _cross_validate(samples, index, docs, languages, folds, vectors)
+        projected, layer = _through_layer(samples, range(len(samples)), vectors, contrastive)
+        gate = None if layer is None else vectors  # the in-scope score reads them unprojected
+        model = _Model(samples, index, range(len(samples)), docs, projected, gate)
+        calibration = _cross_validate(samples, index, docs, languages, folds, vectors, contrastive)
         lexical = None
         if encoder is not None and not all(_encodable(encoder, lang) for lang in languages):
             lexical = (
@@ -356,13 +388,14 @@ class Engine:
             )
         seconds = time.perf_counter() - started
         logger.info(
-            "trained on %d texts, %d labels in %.2fs%s",
+            "trained on %d texts, %d labels in %.2fs%s%s",
             len(samples),
             len(model.labels),
             seconds,
             " with the sentence encoder" if encoder else "",
+            " and its contrastive layer" if layer is not None else "",
         )
-        return cls(model, calibration, default_language, seconds, encoder, lexical)
+        return cls(model, calibration, default_language, seconds, encoder, lexical, layer)
 
     def language_for(self, text: str, hint: str | None) -> str | None:
         """The language to stem `text` in: one the engine was trained in."""
@@ -381,16 +414,18 @@ class Engine:
         if not fold(text):  # nothing but punctuation, symbols or emoji
             return Prediction("unknown", (), 0.0)
         lang = self.language_for(text, language)
-        model, calibration, vector = self._model, self.calibration, None
+        model, calibration, vector, gate = self._model, self.calibration, None, None
         if self.encoder is not None:
             if _encodable(self.encoder, lang):
-                vector = self.encoder.encode([text])[0]
+                encoded = self.encoder.encode([text])
+                vector = (encoded if self.layer is None else project(encoded, self.layer))[0]
+                gate = None if self.layer is None else encoded[0]
             elif self._lexical is not None:
                 model, calibration = self._lexical
             else:
                 vector = np.zeros(self.encoder.dimensions, dtype=np.float32)
         doc = model.featuriser.prepare(text, lang)
-        scores = model.score_one(doc, vector)
+        scores = model.score_one(doc, vector, gate)
         probabilities = softmax_one(scores.decision, calibration.temperature)
         order = np.argsort(-probabilities)
         confidence = calibration.confidence_one(
@@ -415,6 +450,19 @@ class Engine:
         else:
             verdict = "unknown"
         return Prediction(verdict, ranked, round(confidence, 4))
+
+
+def _through_layer(
+    samples: Sequence[Sample], rows: Sequence[int], vectors: Vectors | None, contrastive: bool
+) -> tuple[Vectors | None, Vectors | None]:
+    """`vectors` through a contrastive layer learned on the in-scope samples of `rows`, and
+    the layer; the vectors as they are and None when there is no layer to learn."""
+    if vectors is None or not contrastive:
+        return vectors, None
+    picked = np.array([i for i in rows if samples[i].label != OUT_OF_SCOPE], dtype=np.int64)
+    labels = np.array([samples[i].label for i in picked], dtype=np.str_)
+    layer = learn(vectors[picked], labels)
+    return (vectors, None) if layer is None else (project(vectors, layer), layer)
 
 
 def _encodable(encoder: SentenceEncoder, language: str | None) -> bool:
@@ -469,8 +517,12 @@ def _cross_validate(
     languages: Sequence[str | None],
     folds: int,
     vectors: Vectors | None = None,
+    contrastive: bool = False,
 ) -> Calibration:
-    """Held-out predictions over `folds` folds, each also hiding a group of labels."""
+    """Held-out predictions over `folds` folds, each also hiding a group of labels; with
+    `contrastive`, each fold's vectors go through a layer learned on its training part
+    alone (a layer learned on the held-out texts too draws them closer to their examples
+    than a customer's new message will ever be, and the calibration then declines those)."""
     labels = sorted({s.label for s in samples} - {OUT_OF_SCOPE})
     examples = sum(s.label != OUT_OF_SCOPE and s.weight >= 1.0 for s in samples)
     negatives = any(s.label == OUT_OF_SCOPE for s in samples)
@@ -498,11 +550,17 @@ def _cross_validate(
         ]
         if not test or len({samples[i].label for i in train}) < 2:
             continue
-        model = _Model(samples, index, train, docs, vectors)
+        seen, layer = _through_layer(samples, train, vectors, contrastive)
+        unprojected = None if layer is None else vectors
+        model = _Model(samples, index, train, docs, seen, unprojected)
         test_samples = [samples[i] for i in test]
         # held-out texts go through typo correction, as a customer's message would
         test_docs = [_corrected(model.featuriser, docs[i], languages[i]) for i in test]
-        scores = model.scores(test_docs, None if vectors is None else vectors[test])
+        scores = model.scores(
+            test_docs,
+            None if seen is None else seen[test],
+            None if unprojected is None else unprojected[test],
+        )
         position = {label: j for j, label in enumerate(model.labels)}
         truth = np.array([position.get(s.label, -1) for s in test_samples])
         in_scope = truth >= 0
