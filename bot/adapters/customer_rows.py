@@ -150,3 +150,25 @@ def transaction_values(transaction: Transaction) -> list[object]:
         iso(transaction.created_at), transaction.kind, float(transaction.amount),
         transaction.currency, transaction.status, transaction.method,
     ]  # fmt: skip
+
+
+# --- writers: a value as its table's columns, for the shop import on both stores ---
+
+
+def customer_values(c: Customer) -> tuple[Any, ...]:
+    """A customer as the `customers` table's columns."""
+    extra = json.dumps(dict(c.extra), ensure_ascii=False)
+    return (c.customer_id, c.name, c.email, c.phone, c.language, c.postcode,
+            iso(c.created_at), c.account_manager, extra)  # fmt: skip
+
+
+def product_values(p: Product) -> tuple[Any, ...]:
+    extra = json.dumps(dict(p.extra), ensure_ascii=False)
+    return (p.sku, p.name, p.category, float(p.price), p.currency, p.description, p.stock,
+            extra)  # fmt: skip
+
+
+def order_values(o: Order) -> tuple[Any, ...]:
+    extra = json.dumps(dict(o.extra), ensure_ascii=False)
+    return (o.order_id, o.customer_id, iso(o.created_at), o.status, float(o.total), o.currency,
+            o.carrier, o.tracking_code, iso(o.estimated_delivery), extra)  # fmt: skip

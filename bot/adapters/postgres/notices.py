@@ -15,16 +15,11 @@ from typing import Any
 
 import asyncpg
 
+from bot.adapters.customer_rows import customer_values, order_values, product_values
 from bot.adapters.customer_rows import numbered as _numbered
 from bot.adapters.postgres.database import PostgresDatabase
 from bot.adapters.shop_csv import Known, ShopData, read_records
-from bot.adapters.sqlite.customers import (
-    _iso,
-    _order,
-    customer_values,
-    order_values,
-    product_values,
-)
+from bot.adapters.sqlite.customers import _iso, _order
 from bot.adapters.sqlite.notices import (
     ADDRESSEES,
     ADDRESSEES_CONSENT,

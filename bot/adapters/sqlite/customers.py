@@ -7,13 +7,12 @@ transaction. The store runs every call through a `DatabaseRunner` (one thread).
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -33,11 +32,14 @@ from bot.adapters.customer_rows import (
     SUMMARY_SELECT,
     TRANSACTION_SELECT,
     customer_row,
+    customer_values,
     iso,
     money,
     order_item_row,
     order_row,
+    order_values,
     product_row,
+    product_values,
     request_row,
     request_values,
     summary_row,
@@ -169,25 +171,6 @@ def known_ids(db: sqlite_utils.Database) -> Known:
         products=column("SELECT sku FROM products"),
         orders=column("SELECT order_id FROM orders"),
     )
-
-
-def customer_values(c: Customer) -> tuple[Any, ...]:
-    """A customer as the `customers` table's columns (shared with the PostgreSQL stores)."""
-    extra = json.dumps(dict(c.extra), ensure_ascii=False)
-    return (c.customer_id, c.name, c.email, c.phone, c.language, c.postcode,
-            _iso(c.created_at), c.account_manager, extra)  # fmt: skip
-
-
-def product_values(p: Product) -> tuple[Any, ...]:
-    extra = json.dumps(dict(p.extra), ensure_ascii=False)
-    return (p.sku, p.name, p.category, float(p.price), p.currency, p.description, p.stock,
-            extra)  # fmt: skip
-
-
-def order_values(o: Order) -> tuple[Any, ...]:
-    extra = json.dumps(dict(o.extra), ensure_ascii=False)
-    return (o.order_id, o.customer_id, _iso(o.created_at), o.status, float(o.total), o.currency,
-            o.carrier, o.tracking_code, _iso(o.estimated_delivery), extra)  # fmt: skip
 
 
 def write_shop(db: sqlite_utils.Database, data: ShopData) -> None:
