@@ -124,6 +124,7 @@ from channels.keys import (
     NOTICES,
     PRIVACY,
     RELOADER,
+    REST_TOKENS,
     SERVICE,
     SETTINGS,
     SIGN_IN_LINKS,
@@ -195,6 +196,7 @@ def create_app(
     )
     app[CANNED] = load_canned(settings.kb / "canned.yml")
     app[ANSWER_KEY] = answer_key(settings)
+    app[REST_TOKENS] = rest.rest_tokens(settings.rest_tokens)
     app[widget.SOCKETS] = weakref.WeakSet()
     app[console.SOCKETS] = weakref.WeakSet()
     app.cleanup_ctx.append(_storage)

@@ -348,6 +348,11 @@ class RateLimiter(Protocol):
         """Count a hit on `key`; True if it is within `limit` hits per `window_s` seconds."""
         ...
 
+    async def hit_all(self, limits: Sequence[tuple[str, int]], window_s: float) -> bool:
+        """Count a hit on each `(key, limit)` in order, in one step; False at the first key
+        over its limit, which is not counted, nor are the keys after it."""
+        ...
+
 
 class Matcher(Protocol):
     """Maps a message to knowledge-base entries. A matcher may also have `slow = True`

@@ -54,6 +54,8 @@ ANALYTICS = web.AppKey("analytics_store", AnalyticsStore)
 AUDIT = web.AppKey("audit_log", AuditLog)
 PRIVACY = web.AppKey("privacy", PrivacyService)
 ANSWER_KEY = web.AppKey("answer_token_key", bytes)  # signs the tokens that rate answers
+# (origin name, token) pairs the REST channel accepts; none: the channel is public
+REST_TOKENS: web.AppKey[tuple[tuple[str, bytes], ...]] = web.AppKey("rest_tokens")
 CANNED: web.AppKey[list[dict[str, str]]] = web.AppKey("canned_responses")
 METRICS = web.AppKey("metrics", Metrics)
 LIMITS = web.AppKey("limits", Limits)

@@ -177,9 +177,13 @@ class Limits:
         its digest: no address is written to the limiter's store); False when over a limit."""
         settings = self.settings
         digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-        allowed = await self.limiter.hit(
-            f"link:ip:{address or '?'}", settings.ip_sign_in_links_per_hour, HOUR_S
-        ) and await self.limiter.hit(f"link:mail:{digest}", settings.sign_in_links_per_hour, HOUR_S)
+        allowed = await self.limiter.hit_all(
+            (
+                (f"link:ip:{address or '?'}", settings.ip_sign_in_links_per_hour),
+                (f"link:mail:{digest}", settings.sign_in_links_per_hour),
+            ),
+            HOUR_S,
+        )
         if not allowed:
             self.metrics.rejected.inc(limit="sign_in_links")
         return allowed
@@ -210,9 +214,13 @@ class Limits:
         per_address: int,
     ) -> bool:
         # the address first: a flood over many conversations stops at its first check
-        allowed = await self.limiter.hit(
-            f"{prefix}:ip:{address or '?'}", per_address, WINDOW_S
-        ) and await self.limiter.hit(f"{prefix}:conv:{conversation}", per_conversation, WINDOW_S)
+        allowed = await self.limiter.hit_all(
+            (
+                (f"{prefix}:ip:{address or '?'}", per_address),
+                (f"{prefix}:conv:{conversation}", per_conversation),
+            ),
+            WINDOW_S,
+        )
         if not allowed:
             self.metrics.rejected.inc(limit=limit)
         return allowed

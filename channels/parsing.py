@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.config import Secret
 from bot.core.conversation import IncomingMessage
 from bot.core.identity import verify_identity
 from bot.errors import InputError, MessageTooLongError
@@ -111,8 +112,9 @@ def parse_sender(value: Any) -> str:
     return value
 
 
-def parse_identity(metadata: Mapping[str, Any], secret: str) -> str | None:
-    """The customer id the host site vouches for, None if it sent none; an error if forged."""
+def parse_identity(metadata: Mapping[str, Any], secret: Secret | None) -> str | None:
+    """The customer id the host site vouches for, None if it sent none; an error if forged.
+    The secret is read only when an identity is there to check."""
     customer_id = metadata.get("customer_id")
     given = metadata.get("identifier_hash") or metadata.get("customer_hash")
     if customer_id is None and given is None:
@@ -121,13 +123,14 @@ def parse_identity(metadata: Mapping[str, Any], secret: str) -> str | None:
         raise InputError(
             "identity needs 'customer_id' and 'identifier_hash' as text", code="invalid_identity"
         )
-    if not secret:
+    key = secret.reveal() if secret is not None else ""
+    if not key:
         raise InputError(
             "this server does not accept identities (BALCAO_SECRET is not set)",
             code="identity_disabled",
         )
     # checked before comparing: hmac.compare_digest refuses non-ASCII text with a TypeError
-    if not HASH_PATTERN.fullmatch(given) or not verify_identity(secret, customer_id, given):
+    if not HASH_PATTERN.fullmatch(given) or not verify_identity(key, customer_id, given):
         raise InputError("'identifier_hash' does not match 'customer_id'", code="invalid_identity")
     return customer_id
 
@@ -137,7 +140,7 @@ def parse_message(
     *,
     limit: int,
     text_key: str = "message",
-    secret: str = "",
+    secret: Secret | None = None,
     max_metadata_bytes: int = 2048,
     max_metadata_depth: int = 4,
 ) -> IncomingMessage:

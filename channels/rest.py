@@ -14,7 +14,6 @@ whoever knows a sender id speaks as that sender, so senders must be unguessable.
 
 from __future__ import annotations
 
-import functools
 import hmac
 import json
 from collections.abc import Mapping
@@ -22,10 +21,11 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.config import Secret
 from bot.core import events as ev
 from bot.core.identity import answer_token
 from channels.errors import json_error
-from channels.keys import ANSWER_KEY, LIMITS, SERVICE, SETTINGS
+from channels.keys import ANSWER_KEY, LIMITS, REST_TOKENS, SERVICE, SETTINGS
 from channels.parsing import parse_message, parse_sender
 from channels.wire.api import read_body
 from channels.wire.rest import RestFeedback, RestMessage, RestReply
@@ -41,11 +41,10 @@ def conversation_id(sender: str, origin: str | None = None) -> str:
     return f"rest:{origin}/{sender}" if origin else f"rest:{sender}"
 
 
-@functools.lru_cache(maxsize=8)
-def _tokens(raw: str) -> tuple[tuple[str, bytes], ...]:
-    """(origin name, token) pairs from BALCAO_REST_TOKENS."""
+def rest_tokens(secret: Secret) -> tuple[tuple[str, bytes], ...]:
+    """(origin name, token) pairs from BALCAO_REST_TOKENS (read once, by the app)."""
     pairs = []
-    for item in raw.split(","):
+    for item in secret.reveal().split(","):
         name, _, token = item.strip().rpartition("=")
         if token:
             pairs.append((name.strip() or "default", token.encode("utf-8")))
@@ -55,7 +54,7 @@ def _tokens(raw: str) -> tuple[tuple[str, bytes], ...]:
 def origin(request: web.Request) -> str | None:
     """The origin a REST request authenticated as (its token's name); None when the
     channel is public; a JSON 401 when tokens are required and this one is none of them."""
-    tokens = _tokens(request.app[SETTINGS].rest_tokens.reveal())
+    tokens = request.app[REST_TOKENS]
     if not tokens:
         return None
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
@@ -106,7 +105,7 @@ async def webhook(request: web.Request) -> web.Response:
     message = parse_message(
         body,
         limit=settings.max_message_chars,
-        secret=settings.secret.reveal(),
+        secret=settings.secret,
         max_metadata_bytes=settings.max_metadata_bytes,
         max_metadata_depth=settings.max_metadata_depth,
     )

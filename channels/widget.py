@@ -288,7 +288,7 @@ class _Session:
         try:
             if not isinstance(metadata, dict):
                 raise InputError("'metadata' must be an object", code="invalid_metadata")
-            self.identity = parse_identity(metadata, settings.secret.reveal())
+            self.identity = parse_identity(metadata, settings.secret)
         except InputError as exc:
             await self.send(error_frame(exc.code, exc.message))  # carries on as a stranger
         asked = frame.get("session_id")
@@ -563,7 +563,7 @@ class _Session:
                 frame,
                 limit=settings.max_message_chars,
                 text_key="text",
-                secret=settings.secret.reveal(),
+                secret=settings.secret,
                 max_metadata_bytes=settings.max_metadata_bytes,
                 max_metadata_depth=settings.max_metadata_depth,
             )

@@ -24,7 +24,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+CO_GENERATOR = 0x20
 CO_COROUTINE = 0x80
+CO_ASYNC_GENERATOR = 0x200
+RESUMABLE = CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 
 
 def count(root: Path, cpu_messages: int = 0) -> tuple[list[tuple[str, str]], float]:
@@ -37,7 +40,8 @@ def count(root: Path, cpu_messages: int = 0) -> tuple[list[tuple[str, str]], flo
     # the matcher's insides, and the event-loop monitor's timer (not on the message's way)
     skip = (str(root / "bot" / "understanding"), str(root / "channels" / "loop_monitor.py"))
     calls: list[tuple[str, str]] = []
-    seen: set[int] = set()
+    # a resumable frame is held, so that its id is not reused by a later frame
+    seen: dict[int, FrameType] = {}
     cpu: list[float] = []
 
     def profile(frame: FrameType, event: str, arg: Any) -> None:
@@ -46,10 +50,10 @@ def count(root: Path, cpu_messages: int = 0) -> tuple[list[tuple[str, str]], flo
             return
         if name.startswith(skip) and not name.endswith("matching.py"):  # the seam counts
             return
-        if frame.f_code.co_flags & CO_COROUTINE:
+        if frame.f_code.co_flags & RESUMABLE:
             if id(frame) in seen:
                 return
-            seen.add(id(frame))
+            seen[id(frame)] = frame
         calls.append((os.path.relpath(name, root), frame.f_code.co_name))
 
     async def run() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 
 class MemoryRateLimiter:
@@ -22,17 +22,21 @@ class MemoryRateLimiter:
         self._hits: dict[str, deque[float]] = {}
 
     async def hit(self, key: str, limit: int, window_s: float) -> bool:
+        return await self.hit_all(((key, limit),), window_s)
+
+    async def hit_all(self, limits: Sequence[tuple[str, int]], window_s: float) -> bool:
         now = self.clock()
-        hits = self._hits.get(key)
-        if hits is None:
-            if len(self._hits) >= self.max_keys:
-                self._forget_idle(now, window_s)
-            hits = self._hits[key] = deque()
-        while hits and hits[0] <= now - window_s:
-            hits.popleft()
-        if len(hits) >= limit:
-            return False
-        hits.append(now)
+        for key, limit in limits:
+            hits = self._hits.get(key)
+            if hits is None:
+                if len(self._hits) >= self.max_keys:
+                    self._forget_idle(now, window_s)
+                hits = self._hits[key] = deque()
+            while hits and hits[0] <= now - window_s:
+                hits.popleft()
+            if len(hits) >= limit:
+                return False
+            hits.append(now)
         return True
 
     def _forget_idle(self, now: float, window_s: float) -> None:

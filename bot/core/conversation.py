@@ -58,6 +58,8 @@ class Outcome:
     replies: tuple[Reply, ...]
     events: tuple[Event, ...]
     duplicate: bool = False  # the message was seen before; nothing new was appended
+    decision: str | None = None  # the matcher's on the customer's message, if it was asked
+    handoff_reason: str | None = None  # the turn asked for a person, and why
 
 
 KEPT_EVENTS = 1000

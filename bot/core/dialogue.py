@@ -163,7 +163,9 @@ class Dialogue:
             entries, sure = several
             found = tuple(Candidate(e.id, 1.0) for e in entries)
             match = replace(match, decision="answer" if sure else "choose", candidates=found)
-        turn.add(_user_event(message, match, now))
+        best = match.best
+        turn.decision = match.decision
+        turn.add(_user_event(message, match, now, best=best))
         if message.payload == HANDOFF_PAYLOAD:
             self.hand_over(turn, reason="asked_for_person")
             return turn.outcome()
@@ -177,7 +179,6 @@ class Dialogue:
                 buttons = tuple(Button(e.question, f"/{e.id}") for e in entries)
                 turn.reply(Reply(say("choose", language), buttons))
             return turn.outcome()
-        best = match.best
         if match.decision == "answer" and best is not None:
             entry = brain.kb.get(best.entry_id, language, self.default_language)
             if entry is not None:
@@ -257,7 +258,7 @@ class Dialogue:
             reason = "complaint" if at_risk else "asked_for_person"
             if entry.answer:  # the entry says it in its own words
                 turn.reply(Reply(entry.answer, entry.buttons, entry=entry.id))
-                turn.add(Event(ev.HANDOFF, {"status": "requested", "reason": reason}, turn.now))
+                turn.request_handoff(reason)
             else:
                 self.hand_over(turn, reason=reason)
             return
@@ -281,7 +282,7 @@ class Dialogue:
     def hand_over(self, turn: _Turn, reason: str) -> None:
         language = turn.language or self.default_language
         turn.reply(Reply(say("handoff", language)))
-        turn.add(Event(ev.HANDOFF, {"status": "requested", "reason": reason}, turn.now))
+        turn.request_handoff(reason)
 
     def rate_answer(
         self,
@@ -405,9 +406,15 @@ class _Turn:
         self.language = state.language
         self.events: list[Event] = []
         self.replies: list[Reply] = []
+        self.decision: str | None = None  # the matcher's, on the customer's message
+        self.handoff_reason: str | None = None
 
     def add(self, event: Event) -> None:
         self.events.append(event)
+
+    def request_handoff(self, reason: str) -> None:
+        self.handoff_reason = reason
+        self.events.append(Event(ev.HANDOFF, {"status": "requested", "reason": reason}, self.now))
 
     def reply(self, reply: Reply) -> None:
         self.replies.append(reply)
@@ -421,10 +428,19 @@ class _Turn:
         return self.state.apply_all(self.events)
 
     def outcome(self) -> Outcome:
-        return Outcome(tuple(self.replies), tuple(self.events))
+        return Outcome(
+            tuple(self.replies),
+            tuple(self.events),
+            decision=self.decision,
+            handoff_reason=self.handoff_reason,
+        )
 
 
-def _user_event(message: IncomingMessage, match: Match | None, now: float) -> Event:
+def _user_event(
+    message: IncomingMessage, match: Match | None, now: float, *, best: Candidate | None = None
+) -> Event:
+    """The customer's message as stored, with the decision on it and the `best` candidate
+    of `match` (read once by the caller, who uses it again)."""
     data: dict[str, object] = {}
     if message.message_id:
         data["message_id"] = message.message_id
@@ -432,7 +448,6 @@ def _user_event(message: IncomingMessage, match: Match | None, now: float) -> Ev
         data["payload"] = message.payload
     if match is not None:
         data["decision"] = match.decision
-        best = match.best
         if best is not None:
             data["entry"] = best.entry_id
             data["confidence"] = best.score

@@ -105,17 +105,15 @@ class ChatService:
         metrics = self.metrics
         metrics.messages.inc(channel=channel)
         metrics.latency.observe(seconds, channel=channel)
-        user = next((e for e in handled.events if e.kind == ev.USER), None)
-        decision = user.data.get("decision") if user is not None else None
+        decision = handled.outcome.decision
         metrics.matches.inc(
             outcome=decision if decision in ("answer", "choose", "unknown") else "other"
         )
-        for event in handled.events:
-            if event.kind == ev.HANDOFF and event.data.get("status") == "requested":
-                reason = str(event.data.get("reason", ""))
-                metrics.handoffs.inc(
-                    reason="needs_person" if reason.endswith("_needs_person") else reason
-                )
+        reason = handled.outcome.handoff_reason
+        if reason is not None:
+            metrics.handoffs.inc(
+                reason="needs_person" if reason.endswith("_needs_person") else reason
+            )
 
     async def _handle(
         self,
@@ -138,18 +136,20 @@ class ChatService:
                 state, outcome.events, sender=sender, channel=channel
             )
         await self.log.publish(conversation_id, stored, turn)
-        await self._contact(stored, state)
+        if state.handoff_id is not None and self.record_contact is not None:
+            await self._contact(stored, state.handoff_id)
+        if outcome.handoff_reason is None:  # the usual turn: no person asked for
+            return Handled(outcome, tuple(stored), state, pending)
         handled = await self._after(outcome, stored, state, sender, channel, turn)
         return Handled(handled.outcome, handled.events, handled.state, pending)
 
-    async def _contact(self, stored: Sequence[Event], state: ConversationState) -> None:
+    async def _contact(self, stored: Sequence[Event], handoff_id: int) -> None:
         """Record on the handoff the email a customer left for a reply (README: "A person
         takes over"), so that the console lists it as awaiting an email reply."""
-        if self.record_contact is None or state.handoff_id is None:
-            return
+        assert self.record_contact is not None
         for event in stored:
             if event.kind == ev.SLOT and event.data.get("name") == "contact_email":
-                await self.record_contact(state.handoff_id, str(event.data.get("value")))
+                await self.record_contact(handoff_id, str(event.data.get("value")))
 
     async def rate_answer(
         self,
@@ -196,16 +196,12 @@ class ChatService:
         channel: str,
         turn: Turn,
     ) -> Handled:
-        requested = next(
-            (e for e in stored if e.kind == ev.HANDOFF and e.data.get("status") == "requested"),
-            None,
-        )
-        if requested is not None and self.open_handoff is not None:
+        if outcome.handoff_reason is not None and self.open_handoff is not None:
             conversation_id = state.conversation_id
             more = await self.open_handoff(
                 conversation_id,
                 state,
-                requested.data.get("reason", ""),
+                outcome.handoff_reason,
                 sender=sender,
                 channel=channel,
                 turn=turn,

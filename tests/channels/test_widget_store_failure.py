@@ -4,18 +4,20 @@ MaxConnectionsError escaped the widget handler."""
 
 from __future__ import annotations
 
+import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
-from bot.errors import StorageError
+from bot.adapters.redis.rate_limit import RedisRateLimiter
 from channels.keys import LIMITS
 from tests.channels.test_widget import hello, receive
 
 
-class FailingLimiter:
-    """A rate limiter whose store is down (as Redis was, out of pool connections)."""
-
-    async def hit(self, key: str, limit: int, window_s: float) -> bool:
-        raise StorageError("cannot count a rate limit in Redis: Too many connections")
+def down_limiter() -> RedisRateLimiter:
+    """The real Redis rate limiter with its Redis down (nothing listens on port 1)."""
+    down = aioredis.Redis(host="127.0.0.1", port=1, retry=Retry(NoBackoff(), 0))
+    return RedisRateLimiter(down)
 
 
 async def test_a_failing_rate_limiter_fails_the_message_not_the_socket(
@@ -23,7 +25,7 @@ async def test_a_failing_rate_limiter_fails_the_message_not_the_socket(
 ) -> None:
     ws, _ = await hello(client)
     working = client.app[LIMITS].limiter
-    client.app[LIMITS].limiter = FailingLimiter()
+    client.app[LIMITS].limiter = down_limiter()
     await ws.send_json({"type": "message", "id": "m1", "text": "return policy"})
     error = await receive(ws, "error")
     assert (error["code"], error["id"]) == ("unavailable", "m1")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.rate_limit import MemoryRateLimiter
 from bot.adapters.redis.broker import RedisBroker
 from bot.adapters.redis.rate_limit import RedisRateLimiter
 
@@ -101,3 +102,26 @@ async def test_rate_limits_are_shared_between_processes(
     assert not await a.hit("msg:conv:z", 1, 0.2)
     await asyncio.sleep(0.25)
     assert await a.hit("msg:conv:z", 1, 0.2)  # the window slid past
+
+
+async def test_several_limits_are_counted_in_one_step_and_stop_at_the_first_refusal(
+    brokers: tuple[RedisBroker, RedisBroker],
+) -> None:
+    """Both limiters, same rule: the address, then the conversation; a refused key and the
+    keys after it are not counted (an address flooding new conversations spends nothing
+    of theirs), and concurrent hits from two processes never overshoot an allowance."""
+    redis_limiter = RedisRateLimiter(brokers[0].client, brokers[0].prefix + "rate:")
+    other = RedisRateLimiter(brokers[1].client, brokers[1].prefix + "rate:")
+    for limiter in (redis_limiter, MemoryRateLimiter()):
+        assert await limiter.hit_all((("ip", 2), ("conv:a", 5)), 60.0)
+        assert not await limiter.hit_all((("ip", 5), ("conv:b", 0)), 60.0)  # conv refused
+        assert await limiter.hit_all((("ip", 3), ("conv:c", 5)), 60.0)  # ip had 2, not 3
+        assert not await limiter.hit_all((("ip", 3), ("conv:d", 5)), 60.0)  # ip refused
+        assert await limiter.hit("conv:d", 1, 60.0)  # conv:d was not counted
+    results = await asyncio.gather(
+        *(
+            (redis_limiter if i % 2 else other).hit_all((("many", 7), (f"c{i}", 1)), 60.0)
+            for i in range(20)
+        )
+    )
+    assert sum(results) == 7

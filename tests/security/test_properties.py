@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.adapters.rasa.action_runner import InProcessActionRunner
+from bot.config import Secret
 from bot.core import events as ev
 from bot.core.conversation import ConversationState, IncomingMessage
 from bot.core.dialogue import Brain, Dialogue
@@ -169,7 +170,7 @@ def test_parse_message_raises_only_input_errors_on_arbitrary_json(
     body: dict[str, Any], text_key: str, secret: str
 ) -> None:
     try:
-        message = parse_message(body, limit=80, text_key=text_key, secret=secret)
+        message = parse_message(body, limit=80, text_key=text_key, secret=Secret(secret))
     except InputError as exc:
         assert exc.code and exc.message
         return

@@ -9,22 +9,27 @@ refused hit is not counted.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from bot.errors import StorageError
 
+# KEYS: the keys in order; ARGV: the window in µs, a unique member, then each key's limit.
+# 0 at the first key over its limit (not counted, nor the keys after it), else 1.
 _SLIDING_WINDOW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local window = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
-    return 0
+for i, key in ipairs(KEYS) do
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+    if redis.call('ZCARD', key) >= tonumber(ARGV[i + 2]) then
+        return 0
+    end
+    redis.call('ZADD', key, now, ARGV[2])
+    redis.call('PEXPIRE', key, math.ceil(window / 1000) + 1)
 end
-redis.call('ZADD', KEYS[1], now, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1)
 return 1
 """
 
@@ -37,11 +42,16 @@ class RedisRateLimiter:
 
     async def hit(self, key: str, limit: int, window_s: float) -> bool:
         """Count a hit on `key`; True if it is within `limit` hits per `window_s` seconds."""
+        return await self.hit_all(((key, limit),), window_s)
+
+    async def hit_all(self, limits: Sequence[tuple[str, int]], window_s: float) -> bool:
+        """Count a hit on each `(key, limit)` in order, in one round trip and atomically;
+        False at the first key over its limit (neither it nor the keys after it counted)."""
         window_us = max(1, int(window_s * 1_000_000))
+        keys = [self.prefix + key for key, _ in limits]
+        args: list[int | str] = [window_us, secrets.token_hex(8), *(n for _, n in limits)]
         try:
-            allowed = await self._script(
-                keys=[self.prefix + key], args=[window_us, limit, secrets.token_hex(8)]
-            )
+            allowed = await self._script(keys=keys, args=args)
         except (RedisError, OSError) as exc:  # the edge answers 503, it does not crash
             raise StorageError(f"cannot count a rate limit in Redis: {exc}") from exc
         return bool(int(allowed))
