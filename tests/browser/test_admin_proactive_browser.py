@@ -103,6 +103,16 @@ def expected(rows: list[dict[str, Any]], segment: str | None) -> list[dict[str, 
     return out
 
 
+async def admin_dashboard(browser: Browser, server: TestServer) -> Page:
+    """The dashboard, logged in as the admin the test saved."""
+    page = await (await browser.new_context()).new_page()
+    await page.goto(str(server.make_url("/admin")))
+    await page.locator("#email").fill("boss@shop.example")
+    await page.locator("#password").fill(PASSWORD)
+    await page.locator("#login button[type=submit]").click()
+    return page
+
+
 async def test_the_dashboard_shows_proactive_figures_by_trigger_tier_and_stage_as_the_api(
     browser: Browser, make_settings: Callable[..., Settings], kb_dir: Path
 ) -> None:
@@ -137,11 +147,7 @@ async def test_the_dashboard_shows_proactive_figures_by_trigger_tier_and_stage_a
         assert (offer_top["sent_order_rate"], offer_top["holdout_order_rate"]) == (1.0, 1.0)
         assert shipped["uplift"] == -0.5  # C1 of the 2 sent ordered; C3, held out, did too
 
-        page = await (await browser.new_context()).new_page()
-        await page.goto(str(server.make_url("/admin")))
-        await page.locator("#email").fill("boss@shop.example")
-        await page.locator("#password").fill(PASSWORD)
-        await page.locator("#login button[type=submit]").click()
+        page = await admin_dashboard(browser, server)
         await expect(page.locator("#proactive-triggers tbody tr")).to_have_count(
             len(api["triggers"])
         )
@@ -169,11 +175,7 @@ async def test_with_notices_off_the_dashboard_says_so_and_shows_the_rest(
         await app[AGENTS].save(
             new_agent("boss@shop.example", "Boss", "admin"), hash_password(PASSWORD), time.time()
         )
-        page = await (await browser.new_context()).new_page()
-        await page.goto(str(server.make_url("/admin")))
-        await page.locator("#email").fill("boss@shop.example")
-        await page.locator("#password").fill(PASSWORD)
-        await page.locator("#login button[type=submit]").click()
+        page = await admin_dashboard(browser, server)
         await expect(page.locator("#proactive-status")).to_have_text("notices are not running")
         await expect(page.locator("#proactive-tables")).to_be_hidden()
         await expect(page.locator("#status")).to_contain_text("Updated")
