@@ -13,7 +13,11 @@ time; training seconds (per fold) include the engine's cross-validated calibrati
 for "engine + encoder", encoding every training text (nothing is kept between folds).
 
 The engines also run on the shipped knowledge base against benchmarks/cases/<lang>.csv:
-paraphrases customers might type of each FAQ entry, and off-topic messages (`oos`).
+paraphrases customers might type of each FAQ entry, and off-topic messages (`oos`), read
+as the server reads them (the entries of bot/understanding/reminders.py by their words,
+then the engine);
+`--knowledge-only` runs that part alone (no data needed), `--kb DIR` on another knowledge
+base (to compare a change to the entries before and after).
 
 Conversation-level reading (#17), always run, `--reading-only` alone (no data needed):
 the at-risk reader's precision and recall per language on benchmarks/cases/at_risk.csv
@@ -205,17 +209,19 @@ def clinc_split(data: Path) -> list[tuple[list[str], list[str], list[str], list[
     return [(train_x, train_y, val_x, val_y)]
 
 
-def knowledge_results(system: str, cases: Path) -> list[Result]:
+def knowledge_results(system: str, cases: Path, kb: Path = ROOT / "knowledge") -> list[Result]:
     """The shipped knowledge base (with its built-in off-topic examples) against the
     paraphrase cases of benchmarks/cases/<language>.csv: one row per language."""
     from bot.knowledge.entries import load_knowledge
+    from bot.understanding.entities import extract_entities
     from bot.understanding.kb_adapter import samples_from_kb
+    from bot.understanding.reminders import read_request
 
     encoder = load_default() if system.startswith("engine + encoder") else None
     if encoder is not None:
         encoder.forget()
     started = time.perf_counter()
-    samples = samples_from_kb(load_knowledge(ROOT / "knowledge"))
+    samples = samples_from_kb(load_knowledge(kb))
     engine = Engine.train(samples, encoder=encoder, contrastive=system == CONTRASTIVE)
     training = time.perf_counter() - started
     results = []
@@ -224,11 +230,17 @@ def knowledge_results(system: str, cases: Path) -> list[Result]:
         truth, tops, predicted, timings = [], [], [], []
         for text, label in zip(texts, labels, strict=True):
             begun = time.perf_counter()
-            result = engine.predict(text, path.stem)
+            # as the server's matcher: the entries read by their words first, then the engine
+            asked = read_request(text, extract_entities(text))
+            result = None if asked else engine.predict(text, path.stem)
             timings.append((time.perf_counter() - begun) * 1000)
-            top = result.ranked[0][0] if result.ranked else OOS
-            tops.append(top)
-            predicted.append(OOS if result.decision == "unknown" else top)
+            if result is None:
+                tops.append(str(asked))
+                predicted.append(str(asked))
+            else:
+                top = result.ranked[0][0] if result.ranked else OOS
+                tops.append(top)
+                predicted.append(OOS if result.decision == "unknown" else top)
             truth.append(label)
         outcome = (truth, tops, predicted, timings, training)
         results.append(score(system, f"knowledge paraphrases {path.stem}", outcome))
@@ -333,7 +345,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also write the Markdown table here")
     parser.add_argument("--reading-only", action="store_true",
                         help="only the conversation-level reading tables (no data needed)")  # fmt: skip
+    parser.add_argument("--knowledge-only", action="store_true",
+                        help="only the knowledge base's paraphrase cases (no data needed)")  # fmt: skip
+    parser.add_argument("--kb", type=Path, default=ROOT / "knowledge",
+                        help="the knowledge base the paraphrase cases run on (default knowledge/)")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.knowledge_only:
+        cases = ROOT / "benchmarks" / "cases"
+        found = [r for s in args.systems.split(",") for r in knowledge_results(s, cases, args.kb)]
+        print(table(found))
+        return 0
     reading = reading_tables(ROOT / "benchmarks" / "cases")
     if args.reading_only:
         print(reading)
@@ -355,7 +376,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.append(score(system, dataset, run(SYSTEMS[system], splits)))
             print(f"{system} / {dataset}: {time.perf_counter() - started:.0f}s", file=sys.stderr)
         if system.startswith("engine"):  # the baselines know no knowledge base
-            results += knowledge_results(system, ROOT / "benchmarks" / "cases")
+            results += knowledge_results(system, ROOT / "benchmarks" / "cases", args.kb)
     header = (
         f"{date.today().isoformat()}, {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.machine()}, 2 cores"

@@ -78,6 +78,7 @@ from bot.services.privacy import PrivacyService
 from bot.services.reloader import KnowledgeReloader
 from bot.services.sign_in_links import SignInLinks
 from bot.services.topics import MostAsked
+from bot.services.winback import WinbackOffers, parse_offer
 from channels import (
     admin,
     api,
@@ -470,7 +471,13 @@ async def _notices(app: web.Application) -> AsyncIterator[None]:
         default_timezone=settings.timezone,
         value_of=value_of,
         broker=app[BROKER],
-        goodwill_limits=parse_limits(settings.goodwill_limits),
+        offers=WinbackOffers(
+            app[CUSTOMERS],
+            parse_limits(settings.goodwill_limits),
+            amount=parse_offer(settings.winback_offer),
+            period_days=settings.goodwill_period_days,
+            audit=app[AUDIT],
+        ),
     )
     app[NOTICES] = service
     scheduler = NoticeScheduler(

@@ -345,6 +345,13 @@ class Settings:
         "Share (0-1) of eligible customers, drawn per trigger, who receive nothing: the"
         " control group of /api/analytics/proactive.",
     )
+    winback_offer: str = _setting(
+        "10",
+        "BALCAO_WINBACK_OFFER",
+        "Credit a winback.offer notice promises a top or high-potential customer in"
+        " dissolution, in the shop's currency (0: none); booked as goodwill when it is sent,"
+        " within her tier's BALCAO_GOODWILL_LIMITS, else she gets the light-touch winback.",
+    )
 
     @property
     def link_base(self) -> str:

@@ -395,9 +395,10 @@ def is_stop(text: str) -> bool:
 
 # saying no to reminders, in en/pt/es: any of these makes a message about reminders an opt-out
 _NO_REMINDERS = re.compile(
-    r"\b(?:no|not|don't|do not|stop|cancel|turn off|switch off|unsubscribe|never|any ?more"
-    r"|não|parem|parar|desativar|desligue|desliguem|cancelar|deixem|deixe|sem"
-    r"|sin|ya no|parad|desactivar|apagad|apaga|dejad|deja|baja|nunca)\b",
+    r"\b(?:no|not|don't|do not|stop\w*|cancel\w*|turn off|switch off|unsubscribe|never"
+    r"|any ?more|opt out"
+    r"|não|parem|parar|pare|desativ\w*|deslig\w*|deixem|deixe|sem|nunca"
+    r"|sin|ya no|parad|desactiv\w*|apag\w*|dejad|deja|baja)\b",
     re.IGNORECASE,
 )
 
@@ -500,14 +501,19 @@ _MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.
 _MONTH_ONLY = re.compile(rf"\b(?:in|em|en|para)\s+({_MONTH})\b", re.IGNORECASE)
 # what comes around the date and is not the occasion's name, in en/pt/es
 _LEAD = re.compile(
-    r"^(?:please\s+|por favor\s+)?(?:remember|remind me(?: of| about)?|save|note"
-    r"|lembre(?:-se|-me)?(?: de| do| da| que)?|guarde|record[ae](?:me)?(?: que| el| la)?"
-    r"|recuérdame(?: el| la| que)?|guarda)?\s*(?:that|que)?\s*",
+    r"^(?:please\s+|por favor\s+)?(?:remember|remind me(?: of| about)?|save(?: the date)?|note"
+    r"|don't (?:let me )?forget|do not forget"
+    r"|lembr[ae](?:-se|-me)?(?: de| do| da| que)?|guarde(?: esta data)?|anot[ae]"
+    r"|tome nota(?: de| do| da)?|não me deix\w* esquecer"
+    r"|record[ae](?:me)?(?: que| el| la)?|recuérdame(?: el| la| que)?|guarda(?: esta fecha)?"
+    r"|apunta(?: el| la)?|no me dejes olvidar)?"
+    r"\s*:?\s*(?:that|que)?\s*",
     re.IGNORECASE,
 )
+# a word of the tail stands alone: "hermana," keeps its "a"
 _TAIL = re.compile(
-    r"(?:\s*[,:;-])?\s*(?:is|is on|on|it's on|é|é a|é no dia|é em|a|no dia|em|in|es|es el|el|en"
-    r"|remind me|lembre-me|recuérdame|please|por favor)?\s*[.!?,]*$",
+    r"(?:\s*[,:;-])?(?:\s+(?:is|is on|on|it's on|é|é a|é no dia|é em|a|no dia|em|in|es|es el"
+    r"|el|en|remind me|lembre-me|recuérdame|please|por favor))?\s*[.!?,]*$",
     re.IGNORECASE,
 )
 OCCASION_LABEL_CHARS = 80

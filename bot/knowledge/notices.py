@@ -8,8 +8,9 @@
     tiers: [top]         # optional conditions: tier, lifecycle stage, product category
     stages: []
     categories: []
-    offer: 10            # optional: the amount {offer} stands for, capped by the goodwill
-                         # limit of the customer's tier (BALCAO_GOODWILL_LIMITS)
+    offer: 10            # winback.offer only, optional: this file's amount for {offer}
+                         # instead of BALCAO_WINBACK_OFFER (capped by the tier's goodwill
+                         # limit and booked as goodwill when the notice is sent)
     ---
     Hello {name}, {carrier} has your parcel: tracking code **{tracking_code}**.
 
@@ -49,6 +50,7 @@ TRIGGERS: dict[str, Kind] = {
     "winback": "marketing",  # a light touch to a customer in dissolution
     "winback.offer": "marketing",  # the same, with an offer, to the top and high-potential
 }
+OFFER_TRIGGER = "winback.offer"  # the one trigger whose {offer} is booked as goodwill
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 PLACEHOLDERS = frozenset(
     {
@@ -78,7 +80,7 @@ class NoticeTemplate:
     tiers: tuple[str, ...] = ()  # empty: any
     stages: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
-    offer: Decimal | None = None  # the most a win-back may offer; capped by goodwill limits
+    offer: Decimal | None = None  # this file's win-back offer, else BALCAO_WINBACK_OFFER's
     source: str = ""
 
     def render(self, values: Mapping[str, str]) -> tuple[str, str]:
@@ -194,9 +196,12 @@ def parse_template(text: str, source: str, language: str) -> NoticeTemplate:
     for offset, line in enumerate([subject, *lines[end + 1 :]]):
         for name in PLACEHOLDER.findall(line):
             at = key_lines.get("subject", 2) if offset == 0 else end + 1 + offset
-            if name == "offer" and data.get("offer") is None:
+            if name == "offer" and trigger != OFFER_TRIGGER:
                 raise KnowledgeError(
-                    source, at, "{offer} needs its amount in the front matter, e.g. 'offer: 10'"
+                    source,
+                    at,
+                    f"{{offer}} is for '{OFFER_TRIGGER}' files only: the offer it names is"
+                    " booked as goodwill when that notice is sent",
                 )
             if name not in PLACEHOLDERS:
                 raise KnowledgeError(
@@ -205,6 +210,8 @@ def parse_template(text: str, source: str, language: str) -> NoticeTemplate:
                     f"unknown placeholder {{{name}}} (known: {', '.join(sorted(PLACEHOLDERS))})",
                 )
     offer = _offer(data.get("offer"), fail)
+    if offer is not None and trigger != OFFER_TRIGGER:
+        raise fail("offer", f"'offer' is for '{OFFER_TRIGGER}' files only")
     kind = data.get("kind", TRIGGERS[trigger])
     if kind not in ("service", "marketing"):
         raise fail("kind", "'kind' is 'service' or 'marketing'")

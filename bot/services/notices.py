@@ -17,15 +17,13 @@ import email.policy
 import hashlib
 import hmac
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from email.header import Header
 from email.message import Message
 from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 
-from bot.core.goodwill import limit_for
 from bot.core.notices import (
     Addressee,
     ClaimedNotice,
@@ -40,6 +38,7 @@ from bot.core.notices import (
 from bot.errors import BalcaoError, InputError
 from bot.knowledge.notices import TRIGGERS, Templates
 from bot.ports import Broker, CustomerStore, Mailer, NoticeStore, customer_topic
+from bot.services.winback import WinbackOffers
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +70,10 @@ class NoticeService:
         default_timezone: str = "UTC",
         value_of: Callable[[str], Awaitable[tuple[str | None, str | None]]] | None = None,
         broker: Broker | None = None,
-        goodwill_limits: Mapping[str, Decimal] | None = None,
+        offers: WinbackOffers | None = None,
         clock: Callable[[], datetime] = _now,
     ) -> None:
-        self.goodwill_limits = dict(goodwill_limits or {})
+        self.offers = offers
         self.store = store
         self.customers = customers
         self.templates = templates
@@ -165,15 +164,23 @@ class NoticeService:
                 notice.notice_id, "suppressed", now, reason="conditions", **segment
             )
             return 0
-        offer = ""
-        if template.offer is not None:
-            amount = min(template.offer, limit_for(tier, self.goodwill_limits))
-            if amount <= 0:  # the customer's tier may be offered nothing
-                await self.store.finish(
-                    notice.notice_id, "suppressed", now, reason="no_offer", **segment
+        offer, reason = "", ""
+        if notice.trigger == "winback.offer":
+            booked = None
+            if self.offers is not None:  # booked now that it goes: one step with goodwill
+                booked = await self.offers.book(
+                    notice.notice_id, customer.customer_id, tier, now, template.offer
                 )
-                return 0
-            offer = f"{amount:.2f}"
+            if booked is not None:
+                offer = booked.text
+            else:  # no room for an offer: the light touch, promising nothing
+                light = self.templates().get("winback", customer.language)
+                if light is None or not light.applies_to(tier, stage, light.categories):
+                    await self.store.finish(
+                        notice.notice_id, "suppressed", now, reason="no_offer", **segment
+                    )
+                    return 0
+                template, reason = light, "light_touch"
         values = {
             **notice.values,
             "name": customer.name.split(" ")[0] if customer.name else "",
@@ -196,6 +203,7 @@ class NoticeService:
             notice.notice_id,
             "sent",
             self.clock(),
+            reason=reason,
             title=title,
             body=body,
             channel=channel,

@@ -7,7 +7,8 @@ into several languages is one label; the n-th phrasing of an entry in each
 language is taken for a translation of the same question (`Sample.twin`).
 For each language of the knowledge base, the built-in off-topic messages of
 offtopic/<language>.txt (weather, sport, homework, other companies'
-services...) join as examples of what not to answer (engine.OUT_OF_SCOPE).
+services...) join as examples of what not to answer (engine.OUT_OF_SCOPE). The entries
+read by their words (`reminders.BY_PATTERN`) are matched before the engine, never by it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.understanding.engine import OUT_OF_SCOPE, Engine, Sample
 from bot.understanding.entities import extract_entities
 from bot.understanding.language import resolve_language
 from bot.understanding.matching import Candidate, Match
+from bot.understanding.reminders import BY_PATTERN, read_request
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ def offtopic_messages(language: str) -> tuple[str, ...]:
 def samples_from_kb(kb: KnowledgeBase, offtopic: bool = True) -> list[Sample]:
     samples: list[Sample] = []
     for entry in kb:
+        if entry.id in BY_PATTERN:  # read by their words (bot/understanding/reminders.py)
+            continue
         # the n-th phrasing of an entry in each language translates the same question:
         # twins, held out together in calibration
         for position, phrase in enumerate(entry.phrasings):
@@ -67,14 +71,23 @@ def samples_from_kb(kb: KnowledgeBase, offtopic: bool = True) -> list[Sample]:
 class EngineMatcher:
     """A `Matcher` over a trained engine. Immutable; `match` is safe from any thread."""
 
-    def __init__(self, engine: Engine, today: Callable[[], date] = date.today) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        today: Callable[[], date] = date.today,
+        by_pattern: frozenset[str] = frozenset(),
+    ) -> None:
         self.engine = engine
         self._today = today
+        self.by_pattern = by_pattern  # the knowledge base's entries read by their words
         self.slow = engine.encoder is not None  # a transformer per message: off the loop
 
     def match(self, text: str, language: str | None = None) -> Match:
         detected = resolve_language(text, language)
         entities = extract_entities(text, self._today())
+        asked = read_request(text, entities) if self.by_pattern else None
+        if asked is not None and asked in self.by_pattern:  # before any topic
+            return Match("answer", (Candidate(asked, 1.0),), detected, entities)
         prediction = self.engine.predict(text, detected or language or None)
         candidates = tuple(Candidate(label, score) for label, score in prediction.ranked)
         return Match(prediction.decision, candidates, detected, entities)
@@ -84,7 +97,8 @@ def build_matcher(kb: KnowledgeBase, encoder: SentenceEncoder | None = None) -> 
     """A `MatcherFactory`: train the engine on `kb` (call from any thread). The same
     texts train the same engine, so the last few engines are kept by their texts: an
     edit that changes no text (a button, a tag) or an edit undone costs nothing."""
-    return EngineMatcher(_engine_for(tuple(samples_from_kb(kb)), encoder))
+    by_pattern = BY_PATTERN.intersection(entry.id for entry in kb)
+    return EngineMatcher(_engine_for(tuple(samples_from_kb(kb)), encoder), by_pattern=by_pattern)
 
 
 @lru_cache(maxsize=4)

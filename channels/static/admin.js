@@ -65,7 +65,11 @@
       api("GET", "/api/analytics/summary" + q).then(renderSummary),
       api("GET", "/api/analytics/unanswered" + q).then(renderUnanswered),
       api("GET", "/api/analytics/suggestions").then(renderSuggestions),
-      api("GET", "/api/analytics/conversations" + q).then(renderConversations)
+      api("GET", "/api/analytics/conversations" + q).then(renderConversations),
+      api("GET", "/api/analytics/proactive").then(renderProactive).catch(function (err) {
+        if (err.message === "auth") throw err;
+        proactiveStatus(err.message);  // notices off: the rest of the dashboard stands
+      })
     ]).then(function () { $("status").textContent = "Updated " + new Date().toLocaleTimeString(); })
       .catch(function (err) { if (err.message !== "auth") $("status").textContent = "Error: " + err.message; });
   }
@@ -182,6 +186,70 @@
       chart.appendChild(svg("text", { x: LABEL + w + 6, y: y + 14 }, item.value));
     });
     box.appendChild(chart);
+  }
+
+  // ---- proactive: notices per trigger, tier and stage, against the holdout -------------
+  var PROACTIVE = [  // field, heading, what it counts
+    ["sent", "Sent", "notices sent (email and widget)"],
+    ["shown", "Shown", "shown in the customer's widget"],
+    ["holdout", "Held out", "eligible customers kept out: the control group"],
+    ["suppressed", "Suppressed", "not sent: no consent, opted out, the weekly cap, no template"],
+    ["unsubscribed", "Unsubscribed", "customers who opted out after the notice"],
+    ["sent_ordered_7d", "Ordered: sent", "of those sent it, how many ordered within 7 days"],
+    ["holdout_ordered_7d", "Ordered: held out", "of the holdout, how many ordered within 7 days"],
+    ["sent_order_rate", "Rate: sent", "share of those sent it who ordered within 7 days"],
+    ["holdout_order_rate", "Rate: held out", "share of the holdout who ordered within 7 days"],
+    ["uplift", "Uplift", "rate of the sent minus rate of the holdout, in percentage points"]
+  ];
+  var SEGMENT = { tier: ["Tier", "unrated"], stage: ["Lifecycle stage", "unknown"] };
+  function figure(field, value) {
+    if (field === "uplift") {
+      if (value === null || value === undefined) return "–";
+      var points = value * 100;
+      return (points > 0 ? "+" : points < 0 ? "−" : "") + Math.abs(points).toFixed(1) + " pts";
+    }
+    return /_rate$/.test(field) ? pct(value) : num(value);
+  }
+  function proactiveStatus(message) {
+    $("proactive-status").textContent = message;
+    $("proactive-status").hidden = !message;
+    $("proactive-tables").hidden = !!message;
+  }
+  function proactiveTable(table, rows, segment) {
+    clear(table);
+    var head = el("tr");
+    head.appendChild(el("th", { scope: "col" }, "Trigger"));
+    if (segment) head.appendChild(el("th", { scope: "col" }, SEGMENT[segment][0]));
+    PROACTIVE.forEach(function (f) { head.appendChild(el("th", { scope: "col", "class": "number", title: f[2] }, f[1])); });
+    table.appendChild(el("thead")).appendChild(head);
+    var body = table.appendChild(el("tbody"));
+    rows.forEach(function (r) {
+      var tr = el("tr", { "data-trigger": r.trigger });
+      tr.appendChild(el("th", { scope: "row" }, r.trigger));
+      if (segment) {
+        tr.setAttribute("data-" + segment, r[segment]);
+        tr.appendChild(el("td", { "data-field": segment, "class": "segment" }, r[segment] || SEGMENT[segment][1]));
+      }
+      PROACTIVE.forEach(function (f) {
+        var cell = el("td", { "data-field": f[0], "class": "number" }, figure(f[0], r[f[0]]));
+        if (f[0] === "uplift" && r.uplift) cell.classList.add(r.uplift > 0 ? "up" : "down");
+        tr.appendChild(cell);
+      });
+      body.appendChild(tr);
+    });
+  }
+  function renderProactive(data) {
+    proactiveStatus(data.triggers.length ? "" : "No notices yet.");
+    proactiveTable($("proactive-triggers"), data.triggers, null);
+    proactiveTable($("proactive-by-tier"), data.by_tier, "tier");
+    proactiveTable($("proactive-by-stage"), data.by_stage, "stage");
+    var fields = PROACTIVE.map(function (f) { return f[0]; });
+    tables.proactive = {
+      header: ["trigger", "tier", "stage"].concat(fields),
+      rows: data.segments.map(function (r) {
+        return [r.trigger, r.tier, r.stage].concat(fields.map(function (f) { return r[f]; }));
+      })
+    };
   }
 
   function renderUnanswered(data) {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -12,22 +11,14 @@ import yaml
 from aiohttp.test_utils import TestClient
 
 from bot.app import DATABASE
-from bot.config import Settings
 from bot.core.notices import parse_occasion, wants_reminders
 from tests.actions.conftest import RunAction
 from tests.actions.test_conversation_rest import Chat, shop_client, shop_settings  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]
-# the entries that route these messages to the actions (README "Reaching out": not shipped in
-# knowledge/ yet), added to the action knowledge base of the conversations below
-EXAMPLES = REPO / "docs" / "examples" / "reminders"
-
-
-@pytest.fixture(autouse=True)
-def reminder_entries(shop_settings: Settings) -> None:  # noqa: F811 (the fixture)
-    for language in ("en", "pt", "es"):
-        for path in (EXAMPLES / language).glob("*.md"):
-            shutil.copy(path, shop_settings.kb / language / path.name)
+# the shipped entries that route these messages to the actions (the conversations below
+# have them with the other action entries: knowledge/<lang>/action-*.md)
+KNOWLEDGE = REPO / "knowledge"
 
 
 @pytest.mark.parametrize(
@@ -46,8 +37,42 @@ def reminder_entries(shop_settings: Settings) -> None:  # noqa: F811 (the fixtur
         ("el cumpleaños de mi madre es el 12 de marzo", "el cumpleaños de mi madre", 3, 12),
         ("recuérdame en marzo", "marzo", 3, 1),
         ("my birthday is 29 February", "my birthday", 2, 29),
+        (
+            "don't let me forget my grandmother's birthday, 28 April",
+            "my grandmother's birthday",
+            4,
+            28,
+        ),
+        ("lembra-me do aniversário da minha mãe, 12 de março", "aniversário da minha mãe", 3, 12),
+        (
+            "não me deixe esquecer o aniversário da minha avó, 28 de abril",
+            "o aniversário da minha avó",
+            4,
+            28,
+        ),
+        ("apunta el cumpleaños de mi hermana, 2 de octubre", "cumpleaños de mi hermana", 10, 2),
+        (
+            "guarda esta fecha: el cumpleaños de mi hermano es el 17 de diciembre",
+            "el cumpleaños de mi hermano",
+            12,
+            17,
+        ),
     ],
-    ids=["en", "en-month-first", "en-month-only", "pt", "pt-lead", "es", "es-month-only", "leap"],
+    ids=[
+        "en",
+        "en-month-first",
+        "en-month-only",
+        "pt",
+        "pt-lead",
+        "es",
+        "es-month-only",
+        "leap",
+        "en-forget",
+        "pt-lembra",
+        "pt-esquecer",
+        "es-apunta-keeps-its-a",
+        "es-guarda",
+    ],
 )
 def test_an_occasion_is_read_in_english_portuguese_and_spanish(
     text: str, label: str, month: int, day: int
@@ -68,9 +93,18 @@ def test_no_occasion_without_a_real_day_and_month(text: str) -> None:
 def test_the_shipped_reminder_examples_say_yes_then_no(language: str) -> None:
     """The matcher cannot tell 'send me reminders' from 'no reminders please' (negation):
     one entry takes both, and the words decide, a no winning over any doubt."""
-    text = (EXAMPLES / language / "action-reminders.md").read_text(encoding="utf-8")
+    text = (KNOWLEDGE / language / "action-reminders.md").read_text(encoding="utf-8")
     examples = yaml.safe_load(text.split("---")[1])["examples"]
-    assert [wants_reminders(e) for e in examples] == [True] * 8 + [False] * 8
+    assert [wants_reminders(e) for e in examples] == [True] * 6 + [False] * 6
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["cancelem os lembretes", "desativem as ofertas", "cancelad los recordatorios",
+     "desactivad las ofertas", "I do not want any more offers", "desliguem as ofertas"],
+)  # fmt: skip
+def test_every_way_of_switching_reminders_off_is_a_no(text: str) -> None:
+    assert not wants_reminders(text)
 
 
 async def rows(client: TestClient, sql: str) -> list[tuple[Any, ...]]:

@@ -9,6 +9,7 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, time
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,11 @@ class Sink:
     def received(self) -> list[Message]:
         with self.lock:
             return list(self.messages)
+
+
+def subject_of(mail: Message) -> str:
+    """The Subject as read, whatever its encoding (a € is sent encoded)."""
+    return str(make_header(decode_header(mail["Subject"])))
 
 
 def free_port() -> int:

@@ -37,9 +37,14 @@ def test_every_trigger_ships_in_english_portuguese_and_spanish() -> None:
         ),
         ("---\ntrigger: order.shipped\nsubject: x\n---\n", 5, "the message is empty"),
         (
-            "---\ntrigger: winback.offer\nsubject: x\n---\nhello\n{offer} off\n",
+            "---\ntrigger: thanks.first_purchase\nsubject: x\n---\nhello\n{offer} off\n",
             6,
-            "{offer} needs its amount in the front matter",
+            "{offer} is for 'winback.offer' files only",
+        ),
+        (
+            "---\ntrigger: winback\nsubject: x\noffer: 5\n---\nhi\n",
+            4,
+            "'offer' is for 'winback.offer' files only",
         ),
         (
             "---\ntrigger: winback.offer\nsubject: x\noffer: -5\n---\nhi\n",
@@ -58,7 +63,8 @@ def test_every_trigger_ships_in_english_portuguese_and_spanish() -> None:
         "unknown-placeholder",
         "marketing-as-service",
         "empty",
-        "offer-without-amount",
+        "offer-not-booked",
+        "offer-amount-elsewhere",
         "negative-offer",
         "offer-not-a-number",
     ],  # fmt: skip
@@ -73,3 +79,13 @@ def test_kb_check_names_file_and_line_of_a_bad_notice(
     assert len(problems) == 1
     assert problems[0].line == line
     assert fragment in problems[0].message
+
+
+def test_a_winback_offer_file_may_name_the_offer_without_an_amount_of_its_own(
+    kb_dir: Path,
+) -> None:
+    path = kb_dir / "en" / "notices" / "offer.md"
+    path.parent.mkdir()
+    path.write_text('---\ntrigger: winback.offer\nsubject: "{offer} for you"\n---\nhi\n')
+    assert [p for p in check_knowledge(kb_dir) if p.path == str(path)] == []
+    assert load_templates(kb_dir).by_key[("winback.offer", "en")].offer is None

@@ -18,7 +18,8 @@ from bot.core.notices import (
     time_triggers,
 )
 from bot.knowledge.notices import Templates
-from tests.notices.conftest import NOON, World, ship
+from bot.services.winback import WinbackOffers
+from tests.notices.conftest import NOON, World, ship, subject_of
 
 
 def subjects(world: World) -> list[str]:
@@ -225,13 +226,18 @@ async def test_winback_offer_is_capped_by_the_goodwill_limit_of_the_customers_ti
     service, _, clock, _ = world  # C1 and C3 are top customers in dissolution here
     for customer in ("C1", "C3"):
         await service.store.set_consent(customer, "marketing", "in", clock.now, "chat", "yes")
-    service.goodwill_limits = {"top": Decimal("10")}  # the file offers 15
+    limits = {"top": Decimal("10")}
+    service.offers = WinbackOffers(service.customers, limits, amount=Decimal("15"))
     await service.store.enqueue([Due("winback.offer", "C1", "2026H1", clock.now)], clock.now)
     assert await service.run_due() == 1
     [mail] = world[1].received()
-    assert "10.00" in str(mail["Subject"]) and "15" not in str(mail["Subject"])
-    assert "**10.00**" in mail.get_payload(decode=True).decode()
-    service.goodwill_limits = {"top": Decimal("0")}  # nothing may be granted: no offer goes
+    assert "€10.00" in subject_of(mail) and "15" not in subject_of(mail)
+    assert "**€10.00**" in mail.get_payload(decode=True).decode()
+    # nothing may be granted: the light touch goes instead, promising nothing
+    service.offers = WinbackOffers(service.customers, {"top": Decimal(0)}, amount=Decimal(15))
     await service.store.enqueue([Due("winback.offer", "C3", "2026H1", clock.now)], clock.now)
-    assert await service.run_due() == 0
-    assert len(world[1].received()) == 1
+    assert await service.run_due() == 1
+    light = world[1].received()[1]
+    assert subject_of(light) == "Te echamos de menos, Lucía"  # C3 reads Spanish
+    assert [t.method for t in await service.customers.transactions_of("C3")
+            if t.transaction_id.startswith("WB-")] == []  # fmt: skip
