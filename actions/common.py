@@ -39,6 +39,7 @@ class Turn:
     store: CustomerStore
     now: datetime
     focus_given: bool = False  # the customer has just typed the order in focus (verification)
+    request: str | None = None  # her words that asked for the action verification delayed
 
     @property
     def order_id(self) -> str | None:
@@ -52,6 +53,7 @@ def read_turn(tracker: Tracker, *, expecting_contact: bool = False) -> Turn:
     slots = tracker.slots
     verified = slots.get("verified") is True and isinstance(slots.get("customer_id"), str)
     focus = slots.get("order_id")
+    request = slots.get("pending_request")
     return Turn(
         conversation=str(tracker.sender_id),
         language=language_of(slots.get("language")),
@@ -63,6 +65,7 @@ def read_turn(tracker: Tracker, *, expecting_contact: bool = False) -> Turn:
         ),
         customer_id=str(slots["customer_id"]) if verified else None,
         focus_order=str(focus) if isinstance(focus, str) and focus else None,
+        request=request if isinstance(request, str) else None,
         store=store.customer_store(),
         now=store.now(),
     )
@@ -99,6 +102,7 @@ async def run_service(
         return []
     served = replace(
         turn,
+        text=turn.request or turn.text,  # what she asked, not the message that verified her
         customer_id=customer_id,
         focus_order=order_id,
         focus_given=order_id is not None,

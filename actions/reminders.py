@@ -26,7 +26,7 @@ REMINDERS = "action_reminders"
 async def remember_occasion(dispatcher: CollectingDispatcher, turn: Turn) -> EventList:
     assert turn.customer_id is not None
     told = parse_occasion(turn.text)
-    if told is None:  # no day and month in it (or her last message was the verification)
+    if told is None:  # no day and month in what she asked
         dispatcher.utter_message(text=t("occasion_ask", turn.language))
         return []
     notices = store.notice_store()

@@ -38,7 +38,7 @@ STOP = re.compile(
     r"déjalo|dejalo|no importa)\b",
     re.IGNORECASE,
 )
-_CLEAR = ("verify_order", "verify_prompts", "pending_action")
+_CLEAR = ("verify_order", "verify_prompts", "pending_action", "pending_request")
 
 
 def _clear() -> EventList:
@@ -67,7 +67,12 @@ async def start_verification(
 ) -> EventList:
     """Begin verifying this conversation, to serve `pending` afterwards."""
     dispatcher.utter_message(text=t("verify_intro", turn.language))
-    events: EventList = [SlotSet("pending_action", pending), SlotSet("verify_prompts", 0)]
+    events: EventList = [
+        SlotSet("pending_action", pending),
+        # what she asked, in her words: the service reads them, not her order and email
+        SlotSet("pending_request", turn.text if pending else None),
+        SlotSet("verify_prompts", 0),
+    ]
     return events + await step(dispatcher, turn, pending, None, 0, first=True)
 
 

@@ -34,6 +34,6 @@ def test_domain_declares_every_slot_the_actions_set() -> None:
                 and isinstance(node.args[0], ast.Constant)
             ):
                 set_by_code.add(str(node.args[0].value))
-    set_by_code |= {"verify_order", "verify_prompts", "pending_action"}  # set via _CLEAR
+    set_by_code |= {"verify_order", "verify_prompts", "pending_action", "pending_request"}
 
     assert set_by_code <= set(domain["slots"])

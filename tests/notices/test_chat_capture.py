@@ -71,10 +71,10 @@ async def test_a_verified_customer_saves_an_occasion_in_chat_then_export_and_for
 ) -> None:
     chat = Chat(shop, sender, language)
     await chat.say(told)  # hers to save: she proves who she is first
-    await chat.say(order)
-    await chat.say(email)
     assert await rows(shop, "SELECT * FROM notice_watches") == []
-    reply = await chat.say(told)
+    await chat.say(order)
+    reply = await chat.say(email)
+    # saved from what she asked, once she is verified: she is not asked for the date again
     assert saved in reply
     watches = "SELECT customer_id, kind, subject FROM notice_watches"
     assert await rows(shop, watches) == [(customer, "occasion", subject)]
@@ -101,3 +101,17 @@ async def test_a_question_about_offers_records_no_consent(shop: TestClient) -> N
     assert await rows(shop, "SELECT * FROM notice_consent") == []
     await chat.say("no more offers please")
     assert await rows(shop, "SELECT customer_id, state FROM notice_consent") == [("C1", "out")]
+
+
+async def test_reminders_asked_for_before_verification_record_her_words_not_her_email(
+    shop: TestClient,
+) -> None:
+    """The consent's wording is what she said to opt in, read once she is verified; the
+    message that verified her (an order number and her email) is no wording of consent."""
+    chat = Chat(shop, "alice", "en")
+    await chat.say("please send me your offers and reminders")
+    assert await rows(shop, "SELECT * FROM notice_consent") == []
+    await chat.say("100001")
+    await chat.say("alice@example.com")
+    consent = "SELECT customer_id, state, wording FROM notice_consent"
+    assert await rows(shop, consent) == [("C1", "in", "please send me your offers and reminders")]
