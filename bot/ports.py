@@ -524,9 +524,15 @@ class PrivacyStore(Protocol):
         one transaction, audited (with `extra` counts)."""
         ...
 
-    async def warehouse_exports(self, before: float) -> list[tuple[str, float]]: ...
+    async def warehouse_exports(self, before: float) -> list[tuple[str, float]]:
+        """(target, latest time) of every warehouse export recorded before `before`."""
+        ...
 
-    async def apply_retention(self, days: int, *, actor: str, now: float) -> Erasure: ...
+    async def apply_retention(self, days: int, *, actor: str, now: float) -> Erasure:
+        """Blank the text of events and notices older than `days` days, drop old community
+        votes and reports; one transaction, audited. The counts, and the conversations
+        changed."""
+        ...
 
 
 class WarehouseSource(Protocol):
