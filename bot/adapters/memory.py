@@ -192,7 +192,6 @@ class MemoryHandoffStore:
         self._next_id = 1
 
     async def create(self, handoff: Handoff) -> Handoff:
-        """Queue `handoff` with a new id, unless its conversation already has one open."""
         await _round_trip()
         for existing in self._handoffs.values():
             if (
@@ -223,13 +222,11 @@ class MemoryHandoffStore:
         return [h for h in self._handoffs.values() if h.status in statuses]  # ids ascend
 
     async def loads(self) -> dict[str, int]:
-        """Open conversations per agent."""
         await _round_trip()
         held = Counter(h.agent for h in self._handoffs.values() if h.status == "assigned")
         return {agent: count for agent, count in held.items() if agent is not None}
 
     async def claim(self, handoff_id: int, agent: str, now: float) -> bool:
-        """Give a waiting handoff to `agent`; False if it is not waiting."""
         await _round_trip()
         handoff = self._handoffs.get(handoff_id)
         if handoff is None or handoff.status != "waiting":
@@ -261,7 +258,6 @@ class MemoryHandoffStore:
         return True
 
     async def resolve(self, handoff_id: int, agent: str | None, now: float) -> bool:
-        """Close a handoff held by `agent` (any holder when `agent` is None, for admins)."""
         await _round_trip()
         handoff = self._handoffs.get(handoff_id)
         if handoff is None or handoff.status not in OPEN_STATUSES:
@@ -391,7 +387,6 @@ class MemoryCustomerStore:
         return together
 
     async def record_request(self, request: ServiceRequest) -> ServiceRequest:
-        """Record a return or cancellation; an open one for the same order is returned instead."""
         await _round_trip()
         for known in self.requests:
             if known.order_id == request.order_id and known.status == "open":

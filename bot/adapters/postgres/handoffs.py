@@ -33,7 +33,6 @@ class PostgresHandoffStore:
         self.database = database
 
     async def create(self, handoff: Handoff) -> Handoff:
-        """Queue `handoff` (its id is assigned here) unless its conversation already has one open."""
         values = handoff_values(handoff)
         async with self.database.connection() as conn:
             while True:
@@ -71,7 +70,6 @@ class PostgresHandoffStore:
         return [handoff_row(r) for r in rows]
 
     async def loads(self) -> dict[str, int]:
-        """Open conversations per agent."""
         async with self.database.connection() as conn:
             rows = await conn.fetch(
                 "SELECT agent, count(*) FROM handoffs WHERE status = 'assigned' GROUP BY agent"
@@ -79,7 +77,6 @@ class PostgresHandoffStore:
         return {r[0]: int(r[1]) for r in rows}
 
     async def claim(self, handoff_id: int, agent: str, now: float) -> bool:
-        """Give a waiting handoff to `agent`. Exactly one of concurrent claims wins."""
         async with self.database.connection() as conn:
             won = await conn.fetchval(
                 "UPDATE handoffs SET status = 'assigned', agent = $1, claimed_at = $2"
@@ -115,7 +112,6 @@ class PostgresHandoffStore:
         return moved is not None
 
     async def resolve(self, handoff_id: int, agent: str | None, now: float) -> bool:
-        """Close a handoff held by `agent` (any holder when `agent` is None, for admins)."""
         async with self.database.connection() as conn:
             done = await conn.fetchval(
                 "UPDATE handoffs SET status = 'resolved', resolved_at = $1 WHERE id = $2"

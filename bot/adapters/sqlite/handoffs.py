@@ -61,8 +61,6 @@ class SqliteHandoffStore:
         self.database = database
 
     async def create(self, handoff: Handoff) -> Handoff:
-        """Queue `handoff` (its id is assigned here) unless its conversation already has one open."""
-
         def write(db: sqlite_utils.Database) -> Handoff:
             with db.atomic():
                 rows = list(db.query(OPEN_FOR, [handoff.conversation_id]))
@@ -113,8 +111,6 @@ class SqliteHandoffStore:
         return await self.database.run(read)
 
     async def loads(self) -> dict[str, int]:
-        """Open conversations per agent."""
-
         def read(db: sqlite_utils.Database) -> dict[str, int]:
             rows = db.execute(
                 "SELECT agent, COUNT(*) FROM handoffs WHERE status = 'assigned' GROUP BY agent"
@@ -124,8 +120,6 @@ class SqliteHandoffStore:
         return await self.database.run(read)
 
     async def claim(self, handoff_id: int, agent: str, now: float) -> bool:
-        """Give a waiting handoff to `agent`. Exactly one of concurrent claims wins."""
-
         def write(db: sqlite_utils.Database) -> bool:
             with db.atomic():
                 cursor = db.conn.execute(
@@ -164,8 +158,6 @@ class SqliteHandoffStore:
         return await self.database.run(write)
 
     async def resolve(self, handoff_id: int, agent: str | None, now: float) -> bool:
-        """Close a handoff held by `agent` (any holder when `agent` is None, for admins)."""
-
         def write(db: sqlite_utils.Database) -> bool:
             with db.atomic():
                 sql = "UPDATE handoffs SET status = 'resolved', resolved_at = ? WHERE id = ?"
