@@ -6,16 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from bot.adapters.analytics_rows import (
-    BATCH,
-    DECIDED,
-    NEWEST_FIRST,
-    SUGGESTIONS,
-    Cursor,
-    conversation_logs,
-    in_batches,
-    suggestion_row,
-)
+from bot.adapters import analytics_rows as shared
 from bot.adapters.customer_rows import numbered
 from bot.adapters.postgres.database import PostgresDatabase
 from bot.core.analytics import ConversationLog, Suggestion
@@ -23,16 +14,16 @@ from bot.core.events import SUGGESTION
 
 
 class PostgresAnalyticsStore:
-    def __init__(self, database: PostgresDatabase, batch: int = BATCH) -> None:
+    def __init__(self, database: PostgresDatabase, batch: int = shared.BATCH) -> None:
         self.database = database
         self.batch = batch
 
     def stream_logs(self, start: float, end: float) -> AsyncIterator[ConversationLog]:
-        return in_batches(lambda after: self._batch(start, end, after), self.batch)
+        return shared.in_batches(lambda after: self._batch(start, end, after), self.batch)
 
     async def _batch(
-        self, start: float, end: float, after: Cursor
-    ) -> tuple[list[ConversationLog], Cursor]:
+        self, start: float, end: float, after: shared.Cursor
+    ) -> tuple[list[ConversationLog], shared.Cursor]:
         async with self.database.connection() as conn:
             rows = await conn.fetch(
                 "SELECT id, channel, language, created_at FROM conversations"
@@ -47,7 +38,7 @@ class PostgresAnalyticsStore:
                 " WHERE conversation_id = ANY($1::text[]) ORDER BY conversation_id, seq",
                 [r[0] for r in rows],
             )
-        return conversation_logs(rows, found)
+        return shared.conversation_logs(rows, found)
 
     async def logs(self, start: float, end: float) -> list[ConversationLog]:
         return [log async for log in self.stream_logs(start, end)]
@@ -55,13 +46,19 @@ class PostgresAnalyticsStore:
     async def suggestions(self, limit: int = 100) -> list[Suggestion]:
         async with self.database.connection() as conn:
             rows = await conn.fetch(
-                numbered(SUGGESTIONS + NEWEST_FIRST), SUGGESTION, *DECIDED, limit
+                numbered(shared.SUGGESTIONS + shared.NEWEST_FIRST),
+                SUGGESTION,
+                *shared.DECIDED,
+                limit,
             )
-        return [s for s in map(suggestion_row, rows) if s.text]
+        return [s for s in map(shared.suggestion_row, rows) if s.text]
 
     async def suggestion(self, event_id: int) -> Suggestion | None:
         async with self.database.connection() as conn:
             row = await conn.fetchrow(
-                numbered(SUGGESTIONS + " AND e.id = ?"), SUGGESTION, *DECIDED, event_id
+                numbered(shared.SUGGESTIONS + " AND e.id = ?"),
+                SUGGESTION,
+                *shared.DECIDED,
+                event_id,
             )
-        return suggestion_row(row) if row else None
+        return shared.suggestion_row(row) if row else None

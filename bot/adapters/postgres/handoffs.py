@@ -7,25 +7,18 @@ A partial unique index keeps at most one open handoff per conversation.
 
 from __future__ import annotations
 
+from bot.adapters import handoff_rows as shared
 from bot.adapters.customer_rows import numbered
-from bot.adapters.handoff_rows import (
-    INSERT,
-    OPEN_FOR,
-    POSITION,
-    QUEUE_HEAD,
-    WAITING_COUNT,
-    handoff_row,
-    handoff_values,
-)
 from bot.adapters.postgres.database import PostgresDatabase
 from bot.core.handoff import Handoff
 
 # a partial unique index keeps one open handoff per conversation: a second insert does nothing
 _CREATE = numbered(
-    INSERT + " ON CONFLICT (conversation_id) WHERE status IN ('waiting', 'assigned') DO NOTHING"
+    shared.INSERT
+    + " ON CONFLICT (conversation_id) WHERE status IN ('waiting', 'assigned') DO NOTHING"
     " RETURNING *"
 )
-_OPEN_FOR = numbered(OPEN_FOR)
+_OPEN_FOR = numbered(shared.OPEN_FOR)
 
 
 class PostgresHandoffStore:
@@ -33,41 +26,41 @@ class PostgresHandoffStore:
         self.database = database
 
     async def create(self, handoff: Handoff) -> Handoff:
-        values = handoff_values(handoff)
+        values = shared.handoff_values(handoff)
         async with self.database.connection() as conn:
             while True:
                 row = await conn.fetchrow(_CREATE, *values)
                 if row is None:  # one is open already (or was, a moment ago)
                     row = await conn.fetchrow(_OPEN_FOR, handoff.conversation_id)
                 if row is not None:
-                    return handoff_row(row)
+                    return shared.handoff_row(row)
 
     async def get(self, handoff_id: int) -> Handoff | None:
         async with self.database.connection() as conn:
             row = await conn.fetchrow("SELECT * FROM handoffs WHERE id = $1", handoff_id)
-        return handoff_row(row) if row else None
+        return shared.handoff_row(row) if row else None
 
     async def open_for(self, conversation_id: str) -> Handoff | None:
         async with self.database.connection() as conn:
             row = await conn.fetchrow(_OPEN_FOR, conversation_id)
-        return handoff_row(row) if row else None
+        return shared.handoff_row(row) if row else None
 
     async def queue_head(self, limit: int) -> tuple[list[Handoff], int]:
         async with self.database.connection() as conn:
-            rows = await conn.fetch(numbered(QUEUE_HEAD), limit)
-            total = await conn.fetchval(WAITING_COUNT)
-        return [handoff_row(r) for r in rows], int(total)
+            rows = await conn.fetch(numbered(shared.QUEUE_HEAD), limit)
+            total = await conn.fetchval(shared.WAITING_COUNT)
+        return [shared.handoff_row(r) for r in rows], int(total)
 
     async def position(self, handoff_id: int) -> int | None:
         async with self.database.connection() as conn:
-            return int(await conn.fetchval(numbered(POSITION), handoff_id)) or None
+            return int(await conn.fetchval(numbered(shared.POSITION), handoff_id)) or None
 
     async def list(self, statuses: tuple[str, ...] = ("waiting", "assigned")) -> list[Handoff]:
         async with self.database.connection() as conn:
             rows = await conn.fetch(
                 "SELECT * FROM handoffs WHERE status = ANY($1::text[]) ORDER BY id", list(statuses)
             )
-        return [handoff_row(r) for r in rows]
+        return [shared.handoff_row(r) for r in rows]
 
     async def loads(self) -> dict[str, int]:
         async with self.database.connection() as conn:

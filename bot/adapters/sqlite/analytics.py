@@ -14,16 +14,7 @@ from collections.abc import AsyncIterator, Callable
 
 import sqlite_utils
 
-from bot.adapters.analytics_rows import (
-    BATCH,
-    DECIDED,
-    NEWEST_FIRST,
-    SUGGESTIONS,
-    Cursor,
-    conversation_logs,
-    in_batches,
-    suggestion_row,
-)
+from bot.adapters import analytics_rows as shared
 from bot.adapters.sqlite.audit import migrations as audit_migrations
 from bot.adapters.sqlite.database import DatabaseRunner
 from bot.core.analytics import ConversationLog, Suggestion
@@ -33,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 class SqliteAnalyticsStore:
-    def __init__(self, database: DatabaseRunner, batch: int = BATCH) -> None:
+    def __init__(self, database: DatabaseRunner, batch: int = shared.BATCH) -> None:
         self.database = database
         self.batch = batch
         self._ready = False
@@ -45,7 +36,7 @@ class SqliteAnalyticsStore:
             self._ready = True
 
     def stream_logs(self, start: float, end: float) -> AsyncIterator[ConversationLog]:
-        return in_batches(
+        return shared.in_batches(
             lambda after: self.database.run(_read_batch(start, end, after, self.batch)),
             self.batch,
         )
@@ -57,8 +48,10 @@ class SqliteAnalyticsStore:
         await self.ensure_schema()
 
         def read(db: sqlite_utils.Database) -> list[Suggestion]:
-            rows = db.execute(SUGGESTIONS + NEWEST_FIRST, [SUGGESTION, *DECIDED, limit])
-            return [suggestion_row(r) for r in rows.fetchall()]
+            rows = db.execute(
+                shared.SUGGESTIONS + shared.NEWEST_FIRST, [SUGGESTION, *shared.DECIDED, limit]
+            )
+            return [shared.suggestion_row(r) for r in rows.fetchall()]
 
         found = await self.database.run(read)
         return [s for s in found if s.text]
@@ -68,19 +61,19 @@ class SqliteAnalyticsStore:
 
         def read(db: sqlite_utils.Database) -> Suggestion | None:
             row = db.execute(
-                SUGGESTIONS + " AND e.id = ?", [SUGGESTION, *DECIDED, event_id]
+                shared.SUGGESTIONS + " AND e.id = ?", [SUGGESTION, *shared.DECIDED, event_id]
             ).fetchone()
-            return suggestion_row(row) if row else None
+            return shared.suggestion_row(row) if row else None
 
         return await self.database.run(read)
 
 
 def _read_batch(
-    start: float, end: float, after: Cursor, batch: int
-) -> Callable[[sqlite_utils.Database], tuple[list[ConversationLog], Cursor]]:
+    start: float, end: float, after: shared.Cursor, batch: int
+) -> Callable[[sqlite_utils.Database], tuple[list[ConversationLog], shared.Cursor]]:
     """The next `batch` conversations after the keyset cursor `after` = (created_at, id)."""
 
-    def read(db: sqlite_utils.Database) -> tuple[list[ConversationLog], Cursor]:
+    def read(db: sqlite_utils.Database) -> tuple[list[ConversationLog], shared.Cursor]:
         rows = db.execute(
             "SELECT id, channel, language, created_at FROM conversations"
             " WHERE created_at >= ? AND created_at < ?"
@@ -97,6 +90,6 @@ def _read_batch(
             f" WHERE conversation_id IN ({marks}) ORDER BY conversation_id, seq",
             ids,
         ).fetchall()
-        return conversation_logs(rows, events)
+        return shared.conversation_logs(rows, events)
 
     return read

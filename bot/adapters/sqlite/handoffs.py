@@ -7,20 +7,12 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from bot.adapters.handoff_rows import (
-    INSERT,
-    OPEN_FOR,
-    POSITION,
-    QUEUE_HEAD,
-    WAITING_COUNT,
-    handoff_row,
-    handoff_values,
-)
+from bot.adapters import handoff_rows as shared
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.core.handoff import Handoff
 
 # the name the warehouse's SQLite source still imports from here
-_handoff = handoff_row
+_handoff = shared.handoff_row
 
 migrations = Migrations("handoffs")
 
@@ -63,38 +55,40 @@ class SqliteHandoffStore:
     async def create(self, handoff: Handoff) -> Handoff:
         def write(db: sqlite_utils.Database) -> Handoff:
             with db.atomic():
-                rows = list(db.query(OPEN_FOR, [handoff.conversation_id]))
+                rows = list(db.query(shared.OPEN_FOR, [handoff.conversation_id]))
                 if rows:
-                    return handoff_row(rows[0])
-                new_id = db.conn.execute(INSERT, handoff_values(handoff)).lastrowid
-            return handoff_row(next(db.query("SELECT * FROM handoffs WHERE id = ?", [new_id])))
+                    return shared.handoff_row(rows[0])
+                new_id = db.conn.execute(shared.INSERT, shared.handoff_values(handoff)).lastrowid
+            return shared.handoff_row(
+                next(db.query("SELECT * FROM handoffs WHERE id = ?", [new_id]))
+            )
 
         return await self.database.run(write)
 
     async def get(self, handoff_id: int) -> Handoff | None:
         def read(db: sqlite_utils.Database) -> Handoff | None:
             rows = list(db.query("SELECT * FROM handoffs WHERE id = ?", [handoff_id]))
-            return handoff_row(rows[0]) if rows else None
+            return shared.handoff_row(rows[0]) if rows else None
 
         return await self.database.run(read)
 
     async def open_for(self, conversation_id: str) -> Handoff | None:
         def read(db: sqlite_utils.Database) -> Handoff | None:
-            rows = list(db.query(OPEN_FOR, [conversation_id]))
-            return handoff_row(rows[0]) if rows else None
+            rows = list(db.query(shared.OPEN_FOR, [conversation_id]))
+            return shared.handoff_row(rows[0]) if rows else None
 
         return await self.database.run(read)
 
     async def queue_head(self, limit: int) -> tuple[list[Handoff], int]:
         def read(db: sqlite_utils.Database) -> tuple[list[Handoff], int]:
-            head = [handoff_row(r) for r in db.query(QUEUE_HEAD, [limit])]
-            return head, int(db.execute(WAITING_COUNT).fetchone()[0])
+            head = [shared.handoff_row(r) for r in db.query(shared.QUEUE_HEAD, [limit])]
+            return head, int(db.execute(shared.WAITING_COUNT).fetchone()[0])
 
         return await self.database.run(read)
 
     async def position(self, handoff_id: int) -> int | None:
         def read(db: sqlite_utils.Database) -> int | None:
-            return int(db.execute(POSITION, [handoff_id]).fetchone()[0]) or None
+            return int(db.execute(shared.POSITION, [handoff_id]).fetchone()[0]) or None
 
         return await self.database.run(read)
 
@@ -102,7 +96,7 @@ class SqliteHandoffStore:
         def read(db: sqlite_utils.Database) -> list[Handoff]:
             marks = ", ".join("?" * len(statuses))
             return [
-                handoff_row(r)
+                shared.handoff_row(r)
                 for r in db.query(
                     f"SELECT * FROM handoffs WHERE status IN ({marks}) ORDER BY id", list(statuses)
                 )
