@@ -22,6 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from bot.adapters.conversation_rows import language_of
 from bot.adapters.customer_rows import money, request_id_of
 from bot.core.agents import Agent, Status, token_digest
 from bot.core.customers import (
@@ -34,7 +35,7 @@ from bot.core.customers import (
     ServiceRequest,
     Transaction,
 )
-from bot.core.events import LANGUAGE, Event
+from bot.core.events import Event
 from bot.core.handoff import OPEN_STATUSES, Handoff, position_in_queue, queue_order
 from bot.errors import StorageError
 from bot.ports import ConversationInfo
@@ -62,7 +63,7 @@ class MemoryConversationStore:
         info = self._info.get(conversation_id) or ConversationInfo(
             conversation_id, sender, channel, stored[0].timestamp, stored[0].timestamp
         )
-        language = next((e.data["language"] for e in reversed(stored) if e.kind == LANGUAGE), None)
+        language = language_of(stored)
         self._info[conversation_id] = replace(
             info, updated_at=stored[-1].timestamp, language=language or info.language
         )
