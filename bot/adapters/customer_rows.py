@@ -10,6 +10,8 @@ indexable by position: an `sqlite3.Row`/tuple or an `asyncpg.Record`.
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -54,7 +56,17 @@ OPEN_REQUEST = (
 )
 INSERT_REQUEST = "INSERT INTO service_requests VALUES (?, ?, ?, ?, ?, ?, ?)"
 
-# failed identity checks, and goodwill granted in a period
+# which skus were bought with which: each store adds its own WHERE a.sku IN the wanted
+BOUGHT_TOGETHER = (
+    "SELECT a.sku, b.sku, count(*) FROM order_items a"
+    " JOIN order_items b ON a.order_id = b.order_id AND a.sku <> b.sku"
+)
+
+# identity checks (ok 0 or 1), failed ones, and goodwill granted in a period
+INSERT_ATTEMPT = (
+    "INSERT INTO verification_attempts (conversation, order_id, ok, at) VALUES (?, ?, ?, ?)"
+)
+SETTLE_ATTEMPT = "UPDATE verification_attempts SET ok = ? WHERE id = ?"
 FAILED_IN_CONVERSATION = (
     "SELECT count(*) FROM verification_attempts WHERE conversation = ? AND ok = 0"
 )
@@ -85,7 +97,8 @@ def instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def money(value: float | None) -> Decimal:
+def money(value: float | Decimal | None) -> Decimal:
+    """An amount to the cent, as the stores keep it."""
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
@@ -133,6 +146,19 @@ def summary_row(r: Any) -> PurchaseSummary:
 
 def request_row(r: Any) -> ServiceRequest:
     return ServiceRequest(r[0], r[1], r[2], r[3], _required(r[4]), r[5], r[6])
+
+
+def together(rows: Iterable[Any]) -> dict[str, dict[str, int]]:
+    """BOUGHT_TOGETHER's (sku, other sku, orders) rows as {sku: {other sku: orders}}."""
+    out: dict[str, dict[str, int]] = {}
+    for a, b, n in rows:
+        out.setdefault(a, {})[b] = int(n)
+    return out
+
+
+def request_id_of(request: ServiceRequest) -> str:
+    """The request's id, or a new one when it has none."""
+    return request.request_id or f"R-{uuid.uuid4().hex[:10].upper()}"
 
 
 def request_values(request: ServiceRequest, request_id: str) -> list[object]:

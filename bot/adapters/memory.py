@@ -6,7 +6,7 @@
     MemoryCustomerStore       CustomerStore, over lists of values
     MemoryAuditLog            AuditLog
 
-Each answers as its SQLite adapter does (tests/storage/test_contracts.py runs the same
+Each answers as its SQLite adapter does (tests/adapters/test_contracts.py runs the same
 checks on both). Each call lets other tasks run first, as a real store's round trip does,
 then does its work without awaiting: atomic on the event loop, as a transaction is.
 """
@@ -22,6 +22,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from bot.adapters.conversation_rows import language_of
+from bot.adapters.customer_rows import money, request_id_of
 from bot.core.agents import Agent, Status, token_digest
 from bot.core.customers import (
     AttemptCounts,
@@ -33,12 +35,10 @@ from bot.core.customers import (
     ServiceRequest,
     Transaction,
 )
-from bot.core.events import LANGUAGE, Event
+from bot.core.events import Event
 from bot.core.handoff import OPEN_STATUSES, Handoff, position_in_queue, queue_order
 from bot.errors import StorageError
 from bot.ports import ConversationInfo
-
-CENT = Decimal("0.01")
 
 
 async def _round_trip() -> None:
@@ -63,7 +63,7 @@ class MemoryConversationStore:
         info = self._info.get(conversation_id) or ConversationInfo(
             conversation_id, sender, channel, stored[0].timestamp, stored[0].timestamp
         )
-        language = next((e.data["language"] for e in reversed(stored) if e.kind == LANGUAGE), None)
+        language = language_of(stored)
         self._info[conversation_id] = replace(
             info, updated_at=stored[-1].timestamp, language=language or info.language
         )
@@ -192,7 +192,6 @@ class MemoryHandoffStore:
         self._next_id = 1
 
     async def create(self, handoff: Handoff) -> Handoff:
-        """Queue `handoff` with a new id, unless its conversation already has one open."""
         await _round_trip()
         for existing in self._handoffs.values():
             if (
@@ -223,13 +222,11 @@ class MemoryHandoffStore:
         return [h for h in self._handoffs.values() if h.status in statuses]  # ids ascend
 
     async def loads(self) -> dict[str, int]:
-        """Open conversations per agent."""
         await _round_trip()
         held = Counter(h.agent for h in self._handoffs.values() if h.status == "assigned")
         return {agent: count for agent, count in held.items() if agent is not None}
 
     async def claim(self, handoff_id: int, agent: str, now: float) -> bool:
-        """Give a waiting handoff to `agent`; False if it is not waiting."""
         await _round_trip()
         handoff = self._handoffs.get(handoff_id)
         if handoff is None or handoff.status != "waiting":
@@ -261,7 +258,6 @@ class MemoryHandoffStore:
         return True
 
     async def resolve(self, handoff_id: int, agent: str | None, now: float) -> bool:
-        """Close a handoff held by `agent` (any holder when `agent` is None, for admins)."""
         await _round_trip()
         handoff = self._handoffs.get(handoff_id)
         if handoff is None or handoff.status not in OPEN_STATUSES:
@@ -278,11 +274,6 @@ class MemoryHandoffStore:
             self._handoffs[handoff_id] = replace(handoff, contact_email=email)
 
 
-def _money(amount: Decimal) -> Decimal:
-    """Amounts as SQLite gives them back: to the cent."""
-    return amount.quantize(CENT)
-
-
 class MemoryCustomerStore:
     """The CustomerStore port over lists of values, as SqliteCustomerStore answers them."""
 
@@ -295,13 +286,13 @@ class MemoryCustomerStore:
         transactions: Iterable[Transaction] = (),
     ) -> None:
         self._customers = {c.customer_id: c for c in customers}
-        self._orders = {o.order_id: replace(o, total=_money(o.total)) for o in orders}
+        self._orders = {o.order_id: replace(o, total=money(o.total)) for o in orders}
         self._items = {
-            (i.order_id, i.sku): replace(i, unit_price=_money(i.unit_price)) for i in items
+            (i.order_id, i.sku): replace(i, unit_price=money(i.unit_price)) for i in items
         }
-        self._products = {p.sku: replace(p, price=_money(p.price)) for p in products}
+        self._products = {p.sku: replace(p, price=money(p.price)) for p in products}
         self._transactions = {
-            t.transaction_id: replace(t, amount=_money(t.amount)) for t in transactions
+            t.transaction_id: replace(t, amount=money(t.amount)) for t in transactions
         }
         self.requests: list[ServiceRequest] = []
         self.attempts: list[tuple[str, str, bool, datetime]] = []
@@ -365,7 +356,7 @@ class MemoryCustomerStore:
         return PurchaseSummary(
             customer_id,
             len(bought),
-            _money(sum((o.total for o in bought), Decimal(0))),
+            money(sum((o.total for o in bought), Decimal(0))),
             min(dates, default=None),
             max(dates, default=None),
         )
@@ -391,14 +382,11 @@ class MemoryCustomerStore:
         return together
 
     async def record_request(self, request: ServiceRequest) -> ServiceRequest:
-        """Record a return or cancellation; an open one for the same order is returned instead."""
         await _round_trip()
         for known in self.requests:
             if known.order_id == request.order_id and known.status == "open":
                 return known
-        recorded = replace(
-            request, request_id=request.request_id or f"R-{uuid.uuid4().hex[:10].upper()}"
-        )
+        recorded = replace(request, request_id=request_id_of(request))
         self.requests.append(recorded)
         return recorded
 
@@ -460,9 +448,9 @@ class MemoryCustomerStore:
         if limit is not None and total > limit:
             return None
         self._transactions[transaction.transaction_id] = replace(
-            transaction, amount=_money(transaction.amount)
+            transaction, amount=money(transaction.amount)
         )
-        return _money(total)
+        return money(total)
 
 
 class MemoryAuditLog:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aiohttp import WSMsgType
+from aiohttp import ClientWebSocketResponse, WSMsgType
 from aiohttp.test_utils import TestClient
 
 from bot.app import create_app, open_privacy
@@ -86,6 +86,33 @@ async def shop(
     return client
 
 
+@pytest.fixture
+async def shop_on_redis(
+    aiohttp_client: Any,
+    make_settings: Callable[..., Settings],
+    store_overrides: dict[str, Any],
+    redis_url: str,
+) -> TestClient:
+    """The seeded shop with a Redis broker, for what another process tells it."""
+    server = await aiohttp_client(create_app(make_settings(redis=redis_url, **store_overrides)))
+    await seed(server)
+    return server
+
+
+def store_args(settings: Settings) -> list[str]:
+    """The command line's words for the store the settings name."""
+    return ["--database", settings.database] if settings.database else ["--db", str(settings.db)]
+
+
+async def told_forgotten_and_closed(ws: ClientWebSocketResponse) -> None:
+    """The widget's last frame says she was forgotten, then the socket closes."""
+    frames = []
+    while (msg := await asyncio.wait_for(ws.receive(), 5)).type == WSMsgType.TEXT:
+        frames.append(msg.json())
+    assert frames[-1] == {"type": "reset", "reason": "forgotten"}
+    assert (msg.type, msg.data) == (WSMsgType.CLOSE, widget.FORGOTTEN_CLOSE)
+
+
 async def conversations(client: TestClient) -> list[str]:
     return sorted(r[0] for r in await rows(client.app, "SELECT id FROM conversations"))
 
@@ -140,11 +167,7 @@ async def test_forget_drops_the_cache_and_closes_her_open_widget(shop: TestClien
     await shop.app[LOG].state(conversation)  # cached (on SQLite; PostgreSQL keeps none)
     erased = await shop.app[PRIVACY].forget("C1", actor="dpo", now=time.time())
     assert conversation in erased.conversations
-    frames = []
-    while (msg := await asyncio.wait_for(ws.receive(), 5)).type == WSMsgType.TEXT:
-        frames.append(msg.json())
-    assert frames[-1] == {"type": "reset", "reason": "forgotten"}
-    assert (msg.type, msg.data) == (WSMsgType.CLOSE, widget.FORGOTTEN_CLOSE)
+    await told_forgotten_and_closed(ws)
     assert conversation not in shop.app[LOG]._states
     again, resumed = await hello(shop, session_id=session)
     assert resumed["history"] == []  # a reconnect replays nothing of hers
@@ -153,33 +176,24 @@ async def test_forget_drops_the_cache_and_closes_her_open_widget(shop: TestClien
 
 @pytest.mark.redis
 async def test_forget_from_another_process_reaches_the_server_over_redis(
-    aiohttp_client: Any,
-    make_settings: Callable[..., Settings],
-    store_overrides: dict[str, Any],
-    redis_url: str,
+    shop_on_redis: TestClient,
 ) -> None:
     """The CLI's `open_privacy` (its own broker connection) tells a running server."""
-    settings = make_settings(redis=redis_url, **store_overrides)
-    server = await aiohttp_client(create_app(settings))
-    await seed(server)
-    ws, welcome = await hello(server)
+    ws, welcome = await hello(shop_on_redis)
     await ws.send_json({"type": "message", "id": "m1", "text": "order 100777?"})
     await collect_until_ack(ws)
-    async with open_privacy(settings) as privacy:
+    async with open_privacy(shop_on_redis.app[SETTINGS]) as privacy:
         erased = await privacy.forget("C1", actor="cli", now=time.time())
     assert widget.conversation_id(welcome["session_id"]) in erased.conversations
-    while (msg := await asyncio.wait_for(ws.receive(), 5)).type == WSMsgType.TEXT:
-        last = msg.json()
-    assert last == {"type": "reset", "reason": "forgotten"}
-    assert (msg.type, msg.data) == (WSMsgType.CLOSE, widget.FORGOTTEN_CLOSE)
+    await told_forgotten_and_closed(ws)
 
 
 async def test_the_command_line_forgets_on_the_store_the_settings_name(
     shop: TestClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = shop.app[SETTINGS]
-    store = ["--database", settings.database] if settings.database else ["--db", str(settings.db)]
-    argv = ["customer", "forget", "C1", *store, "--kb", str(settings.kb), "--by", "dpo"]
+    argv = ["customer", "forget", "C1", *store_args(settings), "--kb", str(settings.kb),
+            "--by", "dpo"]  # fmt: skip
     assert await asyncio.to_thread(main, argv) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == (

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,8 @@ import pytest
 from aiohttp import ClientWebSocketResponse
 from aiohttp.test_utils import TestClient
 
-from bot.app import NOTICE_STORE, attachment_store, create_app
+from bot.app import NOTICE_STORE, attachment_store
 from bot.cli.program import main
-from bot.config import Settings
 from bot.core.attachments import Attachment
 from bot.core.community import Author
 from bot.core.notices import Due
@@ -28,8 +26,9 @@ from bot.knowledge.notices import Templates
 from bot.services.attachments import AttachmentService
 from channels.keys import COMMUNITY_STORE, LOG, PRIVACY, SETTINGS
 from tests.admin.conftest import add_agent
-from tests.admin.test_privacy_parity import NEW, OLD, seed
+from tests.admin.test_privacy_parity import NEW, OLD, store_args
 from tests.admin.test_privacy_parity import shop as shop
+from tests.admin.test_privacy_parity import shop_on_redis as shop_on_redis
 from tests.scale.conftest import redis_url as redis_url
 from tests.support.stores import execute, rows
 
@@ -69,10 +68,10 @@ async def test_export_lists_her_files_and_the_command_writes_them(
         "created_at": NEW, "file": f"{mine}.png", "url": f"/api/attachments/{mine}",
     }  # fmt: skip
     settings = shop.app[SETTINGS]
-    store = ["--database", settings.database] if settings.database else ["--db", str(settings.db)]
     monkeypatch.setenv("BALCAO_DB", str(settings.db))  # the files' folder beside it, as deployed
     out, folder = tmp_path / "c1.json", tmp_path / "c1-files"
-    argv = ["customer", "export", "C1", *store, "--out", str(out), "--attachments", str(folder)]
+    argv = ["customer", "export", "C1", *store_args(settings), "--out", str(out),
+            "--attachments", str(folder)]  # fmt: skip
     assert await asyncio.to_thread(main, argv) == 0
     written = json.loads(out.read_text(encoding="utf-8"))
     assert [a["id"] for a in written["attachments"]] == [mine]
@@ -282,17 +281,12 @@ async def test_the_console_is_told_which_conversations_forget_erased(shop: TestC
 
 @pytest.mark.redis
 async def test_a_forget_on_the_command_line_reaches_consoles_of_every_process(
-    aiohttp_client: Any,
-    make_settings: Callable[..., Settings],
-    store_overrides: dict[str, Any],
-    redis_url: str,
+    shop_on_redis: TestClient, redis_url: str
 ) -> None:
-    settings = make_settings(redis=redis_url, **store_overrides)
-    server = await aiohttp_client(create_app(settings))
-    await seed(server)
-    ws = await console_socket(server)
-    store = ["--database", settings.database] if settings.database else ["--db", str(settings.db)]
-    argv = ["customer", "forget", "C1", *store, "--redis", redis_url, "--kb", str(settings.kb)]
+    ws = await console_socket(shop_on_redis)
+    settings = shop_on_redis.app[SETTINGS]
+    argv = ["customer", "forget", "C1", *store_args(settings), "--redis", redis_url,
+            "--kb", str(settings.kb)]  # fmt: skip
     assert await asyncio.to_thread(main, argv) == 0
     frame = await next_frame_of(ws, "forgotten")
     assert "web:verified" in frame["conversations"]

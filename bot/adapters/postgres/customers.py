@@ -7,7 +7,6 @@ rows through `bot.adapters.customer_rows`.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -16,17 +15,20 @@ from decimal import Decimal
 import asyncpg
 
 from bot.adapters.customer_rows import (
+    BOUGHT_TOGETHER,
     CUSTOMER_BY_EMAIL,
     CUSTOMER_SELECT,
     FAILED_IN_CONVERSATION,
     FAILED_ON_ORDER,
     GOODWILL_SUM,
+    INSERT_ATTEMPT,
     INSERT_REQUEST,
     INSERT_TRANSACTION,
     OPEN_REQUEST,
     ORDER_ITEM_SELECT,
     ORDER_SELECT,
     PRODUCT_SELECT,
+    SETTLE_ATTEMPT,
     SUMMARY_SELECT,
     TRANSACTION_SELECT,
     customer_row,
@@ -36,9 +38,11 @@ from bot.adapters.customer_rows import (
     order_item_row,
     order_row,
     product_row,
+    request_id_of,
     request_row,
     request_values,
     summary_row,
+    together,
     transaction_row,
     transaction_values,
 )
@@ -152,15 +156,9 @@ class PostgresCustomerStore:
             return {}
         async with self.database.connection() as conn:
             rows = await conn.fetch(
-                "SELECT a.sku, b.sku, count(*) FROM order_items a"
-                " JOIN order_items b ON a.order_id = b.order_id AND a.sku <> b.sku"
-                " WHERE a.sku = ANY($1::text[]) GROUP BY a.sku, b.sku",
-                wanted,
+                BOUGHT_TOGETHER + " WHERE a.sku = ANY($1::text[]) GROUP BY a.sku, b.sku", wanted
             )
-        out: dict[str, dict[str, int]] = {}
-        for a, b, n in rows:
-            out.setdefault(a, {})[b] = int(n)
-        return out
+        return together(rows)
 
     async def record_request(self, request: ServiceRequest) -> ServiceRequest:
         async with self.database.transaction() as conn:
@@ -169,7 +167,7 @@ class PostgresCustomerStore:
             row = await conn.fetchrow(numbered(OPEN_REQUEST), request.order_id)
             if row:
                 return request_row(row)
-            request_id = request.request_id or f"R-{uuid.uuid4().hex[:10].upper()}"
+            request_id = request_id_of(request)
             await conn.execute(numbered(INSERT_REQUEST), *request_values(request, request_id))
         return replace(request, request_id=request_id)
 
@@ -177,14 +175,7 @@ class PostgresCustomerStore:
         self, conversation: str, order_id: str, ok: bool, at: datetime
     ) -> None:
         async with self.database.connection() as conn:
-            await conn.execute(
-                "INSERT INTO verification_attempts (conversation, order_id, ok, at)"
-                " VALUES ($1, $2, $3, $4)",
-                conversation,
-                order_id,
-                int(ok),
-                iso(at),
-            )
+            await conn.execute(numbered(INSERT_ATTEMPT), conversation, order_id, int(ok), iso(at))
 
     async def attempt_counts(
         self, conversation: str, order_id: str | None, since: datetime
@@ -207,19 +198,13 @@ class PostgresCustomerStore:
             if counts.conversation_failures >= limits[0] or counts.order_failures >= limits[1]:
                 return counts, None
             attempt_id = await conn.fetchval(
-                "INSERT INTO verification_attempts (conversation, order_id, ok, at)"
-                " VALUES ($1, $2, 0, $3) RETURNING id",
-                conversation,
-                order_id,
-                iso(at),
+                numbered(INSERT_ATTEMPT) + " RETURNING id", conversation, order_id, 0, iso(at)
             )
             return counts, int(attempt_id)
 
     async def settle_attempt(self, attempt_id: int, ok: bool) -> None:
         async with self.database.connection() as conn:
-            await conn.execute(
-                "UPDATE verification_attempts SET ok = $1 WHERE id = $2", int(ok), attempt_id
-            )
+            await conn.execute(numbered(SETTLE_ATTEMPT), int(ok), attempt_id)
 
     async def record_goodwill(
         self, transaction: Transaction, *, limit: Decimal | None, since: datetime

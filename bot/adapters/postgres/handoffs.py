@@ -7,55 +7,18 @@ A partial unique index keeps at most one open handoff per conversation.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
+from bot.adapters import handoff_rows as shared
 from bot.adapters.customer_rows import numbered
 from bot.adapters.postgres.database import PostgresDatabase
-from bot.adapters.sqlite.handoffs import POSITION, QUEUE_HEAD, WAITING_COUNT
-from bot.adapters.sqlite.handoffs import _handoff as handoff_from_row
 from bot.core.handoff import Handoff
 
-_COLUMNS = (
-    "conversation_id",
-    "sender",
-    "channel",
-    "reason",
-    "language",
-    "priority",
-    "created_at",
-    "status",
-    "tier",
-    "customer_id",
-    "account_manager",
-    "skills",
-    "offline",
-    "agent",
-    "claimed_at",
-    "resolved_at",
-    "contact_email",
-    "flags",
-)
-_CREATE = (
-    f"INSERT INTO handoffs ({', '.join(_COLUMNS)})"
-    f" VALUES ({', '.join(f'${i}' for i in range(1, len(_COLUMNS) + 1))})"
-    " ON CONFLICT (conversation_id) WHERE status IN ('waiting', 'assigned') DO NOTHING"
+# a partial unique index keeps one open handoff per conversation: a second insert does nothing
+_CREATE = numbered(
+    shared.INSERT
+    + " ON CONFLICT (conversation_id) WHERE status IN ('waiting', 'assigned') DO NOTHING"
     " RETURNING *"
 )
-_OPEN_FOR = (
-    "SELECT * FROM handoffs WHERE conversation_id = $1 AND status IN ('waiting', 'assigned')"
-    " ORDER BY id DESC LIMIT 1"
-)
-
-
-def _values(handoff: Handoff) -> list[Any]:
-    row: dict[str, Any] = dict(handoff.__dict__)
-    row.update(
-        skills=json.dumps(list(handoff.skills)),
-        flags=json.dumps(list(handoff.flags)),
-        offline=int(handoff.offline),
-    )
-    return [row[c] for c in _COLUMNS]
+_OPEN_FOR = numbered(shared.OPEN_FOR)
 
 
 class PostgresHandoffStore:
@@ -63,45 +26,43 @@ class PostgresHandoffStore:
         self.database = database
 
     async def create(self, handoff: Handoff) -> Handoff:
-        """Queue `handoff` (its id is assigned here) unless its conversation already has one open."""
-        values = _values(handoff)
+        values = shared.handoff_values(handoff)
         async with self.database.connection() as conn:
             while True:
                 row = await conn.fetchrow(_CREATE, *values)
                 if row is None:  # one is open already (or was, a moment ago)
                     row = await conn.fetchrow(_OPEN_FOR, handoff.conversation_id)
                 if row is not None:
-                    return handoff_from_row(row)
+                    return shared.handoff_row(row)
 
     async def get(self, handoff_id: int) -> Handoff | None:
         async with self.database.connection() as conn:
             row = await conn.fetchrow("SELECT * FROM handoffs WHERE id = $1", handoff_id)
-        return handoff_from_row(row) if row else None
+        return shared.handoff_row(row) if row else None
 
     async def open_for(self, conversation_id: str) -> Handoff | None:
         async with self.database.connection() as conn:
             row = await conn.fetchrow(_OPEN_FOR, conversation_id)
-        return handoff_from_row(row) if row else None
+        return shared.handoff_row(row) if row else None
 
     async def queue_head(self, limit: int) -> tuple[list[Handoff], int]:
         async with self.database.connection() as conn:
-            rows = await conn.fetch(numbered(QUEUE_HEAD), limit)
-            total = await conn.fetchval(WAITING_COUNT)
-        return [handoff_from_row(r) for r in rows], int(total)
+            rows = await conn.fetch(numbered(shared.QUEUE_HEAD), limit)
+            total = await conn.fetchval(shared.WAITING_COUNT)
+        return [shared.handoff_row(r) for r in rows], int(total)
 
     async def position(self, handoff_id: int) -> int | None:
         async with self.database.connection() as conn:
-            return int(await conn.fetchval(numbered(POSITION), handoff_id)) or None
+            return int(await conn.fetchval(numbered(shared.POSITION), handoff_id)) or None
 
     async def list(self, statuses: tuple[str, ...] = ("waiting", "assigned")) -> list[Handoff]:
         async with self.database.connection() as conn:
             rows = await conn.fetch(
                 "SELECT * FROM handoffs WHERE status = ANY($1::text[]) ORDER BY id", list(statuses)
             )
-        return [handoff_from_row(r) for r in rows]
+        return [shared.handoff_row(r) for r in rows]
 
     async def loads(self) -> dict[str, int]:
-        """Open conversations per agent."""
         async with self.database.connection() as conn:
             rows = await conn.fetch(
                 "SELECT agent, count(*) FROM handoffs WHERE status = 'assigned' GROUP BY agent"
@@ -109,7 +70,6 @@ class PostgresHandoffStore:
         return {r[0]: int(r[1]) for r in rows}
 
     async def claim(self, handoff_id: int, agent: str, now: float) -> bool:
-        """Give a waiting handoff to `agent`. Exactly one of concurrent claims wins."""
         async with self.database.connection() as conn:
             won = await conn.fetchval(
                 "UPDATE handoffs SET status = 'assigned', agent = $1, claimed_at = $2"
@@ -145,7 +105,6 @@ class PostgresHandoffStore:
         return moved is not None
 
     async def resolve(self, handoff_id: int, agent: str | None, now: float) -> bool:
-        """Close a handoff held by `agent` (any holder when `agent` is None, for admins)."""
         async with self.database.connection() as conn:
             done = await conn.fetchval(
                 "UPDATE handoffs SET status = 'resolved', resolved_at = $1 WHERE id = $2"

@@ -189,69 +189,62 @@ def _selections(
     return chosen
 
 
-class _Privacy:
-    """Export, erasure and retention on one connection, on the database thread."""
+class SqlitePrivacyStore:
+    """The PrivacyStore port on SQLite: every call on the database thread, each write in
+    one transaction with its audit record."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.db = db
+    def __init__(self, database: DatabaseRunner) -> None:
+        self.database = database
 
-    def search_terms(self, customer_id: str) -> tuple[str, ...]:
-        db = self.db
-        tables = _tables(db)
-        email = phone = None
-        if "customers" in tables:
-            row = db.execute(
-                "SELECT email, phone FROM customers WHERE customer_id = ?", [customer_id]
-            ).fetchone()
-            if row:
-                email, phone = row
-        orders: list[str] = []
-        if "orders" in tables:
-            orders = [
-                str(r[0])
-                for r in db.execute(
-                    "SELECT order_id FROM orders WHERE customer_id = ?", [customer_id]
+    async def search_terms(self, customer_id: str) -> tuple[str, ...]:
+        def read(db: sqlite_utils.Database) -> tuple[str, ...]:
+            tables = _tables(db)
+            email = phone = None
+            if "customers" in tables:
+                row = db.execute(
+                    "SELECT email, phone FROM customers WHERE customer_id = ?", [customer_id]
+                ).fetchone()
+                if row:
+                    email, phone = row
+            orders: list[str] = []
+            if "orders" in tables:
+                orders = [
+                    str(r[0])
+                    for r in db.execute(
+                        "SELECT order_id FROM orders WHERE customer_id = ?", [customer_id]
+                    )
+                ]
+            return search_terms(email, phone, orders)
+
+        return await self.database.run(read)
+
+    async def export_customer(self, customer_id: str, *, actor: str, now: float) -> dict[str, Any]:
+        def write(db: sqlite_utils.Database) -> dict[str, Any]:
+            with db.atomic():
+                conversations = customer_conversations(db, customer_id)
+                tables: dict[str, list[dict[str, Any]]] = {}
+                for table, where, params in _selections(db, customer_id, conversations):
+                    if table not in ("events", "conversations"):
+                        tables[table] = _rows(db, f'SELECT * FROM "{table}" WHERE {where}', params)
+                present = _tables(db)
+                for table, sql in COMMUNITY_EXPORT.items():
+                    if table in present:
+                        tables[table] = _rows(db, sql, [community_author(customer_id)])
+                document = customer_document(
+                    customer_id,
+                    now,
+                    {t: r for t, r in tables.items() if r},
+                    [_conversation(db, cid) for cid in conversations],
                 )
-            ]
-        return search_terms(email, phone, orders)
+                record(
+                    db, at=now, actor=actor, action="customer.export", subject=f"customer:{customer_id}",
+                    details=export_details(document),
+                )  # fmt: skip
+            return document
 
-    def export_customer(self, customer_id: str, *, actor: str, now: float) -> dict[str, Any]:
-        db = self.db
-        with db.atomic():
-            conversations = customer_conversations(db, customer_id)
-            tables: dict[str, list[dict[str, Any]]] = {}
-            for table, where, params in _selections(db, customer_id, conversations):
-                if table not in ("events", "conversations"):
-                    tables[table] = self._rows(f'SELECT * FROM "{table}" WHERE {where}', params)
-            present = _tables(db)
-            for table, sql in COMMUNITY_EXPORT.items():
-                if table in present:
-                    tables[table] = self._rows(sql, [community_author(customer_id)])
-            document = customer_document(
-                customer_id,
-                now,
-                {t: r for t, r in tables.items() if r},
-                [self._conversation(cid) for cid in conversations],
-            )
-            record(
-                db, at=now, actor=actor, action="customer.export", subject=f"customer:{customer_id}",
-                details=export_details(document),
-            )  # fmt: skip
-        return document
+        return await self.database.run(write)
 
-    def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-        cursor = self.db.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-    def _conversation(self, conversation_id: str) -> dict[str, Any]:
-        return conversation_document(
-            conversation_id,
-            self.db.execute(CONVERSATION, [conversation_id]).fetchone(),
-            self.db.execute(CONVERSATION_EVENTS, [conversation_id]).fetchall(),
-        )
-
-    def forget_customer(
+    async def forget_customer(
         self,
         customer_id: str,
         *,
@@ -261,55 +254,76 @@ class _Privacy:
         now: float,
         extra: dict[str, int] | None = None,
     ) -> Erasure:
-        """Delete every row about the customer in one transaction; counts per table."""
-        db = self.db
-        counts: dict[str, int] = {}
-        with db.atomic():
-            db.execute("PRAGMA defer_foreign_keys = ON")
-            named = customer_conversations(db, customer_id)
-            mentioned = _mentioning(db, terms)
-            conversations = sorted(set(named) | set(mentioned))
-            for table, where, params in _selections(db, customer_id, conversations):
-                counts[table] = db.execute(f'DELETE FROM "{table}" WHERE {where}', params).rowcount
-            counts["unverified conversations"] = len(set(mentioned) - set(named))
-            counts["audit details"] = _redact_audit(db, [*terms, *also_redact])
-            counts["community posts"] = _anonymise_posts(db, customer_id)
-            if "notice_suppressions" in _tables(db):
-                db.execute(SUPPRESS, [suppression_key(customer_id), now])
-            counts.update(extra or {})
-            record(
-                db, at=now, actor=actor, action="customer.forget", subject=f"customer:{customer_id}",
-                details={t: n for t, n in counts.items() if n},
-            )  # fmt: skip
-        logger.info("forgot a customer: %d conversations", len(conversations))
-        return Erasure(counts, tuple(conversations))
+        def write(db: sqlite_utils.Database) -> Erasure:
+            counts: dict[str, int] = {}
+            with db.atomic():
+                db.execute("PRAGMA defer_foreign_keys = ON")
+                named = customer_conversations(db, customer_id)
+                mentioned = _mentioning(db, terms)
+                conversations = sorted(set(named) | set(mentioned))
+                for table, where, params in _selections(db, customer_id, conversations):
+                    counts[table] = db.execute(
+                        f'DELETE FROM "{table}" WHERE {where}', params
+                    ).rowcount
+                counts["unverified conversations"] = len(set(mentioned) - set(named))
+                counts["audit details"] = _redact_audit(db, [*terms, *also_redact])
+                counts["community posts"] = _anonymise_posts(db, customer_id)
+                if "notice_suppressions" in _tables(db):
+                    db.execute(SUPPRESS, [suppression_key(customer_id), now])
+                counts.update(extra or {})
+                record(
+                    db, at=now, actor=actor, action="customer.forget", subject=f"customer:{customer_id}",
+                    details={t: n for t, n in counts.items() if n},
+                )  # fmt: skip
+            logger.info("forgot a customer: %d conversations", len(conversations))
+            return Erasure(counts, tuple(conversations))
 
-    def warehouse_exports(self, before: float) -> list[tuple[str, float]]:
-        """(target, latest time) of every warehouse export recorded before `before`."""
-        return [warehouse_export(r) for r in self.db.execute(WAREHOUSE_EXPORTS, [before])]
+        return await self.database.run(write)
 
-    def apply_retention(self, days: int, *, actor: str, now: float) -> Erasure:
-        """Blank the text of events and notices older than `days` days, drop old community
-        votes and reports; counts and the conversations changed."""
+    async def warehouse_exports(self, before: float) -> list[tuple[str, float]]:
+        return await self.database.run(
+            lambda db: [warehouse_export(r) for r in db.execute(WAREHOUSE_EXPORTS, [before])]
+        )
+
+    async def apply_retention(self, days: int, *, actor: str, now: float) -> Erasure:
         cutoff = retention_cutoff(now, days)
-        db = self.db
-        with db.atomic():
-            updates, touched = blanked_events(db.execute(RETENTION_EVENTS, [cutoff]).fetchall())
-            db.conn.executemany(
-                "UPDATE events SET data = ? WHERE id = ?", [(d, i) for i, d in updates]
-            )
-            counts = {"events": len(updates)}
-            tables = _tables(db)
-            if "notices" in tables:
-                counts["notices"] = db.execute(RETENTION_NOTICES, [iso_instant(cutoff)]).rowcount
-            for table, sql in RETENTION_COMMUNITY:
-                if table in tables:
-                    counts[table] = db.execute(sql, [cutoff]).rowcount
-            record(
-                db, at=now, actor=actor, action="retention.apply", subject=f"events:before:{cutoff:.0f}",
-                details=retention_details(days, counts),
-            )  # fmt: skip
-        return Erasure(counts, tuple(sorted(touched)))
+
+        def write(db: sqlite_utils.Database) -> Erasure:
+            with db.atomic():
+                updates, touched = blanked_events(db.execute(RETENTION_EVENTS, [cutoff]).fetchall())
+                db.conn.executemany(
+                    "UPDATE events SET data = ? WHERE id = ?", [(d, i) for i, d in updates]
+                )
+                counts = {"events": len(updates)}
+                tables = _tables(db)
+                if "notices" in tables:
+                    counts["notices"] = db.execute(
+                        RETENTION_NOTICES, [iso_instant(cutoff)]
+                    ).rowcount
+                for table, sql in RETENTION_COMMUNITY:
+                    if table in tables:
+                        counts[table] = db.execute(sql, [cutoff]).rowcount
+                record(
+                    db, at=now, actor=actor, action="retention.apply", subject=f"events:before:{cutoff:.0f}",
+                    details=retention_details(days, counts),
+                )  # fmt: skip
+            return Erasure(counts, tuple(sorted(touched)))
+
+        return await self.database.run(write)
+
+
+def _rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = db.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _conversation(db: sqlite_utils.Database, conversation_id: str) -> dict[str, Any]:
+    return conversation_document(
+        conversation_id,
+        db.execute(CONVERSATION, [conversation_id]).fetchone(),
+        db.execute(CONVERSATION_EVENTS, [conversation_id]).fetchall(),
+    )
 
 
 def _mentioning(db: sqlite_utils.Database, terms: Sequence[str]) -> list[str]:
@@ -329,45 +343,6 @@ def _redact_audit(db: sqlite_utils.Database, terms: Sequence[str]) -> int:
         return 0
     clause = " OR ".join("instr(lower(details), ?) > 0" for _ in wanted)
     return db.execute(f"UPDATE audit SET details = ? WHERE {clause}", [REDACTED, *wanted]).rowcount
-
-
-class SqlitePrivacyStore:
-    """The PrivacyStore port on SQLite: every call on the database thread."""
-
-    def __init__(self, database: DatabaseRunner) -> None:
-        self.database = database
-
-    async def search_terms(self, customer_id: str) -> tuple[str, ...]:
-        return await self.database.run(lambda db: _Privacy(db).search_terms(customer_id))
-
-    async def export_customer(self, customer_id: str, *, actor: str, now: float) -> dict[str, Any]:
-        return await self.database.run(
-            lambda db: _Privacy(db).export_customer(customer_id, actor=actor, now=now)
-        )
-
-    async def forget_customer(
-        self,
-        customer_id: str,
-        *,
-        terms: Sequence[str],
-        also_redact: Sequence[str],
-        actor: str,
-        now: float,
-        extra: dict[str, int] | None = None,
-    ) -> Erasure:
-        return await self.database.run(
-            lambda db: _Privacy(db).forget_customer(
-                customer_id, terms=terms, also_redact=also_redact, actor=actor, now=now, extra=extra
-            )
-        )
-
-    async def warehouse_exports(self, before: float) -> list[tuple[str, float]]:
-        return await self.database.run(lambda db: _Privacy(db).warehouse_exports(before))
-
-    async def apply_retention(self, days: int, *, actor: str, now: float) -> Erasure:
-        return await self.database.run(
-            lambda db: _Privacy(db).apply_retention(days, actor=actor, now=now)
-        )
 
 
 COMMUNITY_POSTS = ("community_questions", "community_answers")

@@ -6,13 +6,13 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from bot.adapters import conversation_rows as shared
 from bot.adapters.sqlite.database import GroupCommit, SqliteDatabase
-from bot.core.events import LANGUAGE, Event
+from bot.core.events import Event
 from bot.ports import ConversationInfo
 
 migrations = Migrations("conversations")
@@ -49,17 +49,6 @@ def m001_conversations_and_events(db: sqlite_utils.Database) -> None:
     db.table("events").create_index(["kind", "timestamp"])
 
 
-# One statement both creates the conversation's row (or updates it) and reserves
-# the next len(events) seq numbers: no SELECT of last_seq before each append.
-_RESERVE = """
-INSERT INTO conversations AS c (id, sender, channel, language, created_at, updated_at, last_seq)
-VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET
-    last_seq = c.last_seq + excluded.last_seq,
-    updated_at = excluded.updated_at,
-    language = COALESCE(excluded.language, c.language)
-RETURNING last_seq
-"""
 _INSERT_EVENTS = (
     "INSERT INTO events (conversation_id, seq, kind, data, timestamp) VALUES (?, ?, ?, ?, ?)"
 )
@@ -76,9 +65,9 @@ class _Append:
 def _write(conn: sqlite3.Connection, append: _Append) -> list[Event]:
     """On the database thread, inside the group commit's transaction."""
     events = append.events
-    language = next((e.data["language"] for e in reversed(events) if e.kind == LANGUAGE), None)
+    language = shared.language_of(events)
     [(last,)] = conn.execute(
-        _RESERVE,
+        shared.RESERVE,
         (
             append.conversation_id,
             append.sender,
@@ -122,19 +111,15 @@ class SqliteConversationStore:
 
     async def load(self, conversation_id: str) -> list[Event]:
         def read(db: sqlite_utils.Database) -> list[Event]:
-            rows = db.execute(
-                "SELECT seq, kind, data, timestamp FROM events WHERE conversation_id = ?"
-                " ORDER BY seq",
-                [conversation_id],
-            ).fetchall()
-            return [Event(kind, json.loads(data), ts, seq) for seq, kind, data, ts in rows]
+            rows = db.execute(shared.EVENTS_OF, [conversation_id]).fetchall()
+            return [shared.event_row(r) for r in rows]
 
         return await self.database.run(read)
 
     async def info(self, conversation_id: str) -> ConversationInfo | None:
         def read(db: sqlite_utils.Database) -> ConversationInfo | None:
-            row = db.execute(_INFO_SQL + " WHERE id = ?", [conversation_id]).fetchone()
-            return _info(row) if row else None
+            row = db.execute(shared.INFO_SELECT + " WHERE id = ?", [conversation_id]).fetchone()
+            return shared.info_row(row) if row else None
 
         return await self.database.run(read)
 
@@ -143,15 +128,8 @@ class SqliteConversationStore:
     ) -> list[ConversationInfo]:
         def read(db: sqlite_utils.Database) -> list[ConversationInfo]:
             rows = db.execute(
-                _INFO_SQL + " ORDER BY updated_at DESC LIMIT ? OFFSET ?", [limit, offset]
+                shared.INFO_SELECT + " ORDER BY updated_at DESC LIMIT ? OFFSET ?", [limit, offset]
             ).fetchall()
-            return [_info(r) for r in rows]
+            return [shared.info_row(r) for r in rows]
 
         return await self.database.run(read)
-
-
-_INFO_SQL = "SELECT id, sender, channel, created_at, updated_at, language FROM conversations"
-
-
-def _info(row: Any) -> ConversationInfo:
-    return ConversationInfo(row[0], row[1], row[2], row[3], row[4], row[5])

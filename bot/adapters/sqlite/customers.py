@@ -7,7 +7,6 @@ transaction. The store runs every call through a `DatabaseRunner` (one thread).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -18,17 +17,20 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from bot.adapters.customer_rows import (
+    BOUGHT_TOGETHER,
     CUSTOMER_BY_EMAIL,
     CUSTOMER_SELECT,
     FAILED_IN_CONVERSATION,
     FAILED_ON_ORDER,
     GOODWILL_SUM,
+    INSERT_ATTEMPT,
     INSERT_REQUEST,
     INSERT_TRANSACTION,
     OPEN_REQUEST,
     ORDER_ITEM_SELECT,
     ORDER_SELECT,
     PRODUCT_SELECT,
+    SETTLE_ATTEMPT,
     SUMMARY_SELECT,
     TRANSACTION_SELECT,
     customer_row,
@@ -40,9 +42,11 @@ from bot.adapters.customer_rows import (
     order_values,
     product_row,
     product_values,
+    request_id_of,
     request_row,
     request_values,
     summary_row,
+    together,
     transaction_row,
     transaction_values,
 )
@@ -338,15 +342,10 @@ class SqliteCustomerStore:
 
         def read(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
             rows = db.execute(
-                "SELECT a.sku, b.sku, count(*) FROM order_items a"
-                " JOIN order_items b ON a.order_id = b.order_id AND a.sku <> b.sku"
-                f" WHERE a.sku IN ({_marks(wanted)}) GROUP BY a.sku, b.sku",
+                BOUGHT_TOGETHER + f" WHERE a.sku IN ({_marks(wanted)}) GROUP BY a.sku, b.sku",
                 wanted,
             ).fetchall()
-            out: dict[str, dict[str, int]] = {}
-            for a, b, n in rows:
-                out.setdefault(a, {})[b] = int(n)
-            return out
+            return together(rows)
 
         return await self.database.run(read)
 
@@ -356,7 +355,7 @@ class SqliteCustomerStore:
                 row = db.execute(OPEN_REQUEST, [request.order_id]).fetchone()
                 if row:
                     return request_row(row)
-                request_id = request.request_id or f"R-{uuid.uuid4().hex[:10].upper()}"
+                request_id = request_id_of(request)
                 db.execute(INSERT_REQUEST, request_values(request, request_id))
             return replace(request, request_id=request_id)
 
@@ -367,11 +366,7 @@ class SqliteCustomerStore:
     ) -> None:
         def write(db: sqlite_utils.Database) -> None:
             with db.atomic():
-                db.execute(
-                    "INSERT INTO verification_attempts (conversation, order_id, ok, at)"
-                    " VALUES (?, ?, ?, ?)",
-                    [conversation, order_id, int(ok), iso(at)],
-                )
+                db.execute(INSERT_ATTEMPT, [conversation, order_id, int(ok), iso(at)])
 
         await self.database.run(write)
 
@@ -395,11 +390,7 @@ class SqliteCustomerStore:
                 counts = _attempt_counts(db, conversation, order_id, since)
                 if counts.conversation_failures >= limits[0] or counts.order_failures >= limits[1]:
                     return counts, None
-                cursor = db.conn.execute(
-                    "INSERT INTO verification_attempts (conversation, order_id, ok, at)"
-                    " VALUES (?, ?, 0, ?)",
-                    [conversation, order_id, iso(at)],
-                )
+                cursor = db.conn.execute(INSERT_ATTEMPT, [conversation, order_id, 0, iso(at)])
                 return counts, cursor.lastrowid
 
         return await self.database.run(write)
@@ -407,9 +398,7 @@ class SqliteCustomerStore:
     async def settle_attempt(self, attempt_id: int, ok: bool) -> None:
         def write(db: sqlite_utils.Database) -> None:
             with db.atomic():
-                db.execute(
-                    "UPDATE verification_attempts SET ok = ? WHERE id = ?", [int(ok), attempt_id]
-                )
+                db.execute(SETTLE_ATTEMPT, [int(ok), attempt_id])
 
         await self.database.run(write)
 

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from bot.adapters import handoff_rows as shared
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.core.handoff import Handoff
 
-migrations = Migrations("handoffs")
+# the name the warehouse's SQLite source still imports from here
+_handoff = shared.handoff_row
 
-# the queue's head and a handoff's place in it, shared with the PostgreSQL store (its
-# `numbered` placeholders); the order is core.handoff.queue_order's
-QUEUE_HEAD = (
-    "SELECT * FROM handoffs WHERE status = 'waiting' ORDER BY priority DESC, created_at, id LIMIT ?"
-)
-WAITING_COUNT = "SELECT count(*) FROM handoffs WHERE status = 'waiting'"
-POSITION = (
-    "SELECT count(*) FROM handoffs AS w JOIN handoffs AS h ON h.id = ?"
-    " WHERE h.status = 'waiting' AND w.status = 'waiting' AND (w.priority > h.priority"
-    " OR (w.priority = h.priority AND (w.created_at < h.created_at"
-    " OR (w.created_at = h.created_at AND w.id <= h.id))))"
-)
+migrations = Migrations("handoffs")
 
 
 @migrations()
@@ -58,97 +48,47 @@ def m001_handoffs(db: sqlite_utils.Database) -> None:
     db.table("handoffs").create_index(["agent", "status"])
 
 
-def _handoff(row: Any) -> Handoff:
-    return Handoff(
-        id=row["id"],
-        conversation_id=row["conversation_id"],
-        sender=row["sender"],
-        channel=row["channel"],
-        reason=row["reason"],
-        language=row["language"],
-        priority=row["priority"],
-        created_at=row["created_at"],
-        status=row["status"],
-        tier=row["tier"],
-        customer_id=row["customer_id"],
-        account_manager=row["account_manager"],
-        skills=tuple(json.loads(row["skills"] or "[]")),
-        offline=bool(row["offline"]),
-        agent=row["agent"],
-        claimed_at=row["claimed_at"],
-        resolved_at=row["resolved_at"],
-        contact_email=row["contact_email"],
-        flags=tuple(json.loads(row["flags"] or "[]")),
-    )
-
-
 class SqliteHandoffStore:
     def __init__(self, database: SqliteDatabase) -> None:
         self.database = database
 
     async def create(self, handoff: Handoff) -> Handoff:
-        """Queue `handoff` (its id is assigned here) unless its conversation already has one open."""
-
         def write(db: sqlite_utils.Database) -> Handoff:
             with db.atomic():
-                rows = list(
-                    db.query(
-                        "SELECT * FROM handoffs WHERE conversation_id = ?"
-                        " AND status IN ('waiting', 'assigned')",
-                        [handoff.conversation_id],
-                    )
-                )
+                rows = list(db.query(shared.OPEN_FOR, [handoff.conversation_id]))
                 if rows:
-                    return _handoff(rows[0])
-                row = {
-                    k: v
-                    for k, v in handoff.__dict__.items()
-                    if k not in ("id", "skills", "flags", "offline")
-                }
-                row.update(
-                    skills=json.dumps(list(handoff.skills)),
-                    flags=json.dumps(list(handoff.flags)),
-                    offline=int(handoff.offline),
-                )
-                cursor = db.conn.execute(
-                    f"INSERT INTO handoffs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                    list(row.values()),
-                )
-                new_id = cursor.lastrowid
-            return _handoff(next(db.query("SELECT * FROM handoffs WHERE id = ?", [new_id])))
+                    return shared.handoff_row(rows[0])
+                new_id = db.conn.execute(shared.INSERT, shared.handoff_values(handoff)).lastrowid
+            return shared.handoff_row(
+                next(db.query("SELECT * FROM handoffs WHERE id = ?", [new_id]))
+            )
 
         return await self.database.run(write)
 
     async def get(self, handoff_id: int) -> Handoff | None:
         def read(db: sqlite_utils.Database) -> Handoff | None:
             rows = list(db.query("SELECT * FROM handoffs WHERE id = ?", [handoff_id]))
-            return _handoff(rows[0]) if rows else None
+            return shared.handoff_row(rows[0]) if rows else None
 
         return await self.database.run(read)
 
     async def open_for(self, conversation_id: str) -> Handoff | None:
         def read(db: sqlite_utils.Database) -> Handoff | None:
-            rows = list(
-                db.query(
-                    "SELECT * FROM handoffs WHERE conversation_id = ?"
-                    " AND status IN ('waiting', 'assigned') ORDER BY id DESC LIMIT 1",
-                    [conversation_id],
-                )
-            )
-            return _handoff(rows[0]) if rows else None
+            rows = list(db.query(shared.OPEN_FOR, [conversation_id]))
+            return shared.handoff_row(rows[0]) if rows else None
 
         return await self.database.run(read)
 
     async def queue_head(self, limit: int) -> tuple[list[Handoff], int]:
         def read(db: sqlite_utils.Database) -> tuple[list[Handoff], int]:
-            head = [_handoff(r) for r in db.query(QUEUE_HEAD, [limit])]
-            return head, int(db.execute(WAITING_COUNT).fetchone()[0])
+            head = [shared.handoff_row(r) for r in db.query(shared.QUEUE_HEAD, [limit])]
+            return head, int(db.execute(shared.WAITING_COUNT).fetchone()[0])
 
         return await self.database.run(read)
 
     async def position(self, handoff_id: int) -> int | None:
         def read(db: sqlite_utils.Database) -> int | None:
-            return int(db.execute(POSITION, [handoff_id]).fetchone()[0]) or None
+            return int(db.execute(shared.POSITION, [handoff_id]).fetchone()[0]) or None
 
         return await self.database.run(read)
 
@@ -156,7 +96,7 @@ class SqliteHandoffStore:
         def read(db: sqlite_utils.Database) -> list[Handoff]:
             marks = ", ".join("?" * len(statuses))
             return [
-                _handoff(r)
+                shared.handoff_row(r)
                 for r in db.query(
                     f"SELECT * FROM handoffs WHERE status IN ({marks}) ORDER BY id", list(statuses)
                 )
@@ -165,8 +105,6 @@ class SqliteHandoffStore:
         return await self.database.run(read)
 
     async def loads(self) -> dict[str, int]:
-        """Open conversations per agent."""
-
         def read(db: sqlite_utils.Database) -> dict[str, int]:
             rows = db.execute(
                 "SELECT agent, COUNT(*) FROM handoffs WHERE status = 'assigned' GROUP BY agent"
@@ -176,8 +114,6 @@ class SqliteHandoffStore:
         return await self.database.run(read)
 
     async def claim(self, handoff_id: int, agent: str, now: float) -> bool:
-        """Give a waiting handoff to `agent`. Exactly one of concurrent claims wins."""
-
         def write(db: sqlite_utils.Database) -> bool:
             with db.atomic():
                 cursor = db.conn.execute(
@@ -216,8 +152,6 @@ class SqliteHandoffStore:
         return await self.database.run(write)
 
     async def resolve(self, handoff_id: int, agent: str | None, now: float) -> bool:
-        """Close a handoff held by `agent` (any holder when `agent` is None, for admins)."""
-
         def write(db: sqlite_utils.Database) -> bool:
             with db.atomic():
                 sql = "UPDATE handoffs SET status = 'resolved', resolved_at = ? WHERE id = ?"
