@@ -11,8 +11,6 @@ from bot.adapters import handoff_rows as shared
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.core.handoff import Handoff
 
-# the name the warehouse's SQLite source still imports from here
-_handoff = shared.handoff_row
 
 migrations = Migrations("handoffs")
 

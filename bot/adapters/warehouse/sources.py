@@ -31,8 +31,8 @@ from bot.adapters.customer_rows import (
     summary_row,
     transaction_row,
 )
+from bot.adapters.handoff_rows import handoff_row
 from bot.adapters.sqlite.agents import _agent
-from bot.adapters.sqlite.handoffs import _handoff
 from bot.core.agents import Agent
 from bot.core.customers import Customer, Order, OrderItem, Product, PurchaseSummary, Transaction
 from bot.core.events import Event
@@ -141,7 +141,7 @@ class SqliteWarehouseSource:
             ).fetchall()
         finally:
             self.conn.row_factory = None
-        return [_handoff(r) for r in rows]
+        return [handoff_row(r) for r in rows]
 
     async def customers(self) -> list[Customer]:
         return [
@@ -267,7 +267,7 @@ class PostgresWarehouseSource:
         rows = await self.conn.fetch(
             "SELECT * FROM handoffs WHERE conversation_id = ANY($1::text[])", list(conversation_ids)
         )
-        return [_handoff(r) for r in rows]
+        return [handoff_row(r) for r in rows]
 
     async def customers(self) -> list[Customer]:
         rows = await self.conn.fetch(CUSTOMER_SELECT + ' ORDER BY customer_id COLLATE "C"')
