@@ -7,6 +7,9 @@ PORT ?= 8080
 DB ?= var/balcao.sqlite3
 KB ?= knowledge
 CHROMIUM ?= /usr/bin/chromium
+# pytest-xdist workers for `make test` (the tests wait on servers, browsers and subprocesses
+# as much as they compute; every test has its own files, ports, database and Redis prefix)
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint typecheck venv lock chromium seed clean bench-nlu bench-load bench-match bench-encoder bench-memory bench-warehouse bench-desk bench-abuse bench-help bench-notices bench-cost
 
@@ -43,7 +46,7 @@ run: venv seed
 # the architecture's import contracts (pyproject.toml [tool.importlinter]) first: seconds
 test: venv chromium
 	$(VENV)/bin/lint-imports --no-cache
-	BALCAO_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q
+	BALCAO_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q -n $(TEST_WORKERS)
 
 lint: venv
 	$(VENV)/bin/lint-imports --no-cache
