@@ -29,7 +29,6 @@ import hmac
 import json
 import logging
 from html import escape
-from typing import Any
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
@@ -46,10 +45,12 @@ from bot.core.community import (
 from bot.core.identity import verify_identity
 from bot.knowledge.entries import LANGUAGES
 from channels.auth import require_role
-from channels.errors import json_error, read_json_object
+from channels.errors import json_error
 from channels.help_html import attr, page
 from channels.keys import ANSWER_KEY, COMMUNITY, LIMITS, SETTINGS, SIGN_IN_LINKS
-from channels.openapi import add_paths
+from channels.parsing import parse_row_id
+from channels.wire.api import read_body
+from channels.wire.community import StaffAcceptBody, StaffAnswerBody
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -438,6 +439,14 @@ async def _staff(request: web.Request, role: str = "agent") -> Author:
     return Author(f"agent:{agent.email}", agent.name, staff=True)
 
 
+def _post_id(request: web.Request) -> int:
+    """The question or answer the path names; one no row can have is not found."""
+    post_id = parse_row_id(request.match_info["id"])
+    if post_id is None:
+        raise CommunityError("no such question or answer", code="not_found")
+    return post_id
+
+
 def _refused(exc: CommunityError) -> web.Response:
     status = 403 if isinstance(exc, NotAllowedError) else 404 if exc.code == "not_found" else 400
     return json_error(status, exc.code, exc.message)
@@ -446,11 +455,9 @@ def _refused(exc: CommunityError) -> web.Response:
 @routes.post("/api/community/questions/{id:\\d+}/answers")
 async def staff_answer(request: web.Request) -> web.Response:
     staff = await _staff(request)
-    body = await read_json_object(request)
+    text = (await read_body(request, StaffAnswerBody))["body"]
     try:
-        posted = await request.app[COMMUNITY].reply(
-            staff, _int(request.match_info["id"]), str(body.get("body", ""))
-        )
+        posted = await request.app[COMMUNITY].reply(staff, _post_id(request), text)
     except CommunityError as exc:
         return _refused(exc)
     return web.json_response({"id": posted.id, "notice": posted.notice}, status=201)
@@ -459,11 +466,9 @@ async def staff_answer(request: web.Request) -> web.Response:
 @routes.post("/api/community/questions/{id:\\d+}/accept")
 async def staff_accept(request: web.Request) -> web.Response:
     staff = await _staff(request)
-    body = await read_json_object(request)
+    answer_id = (await read_body(request, StaffAcceptBody))["answer"]
     try:
-        await request.app[COMMUNITY].accept(
-            staff, _int(request.match_info["id"]), _int(body.get("answer", ""))
-        )
+        await request.app[COMMUNITY].accept(staff, _post_id(request), answer_id)
     except CommunityError as exc:
         return _refused(exc)
     return web.json_response({"ok": True})
@@ -479,7 +484,7 @@ async def moderate(request: web.Request) -> web.Response:
             staff,
             request.match_info["action"],
             request.match_info["kind"],
-            _int(request.match_info["id"]),
+            _post_id(request),
         )
     except CommunityError as exc:
         return _refused(exc)
@@ -526,7 +531,7 @@ async def promote(request: web.Request) -> web.Response:
     admin = await _staff(request, "admin")
     try:
         path = await request.app[COMMUNITY].promote(
-            admin, _int(request.match_info["id"]), request.app[SETTINGS].kb
+            admin, _post_id(request), request.app[SETTINGS].kb
         )
     except CommunityError as exc:
         return _refused(exc)
@@ -539,70 +544,3 @@ async def promote(request: web.Request) -> web.Response:
         },
         status=201,
     )
-
-
-def _operation(summary: str, params: list[str], body: dict[str, str] | None = None) -> Any:
-    op: dict[str, Any] = {
-        "summary": summary,
-        "security": [{"bearer": []}],
-        "parameters": [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in params
-        ],
-        "responses": {
-            "200": {"description": "OK"},
-            **{str(code): {"description": "error"} for code in (400, 401, 403, 404)},
-        },
-    }
-    if body:
-        op["requestBody"] = {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {k: {"type": v} for k, v in body.items()},
-                        "required": list(body),
-                    }
-                }
-            },
-        }
-    return op
-
-
-add_paths(
-    {
-        "/api/community/questions/{id}/answers": {
-            "post": _operation("An agent answers a community question as staff", ["id"],
-                               {"body": "string"})
-        },
-        "/api/community/questions/{id}/accept": {
-            "post": _operation("An agent accepts an answer", ["id"], {"answer": "integer"})
-        },
-        "/api/community/{kind}/{id}/{action}": {
-            "post": _operation(
-                "An agent hides, unhides, locks, unlocks or approves (keeps, off the review"
-                " queue) a question or answer; audited in the same transaction",
-                ["kind", "id", "action"],
-            )
-        },
-        "/api/community/moderation": {
-            "get": _operation(
-                "The review queue: reported posts no agent has decided on, most reported"
-                " first, and accepted answers awaiting promotion", [],
-            )
-        },
-        "/api/admin/community": {
-            "get": _operation(
-                "Community questions unanswered for 48 h, and the most viewed with no entry"
-                " (admin)", [],
-            )
-        },
-        "/api/admin/community/questions/{id}/promote": {
-            "post": _operation(
-                "Write a knowledge-base draft from a question and its accepted answer (admin)",
-                ["id"],
-            )
-        },
-    }
-)  # fmt: skip

@@ -424,6 +424,63 @@ SPEC["paths"].update(
 )
 
 
+_COMMUNITY_PARAMS: dict[str, dict[str, Any]] = {
+    "id": {"type": "integer", "minimum": 1},
+    "kind": {"type": "string", "enum": ["question", "answer"]},
+    "action": {"type": "string", "enum": ["hide", "unhide", "lock", "unlock", "approve"]},
+}
+
+
+def _community(summary: str, method: str, params: list[str], status: int = 200) -> dict[str, Any]:
+    """A route of the community's JSON API (channels/community.py): agents, or admins."""
+    return {
+        method: {
+            "summary": summary,
+            "security": _SECURED,
+            "parameters": [
+                {"name": name, "in": "path", "required": True, "schema": _COMMUNITY_PARAMS[name]}
+                for name in params
+            ],
+            "responses": {str(status): _json({"type": "object"}), **_errors(400, 401, 403, 404)},
+        }
+    }
+
+
+SPEC["paths"].update(
+    {
+        "/api/community/questions/{id}/answers": _community(
+            "An agent answers a community question as staff", "post", ["id"], 201
+        ),
+        "/api/community/questions/{id}/accept": _community(
+            "An agent accepts an answer", "post", ["id"]
+        ),
+        "/api/community/{kind}/{id}/{action}": _community(
+            "An agent hides, unhides, locks, unlocks or approves (keeps, off the review"
+            " queue) a question or answer; audited in the same transaction",
+            "post",
+            ["kind", "id", "action"],
+        ),
+        "/api/community/moderation": _community(
+            "The review queue: reported posts no agent has decided on, most reported"
+            " first, and accepted answers awaiting promotion",
+            "get",
+            [],
+        ),
+        "/api/admin/community": _community(
+            "Community questions unanswered for 48 h, and the most viewed with no entry (admin)",
+            "get",
+            [],
+        ),
+        "/api/admin/community/questions/{id}/promote": _community(
+            "Write a knowledge-base draft from a question and its accepted answer (admin)",
+            "post",
+            ["id"],
+            201,
+        ),
+    }
+)
+
+
 def _request_bodies() -> None:
     """Each JSON body the handlers read (channels/wire/api.py `BODIES`), as they read it."""
     for (method, path), kind in BODIES.items():
@@ -443,11 +500,6 @@ for _name, _kind in {
     **console_frames.SERVER_FRAMES,
 }.items():
     SPEC["components"]["schemas"][_name] = schema(_kind)
-
-
-def add_paths(paths: dict[str, Any]) -> None:
-    """Other modules describe their own routes here (the admin API does)."""
-    SPEC["paths"].update(paths)
 
 
 @routes.get("/api/openapi.json")

@@ -1,5 +1,6 @@
 """The JSON API's request bodies (agents, admins, customers' feedback, mail and shop
-webhooks) and the error body, and which route takes which body (`BODIES`).
+webhooks; the community's are in `community`) and the error body, and which route takes
+which body (`BODIES`).
 
 `read_body(request, Kind)` is how a handler reads its body: the JSON object checked
 against `Kind`, which must be the body `BODIES` names for the route, so the document
@@ -17,6 +18,7 @@ from typing_extensions import TypedDict
 
 from channels.errors import read_json_object
 from channels.wire import Code, parse
+from channels.wire.community import StaffAcceptBody, StaffAnswerBody
 from channels.wire.rest import RestMessage
 
 T = TypeVar("T")
@@ -111,6 +113,8 @@ BODIES: dict[tuple[str, str], type[Any]] = {
     ("POST", "/api/feedback"): FeedbackBody,
     ("POST", "/api/mail/inbound"): InboundMailBody,
     ("POST", "/api/shop/events"): ShopEventBody,  # read raw first: the signature signs it
+    ("POST", "/api/community/questions/{id}/answers"): StaffAnswerBody,
+    ("POST", "/api/community/questions/{id}/accept"): StaffAcceptBody,
 }
 
 
