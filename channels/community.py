@@ -50,7 +50,17 @@ from channels.help_html import attr, page
 from channels.keys import ANSWER_KEY, COMMUNITY, LIMITS, SETTINGS, SIGN_IN_LINKS
 from channels.parsing import parse_row_id
 from channels.wire.api import read_body
-from channels.wire.community import StaffAcceptBody, StaffAnswerBody
+from channels.wire.community import (
+    CommunityDashboard,
+    CommunityQuestion,
+    Done,
+    FlaggedPost,
+    Promoted,
+    ReviewQueue,
+    StaffAcceptBody,
+    StaffAnswerBody,
+    StaffAnswered,
+)
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -59,6 +69,7 @@ COOKIE = "balcao_community"
 PAGE_SIZE = 30
 TITLES = {"en": "Community", "pt": "Comunidade", "es": "Comunidad"}
 MASK_NOTICE = "We hid personal details ({kinds}) in your post so that others cannot see them."
+DONE: Done = {"ok": True}
 
 
 # --- who is posting ---------------------------------------------------------------------
@@ -424,7 +435,7 @@ async def report(request: web.Request) -> web.Response:
 # --- agents and admins (JSON, Bearer) ---------------------------------------------------
 
 
-def _question_json(q: Question) -> dict[str, object]:
+def _question_json(q: Question) -> CommunityQuestion:
     return {
         "id": q.id, "language": q.language, "title": q.title, "author_name": q.author_name,
         "created_at": q.created_at, "views": q.views, "answers": q.answers,
@@ -460,7 +471,8 @@ async def staff_answer(request: web.Request) -> web.Response:
         posted = await request.app[COMMUNITY].reply(staff, _post_id(request), text)
     except CommunityError as exc:
         return _refused(exc)
-    return web.json_response({"id": posted.id, "notice": posted.notice}, status=201)
+    answered: StaffAnswered = {"id": posted.id, "notice": posted.notice}
+    return web.json_response(answered, status=201)
 
 
 @routes.post("/api/community/questions/{id:\\d+}/accept")
@@ -471,7 +483,7 @@ async def staff_accept(request: web.Request) -> web.Response:
         await request.app[COMMUNITY].accept(staff, _post_id(request), answer_id)
     except CommunityError as exc:
         return _refused(exc)
-    return web.json_response({"ok": True})
+    return web.json_response(DONE)
 
 
 @routes.post(
@@ -488,10 +500,10 @@ async def moderate(request: web.Request) -> web.Response:
         )
     except CommunityError as exc:
         return _refused(exc)
-    return web.json_response({"ok": True})
+    return web.json_response(DONE)
 
 
-def _flagged_json(f: Flagged) -> dict[str, object]:
+def _flagged_json(f: Flagged) -> FlaggedPost:
     return {
         "kind": f.kind, "id": f.id, "question_id": f.question_id, "language": f.language,
         "title": f.title, "body": f.body, "author_name": f.author_name, "reports": f.reports,
@@ -504,12 +516,11 @@ async def review_queue(request: web.Request) -> web.Response:
     """The console's moderation view: reported posts, and answers awaiting promotion."""
     await _staff(request)
     flagged, awaiting = await request.app[COMMUNITY].review_queue()
-    return web.json_response(
-        {
-            "flagged": [_flagged_json(f) for f in flagged],
-            "awaiting_promotion": [_question_json(q) for q in awaiting],
-        }
-    )
+    queue: ReviewQueue = {
+        "flagged": [_flagged_json(f) for f in flagged],
+        "awaiting_promotion": [_question_json(q) for q in awaiting],
+    }
+    return web.json_response(queue)
 
 
 @routes.get("/api/admin/community")
@@ -518,12 +529,11 @@ async def dashboard(request: web.Request) -> web.Response:
     service = request.app[COMMUNITY]
     unanswered = await service.unanswered()
     viewed = await service.most_viewed_without_entry()
-    return web.json_response(
-        {
-            "unanswered_48h": [_question_json(q) for q in unanswered],
-            "most_viewed_without_entry": [_question_json(q) for q in viewed],
-        }
-    )
+    figures: CommunityDashboard = {
+        "unanswered_48h": [_question_json(q) for q in unanswered],
+        "most_viewed_without_entry": [_question_json(q) for q in viewed],
+    }
+    return web.json_response(figures)
 
 
 @routes.post("/api/admin/community/questions/{id:\\d+}/promote")
@@ -536,11 +546,9 @@ async def promote(request: web.Request) -> web.Response:
     except CommunityError as exc:
         return _refused(exc)
     live = path.name.removeprefix("draft-")
-    return web.json_response(
-        {
-            "draft": f"{path.parent.name}/{path.name}",
-            "publish_by_renaming_to": f"{path.parent.name}/{live}",
-            "help_url": f"/help/{path.parent.name}/{quote(live.removesuffix('.md'))}",
-        },
-        status=201,
-    )
+    promoted: Promoted = {
+        "draft": f"{path.parent.name}/{path.name}",
+        "publish_by_renaming_to": f"{path.parent.name}/{live}",
+        "help_url": f"/help/{path.parent.name}/{quote(live.removesuffix('.md'))}",
+    }
+    return web.json_response(promoted, status=201)
