@@ -74,18 +74,26 @@ class Driver:
         self.seen: Seen = {}
 
     async def call(
-        self, method: str, route: str, url: str = "", token: str = "", **kwargs: Any
+        self,
+        method: str,
+        route: str,
+        token: str = "",
+        query: str = "",
+        body: Any = None,
+        **path: object,
     ) -> Any:
+        """`route` with its `{names}` filled from `path`, as `token`'s agent if given."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = await self.client.request(method, url or route, headers=headers, **kwargs)
+        url = route.format(**path) + query
+        response = await self.client.request(method, url, headers=headers, json=body)
         text = await response.text()
-        assert response.status < 300, (method, url or route, response.status, text)
+        assert response.status < 300, (method, url, response.status, text)
         self.seen.setdefault((method, route), []).append((response.status, text))
         return json.loads(text)
 
     async def login(self, email: str) -> str:
         session = await self.call(
-            "POST", "/api/auth/login", json={"email": email, "password": PASSWORD}
+            "POST", "/api/auth/login", body={"email": email, "password": PASSWORD}
         )
         token: str = session["token"]
         return token
@@ -135,78 +143,75 @@ async def _drive(d: Driver, sink: Sink) -> None:
 
     # nobody online yet: carla's handoff waits offline, and she leaves an email
     for text in ("I want to speak to a human", "write to carla@example.pt"):
-        await d.call("POST", WEBHOOK, json={"sender": "carla", "message": text})
+        await d.call("POST", WEBHOOK, body={"sender": "carla", "message": text})
     admin, rui = await d.login(ADMIN), await d.login(RUI)
     for token in (admin, rui):
-        await d.call("POST", "/api/agents/me/status", token=token, json={"status": "online"})
-    await d.call("GET", "/api/me", token=admin)
+        await d.call("POST", "/api/agents/me/status", token, body={"status": "online"})
+    await d.call("GET", "/api/me", admin)
 
     # a verified customer asks for a person; others are answered, rate, suggest, or stump it
     identity = {"customer_id": "C1", "identifier_hash": identity_hash(SECRET, "C1")}
-    await d.call("POST", WEBHOOK, json={"sender": "alice", "message": "I want to speak to a human",
+    await d.call("POST", WEBHOOK, body={"sender": "alice", "message": "I want to speak to a human",
                                         "metadata": identity})  # fmt: skip
     for sender, question, better in (
         ("dora", "how long does delivery take", "Two to four days"),
         ("eli", "what is your return policy", "Thirty days, free"),
     ):
-        [answer, *_] = await d.call("POST", WEBHOOK, json={"sender": sender, "message": question})
+        [answer, *_] = await d.call("POST", WEBHOOK, body={"sender": sender, "message": question})
         rating = answer["feedback"]
-        await d.call("POST", "/api/feedback", json={
+        await d.call("POST", "/api/feedback", body={
             "conversation": sender, "channel": "rest", "entry": rating["entry"],
             "seq": rating["seq"], "token": rating["token"], "helpful": False,
             "suggestion": better,
         })  # fmt: skip
-    await d.call("POST", "/api/feedback", json={"conversation": "dora", "channel": "rest",
-                                                "rating": 5})  # fmt: skip
-    await d.call("POST", WEBHOOK, json={"sender": "fred", "message": "blorp zork quux"})
+    rated = {"conversation": "dora", "channel": "rest", "rating": 5}
+    await d.call("POST", "/api/feedback", body=rated)
+    await d.call("POST", WEBHOOK, body={"sender": "fred", "message": "blorp zork quux"})
 
     # the desk
     async with d.client.ws_connect("/api/agent/ws") as ws:
         await ws.send_json({"type": "auth", "token": admin})
         frames = [await ws.receive_str(timeout=5) for _ in range(2)]
     d.seen[("WS", "ready")], d.seen[("WS", "queue")] = [(0, frames[0])], [(0, frames[1])]
-    queue = await d.call("GET", "/api/handoffs", token=admin)
-    [carla] = await d.call("GET", "/api/handoffs", "/api/handoffs?awaiting=email", admin)
+    queue = await d.call("GET", "/api/handoffs", admin)
+    [carla] = await d.call("GET", "/api/handoffs", admin, "?awaiting=email")
     alice = next(h["id"] for h in queue if h["sender"] == "alice")
     for handoff in (alice, carla["id"]):
-        await d.call("POST", "/api/handoffs/{id}/claim", f"/api/handoffs/{handoff}/claim", admin)
-    for action, body in (("messages", {"text": "Hello Alice"}), ("notes", {"text": "VIP"}),
-                         ("goodwill", {"kind": "credit", "amount": "5.00"})):  # fmt: skip
-        await d.call("POST", f"/api/handoffs/{{id}}/{action}",
-                     f"/api/handoffs/{alice}/{action}", admin, json=body)  # fmt: skip
-    for path in ("/api/handoffs/{id}", "/api/handoffs/{id}/goodwill"):
-        await d.call("GET", path, path.replace("{id}", str(alice)), admin)
-    email = f"/api/handoffs/{carla['id']}/email"
-    await d.call("POST", "/api/handoffs/{id}/email", email, admin, json={"text": "Tomorrow."})
+        await d.call("POST", "/api/handoffs/{id}/claim", admin, id=handoff)
+    await d.call("POST", "/api/handoffs/{id}/messages", admin, body={"text": "Hi"}, id=alice)
+    await d.call("POST", "/api/handoffs/{id}/notes", admin, body={"text": "VIP"}, id=alice)
+    grant = {"kind": "credit", "amount": "5.00"}
+    await d.call("POST", "/api/handoffs/{id}/goodwill", admin, body=grant, id=alice)
+    await d.call("GET", "/api/handoffs/{id}/goodwill", admin, id=alice)
+    await d.call("GET", "/api/handoffs/{id}", admin, id=alice)
+    await d.call("POST", "/api/handoffs/{id}/email", admin, body={"text": "Soon."}, id=carla["id"])
     assert await asyncio.to_thread(sink.wait, 1, 10)
     [mail] = [m for m in sink.received() if m["To"] == "carla@example.pt"]
-    await d.call("POST", "/api/mail/inbound",
-                 json={"to": str(mail["Reply-To"]), "text": "Thanks!", "message_id": "<m1@x>"})  # fmt: skip
-    transfer = f"/api/handoffs/{carla['id']}/transfer"
-    await d.call("POST", "/api/handoffs/{id}/transfer", transfer, admin, json={"agent": RUI})
-    await d.call("POST", "/api/handoffs/{id}/resolve", f"/api/handoffs/{alice}/resolve", admin)
-    await d.call("GET", "/api/agents", token=admin)
-    await d.call("GET", "/api/canned", token=admin)
-    await d.call("GET", "/api/conversations", "/api/conversations?q=human", admin)
+    answer = {"to": str(mail["Reply-To"]), "text": "Thanks!", "message_id": "<m1@x>"}
+    await d.call("POST", "/api/mail/inbound", body=answer)
+    await d.call("POST", "/api/handoffs/{id}/transfer", admin, body={"agent": RUI}, id=carla["id"])
+    await d.call("POST", "/api/handoffs/{id}/resolve", admin, id=alice)
+    await d.call("GET", "/api/agents", admin)
+    await d.call("GET", "/api/canned", admin)
+    await d.call("GET", "/api/conversations", admin, "?q=human")
 
     # the dashboard
-    conversations = await d.call("GET", "/api/analytics/conversations", token=admin)
-    one = conversations["conversations"][0]["conversation_id"]
-    route = "/api/analytics/conversations/{conversation_id}"
-    await d.call("GET", route, route.replace("{conversation_id}", one), admin)
-    await d.call("GET", "/api/analytics/summary", token=admin)
-    unanswered = await d.call("GET", "/api/analytics/unanswered", token=admin)
+    listed = await d.call("GET", "/api/analytics/conversations", admin)
+    one = listed["conversations"][0]["conversation_id"]
+    await d.call(
+        "GET", "/api/analytics/conversations/{conversation_id}", admin, conversation_id=one
+    )
+    await d.call("GET", "/api/analytics/summary", admin)
+    unanswered = await d.call("GET", "/api/analytics/unanswered", admin)
     cluster = unanswered["clusters"][0]["id"]
-    route = "/api/analytics/unanswered/{cluster}/draft"
-    await d.call("POST", route, route.replace("{cluster}", cluster), admin)
-    suggestions = (await d.call("GET", "/api/analytics/suggestions", token=admin))["suggestions"]
+    await d.call("POST", "/api/analytics/unanswered/{cluster}/draft", admin, cluster=cluster)
+    suggestions = (await d.call("GET", "/api/analytics/suggestions", admin))["suggestions"]
     for action, suggestion in zip(("accept", "dismiss"), suggestions, strict=True):
-        route = f"/api/analytics/suggestions/{{id}}/{action}"
-        url = route.replace("{id}", str(suggestion["id"]))
-        await d.call("POST", route, url, admin, json={"mode": "example"})
+        await d.call("POST", f"/api/analytics/suggestions/{{id}}/{action}", admin,
+                     body={"mode": "example"}, id=suggestion["id"])  # fmt: skip
     due = datetime.now(UTC) + timedelta(days=1)
     await app[NOTICE_STORE].enqueue([Due("order.shipped", "C2", "200001", due)], due)
-    await d.call("GET", "/api/analytics/proactive", token=admin)
+    await d.call("GET", "/api/analytics/proactive", admin)
 
     # the community
     ana = await sign_in(d.client, "C2", "Ana")
@@ -215,26 +220,22 @@ async def _drive(d: Driver, sink: Sink) -> None:
     await d.client.get(where)  # a view
     report = await d.client.post("/community/report", data={"kind": "question", "id": question})
     assert report.status == 200
-    route = "/api/community/questions/{id}/answers"
-    url = route.replace("{id}", str(question))
-    staff = await d.call("POST", route, url, admin, json={"body": "Fazemos, sim."})
-    route = "/api/community/questions/{id}/accept"
-    url = route.replace("{id}", str(question))
-    await d.call("POST", route, url, admin, json={"answer": staff["id"]})
-    await d.call("GET", "/api/community/moderation", token=admin)
-    await d.call("GET", "/api/admin/community", token=admin)
-    route = "/api/community/{kind}/{id}/{action}"
-    await d.call("POST", route, f"/api/community/question/{question}/approve", admin)
-    route = "/api/admin/community/questions/{id}/promote"
-    await d.call("POST", route, route.replace("{id}", str(question)), admin)
+    staff = await d.call("POST", "/api/community/questions/{id}/answers", admin,
+                         body={"body": "Fazemos, sim."}, id=question)  # fmt: skip
+    await d.call("POST", "/api/community/questions/{id}/accept", admin,
+                 body={"answer": staff["id"]}, id=question)  # fmt: skip
+    await d.call("GET", "/api/community/moderation", admin)
+    await d.call("GET", "/api/admin/community", admin)
+    await d.call("POST", "/api/community/{kind}/{id}/{action}", admin,
+                 kind="question", id=question, action="approve")  # fmt: skip
+    await d.call("POST", "/api/admin/community/questions/{id}/promote", admin, id=question)
 
     # her data: a file she sent, the export, then forgetting her
-    alice_conversation = next(h["conversation_id"] for h in queue if h["sender"] == "alice")
-    await app[ATTACHMENTS].receive(alice_conversation, PNG, sender="alice", channel="rest")
-    for method, action in (("GET", "export"), ("POST", "forget")):
-        route = f"/api/admin/customers/{{id}}/{action}"
-        await d.call(method, route, route.replace("{id}", "C1"), admin)
-    await d.call("POST", "/api/auth/logout", token=rui)
+    conversation = next(h["conversation_id"] for h in queue if h["sender"] == "alice")
+    await app[ATTACHMENTS].receive(conversation, PNG, sender="alice", channel="rest")
+    await d.call("GET", "/api/admin/customers/{id}/export", admin, id="C1")
+    await d.call("POST", "/api/admin/customers/{id}/forget", admin, id="C1")
+    await d.call("POST", "/api/auth/logout", rui)
 
 
 def _empty_lists(value: Any, key: str = "") -> set[str]:
