@@ -129,6 +129,15 @@ def _int(value: object) -> int:
         raise web.HTTPBadRequest(text="expected a number") from None
 
 
+def _row(value: object) -> int:
+    """A question's or answer's id from a page's path or form; one no row can have (past
+    SQLite's INTEGER, say) is not found."""
+    row_id = parse_row_id(_int(value))
+    if row_id is None:
+        raise web.HTTPNotFound(text="no such question or answer")
+    return row_id
+
+
 # --- pages --------------------------------------------------------------------------------
 
 
@@ -280,7 +289,7 @@ async def listing(request: web.Request) -> web.Response:
 async def show_question(request: web.Request) -> web.Response:
     language = _language(request)
     try:
-        thread = await request.app[COMMUNITY].thread(_int(request.match_info["id"]))
+        thread = await request.app[COMMUNITY].thread(_row(request.match_info["id"]))
     except CommunityError:
         raise web.HTTPNotFound(text="no such question") from None
     question = thread.question
@@ -370,7 +379,7 @@ async def answer(request: web.Request) -> web.Response:
     language = _language(request)
     author = _signed_in(request)
     await _limit(request, author.id)
-    question_id = _int(request.match_info["id"])
+    question_id = _row(request.match_info["id"])
     form = await request.post()
     try:
         posted = await request.app[COMMUNITY].reply(author, question_id, str(form.get("body", "")))
@@ -387,10 +396,10 @@ async def answer(request: web.Request) -> web.Response:
 async def accept(request: web.Request) -> web.Response:
     language = _language(request)
     author = _signed_in(request)
-    question_id = _int(request.match_info["id"])
+    question_id = _row(request.match_info["id"])
     form = await request.post()
     try:
-        await request.app[COMMUNITY].accept(author, question_id, _int(form.get("answer", "")))
+        await request.app[COMMUNITY].accept(author, question_id, _row(form.get("answer", "")))
     except NotAllowedError as exc:
         raise web.HTTPForbidden(text=exc.message) from None
     except CommunityError as exc:
@@ -404,7 +413,7 @@ async def vote(request: web.Request) -> web.Response:
     await _limit(request, author.id)
     form = await request.post()
     service = request.app[COMMUNITY]
-    answer_id = _int(form.get("answer", ""))
+    answer_id = _row(form.get("answer", ""))
     try:
         await service.vote(author, answer_id)
     except NotAllowedError as exc:
@@ -425,7 +434,7 @@ async def report(request: web.Request) -> web.Response:
     form = await request.post()
     try:
         await request.app[COMMUNITY].report(
-            reporter, str(form.get("kind", "")), _int(form.get("id", ""))
+            reporter, str(form.get("kind", "")), _row(form.get("id", ""))
         )
     except CommunityError as exc:
         raise web.HTTPBadRequest(text=exc.message) from None

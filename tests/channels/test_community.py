@@ -277,6 +277,21 @@ async def test_the_staff_json_bodies_are_checked_and_a_refusal_names_the_field(
     assert accepted.status == 200 and await accepted.json() == {"ok": True}
 
 
+async def test_an_id_no_post_can_have_is_not_found_on_the_pages(app_client: TestClient) -> None:
+    """Past SQLite's INTEGER, an id reached the driver and the page answered 500."""
+    ana = await sign_in(app_client, "c1", "Ana")
+    too_big = str(2**63)
+    for method, path, form in (
+        ("GET", f"/community/pt/{too_big}", None),
+        ("POST", f"/community/pt/{too_big}/answer", {"body": "olá"}),
+        ("POST", "/community/pt/1/accept", {"answer": too_big}),
+        ("POST", "/community/vote", {"answer": too_big}),
+        ("POST", "/community/report", {"kind": "answer", "id": too_big}),
+    ):
+        response = await app_client.request(method, path, data=form, headers=ana)
+        assert response.status == 404, (path, form, await response.text())
+
+
 async def _accepted_question(client: TestClient) -> int:
     ana = await sign_in(client, "c1", "Ana")
     where = await ask(client, ana, "Vendem vasos de cerâmica para plantas?", "Para a varanda.")
