@@ -51,6 +51,7 @@ from channels.keys import (
     STORE,
 )
 from channels.parsing import parse_row_id, parse_sender
+from channels.wire.analytics import Draft, FeedbackRecorded, SuggestionAccepted, SuggestionDismissed
 from channels.wire.api import AcceptBody, FeedbackBody, read_body
 
 logger = logging.getLogger(__name__)
@@ -189,10 +190,12 @@ async def draft(request: web.Request) -> web.Response:
     )  # fmt: skip
     await request.app[RELOADER].check()
     logger.info("draft %s written by an admin", path.name)
-    return web.json_response(
-        {"path": str(path.relative_to(kb_dir)), "entry": path.stem, "language": cluster.language},
-        status=201,
-    )
+    written: Draft = {
+        "path": str(path.relative_to(kb_dir)),
+        "entry": path.stem,
+        "language": cluster.language,
+    }
+    return web.json_response(written, status=201)
 
 
 @routes.get("/api/analytics/suggestions")
@@ -256,14 +259,13 @@ async def accept(request: web.Request) -> web.Response:
         details={"mode": mode, "entry": entry.id, "language": entry.language},
     )  # fmt: skip
     await request.app[RELOADER].check()
-    return web.json_response(
-        {
-            "entry": entry.id,
-            "language": entry.language,
-            "mode": mode,
-            "path": str(path.relative_to(settings.kb)),
-        }
-    )
+    accepted: SuggestionAccepted = {
+        "entry": entry.id,
+        "language": entry.language,
+        "mode": mode,
+        "path": str(path.relative_to(settings.kb)),
+    }
+    return web.json_response(accepted)
 
 
 @routes.post("/api/analytics/suggestions/{id}/dismiss")
@@ -278,7 +280,8 @@ async def dismiss(request: web.Request) -> web.Response:
         action="suggestion.dismissed",
         subject=f"event:{event_id}",
     )
-    return web.json_response({"dismissed": event_id})
+    dismissed: SuggestionDismissed = {"dismissed": event_id}
+    return web.json_response(dismissed)
 
 
 # --- customers' feedback (public, like the widget) ------------------------------------
@@ -339,13 +342,13 @@ async def feedback(request: web.Request) -> web.Response:
         )
         stored = list(handled.events)
         replies = [r.to_event_data() for r in handled.replies]
-        return web.json_response(
-            {"recorded": [e.kind for e in stored], "replies": replies}, status=201
-        )
+        rated: FeedbackRecorded = {"recorded": [e.kind for e in stored], "replies": replies}
+        return web.json_response(rated, status=201)
     stored = await request.app[LOG].append(
         conversation_id, events, sender=info.sender, channel=info.channel
     )
-    return web.json_response({"recorded": [e.kind for e in stored]}, status=201)
+    recorded: FeedbackRecorded = {"recorded": [e.kind for e in stored]}
+    return web.json_response(recorded, status=201)
 
 
 def _feedback_events(body: FeedbackBody, request: web.Request, now: float) -> list[Event]:

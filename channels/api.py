@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.core import events as ev
+from bot.core.events import Event
 from bot.core.goodwill import parse_amount
 from bot.errors import InputError, NotFoundError, PermissionDeniedError
 from bot.services.desk import QUEUE_HEAD
@@ -17,6 +18,8 @@ from channels.auth import require_role
 from channels.keys import AGENTS, CANNED, DESK, EMAIL, GOODWILL, INBOX, INSIGHTS, SERVICE
 from channels.parsing import parse_limit, parse_row_id
 from channels.wire.api import GoodwillBody, StatusBody, TextBody, TransferBody, read_body
+from channels.wire.desk import AgentMessage, Grant
+from channels.wire.desk import Allowance as AllowanceJson
 
 routes = web.RouteTableDef()
 
@@ -105,7 +108,7 @@ async def claim(request: web.Request) -> web.Response:
 async def send_message(request: web.Request) -> web.Response:
     agent = await require_role(request, "agent")
     event = await request.app[DESK].send(_handoff_id(request), agent, await _text(request))
-    return web.json_response({"seq": event.seq, "text": event.data["text"]}, status=201)
+    return web.json_response(_written(event), status=201)
 
 
 @routes.post("/api/handoffs/{id}/notes")
@@ -116,7 +119,7 @@ async def add_note(request: web.Request) -> web.Response:
     if handoff.status == "assigned" and handoff.agent != agent.email and not agent.is_admin:
         raise PermissionDeniedError("this conversation is held by another agent")
     event = await desk.note(handoff.id, agent, await _text(request))
-    return web.json_response({"seq": event.seq, "text": event.data["text"]}, status=201)
+    return web.json_response(_written(event), status=201)
 
 
 @routes.post("/api/handoffs/{id}/transfer")
@@ -134,7 +137,12 @@ async def resolve(request: web.Request) -> web.Response:
     return web.json_response(handoff.summary(time.time()))
 
 
-def _allowance(allowance: Allowance) -> dict[str, object]:
+def _written(event: Event) -> AgentMessage:
+    """What an agent wrote (to the customer, by email, or as a note), as stored."""
+    return {"seq": event.seq, "text": event.data["text"]}
+
+
+def _allowance(allowance: Allowance) -> AllowanceJson:
     def money(value: Decimal | None) -> str | None:
         return None if value is None else str(value)
 
@@ -169,19 +177,17 @@ async def goodwill(request: web.Request) -> web.Response:
         _handoff_id(request), agent, kind, amount, currency, order_id.strip()
     )
     transaction = grant.transaction
-    return web.json_response(
-        {
-            "transaction_id": transaction.transaction_id,
-            "kind": kind,
-            "amount": str(amount),
-            "currency": transaction.currency,
-            "order_id": transaction.order_id,
-            "status": transaction.status,
-            "tier": grant.tier,
-            "allowance": _allowance(grant.allowance),
-        },
-        status=201,
-    )
+    granted: Grant = {
+        "transaction_id": transaction.transaction_id,
+        "kind": kind,
+        "amount": str(amount),
+        "currency": transaction.currency,
+        "order_id": transaction.order_id,
+        "status": transaction.status,
+        "tier": grant.tier,
+        "allowance": _allowance(grant.allowance),
+    }
+    return web.json_response(granted, status=201)
 
 
 @routes.get("/api/agents")

@@ -29,7 +29,6 @@ import hmac
 import json
 import logging
 from html import escape
-from typing import Any
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
@@ -46,10 +45,22 @@ from bot.core.community import (
 from bot.core.identity import verify_identity
 from bot.knowledge.entries import LANGUAGES
 from channels.auth import require_role
-from channels.errors import json_error, read_json_object
+from channels.errors import json_error
 from channels.help_html import attr, page
 from channels.keys import ANSWER_KEY, COMMUNITY, LIMITS, SETTINGS, SIGN_IN_LINKS
-from channels.openapi import add_paths
+from channels.parsing import parse_row_id
+from channels.wire.api import read_body
+from channels.wire.community import (
+    CommunityDashboard,
+    CommunityQuestion,
+    Done,
+    FlaggedPost,
+    Promoted,
+    ReviewQueue,
+    StaffAcceptBody,
+    StaffAnswerBody,
+    StaffAnswered,
+)
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -58,6 +69,7 @@ COOKIE = "balcao_community"
 PAGE_SIZE = 30
 TITLES = {"en": "Community", "pt": "Comunidade", "es": "Comunidad"}
 MASK_NOTICE = "We hid personal details ({kinds}) in your post so that others cannot see them."
+DONE: Done = {"ok": True}
 
 
 # --- who is posting ---------------------------------------------------------------------
@@ -115,6 +127,15 @@ def _int(value: object) -> int:
         return int(str(value))
     except ValueError:
         raise web.HTTPBadRequest(text="expected a number") from None
+
+
+def _row(value: object) -> int:
+    """A question's or answer's id from a page's path or form; one no row can have (past
+    SQLite's INTEGER, say) is not found."""
+    row_id = parse_row_id(_int(value))
+    if row_id is None:
+        raise web.HTTPNotFound(text="no such question or answer")
+    return row_id
 
 
 # --- pages --------------------------------------------------------------------------------
@@ -268,7 +289,7 @@ async def listing(request: web.Request) -> web.Response:
 async def show_question(request: web.Request) -> web.Response:
     language = _language(request)
     try:
-        thread = await request.app[COMMUNITY].thread(_int(request.match_info["id"]))
+        thread = await request.app[COMMUNITY].thread(_row(request.match_info["id"]))
     except CommunityError:
         raise web.HTTPNotFound(text="no such question") from None
     question = thread.question
@@ -358,7 +379,7 @@ async def answer(request: web.Request) -> web.Response:
     language = _language(request)
     author = _signed_in(request)
     await _limit(request, author.id)
-    question_id = _int(request.match_info["id"])
+    question_id = _row(request.match_info["id"])
     form = await request.post()
     try:
         posted = await request.app[COMMUNITY].reply(author, question_id, str(form.get("body", "")))
@@ -375,10 +396,10 @@ async def answer(request: web.Request) -> web.Response:
 async def accept(request: web.Request) -> web.Response:
     language = _language(request)
     author = _signed_in(request)
-    question_id = _int(request.match_info["id"])
+    question_id = _row(request.match_info["id"])
     form = await request.post()
     try:
-        await request.app[COMMUNITY].accept(author, question_id, _int(form.get("answer", "")))
+        await request.app[COMMUNITY].accept(author, question_id, _row(form.get("answer", "")))
     except NotAllowedError as exc:
         raise web.HTTPForbidden(text=exc.message) from None
     except CommunityError as exc:
@@ -392,7 +413,7 @@ async def vote(request: web.Request) -> web.Response:
     await _limit(request, author.id)
     form = await request.post()
     service = request.app[COMMUNITY]
-    answer_id = _int(form.get("answer", ""))
+    answer_id = _row(form.get("answer", ""))
     try:
         await service.vote(author, answer_id)
     except NotAllowedError as exc:
@@ -413,7 +434,7 @@ async def report(request: web.Request) -> web.Response:
     form = await request.post()
     try:
         await request.app[COMMUNITY].report(
-            reporter, str(form.get("kind", "")), _int(form.get("id", ""))
+            reporter, str(form.get("kind", "")), _row(form.get("id", ""))
         )
     except CommunityError as exc:
         raise web.HTTPBadRequest(text=exc.message) from None
@@ -423,7 +444,7 @@ async def report(request: web.Request) -> web.Response:
 # --- agents and admins (JSON, Bearer) ---------------------------------------------------
 
 
-def _question_json(q: Question) -> dict[str, object]:
+def _question_json(q: Question) -> CommunityQuestion:
     return {
         "id": q.id, "language": q.language, "title": q.title, "author_name": q.author_name,
         "created_at": q.created_at, "views": q.views, "answers": q.answers,
@@ -438,6 +459,14 @@ async def _staff(request: web.Request, role: str = "agent") -> Author:
     return Author(f"agent:{agent.email}", agent.name, staff=True)
 
 
+def _post_id(request: web.Request) -> int:
+    """The question or answer the path names; one no row can have is not found."""
+    post_id = parse_row_id(request.match_info["id"])
+    if post_id is None:
+        raise CommunityError("no such question or answer", code="not_found")
+    return post_id
+
+
 def _refused(exc: CommunityError) -> web.Response:
     status = 403 if isinstance(exc, NotAllowedError) else 404 if exc.code == "not_found" else 400
     return json_error(status, exc.code, exc.message)
@@ -446,27 +475,24 @@ def _refused(exc: CommunityError) -> web.Response:
 @routes.post("/api/community/questions/{id:\\d+}/answers")
 async def staff_answer(request: web.Request) -> web.Response:
     staff = await _staff(request)
-    body = await read_json_object(request)
+    text = (await read_body(request, StaffAnswerBody))["body"]
     try:
-        posted = await request.app[COMMUNITY].reply(
-            staff, _int(request.match_info["id"]), str(body.get("body", ""))
-        )
+        posted = await request.app[COMMUNITY].reply(staff, _post_id(request), text)
     except CommunityError as exc:
         return _refused(exc)
-    return web.json_response({"id": posted.id, "notice": posted.notice}, status=201)
+    answered: StaffAnswered = {"id": posted.id, "notice": posted.notice}
+    return web.json_response(answered, status=201)
 
 
 @routes.post("/api/community/questions/{id:\\d+}/accept")
 async def staff_accept(request: web.Request) -> web.Response:
     staff = await _staff(request)
-    body = await read_json_object(request)
+    answer_id = (await read_body(request, StaffAcceptBody))["answer"]
     try:
-        await request.app[COMMUNITY].accept(
-            staff, _int(request.match_info["id"]), _int(body.get("answer", ""))
-        )
+        await request.app[COMMUNITY].accept(staff, _post_id(request), answer_id)
     except CommunityError as exc:
         return _refused(exc)
-    return web.json_response({"ok": True})
+    return web.json_response(DONE)
 
 
 @routes.post(
@@ -479,14 +505,14 @@ async def moderate(request: web.Request) -> web.Response:
             staff,
             request.match_info["action"],
             request.match_info["kind"],
-            _int(request.match_info["id"]),
+            _post_id(request),
         )
     except CommunityError as exc:
         return _refused(exc)
-    return web.json_response({"ok": True})
+    return web.json_response(DONE)
 
 
-def _flagged_json(f: Flagged) -> dict[str, object]:
+def _flagged_json(f: Flagged) -> FlaggedPost:
     return {
         "kind": f.kind, "id": f.id, "question_id": f.question_id, "language": f.language,
         "title": f.title, "body": f.body, "author_name": f.author_name, "reports": f.reports,
@@ -499,12 +525,11 @@ async def review_queue(request: web.Request) -> web.Response:
     """The console's moderation view: reported posts, and answers awaiting promotion."""
     await _staff(request)
     flagged, awaiting = await request.app[COMMUNITY].review_queue()
-    return web.json_response(
-        {
-            "flagged": [_flagged_json(f) for f in flagged],
-            "awaiting_promotion": [_question_json(q) for q in awaiting],
-        }
-    )
+    queue: ReviewQueue = {
+        "flagged": [_flagged_json(f) for f in flagged],
+        "awaiting_promotion": [_question_json(q) for q in awaiting],
+    }
+    return web.json_response(queue)
 
 
 @routes.get("/api/admin/community")
@@ -513,12 +538,11 @@ async def dashboard(request: web.Request) -> web.Response:
     service = request.app[COMMUNITY]
     unanswered = await service.unanswered()
     viewed = await service.most_viewed_without_entry()
-    return web.json_response(
-        {
-            "unanswered_48h": [_question_json(q) for q in unanswered],
-            "most_viewed_without_entry": [_question_json(q) for q in viewed],
-        }
-    )
+    figures: CommunityDashboard = {
+        "unanswered_48h": [_question_json(q) for q in unanswered],
+        "most_viewed_without_entry": [_question_json(q) for q in viewed],
+    }
+    return web.json_response(figures)
 
 
 @routes.post("/api/admin/community/questions/{id:\\d+}/promote")
@@ -526,83 +550,14 @@ async def promote(request: web.Request) -> web.Response:
     admin = await _staff(request, "admin")
     try:
         path = await request.app[COMMUNITY].promote(
-            admin, _int(request.match_info["id"]), request.app[SETTINGS].kb
+            admin, _post_id(request), request.app[SETTINGS].kb
         )
     except CommunityError as exc:
         return _refused(exc)
     live = path.name.removeprefix("draft-")
-    return web.json_response(
-        {
-            "draft": f"{path.parent.name}/{path.name}",
-            "publish_by_renaming_to": f"{path.parent.name}/{live}",
-            "help_url": f"/help/{path.parent.name}/{quote(live.removesuffix('.md'))}",
-        },
-        status=201,
-    )
-
-
-def _operation(summary: str, params: list[str], body: dict[str, str] | None = None) -> Any:
-    op: dict[str, Any] = {
-        "summary": summary,
-        "security": [{"bearer": []}],
-        "parameters": [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in params
-        ],
-        "responses": {
-            "200": {"description": "OK"},
-            **{str(code): {"description": "error"} for code in (400, 401, 403, 404)},
-        },
+    promoted: Promoted = {
+        "draft": f"{path.parent.name}/{path.name}",
+        "publish_by_renaming_to": f"{path.parent.name}/{live}",
+        "help_url": f"/help/{path.parent.name}/{quote(live.removesuffix('.md'))}",
     }
-    if body:
-        op["requestBody"] = {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {k: {"type": v} for k, v in body.items()},
-                        "required": list(body),
-                    }
-                }
-            },
-        }
-    return op
-
-
-add_paths(
-    {
-        "/api/community/questions/{id}/answers": {
-            "post": _operation("An agent answers a community question as staff", ["id"],
-                               {"body": "string"})
-        },
-        "/api/community/questions/{id}/accept": {
-            "post": _operation("An agent accepts an answer", ["id"], {"answer": "integer"})
-        },
-        "/api/community/{kind}/{id}/{action}": {
-            "post": _operation(
-                "An agent hides, unhides, locks, unlocks or approves (keeps, off the review"
-                " queue) a question or answer; audited in the same transaction",
-                ["kind", "id", "action"],
-            )
-        },
-        "/api/community/moderation": {
-            "get": _operation(
-                "The review queue: reported posts no agent has decided on, most reported"
-                " first, and accepted answers awaiting promotion", [],
-            )
-        },
-        "/api/admin/community": {
-            "get": _operation(
-                "Community questions unanswered for 48 h, and the most viewed with no entry"
-                " (admin)", [],
-            )
-        },
-        "/api/admin/community/questions/{id}/promote": {
-            "post": _operation(
-                "Write a knowledge-base draft from a question and its accepted answer (admin)",
-                ["id"],
-            )
-        },
-    }
-)  # fmt: skip
+    return web.json_response(promoted, status=201)

@@ -1,4 +1,10 @@
-"""GET /api/openapi.json: the JSON API described for clients and for schema fuzzers."""
+"""GET /api/openapi.json: the JSON API described for clients and for schema fuzzers.
+
+What is written here by hand is each route's summary, parameters, security and error
+statuses. The bodies come from channels/wire: each request body from `BODIES`, each
+2xx answer of a route in `RESPONSES` from its TypedDict (a route described there has no
+hand-written 2xx here), the sockets' frames from their modules.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +16,12 @@ from bot import __version__
 from channels.wire import console as console_frames
 from channels.wire import schema
 from channels.wire import widget as widget_frames
-from channels.wire.api import BODIES, ErrorBody
+from channels.wire.api import BODIES, RESPONSES, ErrorBody
 from channels.wire.rest import RestReply
 
 routes = web.RouteTableDef()
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
-_HANDOFF = {"$ref": "#/components/schemas/Handoff"}
 _SECURED: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
@@ -40,14 +45,12 @@ def _errors(*codes: int) -> dict[str, Any]:
 _ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 
 
-def _handoff_action(
-    summary: str, status: int = 200, schema: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def _handoff_action(summary: str) -> dict[str, Any]:
     return {
         "summary": summary,
         "security": _SECURED,
         "parameters": _ID,
-        "responses": {str(status): _json(schema or _HANDOFF), **_errors(400, 401, 403, 404, 409)},
+        "responses": _errors(400, 401, 403, 404, 409),
     }
 
 
@@ -62,48 +65,6 @@ SPEC: dict[str, Any] = {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {
             "Error": schema(ErrorBody),
-            "Handoff": {
-                "type": "object",
-                "required": [
-                    "id",
-                    "conversation_id",
-                    "sender",
-                    "priority",
-                    "tier",
-                    "language",
-                    "reason",
-                    "waiting_s",
-                ],
-                "properties": {
-                    "id": {"type": "integer"},
-                    "conversation_id": {"type": "string"},
-                    "sender": {"type": "string"},
-                    "channel": {"type": "string"},
-                    "status": {"type": "string", "enum": ["waiting", "assigned", "resolved"]},
-                    "priority": {"type": "integer"},
-                    "tier": {"type": "string", "nullable": True},
-                    "language": {"type": "string"},
-                    "reason": {"type": "string"},
-                    "waiting_s": {"type": "number"},
-                    "agent": {"type": "string", "nullable": True},
-                    "account_manager": {"type": "string", "nullable": True},
-                    "offline": {"type": "boolean"},
-                    "flags": {"type": "array", "items": {"type": "string"}},
-                    "created_at": {"type": "number"},
-                },
-            },
-            "Agent": {
-                "type": "object",
-                "properties": {
-                    "email": {"type": "string"},
-                    "name": {"type": "string"},
-                    "role": {"type": "string", "enum": ["agent", "admin"]},
-                    "languages": {"type": "array", "items": {"type": "string"}},
-                    "skills": {"type": "array", "items": {"type": "string"}},
-                    "max_chats": {"type": "integer"},
-                    "status": {"type": "string", "enum": ["online", "away", "offline"]},
-                },
-            },
             "RestReply": schema(RestReply),
         },
     },
@@ -123,50 +84,34 @@ SPEC: dict[str, Any] = {
         "/webhooks/rest/webhook": {
             "post": {
                 "summary": "A customer's message (Rasa's REST channel shape)",
-                "responses": {
-                    "200": _json(
-                        {"type": "array", "items": {"$ref": "#/components/schemas/RestReply"}}
-                    ),
-                    **_errors(400, 401, 413, 429),
-                },
+                "responses": _errors(400, 401, 413, 429),
             }
         },
         "/api/auth/login": {
             "post": {
                 "summary": "Log in as an agent or admin",
-                "responses": {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "required": ["token"],
-                            "properties": {
-                                "token": {"type": "string"},
-                                "expires_at": {"type": "number"},
-                                "agent": {"$ref": "#/components/schemas/Agent"},
-                            },
-                        }
-                    ),
-                    **_errors(400, 401, 429),
-                },
+                "responses": _errors(400, 401, 429),
             }
         },
         "/api/auth/logout": {
             "post": {
                 "summary": "End this session",
                 "security": _SECURED,
-                "responses": {"200": _json({"type": "object"}), **_errors(401)},
+                "responses": _errors(401),
             }
         },
         "/api/me": {
             "get": {
                 "summary": "The logged-in agent",
                 "security": _SECURED,
-                "responses": {"200": _json({"$ref": "#/components/schemas/Agent"}), **_errors(401)},
+                "responses": _errors(401),
             }
         },
         "/api/handoffs": {
             "get": {
-                "summary": "The queue",
+                "summary": "The queue: the waiting at its head, in the order to serve them, and"
+                " the assigned (X-Waiting-Count: how many wait in all); or, with"
+                " awaiting=email, the open handoffs whose customer left an email",
                 "security": _SECURED,
                 "parameters": [
                     {
@@ -174,12 +119,21 @@ SPEC: dict[str, Any] = {
                         "in": "query",
                         "required": False,
                         "schema": {"type": "string", "enum": ["waiting", "assigned", "resolved"]},
-                    }
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                    },
+                    {
+                        "name": "awaiting",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": ["email"]},
+                    },
                 ],
-                "responses": {
-                    "200": _json({"type": "array", "items": _HANDOFF}),
-                    **_errors(400, 401),
-                },
+                "responses": _errors(400, 401),
             }
         },
         "/api/attachments/{id}": {
@@ -204,34 +158,26 @@ SPEC: dict[str, Any] = {
                         "schema": {"type": "string", "maxLength": 200},
                     }
                 ],
-                "responses": {
-                    "200": _json({"type": "array", "items": {"type": "object"}}),
-                    **_errors(400, 401),
-                },
+                "responses": _errors(400, 401),
             }
         },
         "/api/handoffs/{id}": {
             "get": _handoff_action(
-                "A handoff with the transcript and, if verified, the customer panel",
-                schema={"type": "object"},
+                "A handoff with the transcript and, if verified, the customer panel"
             )
         },
         "/api/handoffs/{id}/claim": {"post": _handoff_action("Take a waiting conversation")},
-        "/api/handoffs/{id}/messages": {
-            "post": _handoff_action("Write to the customer", 201, {"type": "object"})
-        },
+        "/api/handoffs/{id}/messages": {"post": _handoff_action("Write to the customer")},
         "/api/handoffs/{id}/email": {
             "post": _handoff_action(
-                "Answer by email the address the customer left (SMTP; 409 if none or unset)",
-                201,
-                {"type": "object"},
+                "Answer by email the address the customer left (SMTP; 409 if none or unset)"
             )
         },
         "/api/mail/inbound": {
             "post": {
                 "summary": "The mail provider's inbound webhook: a customer's email answer;"
                 " `to` is the signed reply address",
-                "responses": {"201": _json({"type": "object"}), **_errors(400, 404)},
+                "responses": _errors(400, 404),
             }
         },
         "/api/shop/events": {
@@ -263,9 +209,7 @@ SPEC: dict[str, Any] = {
             for method in ("get", "post")
         },
         "/api/handoffs/{id}/notes": {
-            "post": _handoff_action(
-                "Add an internal note (never shown to the customer)", 201, {"type": "object"}
-            )
+            "post": _handoff_action("Add an internal note (never shown to the customer)")
         },
         "/api/handoffs/{id}/transfer": {
             "post": _handoff_action(
@@ -279,36 +223,24 @@ SPEC: dict[str, Any] = {
         },
         "/api/handoffs/{id}/goodwill": {
             "get": _handoff_action(
-                "What may still be granted to this customer in the period, and their orders",
-                200,
-                {"type": "object"},
+                "What may still be granted to this customer in the period, and their orders"
             ),
             "post": _handoff_action(
-                "Grant a refund or credit within the limit for the customer's tier",
-                201,
-                {"type": "object"},
+                "Grant a refund or credit within the limit for the customer's tier"
             ),
         },
         "/api/agents": {
             "get": {
                 "summary": "Agents with their status and load",
                 "security": _SECURED,
-                "responses": {
-                    "200": _json(
-                        {"type": "array", "items": {"$ref": "#/components/schemas/Agent"}}
-                    ),
-                    **_errors(401),
-                },
+                "responses": _errors(401),
             }
         },
         "/api/agents/me/status": {
             "post": {
                 "summary": "Set my status",
                 "security": _SECURED,
-                "responses": {
-                    "200": _json({"$ref": "#/components/schemas/Agent"}),
-                    **_errors(400, 401),
-                },
+                "responses": _errors(400, 401),
             }
         },
         "/api/canned": {
@@ -323,10 +255,7 @@ SPEC: dict[str, Any] = {
                         "schema": {"type": "string"},
                     }
                 ],
-                "responses": {
-                    "200": _json({"type": "array", "items": {"type": "object"}}),
-                    **_errors(401),
-                },
+                "responses": _errors(401),
             }
         },
     },
@@ -345,34 +274,39 @@ _RANGE = [
 ]
 
 
-def _admin(
-    summary: str, method: str = "get", params: list[dict[str, Any]] | None = None
+def _route(
+    summary: str,
+    method: str = "get",
+    params: list[dict[str, Any]] | None = None,
+    errors: tuple[int, ...] = (400, 401, 403, 404),
 ) -> dict[str, Any]:
-    op: dict[str, Any] = {
-        "summary": summary + " (admin)",
-        "security": _SECURED,
-        "responses": {"200": _json({"type": "object"}), **_errors(400, 401, 403, 404)},
-    }
+    """A route for logged-in agents (what it shows may depend on the role)."""
+    op: dict[str, Any] = {"summary": summary, "security": _SECURED, "responses": _errors(*errors)}
     if params:
         op["parameters"] = params
     return {method: op}
 
 
-def _agent(summary: str, params: list[dict[str, Any]]) -> dict[str, Any]:
-    """A GET any agent may call (what it shows may depend on the role)."""
-    return {
-        "get": {
-            "summary": summary,
-            "security": _SECURED,
-            "parameters": params,
-            "responses": {"200": _json({"type": "object"}), **_errors(400, 401, 404)},
-        }
-    }
+def _admin(
+    summary: str, method: str = "get", params: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    return _route(summary + " (admin)", method, params)
 
 
-def _path_param(name: str, kind: str = "string") -> list[dict[str, Any]]:
-    return [{"name": name, "in": "path", "required": True, "schema": {"type": kind}}]
+def _path(*names: str, **schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    """Path parameters, text unless given a schema."""
+    return [
+        {"name": n, "in": "path", "required": True, "schema": schemas.get(n, {"type": "string"})}
+        for n in names
+    ]
 
+
+_ROW_ID: dict[str, Any] = {"type": "integer", "minimum": 1}
+_POST: dict[str, dict[str, Any]] = {
+    "kind": {"type": "string", "enum": ["question", "answer"]},
+    "id": _ROW_ID,
+    "action": {"type": "string", "enum": ["hide", "unhide", "lock", "unlock", "approve"]},
+}
 
 SPEC["paths"].update(
     {
@@ -381,12 +315,14 @@ SPEC["paths"].update(
             "fallbacks, waits and CSAT, per language and day",
             params=_RANGE,
         ),
-        "/api/analytics/conversations": _agent(
-            "Conversations in the period with their rating and comment", _RANGE
+        "/api/analytics/conversations": _route(
+            "Conversations in the period with their rating and comment", "get", _RANGE
         ),
-        "/api/analytics/conversations/{conversation_id}": _agent(
+        "/api/analytics/conversations/{conversation_id}": _route(
             "One transcript; verified personal data hidden unless the viewer is an admin",
-            _path_param("conversation_id"),
+            "get",
+            _path("conversation_id"),
+            (400, 401, 404),
         ),
         "/api/analytics/unanswered": _admin(
             "What the assistant could not answer, grouped", params=_RANGE
@@ -394,32 +330,55 @@ SPEC["paths"].update(
         "/api/analytics/unanswered/{cluster}/draft": _admin(
             "Write a draft knowledge file from a group of unanswered questions",
             "post",
-            _path_param("cluster"),
+            _path("cluster"),
         ),
         "/api/analytics/suggestions": _admin("Customers' suggested answers waiting for review"),
         "/api/analytics/suggestions/{id}/accept": _admin(
-            "Accept a suggestion as an example or as the answer",
-            "post",
-            _path_param("id", "integer"),
+            "Accept a suggestion as an example or as the answer", "post", _path("id", id=_ROW_ID)
         ),
         "/api/analytics/suggestions/{id}/dismiss": _admin(
-            "Dismiss a suggestion", "post", _path_param("id", "integer")
+            "Dismiss a suggestion", "post", _path("id", id=_ROW_ID)
         ),
         "/api/analytics/proactive": _admin(
             "Notices per trigger, tier and lifecycle stage: outcomes against the holdout"
         ),
         "/api/admin/customers/{id}/export": _admin(
-            "Everything about one customer, her files listed (audited)", "get", _path_param("id")
+            "Everything about one customer, her files listed (audited)", "get", _path("id")
         ),
         "/api/admin/customers/{id}/forget": _admin(
-            "Erase one customer everywhere; what was removed (audited)", "post", _path_param("id")
+            "Erase one customer everywhere; what was removed (audited)", "post", _path("id")
         ),
         "/api/feedback": {
             "post": {
                 "summary": "A customer rates an answer (and may suggest a better one) or the conversation",
-                "responses": {"201": _json({"type": "object"}), **_errors(400, 403, 404, 429)},
+                "responses": _errors(400, 403, 404, 429),
             }
         },
+        # the community's JSON API (channels/community.py)
+        "/api/community/questions/{id}/answers": _route(
+            "An agent answers a community question as staff", "post", _path("id", **_POST)
+        ),
+        "/api/community/questions/{id}/accept": _route(
+            "An agent accepts an answer", "post", _path("id", **_POST)
+        ),
+        "/api/community/{kind}/{id}/{action}": _route(
+            "An agent hides, unhides, locks, unlocks or approves (keeps, off the review"
+            " queue) a question or answer; audited in the same transaction",
+            "post",
+            _path("kind", "id", "action", **_POST),
+        ),
+        "/api/community/moderation": _route(
+            "The review queue: reported posts no agent has decided on, most reported"
+            " first, and accepted answers awaiting promotion"
+        ),
+        "/api/admin/community": _admin(
+            "Community questions unanswered for 48 h, and the most viewed with no entry"
+        ),
+        "/api/admin/community/questions/{id}/promote": _admin(
+            "Write a knowledge-base draft from a question and its accepted answer",
+            "post",
+            _path("id", **_POST),
+        ),
     }
 )
 
@@ -433,7 +392,18 @@ def _request_bodies() -> None:
         }
 
 
+def _responses() -> None:
+    """Each JSON answer a route in RESPONSES gives (channels/wire/api.py), as declared."""
+    for (method, path), (status, kind) in RESPONSES.items():
+        op = SPEC["paths"][path][method.lower()]
+        written = [code for code in op["responses"] if code.startswith("2")]
+        if written:  # a programming error: the answer would be described twice
+            raise LookupError(f"{method} {path}: {written} is written by hand and in RESPONSES")
+        op["responses"] = {str(status): _json(schema(kind)), **op["responses"]}
+
+
 _request_bodies()
+_responses()
 # the sockets' frames (GET /ws, GET /api/agent/ws): OpenAPI has no words for a socket,
 # so its client frames and server frames are listed as schemas
 for _name, _kind in {
@@ -443,11 +413,6 @@ for _name, _kind in {
     **console_frames.SERVER_FRAMES,
 }.items():
     SPEC["components"]["schemas"][_name] = schema(_kind)
-
-
-def add_paths(paths: dict[str, Any]) -> None:
-    """Other modules describe their own routes here (the admin API does)."""
-    SPEC["paths"].update(paths)
 
 
 @routes.get("/api/openapi.json")

@@ -20,6 +20,7 @@ from bot.errors import InputError
 from channels.auth import require_role
 from channels.errors import json_error
 from channels.keys import PRIVACY
+from channels.wire.privacy import Forgotten
 
 routes = web.RouteTableDef()
 MAX_ID = 200
@@ -55,13 +56,12 @@ async def forget_customer(request: web.Request) -> web.Response:
     privacy = request.app[PRIVACY]
     erased = await privacy.forget(customer_id, actor=admin.email, now=now)
     exports = await privacy.warehouse_exports(before=now)
-    return web.json_response(
-        {
-            "customer_id": customer_id,
-            "removed": {kind: n for kind, n in sorted(erased.counts.items()) if n},
-            "warehouse_exports": [{"target": target, "at": at} for target, at in exports],
-        }
-    )
+    forgotten: Forgotten = {
+        "customer_id": customer_id,
+        "removed": {kind: n for kind, n in sorted(erased.counts.items()) if n},
+        "warehouse_exports": [{"target": target, "at": at} for target, at in exports],
+    }
+    return web.json_response(forgotten)
 
 
 def _dumps(value: object) -> str:

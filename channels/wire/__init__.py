@@ -1,8 +1,10 @@
 """Wire payloads: every JSON body and socket frame a client sends or gets, as TypedDicts.
 
-One module per channel declares its shapes (`widget`, `console`, `rest`, `api`); this
-module checks what arrives against them and describes them for /api/openapi.json, so
-the code and the document read the same declarations and cannot drift apart.
+One module per channel declares its shapes (`widget`, `console`, `rest`; the JSON API's
+bodies in `api`, which also says which route reads and answers which, and its answers
+in `desk`, `analytics`, `community`, `privacy`); this module checks what arrives against
+them and describes them for /api/openapi.json, so the code and the document read the
+same declarations and cannot drift apart.
 
     parse(Kind, value)   the value as a `Kind`, or an InputError naming the first bad
                          field: its code is the field's `Code(...)` if it declares one,
@@ -13,7 +15,8 @@ the code and the document read the same declarations and cannot drift apart.
 
 Validation is pydantic's (a TypeAdapter per shape, strict: "1" is no number and 1 no
 boolean; keys a shape does not declare are dropped). On Python 3.11 pydantic needs the
-TypedDicts of `typing_extensions`. May import `bot.errors` only.
+TypedDicts of `typing_extensions`. This module imports `bot.errors` only; the shapes'
+modules may name channels' limits (channels.parsing) and read bodies (channels.errors).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, NotRequired
 from typing_extensions import TypedDict
 
 from channels.wire import Code, parse_typed
+from channels.wire.desk import Agent, QueueItem
 
 HandoffId = Annotated[int, Code("invalid_handoff")]
 
@@ -56,14 +57,16 @@ def parse_frame(frame: dict[str, Any]) -> ClientFrame:
 
 class ReadyFrame(TypedDict):
     type: Literal["ready"]
-    agent: dict[str, Any]
+    agent: Agent
 
 
 class QueueFrame(TypedDict):
-    """The queue, whenever it changes (handoff summaries, as GET /api/handoffs)."""
+    """The queue, whenever it changes: its head and the assigned, as GET /api/handoffs
+    lists them, and how many wait in all."""
 
     type: Literal["queue"]
-    handoffs: list[dict[str, Any]]
+    handoffs: list[QueueItem]
+    waiting: int
 
 
 class EventFrame(TypedDict):

@@ -242,6 +242,56 @@ async def test_dashboard_lists_unanswered_and_most_viewed(app_client: TestClient
     assert body["most_viewed_without_entry"][0]["views"] == 3
 
 
+async def test_the_staff_json_bodies_are_checked_and_a_refusal_names_the_field(
+    app_client: TestClient,
+) -> None:
+    ana = await sign_in(app_client, "c1", "Ana")
+    question_id = int((await ask(app_client, ana, "Têm papel de embrulho?", "x")).rsplit("/")[-1])
+    agent = bearer(await make_agent(app_client, "eva@shop.example", "agent"))
+    answers = f"/api/community/questions/{question_id}/answers"
+    accept = f"/api/community/questions/{question_id}/accept"
+    for path, body, code, message in (
+        (answers, {}, "invalid_body", "'body' is required"),
+        (answers, {"body": 5}, "invalid_body", "'body' should be a valid string"),
+        (answers, [], "invalid_json", "the body must be a JSON object"),
+        (accept, {"answer": "1"}, "invalid_answer", "'answer' should be a valid integer"),
+        (accept, {"answer": 0}, "invalid_answer", "'answer' should be greater than or equal to 1"),
+        (accept, {"answer": 2**63}, "invalid_answer", "'answer' should be less than or equal"),
+    ):
+        response = await app_client.post(path, json=body, headers=agent)
+        assert response.status == 400, (path, body)
+        error = (await response.json())["error"]
+        assert error["code"] == code and error["message"].startswith(message), (body, error)
+    # a path id no row can have is not found (it would overflow SQLite's INTEGER)
+    too_big = await app_client.post(
+        f"/api/community/questions/{2**63}/accept", json={"answer": 1}, headers=agent
+    )
+    assert too_big.status == 404
+    assert (await too_big.json())["error"]["code"] == "not_found"
+    # a valid body answers as before
+    staff = await app_client.post(answers, json={"body": "Temos, sim."}, headers=agent)
+    assert staff.status == 201
+    posted = await staff.json()
+    assert posted == {"id": posted["id"], "notice": ""}
+    accepted = await app_client.post(accept, json={"answer": posted["id"]}, headers=agent)
+    assert accepted.status == 200 and await accepted.json() == {"ok": True}
+
+
+async def test_an_id_no_post_can_have_is_not_found_on_the_pages(app_client: TestClient) -> None:
+    """Past SQLite's INTEGER, an id reached the driver and the page answered 500."""
+    ana = await sign_in(app_client, "c1", "Ana")
+    too_big = str(2**63)
+    for method, path, form in (
+        ("GET", f"/community/pt/{too_big}", None),
+        ("POST", f"/community/pt/{too_big}/answer", {"body": "olá"}),
+        ("POST", "/community/pt/1/accept", {"answer": too_big}),
+        ("POST", "/community/vote", {"answer": too_big}),
+        ("POST", "/community/report", {"kind": "answer", "id": too_big}),
+    ):
+        response = await app_client.request(method, path, data=form, headers=ana)
+        assert response.status == 404, (path, form, await response.text())
+
+
 async def _accepted_question(client: TestClient) -> int:
     ana = await sign_in(client, "c1", "Ana")
     where = await ask(client, ana, "Vendem vasos de cerâmica para plantas?", "Para a varanda.")

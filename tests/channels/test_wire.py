@@ -5,27 +5,57 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+import os
+import shutil
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
+import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.config import Settings
 from bot.understanding.matching import FuzzyMatcher
 from channels.wire import schema
 from channels.wire.api import BODIES
+from tests.conftest import FIXTURES, TEST_ACTIONS
 from tests.security.conftest import bearer, make_agent
 
 ADMIN = "root@shop.example"
 SIGNED = ("POST", "/api/shop/events")  # refused for its signature before its body is read
 
 
-@pytest.fixture
-async def wire_client(aiohttp_client: Any, make_settings: Callable[..., Settings]) -> TestClient:
-    settings = make_settings(business_hours="always", auto_assign=False)
-    return await aiohttp_client(create_app(settings, matcher_factory=FuzzyMatcher))
+# one server for the module: each test sends its own bodies and frames, and reads only
+# the answers to them
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def wire_client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TestClient]:
+    root = tmp_path_factory.mktemp("wire")
+    shutil.copytree(FIXTURES / "kb", root / "kb")
+    settings = Settings.from_env(
+        {},
+        db=root / "balcao.sqlite3",
+        kb=root / "kb",
+        actions_package=TEST_ACTIONS,
+        encoder=os.environ["BALCAO_ENCODER"],
+        business_hours="always",
+        auto_assign=False,
+    )
+    client = TestClient(TestServer(create_app(settings, matcher_factory=FuzzyMatcher)))
+    await client.start_server()
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def admin(wire_client: TestClient) -> str:
+    """An admin's token, online."""
+    return await make_agent(wire_client, ADMIN, "admin")
 
 
 def _required(kind: type[Any]) -> list[str]:
@@ -54,16 +84,15 @@ async def test_the_document_describes_each_body_as_its_handler_reads_it(
     ("method", "path"), [route for route in BODIES if route != SIGNED], ids=lambda v: v
 )
 async def test_a_body_with_a_wrongly_typed_field_is_refused_naming_the_field(
-    wire_client: TestClient, method: str, path: str
+    wire_client: TestClient, admin: str, method: str, path: str
 ) -> None:
-    token = await make_agent(wire_client, ADMIN, "admin")
     reply = await wire_client.post(
         "/webhooks/rest/webhook", json={"sender": "gus", "message": "I want to talk to a person"}
     )
     assert reply.status == 200
     field = _required(BODIES[(method, path)])[0]
     response = await wire_client.request(
-        method, path.replace("{id}", "1"), json={field: [1]}, headers=bearer(token)
+        method, path.replace("{id}", "1"), json={field: [1]}, headers=bearer(admin)
     )
     assert response.status == 400, await response.text()
     error = (await response.json())["error"]
@@ -114,11 +143,10 @@ async def test_a_widget_frame_with_a_wrongly_typed_field_gets_an_error_frame_nam
 
 
 async def test_a_console_frame_with_a_wrongly_typed_field_gets_an_error_frame_naming_it(
-    wire_client: TestClient,
+    wire_client: TestClient, admin: str
 ) -> None:
-    token = await make_agent(wire_client, ADMIN, "admin")
     async with wire_client.ws_connect("/api/agent/ws") as ws:
-        await ws.send_json({"type": "auth", "token": token})
+        await ws.send_json({"type": "auth", "token": admin})
         await _next(ws, "ready")
         await ws.send_json({"type": "typing", "handoff_id": 1, "on": "yes"})
         error = await _next(ws, "error")
