@@ -11,7 +11,6 @@ from bot.adapters import handoff_rows as shared
 from bot.adapters.sqlite.database import SqliteDatabase
 from bot.core.handoff import Handoff
 
-
 migrations = Migrations("handoffs")
 
 
