@@ -37,6 +37,7 @@ class KnowledgeReloader:
         self.last_error: KnowledgeError | None = None
         self.on_change = on_change
         self._seen = self.brain.kb.version
+        self._checking = asyncio.Lock()
 
     def current(self) -> Brain:
         return self.brain
@@ -46,7 +47,15 @@ class KnowledgeReloader:
         return self.brain.kb
 
     async def check(self) -> bool:
-        """Reload if the files changed. True if a new brain is in place."""
+        """Reload if the files changed. True if this call put a new brain in place.
+
+        Checks take turns: one called while another builds (an admin's accept beside the
+        background poll) waits for that build, so that when it returns the brain in place
+        is as new as the files it was called after."""
+        async with self._checking:
+            return await self._check()
+
+    async def _check(self) -> bool:
         version = await asyncio.to_thread(fingerprint, self.directory)
         if version == self._seen:
             return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,30 @@ async def test_a_good_edit_replaces_the_brain(kb_dir: Path) -> None:
     assert reloader.current() is not before
     assert "gift-cards" in reloader.kb.ids
     assert await reloader.check() is False  # nothing changed since
+
+
+async def test_a_check_beside_a_running_build_returns_with_the_new_brain(kb_dir: Path) -> None:
+    """An admin's accept calls `check` while the background poll may be building the same
+    edit: it must come back with the new entry in place, not early with the old brain."""
+    reloads: list[bool] = []
+
+    def slow_matcher(kb: Any) -> FuzzyMatcher:
+        if reloads:  # a reload, not the first build: slow enough to be caught midway
+            time.sleep(0.4)
+        return FuzzyMatcher(kb)
+
+    reloader = KnowledgeReloader(kb_dir, slow_matcher)
+    reloads.append(True)
+    (kb_dir / "en" / "gift.md").write_text(NEW_ENTRY)
+
+    async def check() -> tuple[bool, bool]:
+        changed = await reloader.check()
+        return changed, "gift-cards" in reloader.kb.ids
+
+    poll = asyncio.create_task(check())
+    await asyncio.sleep(0.15)  # the poll is building
+    assert await check() == (False, True)  # not this call's build, but it waited for it
+    assert await poll == (True, True)
 
 
 async def test_a_broken_edit_keeps_the_last_good_version(kb_dir: Path) -> None:
