@@ -9,12 +9,12 @@ A linear SVM over sparse TF-IDF features (features.Featuriser) ranks the
 labels; a nearest-example similarity and vocabulary coverage join the scores
 in a confidence model learned by cross-validation (calibration). With the
 sentence encoder (encoder.py, multilingual, in the default install), each text's
-sentence vector joins the TF-IDF features (scaled by EMBEDDING_WEIGHT) and the
-similarity of the nearest example by meaning joins the confidence model (asked
-to, the vectors first go through a contrastive layer learned on the training set,
-contrastive.py); a text in a language the encoder does not know is scored by a
-model trained without vectors. The engine is immutable once trained: share it
-between threads freely.
+sentence vector, through a contrastive layer learned on the training set
+(contrastive.py; `contrastive=False` keeps the vectors as they are), joins the
+TF-IDF features (scaled by EMBEDDING_WEIGHT) and the similarity of the nearest
+example by meaning joins the confidence model; a text in a language the encoder
+does not know is scored by a model trained without vectors. The engine is
+immutable once trained: share it between threads freely.
 """
 
 from __future__ import annotations
@@ -344,13 +344,12 @@ class Engine:
         folds: int = FOLDS,
         encoder: SentenceEncoder | None = None,
         progress: Callable[[int], None] | None = None,
-        contrastive: bool = False,
+        contrastive: bool = True,
     ) -> Engine:
         """Train on `samples`; with an `encoder`, sentence vectors join the features
-        (`progress` is told of each batch of texts encoded), and with `contrastive` they go
-        through a layer learned on the in-scope texts first. Off by default: on the
-        knowledge-base paraphrase cases it ranks better but answers fewer, and 10k texts
-        train in over 60 s (docs/benchmarks.md)."""
+        (`progress` is told of each batch of texts encoded), through a layer learned on the
+        in-scope texts first unless `contrastive` is False (BALCAO_CONTRASTIVE=off: it adds
+        a few seconds of training and one 512 x 512 product per message, docs/benchmarks.md)."""
         samples = [s for s in samples if s.text.strip()]
         if not samples:
             raise InputError("nothing to train on: no labelled texts")
