@@ -18,6 +18,8 @@ from bot.config import Settings
 from bot.understanding.contrastive import epochs_for, learn, project
 from bot.understanding.encoder import SentenceEncoder, load_default
 from bot.understanding.engine import Engine, Sample
+from bot.understanding.features import Featuriser
+from bot.understanding.kb_adapter import samples_from_kb
 from tests.understanding.conftest import samples
 from tests.understanding.test_commands import write_csv
 from tests.understanding.test_kb_adapter import make_kb
@@ -169,3 +171,29 @@ def test_training_passes_are_bounded_by_a_budget_of_pairs() -> None:
     assert epochs_for(770) == 30  # BANKING77 10 per intent: every epoch it was measured with
     assert epochs_for(10_000) == 5  # 10k texts: five passes, a few seconds
     assert epochs_for(10_000_000) == 1
+
+
+def test_with_the_layer_the_example_vectors_are_held_once_and_met_through_it(
+    encoder: SentenceEncoder,
+) -> None:
+    """The in-scope margin reads the examples as they were and the nearest example by
+    meaning through the layer: one copy serves both, and the similarity is the projected
+    one."""
+    engine = Engine.train(samples_from_kb(make_kb()), encoder=encoder)  # with off-topic
+    model, layer = engine._model, engine.layer
+    assert layer is not None and model.near_inside is not None
+    found = [entry for entry in model.meaning_by_label if entry is not None]
+    assert found and all(np.shares_memory(e, model.near_inside) for e, _ in found)
+    message = project(encoder.encode(["my parcel has not come yet, where is it?"]), layer)[0]
+    for label, entry in enumerate(model.meaning_by_label):
+        if entry is not None:
+            expected = float((project(entry[0], layer) @ message).max())
+            assert model._meaning(label, message) == pytest.approx(expected, abs=1e-5)
+
+
+def test_training_keeps_no_counts_of_its_texts(encoder: SentenceEncoder) -> None:
+    engine = Engine.train(samples(), encoder=encoder)
+    index = engine._model.featuriser.index
+    assert index.word_counts is None and index.char_counts is None
+    with pytest.raises(ValueError, match="before release"):
+        Featuriser(index, [0, 1], [])
