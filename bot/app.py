@@ -160,7 +160,7 @@ RETENTION_EVERY = 6 * 3600.0
 def default_matcher_factory(settings: Settings) -> MatcherFactory:
     from bot.understanding import matcher_factory
 
-    return matcher_factory(settings.encoder, settings.encoder_runtime)
+    return matcher_factory(settings.encoder, settings.encoder_runtime, settings.contrastive)
 
 
 def derived_key(settings: Settings, purpose: bytes) -> bytes:

@@ -280,6 +280,12 @@ class Settings:
         "What runs the sentence encoder: numpy, the only runtime ('auto' or 'numpy'; any"
         " other value is refused); kept for old configurations, to be removed.",
     )
+    contrastive: bool = _setting(
+        True,
+        "BALCAO_CONTRASTIVE",
+        "With the sentence encoder, pass its vectors through a contrastive layer learned on"
+        " the knowledge base at each training (a few seconds more); off keeps them as they are.",
+    )
     loop: str = _setting(
         "auto",
         "BALCAO_LOOP",

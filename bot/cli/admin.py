@@ -48,7 +48,7 @@ def register(subparsers: Any) -> None:
         help="skip the (slower) check of entries the matcher confuses",
     )
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
-    add_setting_flags(check, ["encoder", "encoder_runtime"])
+    add_setting_flags(check, ["encoder", "encoder_runtime", "contrastive"])
     check.set_defaults(handler=kb_check_command)
 
     test = kb.add_parser("test", help="run conversation tests (stories) without a server")
@@ -61,7 +61,16 @@ def register(subparsers: Any) -> None:
     )
     test.add_argument("--verbose", "-v", action="store_true", help="list passing stories too")
     add_setting_flags(
-        test, ["kb", "db", "actions_package", "default_language", "encoder", "encoder_runtime"]
+        test,
+        [
+            "kb",
+            "db",
+            "actions_package",
+            "default_language",
+            "encoder",
+            "encoder_runtime",
+            "contrastive",
+        ],
     )
     test.set_defaults(handler=kb_test_command)
 
@@ -113,7 +122,9 @@ def kb_check_command(args: argparse.Namespace) -> int:
     factory = (
         None
         if args.no_confusions
-        else default_matcher_factory(settings.encoder, settings.encoder_runtime)
+        else default_matcher_factory(
+            settings.encoder, settings.encoder_runtime, settings.contrastive
+        )
     )
     problems = check_knowledge(args.directory, factory)
     for problem in problems:
@@ -141,6 +152,7 @@ def kb_test_command(args: argparse.Namespace) -> int:
             settings.default_language,
             settings.encoder,
             settings.encoder_runtime,
+            settings.contrastive,
         )
     )
     failed = [r for r in results if not r.passed]
@@ -159,6 +171,7 @@ async def run_story_files(
     default_language: str = "en",
     encoder: str = "off",
     encoder_runtime: str = "auto",
+    contrastive: bool = True,
 ) -> list[Any]:
     """Load the stories (all checked first), build the brain and the dialogue, run them."""
     from bot.adapters.rasa.action_runner import InProcessActionRunner
@@ -169,7 +182,7 @@ async def run_story_files(
 
     stories = [story for path in files for story in load_stories(path)]
     kb = load_knowledge(kb_dir)
-    brain = Brain(kb, default_matcher_factory(encoder, encoder_runtime)(kb))
+    brain = Brain(kb, default_matcher_factory(encoder, encoder_runtime, contrastive)(kb))
     if actions_package == "actions":
         import actions
 

@@ -55,7 +55,7 @@ def register(subparsers: Any) -> None:
         "--test", type=Path, required=True, help="CSV text,category ('oos' = out of scope)"
     )
     nlu_eval.add_argument("--predictions", type=Path, required=True, help="JSON lines written here")
-    add_setting_flags(nlu_eval, ["encoder", "encoder_runtime"])
+    add_setting_flags(nlu_eval, ["encoder", "encoder_runtime", "contrastive"])
     nlu_eval.set_defaults(handler=nlu_eval_command)
 
     kb = kb_subparsers(subparsers)
@@ -81,7 +81,7 @@ def register(subparsers: Any) -> None:
         "--cases", type=Path, required=True, help="CSV text,category (entry id or 'oos')"
     )
     kb_eval.add_argument("--predictions", type=Path, required=True, help="JSON lines written here")
-    add_setting_flags(kb_eval, ["encoder", "encoder_runtime"])
+    add_setting_flags(kb_eval, ["encoder", "encoder_runtime", "contrastive"])
     kb_eval.set_defaults(handler=kb_eval_command)
 
 
@@ -134,7 +134,9 @@ def _train(samples: list[Sample], settings: Settings) -> Engine:
     if encoder is None:
         return Engine.train(samples)
     bar = Progress(len(samples), sys.stderr, "encoding training texts")
-    engine = Engine.train(samples, encoder=encoder, progress=bar.step)
+    engine = Engine.train(
+        samples, encoder=encoder, progress=bar.step, contrastive=settings.contrastive
+    )
     bar.close()
     return engine
 

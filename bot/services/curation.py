@@ -73,14 +73,17 @@ class Confusion:
     decision: str
 
 
-def default_matcher_factory(encoder: str = "off", runtime: str = "auto") -> MatcherFactory:
-    """The understanding engine when it is installed, else the fuzzy baseline; `encoder`
-    and `runtime` are the BALCAO_ENCODER and BALCAO_ENCODER_RUNTIME settings."""
+def default_matcher_factory(
+    encoder: str = "off", runtime: str = "auto", contrastive: bool = True
+) -> MatcherFactory:
+    """The understanding engine when it is installed, else the fuzzy baseline; `encoder`,
+    `runtime` and `contrastive` are the BALCAO_ENCODER, BALCAO_ENCODER_RUNTIME and
+    BALCAO_CONTRASTIVE settings."""
     try:
         from bot.understanding import matcher_factory
     except ImportError:  # pragma: no cover - the engine ships with Balcão today
         return FuzzyMatcher
-    return matcher_factory(encoder, runtime)
+    return matcher_factory(encoder, runtime, contrastive)
 
 
 # --- check -----------------------------------------------------------------

@@ -19,6 +19,8 @@ import logging
 import numpy as np
 from numpy.typing import NDArray
 
+from bot.understanding.blas import ONE_BLAS_THREAD
+
 logger = logging.getLogger(__name__)
 
 Vectors = NDArray[np.float32]
@@ -50,30 +52,33 @@ def learn(
     with np.errstate(over="ignore", invalid="ignore"):  # NaN and overflowing rows: below
         keep = np.linalg.norm(vectors, axis=1) > 0
     x, y = vectors[keep].astype(np.float32), labels[keep]
-    by = {c: np.nonzero(y == c)[0] for c in np.unique(y)}
-    if len(y) < MIN_EXAMPLES or len(by) < MIN_LABELS or max(len(m) for m in by.values()) < 2:
-        logger.info("contrastive layer: %d examples, %d labels: none learned", len(y), len(by))
+    sizes = np.unique(y, return_counts=True)[1]
+    if len(y) < MIN_EXAMPLES or len(sizes) < MIN_LABELS or sizes.max() < 2:
+        logger.info("contrastive layer: %d examples, %d labels: none learned", len(y), len(sizes))
         return None
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below
-        w = _descend(x, y, by, seed, epochs_for(len(y)) if epochs is None else epochs)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), ONE_BLAS_THREAD:
+        w = _descend(x, y, seed, epochs_for(len(y)) if epochs is None else epochs)
     if not np.isfinite(w).all():
         logger.warning("contrastive layer: training diverged; none used")
         return None
     return np.ascontiguousarray(w)
 
 
-def _descend(
-    x: Vectors, y: NDArray[np.str_], by: dict[str, NDArray[np.intp]], seed: int, epochs: int
-) -> Vectors:
+def _descend(x: Vectors, y: NDArray[np.str_], seed: int, epochs: int) -> Vectors:
     """Adam on SetFit's pair loss from the identity, `epochs` passes."""
     rng = np.random.default_rng(seed)
     n, d = x.shape
+    # each label's members, contiguous: a random one of a text's label in one draw
+    _, label_of, sizes = np.unique(y, return_inverse=True, return_counts=True)
+    members = np.argsort(label_of, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     w = np.eye(d, dtype=np.float32)
     m, v = np.zeros_like(w), np.zeros_like(w)
     step = 0
     for _ in range(epochs):
         a = rng.permutation(n)
-        same = np.array([rng.choice(by[y[i]]) for i in a[: n // 2]], dtype=np.int64)
+        anchors = label_of[a[: n // 2]]
+        same = members[starts[anchors] + rng.integers(0, sizes[anchors])]
         b = np.concatenate([same, rng.integers(0, n, n - n // 2)])
         target = (y[a] == y[b]).astype(np.float32)
         for start in range(0, n, BATCH):

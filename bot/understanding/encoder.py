@@ -18,8 +18,7 @@ What this wrapper adds to the package:
 - the package loads its weights on first use, unguarded: here they load once, under
   a lock, and `load_default` warms the model before the first customer's message;
 - BLAS runs on one thread while a text is encoded (OpenBLAS waking its second thread
-  for these small products made p99 ~160 ms), counted across concurrent callers so
-  that the last one out, not the first, restores the process's setting;
+  for these small products made p99 ~160 ms; blas.py, shared with the contrastive layer);
 - training texts are remembered (`remember=True`), so that a knowledge reload
   re-encodes only the texts that changed;
 - the package's own tokeniser is a pure-Python port of SentencePiece (~40 MB of Python
@@ -34,13 +33,13 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from bot.errors import InputError
+from bot.understanding.blas import ONE_BLAS_THREAD
 
 logger = logging.getLogger(__name__)
 
@@ -80,41 +79,6 @@ def cut(text: str) -> str:
     return head[:space] if space > MAX_CHARS // 2 else head
 
 
-class _OneBlasThread:
-    """BLAS limited to one thread while any caller is inside, restored when the last
-    one leaves (threadpoolctl's own limiter restores on each exit, so two overlapping
-    callers could leave the process at one thread for good)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._inside = 0
-        self._limiter: Any = None
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # scikit-learn brings it; without it there is nothing to limit
-            self._controller: Any = None
-        else:
-            self._controller = ThreadpoolController()
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._inside == 0 and self._controller is not None:
-                self._limiter = self._controller.limit(limits=1, user_api="blas")
-            self._inside += 1
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        with self._lock:
-            self._inside -= 1
-            if self._inside == 0 and self._limiter is not None:
-                self._limiter.restore_original_limits()
-                self._limiter = None
-
-
 class SentenceEncoder:
     """USE multilingual v3 behind the engine's interface: `encode`, `dimensions`,
     `languages`. Safe to share between threads: the first `encode` (or `warm`) loads
@@ -131,7 +95,6 @@ class SentenceEncoder:
         self._lock = threading.Lock()
         self._ready = False
         self.loads = 0  # how many times the weights were loaded: once
-        self._blas = _OneBlasThread()
         self._cache: dict[str, Vectors] = {}
 
     @classmethod
@@ -147,7 +110,7 @@ class SentenceEncoder:
             return
         with self._lock:
             if not self._ready:
-                with self._blas:
+                with ONE_BLAS_THREAD:
                     self._model.encode(["warm up"])
                 self.loads += 1
                 self._ready = True
@@ -176,7 +139,7 @@ class SentenceEncoder:
             progress(len(texts) - len(missing))  # remembered or blank: done already
         for start in range(0, len(missing), BATCH):
             chunk = missing[start : start + BATCH]
-            with self._blas:
+            with ONE_BLAS_THREAD:
                 vectors = np.asarray(self._model.encode([keys[i] for i in chunk]), np.float32)
             out[chunk] = vectors
             if progress is not None:

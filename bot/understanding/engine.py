@@ -9,12 +9,12 @@ A linear SVM over sparse TF-IDF features (features.Featuriser) ranks the
 labels; a nearest-example similarity and vocabulary coverage join the scores
 in a confidence model learned by cross-validation (calibration). With the
 sentence encoder (encoder.py, multilingual, in the default install), each text's
-sentence vector joins the TF-IDF features (scaled by EMBEDDING_WEIGHT) and the
-similarity of the nearest example by meaning joins the confidence model (asked
-to, the vectors first go through a contrastive layer learned on the training set,
-contrastive.py); a text in a language the encoder does not know is scored by a
-model trained without vectors. The engine is immutable once trained: share it
-between threads freely.
+sentence vector, through a contrastive layer learned on the training set
+(contrastive.py; `contrastive=False` keeps the vectors as they are), joins the
+TF-IDF features (scaled by EMBEDDING_WEIGHT) and the similarity of the nearest
+example by meaning joins the confidence model; a text in a language the encoder
+does not know is scored by a model trained without vectors. The engine is
+immutable once trained: share it between threads freely.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from scipy import sparse
 from sklearn.svm import LinearSVC
 
 from bot.errors import InputError
+from bot.understanding.blas import ONE_BLAS_THREAD
 from bot.understanding.calibration import (
     RETENTION,
     SEMANTIC_RETENTION,
@@ -105,12 +106,14 @@ class _Model:
         docs: Sequence[Terms],
         vectors: Vectors | None = None,
         gate: Vectors | None = None,
+        layer: Vectors | None = None,
     ) -> None:
-        """`vectors` are the texts' sentence vectors; `gate`, when they went through a
-        contrastive layer, the same vectors as they were, for the in-scope score: the layer
+        """`vectors` are the texts' sentence vectors; when they went through a contrastive
+        `layer`, `gate` are the same vectors as they were, for the in-scope score: the layer
         is learned on the labels alone and moves the out-of-scope examples anywhere."""
         self.featuriser = Featuriser(index, rows, docs)
-        matrix = self.featuriser.matrix
+        lexical = self.featuriser.take_matrix()
+        matrix = lexical
         self.width = matrix.shape[1]  # TF-IDF columns; sentence-vector columns follow
         picked = np.asarray(rows, dtype=np.int64)
         semantic = None if vectors is None else vectors[picked]
@@ -123,7 +126,7 @@ class _Model:
             gate_matrix = matrix
             if gate is not None:
                 gate_matrix = sparse.hstack(
-                    [self.featuriser.matrix, sparse.csr_matrix(EMBEDDING_WEIGHT * raw)],
+                    [lexical, sparse.csr_matrix(EMBEDDING_WEIGHT * raw)],
                     format="csr",
                 )
         samples = [samples[i] for i in rows]
@@ -136,8 +139,6 @@ class _Model:
         self.near_outside: Vectors | None = None
         if raw is not None and self.domain is not None:
             self.near_outside = np.ascontiguousarray(raw[~inside & (weights >= 1.0)])
-            if gate is not None:  # else the in-scope vectors by label, below, are these
-                self.near_inside = np.ascontiguousarray(raw[inside & (weights >= 1.0)])
         if not inside.all():
             matrix, weights, samples = (
                 matrix[inside],
@@ -145,9 +146,8 @@ class _Model:
                 [s for s, keep in zip(samples, inside, strict=True) if keep],
             )
             semantic = None if semantic is None else semantic[inside]
-            lexical = self.featuriser.matrix[np.nonzero(inside)[0]]
-        else:
-            lexical = self.featuriser.matrix
+            raw = None if raw is None else raw[inside]
+            lexical = lexical[np.nonzero(inside)[0]]
         labels = np.array([s.label for s in samples])
         self.labels: tuple[str, ...] = tuple(sorted({str(label) for label in labels}))
         position = {label: i for i, label in enumerate(self.labels)}
@@ -171,26 +171,41 @@ class _Model:
             for j in range(len(self.labels))
         )
         # the in-scope examples' vectors sorted by label, once: each label's are a slice of
-        # them, and the in-scope margin reads them all (two copies cost 2 MB a knowledge base)
-        self.meaning_by_label: tuple[Vectors | None, ...] = (None,) * len(self.labels)
-        if semantic is not None:
+        # them, and the in-scope margin reads them all (two copies cost 2 MB a knowledge
+        # base). With a layer they are kept as they were, for the margin, and a projected
+        # message meets them through the layer's transpose: (xW).(eW) = ((xW)W').e, over
+        # |eW| (each example's `inverse` norm): one copy, not two
+        self.meaning_by_label: tuple[tuple[Vectors, Vectors | None] | None, ...] = (None,) * len(
+            self.labels
+        )
+        self._back = None if layer is None else layer.T
+        if semantic is not None and raw is not None:
             kept = np.nonzero(examples)[0]
             kept = kept[np.argsort(y[kept], kind="stable")]
-            by_meaning = np.ascontiguousarray(semantic[kept])
+            by_meaning = np.ascontiguousarray((semantic if layer is None else raw)[kept])
+            inverse = None
+            if layer is not None:
+                norms = np.linalg.norm(by_meaning @ layer, axis=1)
+                inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
             bounds = np.searchsorted(y[kept], np.arange(len(self.labels) + 1))
             self.meaning_by_label = tuple(
-                by_meaning[start:end] if end > start else None
+                (by_meaning[start:end], None if inverse is None else inverse[start:end])
+                if end > start
+                else None
                 for start, end in zip(bounds[:-1], bounds[1:], strict=True)
             )
-            if self.near_outside is not None and self.near_inside is None:
+            if self.near_outside is not None:
                 self.near_inside = by_meaning
 
     def _meaning(self, label: int, vector: Vectors | None) -> float:
         """Cosine similarity of the label's nearest example by meaning (0 without vectors)."""
-        examples = self.meaning_by_label[label]
-        if examples is None or vector is None:
+        found = self.meaning_by_label[label]
+        if found is None or vector is None:
             return 0.0
-        return float((examples @ vector).max())
+        examples, inverse = found
+        if inverse is None or self._back is None:
+            return float((examples @ vector).max())
+        return float(((examples @ (vector @ self._back)) * inverse).max())
 
     def _margin(self, vectors: Vectors) -> NDArray[np.float64]:
         """(n,) mean similarity of the NEIGHBOURS nearest in-scope examples minus that of
@@ -219,14 +234,19 @@ class _Model:
         top = np.argmax(decision, axis=1)
         near = np.zeros(len(docs))
         meaning = np.zeros(len(docs))
+        back = None if vectors is None or self._back is None else vectors @ self._back
         for label in np.unique(top):  # the rows of one top label at a time
             rows = np.nonzero(top == label)[0]
             examples = self.by_label[label]
             if examples is not None:  # similarities are >= 0: implicit zeros do not matter
                 near[rows] = (x[rows] @ examples.T).max(axis=1).toarray().ravel()
-            by_meaning = self.meaning_by_label[label]
-            if by_meaning is not None and vectors is not None:
-                meaning[rows] = (vectors[rows] @ by_meaning.T).max(axis=1)
+            found = self.meaning_by_label[label]
+            if found is not None and vectors is not None:
+                by_meaning, inverse = found
+                if inverse is None or back is None:
+                    meaning[rows] = (vectors[rows] @ by_meaning.T).max(axis=1)
+                else:
+                    meaning[rows] = ((back[rows] @ by_meaning.T) * inverse).max(axis=1)
         coverage = np.array([self.featuriser.coverage(d) for d in docs])
         return Scores(decision, near, meaning, coverage, domain)
 
@@ -344,13 +364,12 @@ class Engine:
         folds: int = FOLDS,
         encoder: SentenceEncoder | None = None,
         progress: Callable[[int], None] | None = None,
-        contrastive: bool = False,
+        contrastive: bool = True,
     ) -> Engine:
         """Train on `samples`; with an `encoder`, sentence vectors join the features
-        (`progress` is told of each batch of texts encoded), and with `contrastive` they go
-        through a layer learned on the in-scope texts first. Off by default: on the
-        knowledge-base paraphrase cases it ranks better but answers fewer, and 10k texts
-        train in over 60 s (docs/benchmarks.md)."""
+        (`progress` is told of each batch of texts encoded), through a layer learned on the
+        in-scope texts first unless `contrastive` is False (BALCAO_CONTRASTIVE=off: it adds
+        a few seconds of training and one 512 x 512 product per message, docs/benchmarks.md)."""
         samples = [s for s in samples if s.text.strip()]
         if not samples:
             raise InputError("nothing to train on: no labelled texts")
@@ -378,7 +397,7 @@ class Engine:
         index = TermIndex(docs)
         projected, layer = _through_layer(samples, range(len(samples)), vectors, contrastive)
         gate = None if layer is None else vectors  # the in-scope score reads them unprojected
-        model = _Model(samples, index, range(len(samples)), docs, projected, gate)
+        model = _Model(samples, index, range(len(samples)), docs, projected, gate, layer)
         calibration = _cross_validate(samples, index, docs, languages, folds, vectors, contrastive)
         lexical = None
         if encoder is not None and not all(_encodable(encoder, lang) for lang in languages):
@@ -386,6 +405,7 @@ class Engine:
                 _Model(samples, index, range(len(samples)), docs),
                 _cross_validate(samples, index, docs, languages, folds),
             )
+        index.release()  # the models keep its vocabularies, not the training texts' counts
         seconds = time.perf_counter() - started
         logger.info(
             "trained on %d texts, %d labels in %.2fs%s%s",
@@ -417,8 +437,11 @@ class Engine:
         model, calibration, vector, gate = self._model, self.calibration, None, None
         if self.encoder is not None:
             if _encodable(self.encoder, lang):
-                encoded = self.encoder.encode([text])
-                vector = (encoded if self.layer is None else project(encoded, self.layer))[0]
+                # one BLAS thread for the layer's product too: waking a second one for a
+                # single 512 x 512 product cost more than the product (nlu eval's p50 +0.6 ms)
+                with ONE_BLAS_THREAD:
+                    encoded = self.encoder.encode([text])
+                    vector = (encoded if self.layer is None else project(encoded, self.layer))[0]
                 gate = None if self.layer is None else encoded[0]
             elif self._lexical is not None:
                 model, calibration = self._lexical
@@ -552,7 +575,7 @@ def _cross_validate(
             continue
         seen, layer = _through_layer(samples, train, vectors, contrastive)
         unprojected = None if layer is None else vectors
-        model = _Model(samples, index, train, docs, seen, unprojected)
+        model = _Model(samples, index, train, docs, seen, unprojected, layer)
         test_samples = [samples[i] for i in test]
         # held-out texts go through typo correction, as a customer's message would
         test_docs = [_corrected(model.featuriser, docs[i], languages[i]) for i in test]

@@ -93,17 +93,23 @@ class EngineMatcher:
         return Match(prediction.decision, candidates, detected, entities)
 
 
-def build_matcher(kb: KnowledgeBase, encoder: SentenceEncoder | None = None) -> EngineMatcher:
-    """A `MatcherFactory`: train the engine on `kb` (call from any thread). The same
-    texts train the same engine, so the last few engines are kept by their texts: an
-    edit that changes no text (a button, a tag) or an edit undone costs nothing."""
+def build_matcher(
+    kb: KnowledgeBase, encoder: SentenceEncoder | None = None, contrastive: bool = True
+) -> EngineMatcher:
+    """A `MatcherFactory`: train the engine on `kb` (call from any thread), with the
+    contrastive layer unless `contrastive` is False. The same texts train the same engine,
+    so the last few engines are kept by their texts: an edit that changes no text (a
+    button, a tag) or an edit undone costs nothing."""
     by_pattern = BY_PATTERN.intersection(entry.id for entry in kb)
-    return EngineMatcher(_engine_for(tuple(samples_from_kb(kb)), encoder), by_pattern=by_pattern)
+    engine = _engine_for(tuple(samples_from_kb(kb)), encoder, contrastive)
+    return EngineMatcher(engine, by_pattern=by_pattern)
 
 
 @lru_cache(maxsize=4)
-def _engine_for(samples: tuple[Sample, ...], encoder: SentenceEncoder | None) -> Engine:
-    engine = Engine.train(samples, encoder=encoder)
+def _engine_for(
+    samples: tuple[Sample, ...], encoder: SentenceEncoder | None, contrastive: bool
+) -> Engine:
+    engine = Engine.train(samples, encoder=encoder, contrastive=contrastive)
     _trim_heap()
     logger.info(
         "understanding engine ready: %d entries, %.2fs%s",
@@ -123,7 +129,9 @@ def _trim_heap() -> None:
         trim(0)
 
 
-def matcher_factory(encoder: str, runtime: str = "auto") -> MatcherFactory:
+def matcher_factory(
+    encoder: str, runtime: str = "auto", contrastive: bool = True
+) -> MatcherFactory:
     """The engine's `MatcherFactory` for the encoder settings (`encoder`: 'auto', 'on' or
-    'off'; `runtime`: 'auto' or 'numpy')."""
-    return partial(build_matcher, encoder=encoder_for(encoder, runtime))
+    'off'; `runtime`: 'auto' or 'numpy'; `contrastive`: BALCAO_CONTRASTIVE)."""
+    return partial(build_matcher, encoder=encoder_for(encoder, runtime), contrastive=contrastive)

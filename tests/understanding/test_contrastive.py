@@ -1,18 +1,28 @@
-"""The contrastive layer over the sentence vectors (#17): learned on the training set with
-the real encoder, deterministic, read by every message, and absent, not broken, when the
-training set gives nothing to contrast."""
+"""The contrastive layer over the sentence vectors (#17): on by default with the encoder,
+learned on the training set with the real encoder, deterministic, read by every message,
+absent, not broken, when the training set gives nothing to contrast, and turned off by
+BALCAO_CONTRASTIVE / --contrastive."""
 
 from __future__ import annotations
 
 import copy
+import logging
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bot.app import default_matcher_factory
+from bot.cli.program import main
+from bot.config import Settings
 from bot.understanding.contrastive import epochs_for, learn, project
 from bot.understanding.encoder import SentenceEncoder, load_default
 from bot.understanding.engine import Engine, Sample
+from bot.understanding.features import Featuriser
+from bot.understanding.kb_adapter import samples_from_kb
 from tests.understanding.conftest import samples
+from tests.understanding.test_commands import write_csv
+from tests.understanding.test_kb_adapter import make_kb
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +73,63 @@ def test_the_layer_is_the_same_on_every_training(encoder: SentenceEncoder) -> No
     assert np.array_equal(again.layer, twice.layer)
 
 
-def test_without_the_flag_there_is_no_layer(encoder: SentenceEncoder) -> None:
+def test_the_layer_is_learned_by_default_and_only_with_the_encoder(
+    encoder: SentenceEncoder,
+) -> None:
+    assert Engine.train(samples(), encoder=encoder).layer is not None
     assert Engine.train(samples(), encoder=encoder, contrastive=False).layer is None
-    assert Engine.train(samples(), contrastive=True).layer is None  # no encoder, no vectors
+    assert Engine.train(samples()).layer is None  # no encoder, no vectors
+
+
+@pytest.mark.parametrize(
+    ("environ", "layered"),
+    [
+        pytest.param({}, True, id="default"),
+        pytest.param({"BALCAO_CONTRASTIVE": "false"}, False, id="off"),
+        pytest.param({"BALCAO_CONTRASTIVE": "on"}, True, id="on"),
+    ],
+)
+def test_the_setting_decides_whether_the_server_learns_the_layer(
+    encoder: SentenceEncoder, environ: dict[str, str], layered: bool
+) -> None:
+    settings = Settings.from_env({"BALCAO_ENCODER": "on", **environ})
+    matcher = default_matcher_factory(settings)(make_kb())
+    assert (matcher.engine.layer is not None) is layered
+    assert matcher.match("onde está a minha encomenda", "pt").best is not None
+
+
+@pytest.mark.parametrize(("flag", "layered"), [("yes", True), ("no", False)])
+def test_nlu_eval_takes_the_contrastive_flag(
+    encoder: SentenceEncoder,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    flag: str,
+    layered: bool,
+) -> None:
+    rows = [[s.text, s.label] for s in samples()]
+    train = write_csv(tmp_path / "train.csv", ["text", "category"], rows)
+    test = write_csv(
+        tmp_path / "test.csv", ["text", "category"], [["track my order", "order_status"]]
+    )
+    args = ["nlu", "eval", "--train", str(train), "--test", str(test)]
+    args += ["--predictions", str(tmp_path / "p.jsonl"), "--encoder", "on", "--contrastive", flag]
+    with caplog.at_level(logging.INFO, logger="bot.understanding.engine"):
+        assert main(args) == 0
+    trained = [r.getMessage() for r in caplog.records if r.getMessage().startswith("trained on")]
+    assert trained and ("contrastive layer" in trained[-1]) is layered
+
+
+def test_learning_the_layer_leaves_the_blas_threads_as_they_were(
+    encoder: SentenceEncoder,
+) -> None:
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    assert Engine.train(samples(), encoder=encoder).layer is not None
+    assert blas_threads() == before
 
 
 @pytest.mark.parametrize(
@@ -107,3 +171,29 @@ def test_training_passes_are_bounded_by_a_budget_of_pairs() -> None:
     assert epochs_for(770) == 30  # BANKING77 10 per intent: every epoch it was measured with
     assert epochs_for(10_000) == 5  # 10k texts: five passes, a few seconds
     assert epochs_for(10_000_000) == 1
+
+
+def test_with_the_layer_the_example_vectors_are_held_once_and_met_through_it(
+    encoder: SentenceEncoder,
+) -> None:
+    """The in-scope margin reads the examples as they were and the nearest example by
+    meaning through the layer: one copy serves both, and the similarity is the projected
+    one."""
+    engine = Engine.train(samples_from_kb(make_kb()), encoder=encoder)  # with off-topic
+    model, layer = engine._model, engine.layer
+    assert layer is not None and model.near_inside is not None
+    found = [entry for entry in model.meaning_by_label if entry is not None]
+    assert found and all(np.shares_memory(e, model.near_inside) for e, _ in found)
+    message = project(encoder.encode(["my parcel has not come yet, where is it?"]), layer)[0]
+    for label, entry in enumerate(model.meaning_by_label):
+        if entry is not None:
+            expected = float((project(entry[0], layer) @ message).max())
+            assert model._meaning(label, message) == pytest.approx(expected, abs=1e-5)
+
+
+def test_training_keeps_no_counts_of_its_texts(encoder: SentenceEncoder) -> None:
+    engine = Engine.train(samples(), encoder=encoder)
+    index = engine._model.featuriser.index
+    assert index.word_counts is None and index.char_counts is None
+    with pytest.raises(ValueError, match="before release"):
+        Featuriser(index, [0, 1], [])
